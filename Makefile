@@ -1,0 +1,108 @@
+# Kring — build, run and test entry points.
+#
+#   make run     set up .venv and start a demo meeting on ./kring.db
+#   make test    set up .venv (+ system packages), then lint, format check, mypy, pytest
+#   make help    list every target
+#
+# KRING_* settings pass straight through, from the environment or the command line:
+#   KRING_PORT=9000 make run        make run KRING_PUBLIC_URL=http://192.168.1.20:8000
+#   make test PYTEST_ARGS='-k websocket -x'
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+VPY := $(BIN)/python
+PYTEST_ARGS ?=
+RUN_ARGS ?=
+# Set to 1 to skip scripts/ensure-system-deps.sh (if you manage those packages yourself).
+SKIP_SYSTEM_DEPS ?=
+
+STAMP_RUN := $(VENV)/.stamp-run
+STAMP_DEV := $(VENV)/.stamp-dev
+
+.PHONY: help run test lint fmt typecheck pytest system-deps venv venv-run .venv \
+	bench bench-smoke clean distclean
+
+help: ## Show this help
+	@echo 'Kring. Main entry points: "make run" (demo server) and "make test" (full check).'
+	@echo
+	@grep -hE '^[a-zA-Z_.-]+:.*?## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-13s %s\n", $$1, $$2}'
+
+# --- run ------------------------------------------------------------------------
+
+run: $(STAMP_RUN) ## Serve a demo meeting on ./kring.db (prints join URL + QR code)
+	exec $(BIN)/kring serve --demo $(RUN_ARGS)
+
+# --- checks ---------------------------------------------------------------------
+
+test: $(STAMP_DEV) system-deps ## Lint, format check, type check and the pytest suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+pytest: $(STAMP_DEV) system-deps ## Only the pytest suite (PYTEST_ARGS=... passes through)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP_DEV) ## ruff check + ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(STAMP_DEV) ## Reformat and apply safe lint fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP_DEV) ## mypy (strict, see pyproject.toml)
+	$(BIN)/mypy
+
+# --- virtualenv ---------------------------------------------------------------
+# The stamps depend on pyproject.toml, so editing it reinstalls on the next run.
+
+$(VPY):
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Kring needs Python >= 3.11; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP_RUN): pyproject.toml | $(VPY)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -e .
+	touch $@
+
+# The dev install is a superset of the run install, so it satisfies both stamps.
+$(STAMP_DEV): pyproject.toml | $(VPY)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -e '.[dev]'
+	touch $@ $(STAMP_RUN)
+
+venv: $(STAMP_DEV) ## Create/refresh .venv with the dev extras
+.venv: venv
+venv-run: $(STAMP_RUN) ## Create/refresh .venv with runtime dependencies only
+
+system-deps: ## Install/check Debian packages the tests need (chromium, libzbar0, ...)
+ifneq ($(SKIP_SYSTEM_DEPS),1)
+	bash scripts/ensure-system-deps.sh
+endif
+
+# --- benchmarks -----------------------------------------------------------------
+
+bench: $(STAMP_DEV) ## Full benchmark run (python -m bench all)
+	$(VPY) -m bench all
+
+bench-smoke: $(STAMP_DEV) ## Quick benchmark sanity run (python -m bench smoke)
+	$(VPY) -m bench smoke
+
+# --- cleaning -------------------------------------------------------------------
+
+clean: ## Remove .venv, caches and build output (keeps kring.db)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage \
+		build dist *.egg-info test-results
+	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean ## clean, and also delete the local database ./kring.db*
+	rm -f kring.db kring.db-*

@@ -1,0 +1,80 @@
+"""Extract translatable strings from templates and page scripts into web/locale/*/messages.po.
+
+Existing translations are kept; new msgids are added untranslated.
+Run: python scripts/extract_messages.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB = ROOT / "web"
+LANGUAGES = ("nl", "en")
+
+METHODS = [("templates/**.html", "jinja2"), ("static/js/**.js", "javascript")]
+OPTIONS = {
+    "templates/**.html": {"extensions": "jinja2.ext.i18n"},
+    "static/js/**.js": {},
+}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "t": None, "N_": None}
+
+
+def extract() -> Catalog:
+    catalog = Catalog(project="Kring", domain="messages")
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(WEB),
+        method_map=METHODS,
+        options_map=OPTIONS,
+        keywords=KEYWORDS,
+    ):
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def merge(template: Catalog, language: str) -> tuple[Catalog, list[str]]:
+    path = WEB / "locale" / language / "LC_MESSAGES" / "messages.po"
+    old: dict[str, str] = {}
+    if path.exists():
+        with path.open("rb") as handle:
+            for message in read_po(handle, locale=language):
+                if message.id and isinstance(message.string, str):
+                    old[str(message.id)] = message.string
+    catalog = Catalog(locale=language, project="Kring", domain="messages")
+    missing = []
+    for message in template:
+        if not message.id:
+            continue
+        text = old.get(str(message.id), "")
+        if language == "en" and not text:
+            text = str(message.id)  # msgids are English
+        if not text:
+            missing.append(str(message.id))
+        catalog.add(message.id, text, message.locations)
+    # Strings used only from Python (error texts, defaults) are kept even if no template uses them.
+    for msgid, text in old.items():
+        if msgid not in catalog:
+            catalog.add(msgid, text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, omit_header=False, sort_output=True, no_location=True)
+    return catalog, missing
+
+
+def main() -> int:
+    template = extract()
+    status = 0
+    for language in LANGUAGES:
+        _, missing = merge(template, language)
+        for _msgid in missing:
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Kring: live group polling for facilitators of workshops and learning networks."""

@@ -1,0 +1,166 @@
+"""The ``kring`` command: serve, demo, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from typing import Any
+
+from server.settings import Settings
+
+
+def lan_address() -> str | None:
+    """The address other machines on the LAN reach us at.
+
+    Connecting a UDP socket only selects a route; it sends no packet.
+    """
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("10.254.254.254", 1))
+        address = str(probe.getsockname()[0])
+    except OSError:
+        return None
+    finally:
+        probe.close()
+    return None if address.startswith("127.") else address
+
+
+def resolve_settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "host", None):
+        overrides["host"] = args.host
+    if getattr(args, "port", None):
+        overrides["port"] = args.port
+    if getattr(args, "database_url", None):
+        overrides["database_url"] = args.database_url
+    if getattr(args, "broadcast_url", None):
+        overrides["broadcast_url"] = args.broadcast_url
+    settings = Settings(**overrides)
+    if not settings.public_url:
+        address = lan_address()
+        if address is None:
+            print("No LAN address found; phones on other machines cannot reach this server.")
+            address = "127.0.0.1"
+        settings = settings.model_copy(update={"public_url": f"http://{address}:{settings.port}"})
+        print(
+            f"KRING_PUBLIC_URL is not set: phones will use {settings.public_url} "
+            "(this machine's LAN address)."
+        )
+    return settings
+
+
+def create_demo(settings: Settings, theme: str = "Inclusie") -> None:
+    from server import qr
+    from server.db.database import Database
+    from server.db.engine import make_engine
+    from server.services.demo import create_demo as make_demo
+
+    db = Database(make_engine(settings.database_url))
+    try:
+        created = db.transaction(make_demo, theme, settings.default_language)
+    finally:
+        db.close()
+    base = settings.public_base()
+    code = created.meeting.code
+    join_url = f"{base}/{code}"
+    print()
+    print(qr.terminal(join_url))
+    print()
+    print(f"  Demo meeting:  {created.meeting.title}")
+    print(f"  Join code:     {code}")
+    print(f"  Join URL:      {join_url}")
+    print(f"  Big screen:    {base}/m/{code}/present#key={created.presenter_key}")
+    print(f"  Remote (host): {base}/m/{code}/remote#key={created.host_key}")
+    print("  Keep the remote link to yourself: it controls the meeting.")
+    print()
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+    from server.db.migrate import upgrade
+
+    settings = resolve_settings(args)
+    upgrade(settings.database_url)
+    if args.demo:
+        create_demo(settings)
+    workers = args.workers or 1
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "ws_per_message_deflate": False,  # ~316 KiB per connection in uvicorn when on
+        "ws_max_size": settings.ws_max_message_bytes,
+        "ws_ping_interval": settings.ws_ping_interval,
+        "ws_ping_timeout": settings.ws_ping_timeout,
+        "timeout_graceful_shutdown": 10,
+        "log_level": os.environ.get("KRING_LOG_LEVEL", "info"),
+    }
+    if workers > 1:
+        if settings.broadcast_url.startswith("memory"):
+            print("--workers > 1 needs --broadcast-url redis://... so that workers share rooms.")
+            return 2
+        os.environ.update(
+            KRING_PUBLIC_URL=settings.public_base(),
+            KRING_DATABASE_URL=settings.database_url,
+            KRING_BROADCAST_URL=settings.broadcast_url,
+        )
+        uvicorn.run("server.app:create_app", factory=True, workers=workers, **common)
+    else:
+        uvicorn.run(create_app(settings), **common)
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    from server.db.migrate import upgrade
+
+    settings = resolve_settings(args)
+    upgrade(settings.database_url)
+    create_demo(settings, args.theme)
+    return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    from server.db.migrate import upgrade
+
+    settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+    upgrade(settings.database_url)
+    print("Database is at the latest schema.")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="kring", description="Live group polling for facilitators.")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve_cmd = commands.add_parser("serve", help="serve Kring (applies database migrations first)")
+    serve_cmd.add_argument("--host", help="interface to listen on (default 0.0.0.0)")
+    serve_cmd.add_argument("--port", type=int, help="port (default $KRING_PORT or 8000)")
+    serve_cmd.add_argument("--database-url", help="default $KRING_DATABASE_URL or sqlite:///./kring.db")
+    serve_cmd.add_argument("--broadcast-url", help="memory:// (default) or redis://host:port/db")
+    serve_cmd.add_argument("--workers", type=int, help="worker processes (needs --broadcast-url redis://)")
+    serve_cmd.add_argument("--demo", action="store_true", help="create a demo meeting and print its links")
+    serve_cmd.set_defaults(func=serve)
+
+    demo_cmd = commands.add_parser("demo", help="create a demo meeting and print its join URL and QR code")
+    demo_cmd.add_argument("--database-url")
+    demo_cmd.add_argument("--port", type=int)
+    demo_cmd.add_argument("--theme", default="Inclusie")
+    demo_cmd.set_defaults(func=demo)
+
+    migrate_cmd = commands.add_parser("migrate", help="upgrade the database to the latest schema")
+    migrate_cmd.add_argument("--database-url")
+    migrate_cmd.set_defaults(func=migrate)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""The application factory: everything stateful is built in the lifespan, on app.state."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.db.database import Database
+from server.db.engine import make_engine
+from server.domain.errors import DomainError
+from server.realtime.hub import Hub
+from server.routes import api, pages, ws
+from server.services.batcher import AnswerBatcher
+from server.settings import Settings
+from server.web import Pages
+
+log = logging.getLogger("kring")
+
+STATUS_BY_CODE = {
+    "unknown_code": 404,
+    "unknown_meeting": 404,
+    "unknown_activity": 404,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "has_answers": 409,
+    "confirmation_required": 409,
+    "no_activity": 409,
+}
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(make_engine(settings.database_url))
+        hub = Hub(
+            db,
+            public_base=settings.public_base(),
+            tick=settings.tick_seconds,
+            naive=settings.naive_broadcast,
+        )
+        batcher = AnswerBatcher(
+            db,
+            hub.answers_committed,
+            window=settings.batch_window_seconds,
+            max_batch=settings.batch_max,
+        )
+        app.state.settings = settings
+        app.state.db = db
+        app.state.hub = hub
+        app.state.batcher = batcher
+        app.state.pages = Pages(settings.templates_dir)
+        hub.start()
+        batcher.start()
+        try:
+            yield
+        finally:
+            await batcher.stop()  # commit what is pending before the sockets close
+            await hub.stop()
+            db.close()
+
+    app = FastAPI(
+        title="Kring",
+        summary="Live group polling for facilitators of workshops and learning networks",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        status = STATUS_BY_CODE.get(exc.code, 400)
+        return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for error in exc.errors()[:3]:
+            where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+            parts.append(f"{where}: {error.get('msg', 'invalid')}")
+        message = "Invalid request: " + "; ".join(parts) + "."
+        return JSONResponse({"error": {"code": "invalid_request", "message": message}}, status_code=422)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(api.router)
+    app.include_router(ws.router)
+    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    app.include_router(pages.router)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+class SecurityHeaders:
+    """Pure ASGI (no BaseHTTPMiddleware): adds headers without touching websockets."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                extra = {
+                    b"content-security-policy": CSP.encode(),
+                    b"x-content-type-options": b"nosniff",
+                    b"referrer-policy": b"same-origin",
+                    b"x-frame-options": b"DENY",
+                }
+                if scope["path"].startswith(("/docs", "/redoc")):
+                    # Swagger UI loads from a CDN; keep the API docs usable on a connected laptop.
+                    extra.pop(b"content-security-policy")
+                headers += [(k, v) for k, v in extra.items() if k not in names]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

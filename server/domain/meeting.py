@@ -1,0 +1,137 @@
+"""The meeting state machine: which activity is current and open, and what results are shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from server.domain.errors import DomainError
+
+Status = Literal["idle", "open", "closed"]
+Language = Literal["nl", "en"]
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no I, L, O, 0, 1: nothing to misread
+CODE_LENGTH = 6  # 31**6 ≈ 8.9e8 > 30**6
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityInfo:
+    id: int
+    position: int
+    kind: str
+    prompt: str
+    settings: dict[str, Any]
+    status: Status = "idle"
+    show_results_presenter: bool = True
+    show_results_phones: bool = False
+    moderation: dict[str, Any] = field(default_factory=dict)
+
+    def public(self) -> dict[str, Any]:
+        """What every screen may know about the activity (no moderation internals)."""
+        return {
+            "id": self.id,
+            "position": self.position,
+            "kind": self.kind,
+            "prompt": self.prompt,
+            "settings": self.settings,
+            "status": self.status,
+            "show_results_presenter": self.show_results_presenter,
+            "show_results_phones": self.show_results_phones,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingInfo:
+    id: int
+    code: str
+    title: str
+    theme: str
+    language: Language
+    current_activity_id: int | None
+    activities: tuple[ActivityInfo, ...] = ()
+
+    def activity(self, activity_id: int) -> ActivityInfo:
+        for activity in self.activities:
+            if activity.id == activity_id:
+                return activity
+        raise DomainError("unknown_activity", f"There is no activity {activity_id} in this meeting.")
+
+    @property
+    def current(self) -> ActivityInfo | None:
+        if self.current_activity_id is None:
+            return None
+        for activity in self.activities:
+            if activity.id == self.current_activity_id:
+                return activity
+        return None
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "title": self.title,
+            "theme": self.theme,
+            "language": self.language,
+        }
+
+
+def normalise_code(raw: str) -> str:
+    """Accept what people type: lower case, spaces and dashes are ignored."""
+    return "".join(ch for ch in raw.upper() if ch.isalnum())
+
+
+def is_valid_code(code: str) -> bool:
+    return len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code)
+
+
+def open_activity(meeting: MeetingInfo, activity_id: int) -> dict[int, Status]:
+    """Opening one activity closes whichever other one was open; returns new statuses."""
+    meeting.activity(activity_id)
+    changes: dict[int, Status] = {activity_id: "open"}
+    for activity in meeting.activities:
+        if activity.id != activity_id and activity.status == "open":
+            changes[activity.id] = "closed"
+    return changes
+
+
+def close_activity(meeting: MeetingInfo, activity_id: int) -> Status:
+    activity = meeting.activity(activity_id)
+    return "closed" if activity.status == "open" else activity.status
+
+
+def next_activity(meeting: MeetingInfo) -> ActivityInfo | None:
+    """The activity after the current one in agenda order, or the first when none is current."""
+    ordered = sorted(meeting.activities, key=lambda a: (a.position, a.id))
+    if not ordered:
+        return None
+    if meeting.current_activity_id is None:
+        return ordered[0]
+    ids = [a.id for a in ordered]
+    try:
+        index = ids.index(meeting.current_activity_id)
+    except ValueError:
+        return ordered[0]
+    return ordered[index + 1] if index + 1 < len(ordered) else None
+
+
+def previous_activity(meeting: MeetingInfo) -> ActivityInfo | None:
+    ordered = sorted(meeting.activities, key=lambda a: (a.position, a.id))
+    if not ordered or meeting.current_activity_id is None:
+        return None
+    ids = [a.id for a in ordered]
+    if meeting.current_activity_id not in ids:
+        return None
+    index = ids.index(meeting.current_activity_id)
+    return ordered[index - 1] if index > 0 else None
+
+
+def accepting(activity: ActivityInfo | None, activity_id: int) -> ActivityInfo:
+    """The activity an answer goes to, or why it cannot take one."""
+    if activity is None or activity.id != activity_id:
+        raise DomainError("activity_not_open", f"Activity {activity_id} is not open for answers right now.")
+    if activity.status != "open":
+        raise DomainError("activity_closed", "This activity is closed; answers are no longer taken.")
+    return activity
+
+
+def with_status(activity: ActivityInfo, status: Status) -> ActivityInfo:
+    return replace(activity, status=status)

@@ -1,0 +1,1 @@
+"""Live rooms: websocket messages, the hub that fans results out, broadcast backends."""

@@ -1,0 +1,180 @@
+"""Every websocket message, in and out, as pydantic models in discriminated unions."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from server.domain.errors import DomainError
+
+ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Slot = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_:-]+$")]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class AnswerIn(_In):
+    """A participant answers (or replaces the answer in ``slot``)."""
+
+    type: Literal["answer"]
+    activity_id: int
+    client_id: ClientId
+    slot: Slot
+    value: dict[str, Any]
+
+
+class WithdrawIn(_In):
+    """A participant takes the answer in ``slot`` back."""
+
+    type: Literal["withdraw"]
+    activity_id: int
+    client_id: ClientId
+    slot: Slot
+
+
+class PingIn(_In):
+    type: Literal["ping"]
+
+
+class AuthIn(_In):
+    """The first message on a presenter or host socket: the presenter or host key."""
+
+    type: Literal["auth"]
+    key: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+ParticipantIn = Annotated[AnswerIn | WithdrawIn | PingIn, Field(discriminator="type")]
+ScreenIn = Annotated[AuthIn | PingIn, Field(discriminator="type")]
+
+participant_in = TypeAdapter[AnswerIn | WithdrawIn | PingIn](ParticipantIn)
+screen_in = TypeAdapter[AuthIn | PingIn](ScreenIn)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(_Out):
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+    client_id: str | None = None
+
+
+class AckOut(_Out):
+    """The answer is committed. ``v`` is the room version that includes it."""
+
+    type: Literal["ack"] = "ack"
+    client_id: str
+    activity_id: int
+    slot: str
+    entry_id: int | None
+    value: dict[str, Any] | None
+    withdrawn: bool = False
+    duplicate: bool = False
+    v: int
+
+
+class PongOut(_Out):
+    type: Literal["pong"] = "pong"
+
+
+class StateOut(_Out):
+    """A phone's view of the meeting: what is on now, and its results when they are shown."""
+
+    type: Literal["state"] = "state"
+    seq: int
+    v: int
+    meeting: dict[str, Any]
+    activity: dict[str, Any] | None
+    results: dict[str, Any] | None
+
+
+class MineOut(_Out):
+    """A phone's own answers in one activity, by slot."""
+
+    type: Literal["mine"] = "mine"
+    activity_id: int
+    participant: dict[str, Any]
+    answers: dict[str, dict[str, Any]]
+
+
+class ResultsOut(_Out):
+    """Results of the current activity for phones, coalesced per tick."""
+
+    type: Literal["results"] = "results"
+    seq: int
+    v: int
+    activity_id: int
+    results: dict[str, Any]
+
+
+class SnapshotOut(_Out):
+    """Everything the big screen (or the host's remote) shows, coalesced per tick."""
+
+    type: Literal["snapshot"] = "snapshot"
+    seq: int
+    v: int
+    audience: Literal["presenter", "host"]
+    meeting: dict[str, Any]
+    participants: int
+    activities: list[dict[str, Any]]
+    activity: dict[str, Any] | None
+    responses: int
+    respondents: int
+    results: dict[str, Any] | None
+    results_hidden: bool
+
+
+class ClosingOut(_Out):
+    """The server is going away (meeting deleted or server stopping)."""
+
+    type: Literal["closing"] = "closing"
+    reason: str
+
+
+OUTGOING: tuple[type[_Out], ...] = (
+    ErrorOut,
+    AckOut,
+    PongOut,
+    StateOut,
+    MineOut,
+    ResultsOut,
+    SnapshotOut,
+    ClosingOut,
+)
+INCOMING: tuple[type[_In], ...] = (AnswerIn, WithdrawIn, PingIn, AuthIn)
+
+
+def parse(adapter: TypeAdapter[Any], raw: str | bytes) -> Any:
+    """Decode and validate one frame, or raise DomainError naming the problem."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise DomainError("invalid_json", "The message is nested too deeply.") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DomainError("invalid_json", f"The message is not valid JSON: {exc}.") from None
+    if not isinstance(data, dict):
+        raise DomainError("invalid_message", "A message must be a JSON object with a 'type'.")
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as exc:
+        raise DomainError("invalid_message", describe(exc)) from None
+    except RecursionError:
+        raise DomainError("invalid_message", "The message is nested too deeply.") from None
+
+
+def describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:3]:
+        where = ".".join(str(p) for p in error["loc"]) or "message"
+        parts.append(f"{where}: {error['msg']}")
+    return "Invalid message: " + "; ".join(parts) + "."
+
+
+def dump(message: _Out) -> str:
+    return message.model_dump_json()

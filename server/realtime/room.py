@@ -1,0 +1,311 @@
+"""A live meeting in memory: its activities, incremental tallies, connections and frames."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any, Literal, cast
+
+from server.domain.activities import (
+    Kind,
+    Settings,
+    settings_for,
+    validate_answer,
+    validate_withdraw,
+)
+from server.domain.errors import DomainError
+from server.domain.meeting import ActivityInfo, MeetingInfo, accepting
+from server.domain.tally import Change, Moderation, Tally, new_tally
+from server.realtime.connection import Connection
+from server.realtime.messages import (
+    AnswerIn,
+    MineOut,
+    ResultsOut,
+    SnapshotOut,
+    StateOut,
+    WithdrawIn,
+    dump,
+)
+from server.services.answers import AnswerOp, StoredAnswer
+from server.services.meetings import MeetingAuth
+
+Audience = Literal["presenter", "host"]
+Own = dict[str, tuple[int, dict[str, Any]]]  # slot -> (entry id, payload)
+
+
+class Room:
+    def __init__(self, meeting: MeetingInfo, auth: MeetingAuth, join_url: str) -> None:
+        self.meeting = meeting
+        self.auth = auth
+        self.join_url = join_url
+        self.tallies: dict[int, Tally] = {}
+        self.own: dict[int, dict[int, Own]] = defaultdict(dict)
+        self.nicknames: dict[int, str | None] = {}
+        self.connections: set[Connection] = set()
+        self.present: Counter[int] = Counter()
+        self.seq = 0
+        self.version = 0
+        self.dirty_state = True
+        self.dirty_results = True
+        self.dirty_snapshot = True
+        self.dirty_mine = True
+        self._settings: dict[int, Settings] = {}
+        self._moderation: dict[int, Moderation] = {}
+        self._state_frame: str | None = None
+        self.set_meeting(meeting)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def set_meeting(self, meeting: MeetingInfo) -> None:
+        before = self.meeting.current
+        self.meeting = meeting
+        self._settings = {a.id: settings_for(cast(Kind, a.kind), a.settings) for a in meeting.activities}
+        self._moderation = {a.id: Moderation.from_json(a.moderation) for a in meeting.activities}
+        for activity in meeting.activities:
+            self.tallies.setdefault(activity.id, new_tally(cast(Kind, activity.kind)))
+        known = {a.id for a in meeting.activities}
+        for gone in set(self.tallies) - known:
+            del self.tallies[gone]
+            self.own.pop(gone, None)
+        after = meeting.current
+        if before is None or after is None or before != after or self._state_frame is None:
+            self._mark_state()
+        if (before.id if before else None) != (after.id if after else None):
+            self.dirty_mine = True
+        self.dirty_results = True
+        self.dirty_snapshot = True
+
+    def load_answers(self, answers: list[StoredAnswer]) -> None:
+        for activity in self.meeting.activities:
+            self.tallies[activity.id] = new_tally(cast(Kind, activity.kind))
+        self.own.clear()
+        by_activity: dict[int, list[Change]] = defaultdict(list)
+        for a in answers:
+            by_activity[a.activity_id].append(
+                Change(a.participant_id, a.slot, a.entry_id, None, a.payload, a.nickname)
+            )
+        for activity_id, changes in by_activity.items():
+            self.apply(activity_id, changes)
+        self._mark_state()
+
+    # -- answers -----------------------------------------------------------------------------
+
+    def apply(self, activity_id: int, changes: list[Change]) -> None:
+        tally = self.tallies.get(activity_id)
+        if tally is None:  # deleted meanwhile
+            return
+        own = self.own[activity_id]
+        for change in changes:
+            tally.apply(change)
+            mine = own.setdefault(change.participant, {})
+            if change.new is None:
+                mine.pop(change.slot, None)
+            else:
+                mine[change.slot] = (change.entry_id, dict(change.new))
+            if change.nickname is not None:
+                self.nicknames[change.participant] = change.nickname
+        self.version += len(changes)
+        self.dirty_results = True
+        self.dirty_snapshot = True
+
+    def reset(self, activity_id: int) -> None:
+        activity = self.meeting.activity(activity_id)
+        self.tallies[activity_id] = new_tally(cast(Kind, activity.kind))
+        self.own.pop(activity_id, None)
+        self.version += 1
+        self.dirty_mine = True
+        self._mark_state()
+
+    def prepare(self, participant_id: int, message: AnswerIn | WithdrawIn) -> AnswerOp:
+        """Validate against the live state; what passes goes to the batcher."""
+        activity = accepting(self.meeting.current, message.activity_id)
+        kind = cast(Kind, activity.kind)
+        settings = self._settings[activity.id]
+        own = self.own[activity.id].get(participant_id, {})
+        if isinstance(message, WithdrawIn):
+            validate_withdraw(kind, settings, message.slot)
+            return AnswerOp(
+                self.meeting.id,
+                activity.id,
+                participant_id,
+                message.client_id,
+                "withdraw",
+                message.slot,
+                None,
+            )
+        if kind == "checkout" and message.slot.startswith("in:") and message.slot in own:
+            raise DomainError("already_stepped_in", "You already stepped in on this word.")
+        payload = validate_answer(
+            kind,
+            settings,
+            message.slot,
+            message.value,
+            own={slot: payload for slot, (_, payload) in own.items()},
+            participant=participant_id,
+            tally=self.tallies[activity.id],
+        )
+        return AnswerOp(
+            self.meeting.id,
+            activity.id,
+            participant_id,
+            message.client_id,
+            "answer",
+            message.slot,
+            payload,
+            self.nicknames.get(participant_id),
+        )
+
+    # -- presence ----------------------------------------------------------------------------
+
+    def add(self, connection: Connection) -> None:
+        self.connections.add(connection)
+        if connection.participant_id is not None:
+            self.present[connection.participant_id] += 1
+            self.dirty_snapshot = True
+
+    def remove(self, connection: Connection) -> None:
+        self.connections.discard(connection)
+        pid = connection.participant_id
+        if pid is not None and self.present[pid] > 0:
+            self.present[pid] -= 1
+            if self.present[pid] == 0:
+                del self.present[pid]
+            self.dirty_snapshot = True
+
+    @property
+    def participants(self) -> int:
+        return len(self.present)
+
+    @property
+    def dirty(self) -> bool:
+        return self.dirty_state or self.dirty_results or self.dirty_snapshot
+
+    # -- frames ------------------------------------------------------------------------------
+
+    def _mark_state(self) -> None:
+        self._state_frame = None
+        self.dirty_state = True
+        self.dirty_results = True
+        self.dirty_snapshot = True
+
+    def results(
+        self, activity: ActivityInfo, audience: Literal["host", "presenter", "participant"]
+    ) -> dict[str, Any]:
+        tally = self.tallies[activity.id]
+        return tally.snapshot(self._settings[activity.id], self._moderation[activity.id], audience=audience)
+
+    def phones_see_results(self, activity: ActivityInfo | None) -> bool:
+        # The check-out words are what phones step in on, so they always see them.
+        return activity is not None and (activity.show_results_phones or activity.kind == "checkout")
+
+    def state_frame(self) -> str:
+        if self._state_frame is None:
+            self.seq += 1
+            activity = self.meeting.current
+            self._state_frame = dump(
+                StateOut(
+                    seq=self.seq,
+                    v=self.version,
+                    meeting=self.meeting.public(),
+                    activity=activity.public() if activity else None,
+                    results=self.results(activity, "participant")
+                    if activity and self.phones_see_results(activity)
+                    else None,
+                )
+            )
+        return self._state_frame
+
+    def mine_frame(self, participant_id: int) -> str | None:
+        activity = self.meeting.current
+        if activity is None:
+            return None
+        own = self.own.get(activity.id, {}).get(participant_id, {})
+        return dump(
+            MineOut(
+                activity_id=activity.id,
+                participant={"nickname": self.nicknames.get(participant_id)},
+                answers={
+                    slot: {"entry_id": entry, "value": payload} for slot, (entry, payload) in own.items()
+                },
+            )
+        )
+
+    def results_frame(self) -> str | None:
+        activity = self.meeting.current
+        if not self.phones_see_results(activity):
+            return None
+        assert activity is not None
+        self.seq += 1
+        return dump(
+            ResultsOut(
+                seq=self.seq,
+                v=self.version,
+                activity_id=activity.id,
+                results=self.results(activity, "participant"),
+            )
+        )
+
+    def snapshot_frame(self, audience: Audience) -> str:
+        self.seq += 1
+        activity = self.meeting.current
+        hidden = activity is not None and not activity.show_results_presenter
+        results = None
+        responses = respondents = 0
+        if activity is not None:
+            tally = self.tallies[activity.id]
+            responses, respondents = tally.responses(), tally.respondents()
+            if audience == "host" or not hidden:
+                results = self.results(activity, audience)
+        return dump(
+            SnapshotOut(
+                seq=self.seq,
+                v=self.version,
+                audience=audience,
+                meeting={**self.meeting.public(), "join_url": self.join_url},
+                participants=self.participants,
+                activities=[a.public() for a in self.meeting.activities],
+                activity=activity.public() if activity else None,
+                responses=responses,
+                respondents=respondents,
+                results=results,
+                results_hidden=hidden,
+            )
+        )
+
+    def greet(self, connection: Connection) -> None:
+        """A (re)connecting client first gets the full current state."""
+        if connection.role == "participant":
+            assert connection.participant_id is not None
+            connection.put_latest("state", self.state_frame())
+            mine = self.mine_frame(connection.participant_id)
+            if mine is not None:
+                connection.put_latest("mine", mine)
+        else:
+            connection.put_latest("snapshot", self.snapshot_frame(connection.role))
+
+    def flush(self) -> None:
+        """Build each changed frame once and park it on every connection that needs it."""
+        phones = [c for c in self.connections if c.role == "participant" and not c.closed]
+        if self.dirty_state:
+            self._state_frame = None
+            frame = self.state_frame()
+            for connection in phones:
+                connection.put_latest("state", frame)
+                connection.drop("results")  # the state frame carries the current results
+                if self.dirty_mine:
+                    assert connection.participant_id is not None
+                    mine = self.mine_frame(connection.participant_id)
+                    if mine is not None:
+                        connection.put_latest("mine", mine)
+        elif self.dirty_results:
+            results = self.results_frame()
+            if results is not None:
+                for connection in phones:
+                    connection.put_latest("results", results)
+        if self.dirty_snapshot or self.dirty_results or self.dirty_state:
+            frames: dict[str, str] = {}
+            for connection in self.connections:
+                if connection.role in ("presenter", "host") and not connection.closed:
+                    if connection.role not in frames:
+                        frames[connection.role] = self.snapshot_frame(connection.role)
+                    connection.put_latest("snapshot", frames[connection.role])
+        self.dirty_state = self.dirty_results = self.dirty_snapshot = self.dirty_mine = False

@@ -1,0 +1,408 @@
+"""The HTTP API: facilitators build and run meetings (host key), participants join."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+
+from server import qr
+from server.deps import CodePath, CurrentHost, DatabaseDep, HubDep, SettingsDep
+from server.domain.errors import DomainError
+from server.domain.meeting import (
+    ActivityInfo,
+    MeetingInfo,
+    next_activity,
+    normalise_code,
+    previous_activity,
+)
+from server.routes import schemas
+from server.services import demo as demo_service
+from server.services import meetings as service
+from server.services import participants as participant_service
+from server.services.events import MeetingDeleted
+
+router = APIRouter(prefix="/api", responses={400: {"model": schemas.ErrorOut}})
+host_responses: dict[int | str, dict[str, Any]] = {
+    401: {"model": schemas.ErrorOut, "description": "No host key"},
+    403: {"model": schemas.ErrorOut, "description": "Wrong host key"},
+    404: {"model": schemas.ErrorOut, "description": "Unknown code or activity"},
+}
+
+COOKIE_PREFIX = "kring_"
+COOKIE_MAX_AGE = 60 * 60 * 24 * 30
+
+
+def cookie_name(code: str) -> str:
+    return f"{COOKIE_PREFIX}{code}"
+
+
+def _activity_out(activity: ActivityInfo) -> schemas.ActivityOut:
+    return schemas.ActivityOut(
+        id=activity.id,
+        position=activity.position,
+        kind=activity.kind,
+        prompt=activity.prompt,
+        settings=activity.settings,
+        status=activity.status,
+        show_results_presenter=activity.show_results_presenter,
+        show_results_phones=activity.show_results_phones,
+        moderation=activity.moderation,
+    )
+
+
+def _meeting_out(meeting: MeetingInfo, hub: HubDep) -> dict[str, Any]:
+    base = hub.public_base
+    room = hub.rooms.get(meeting.id)
+    return {
+        "code": meeting.code,
+        "title": meeting.title,
+        "theme": meeting.theme,
+        "language": meeting.language,
+        "join_url": hub.join_url(meeting.code),
+        "qr_svg_url": f"{base}/api/meetings/{meeting.code}/qr.svg",
+        "qr_png_url": f"{base}/api/meetings/{meeting.code}/qr.png",
+        "current_activity_id": meeting.current_activity_id,
+        "participants_online": room.participants if room else 0,
+        "activities": [_activity_out(a) for a in meeting.activities],
+    }
+
+
+async def _meeting(db: DatabaseDep, meeting_id: int) -> MeetingInfo:
+    meeting = await db.run(service.load_meeting, meeting_id)
+    if meeting is None:
+        raise DomainError("unknown_code", "There is no meeting with this code.")
+    return meeting
+
+
+@router.post("/meetings", status_code=status.HTTP_201_CREATED, response_model=schemas.MeetingCreated)
+async def create_meeting(body: schemas.MeetingCreate, db: DatabaseDep, hub: HubDep) -> dict[str, Any]:
+    """Create a meeting; the response holds the host and presenter keys, shown only once."""
+    if body.demo:
+        created = await db.run(demo_service.create_demo, body.theme, body.language, body.title)
+    else:
+        created = await db.run(service.create_meeting, body.title, body.theme, body.language)
+    code = created.meeting.code
+    return {
+        **_meeting_out(created.meeting, hub),
+        "host_key": created.host_key,
+        "presenter_key": created.presenter_key,
+        "host_url": f"{hub.public_base}/m/{code}/remote#key={created.host_key}",
+        "presenter_url": f"{hub.public_base}/m/{code}/present#key={created.presenter_key}",
+    }
+
+
+@router.get("/meetings/{code}", response_model=schemas.MeetingOut, responses=host_responses)
+async def get_meeting(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> dict[str, Any]:
+    """The meeting with its activities (host only)."""
+    return _meeting_out(await _meeting(db, meeting_id), hub)
+
+
+@router.patch("/meetings/{code}", response_model=schemas.MeetingOut, responses=host_responses)
+async def update_meeting(
+    body: schemas.MeetingUpdate, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+) -> dict[str, Any]:
+    """Change the title, theme or language."""
+    event = await db.run(
+        lambda s: service.update_meeting(
+            s, meeting_id, title=body.title, theme=body.theme, language=body.language
+        )
+    )
+    await hub.publish([event])
+    return _meeting_out(await _meeting(db, meeting_id), hub)
+
+
+@router.delete("/meetings/{code}", status_code=status.HTTP_204_NO_CONTENT, responses=host_responses)
+async def delete_meeting(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> Response:
+    """Delete the meeting and every row that belongs to it, now."""
+    await db.run(service.delete_meeting, meeting_id)
+    await hub.publish([MeetingDeleted(meeting_id)])
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/meetings/{code}/activities",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.ActivityOut,
+    responses=host_responses,
+)
+async def add_activity(
+    body: schemas.ActivityCreate, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+) -> schemas.ActivityOut:
+    """Add an activity; settings left out take the kind's defaults."""
+    activity, event = await db.run(
+        lambda s: service.add_activity(
+            s,
+            meeting_id,
+            body.kind,
+            prompt=body.prompt,
+            settings=body.settings,
+            position=body.position,
+        )
+    )
+    await hub.publish([event])
+    return _activity_out(activity)
+
+
+@router.patch(
+    "/meetings/{code}/activities/{activity_id}",
+    response_model=schemas.ActivityOut,
+    responses=host_responses,
+)
+async def update_activity(
+    activity_id: int,
+    body: schemas.ActivityUpdate,
+    meeting_id: CurrentHost,
+    db: DatabaseDep,
+    hub: HubDep,
+) -> schemas.ActivityOut:
+    """Edit the prompt or settings (settings only while the activity has no answers)."""
+    activity, event = await db.run(
+        lambda s: service.update_activity(
+            s, meeting_id, activity_id, prompt=body.prompt, settings=body.settings
+        )
+    )
+    await hub.publish([event])
+    return _activity_out(activity)
+
+
+@router.delete(
+    "/meetings/{code}/activities/{activity_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=host_responses,
+)
+async def delete_activity(
+    activity_id: int, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+) -> Response:
+    """Delete an activity and its answers."""
+    event = await db.run(service.delete_activity, meeting_id, activity_id)
+    await hub.publish([event])
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put("/meetings/{code}/order", response_model=schemas.MeetingOut, responses=host_responses)
+async def reorder(
+    body: schemas.Order, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+) -> dict[str, Any]:
+    """Reorder the activities."""
+    event = await db.run(service.reorder_activities, meeting_id, body.order)
+    await hub.publish([event])
+    return _meeting_out(await _meeting(db, meeting_id), hub)
+
+
+@router.post(
+    "/meetings/{code}/activities/{activity_id}/open",
+    response_model=schemas.MeetingOut,
+    responses=host_responses,
+)
+async def open_activity(
+    activity_id: int, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+) -> dict[str, Any]:
+    """Open an activity: every phone switches to it; any other open activity closes."""
+    event = await db.run(service.open_, meeting_id, activity_id)
+    await hub.publish([event])
+    return _meeting_out(await _meeting(db, meeting_id), hub)
+
+
+@router.post(
+    "/meetings/{code}/activities/{activity_id}/close",
+    response_model=schemas.MeetingOut,
+    responses=host_responses,
+)
+async def close_activity(
+    activity_id: int, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+) -> dict[str, Any]:
+    """Close an activity: answers stop; a late answer gets a 'closed' error."""
+    event = await db.run(service.close, meeting_id, activity_id)
+    await hub.publish([event])
+    return _meeting_out(await _meeting(db, meeting_id), hub)
+
+
+@router.post("/meetings/{code}/next", response_model=schemas.MeetingOut, responses=host_responses)
+async def open_next(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> dict[str, Any]:
+    """Open the activity after the current one (the first when none is current)."""
+    return await _step(meeting_id, db, hub, forward=True)
+
+
+@router.post("/meetings/{code}/previous", response_model=schemas.MeetingOut, responses=host_responses)
+async def open_previous(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> dict[str, Any]:
+    """Open the activity before the current one."""
+    return await _step(meeting_id, db, hub, forward=False)
+
+
+async def _step(meeting_id: int, db: DatabaseDep, hub: HubDep, *, forward: bool) -> dict[str, Any]:
+    meeting = await _meeting(db, meeting_id)
+    target = next_activity(meeting) if forward else previous_activity(meeting)
+    if target is None:
+        raise DomainError(
+            "no_activity",
+            "There is no next activity." if forward else "There is no previous activity.",
+        )
+    event = await db.run(service.open_, meeting_id, target.id)
+    await hub.publish([event])
+    return _meeting_out(await _meeting(db, meeting_id), hub)
+
+
+@router.post("/meetings/{code}/current", response_model=schemas.MeetingOut, responses=host_responses)
+async def set_current(
+    body: schemas.Current, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+) -> dict[str, Any]:
+    """Show an activity without opening it, or (null) the waiting screen on every phone."""
+    event = await db.run(service.show, meeting_id, body.activity_id)
+    await hub.publish([event])
+    return _meeting_out(await _meeting(db, meeting_id), hub)
+
+
+@router.post(
+    "/meetings/{code}/activities/{activity_id}/visibility",
+    response_model=schemas.ActivityOut,
+    responses=host_responses,
+)
+async def set_visibility(
+    activity_id: int,
+    body: schemas.Visibility,
+    meeting_id: CurrentHost,
+    db: DatabaseDep,
+    hub: HubDep,
+) -> schemas.ActivityOut:
+    """Show or hide results, on the big screen and on the phones separately."""
+    event = await db.run(
+        lambda s: service.set_visibility(
+            s, meeting_id, activity_id, presenter=body.presenter, phones=body.phones
+        )
+    )
+    await hub.publish([event])
+    return _activity_out((await _meeting(db, meeting_id)).activity(activity_id))
+
+
+@router.post(
+    "/meetings/{code}/activities/{activity_id}/reset",
+    response_model=schemas.ActivityOut,
+    responses=host_responses,
+)
+async def reset(
+    activity_id: int, body: schemas.ResetBody, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+) -> schemas.ActivityOut:
+    """Delete every answer of the activity. Needs {"confirm": true}."""
+    if not body.confirm:
+        raise DomainError("confirmation_required", 'A reset deletes every answer; send {"confirm": true}.')
+    events = await db.run(service.reset_results, meeting_id, activity_id)
+    await hub.publish(events)
+    return _activity_out((await _meeting(db, meeting_id)).activity(activity_id))
+
+
+@router.post(
+    "/meetings/{code}/activities/{activity_id}/moderation",
+    response_model=schemas.ActivityOut,
+    responses=host_responses,
+)
+async def moderate(
+    activity_id: int,
+    body: schemas.ModerationBody,
+    meeting_id: CurrentHost,
+    db: DatabaseDep,
+    hub: HubDep,
+) -> schemas.ActivityOut:
+    """Highlight or hide an answer; hide, merge or unmerge words; switch the profanity filter."""
+    event = await db.run(
+        lambda s: service.moderate(
+            s,
+            meeting_id,
+            activity_id,
+            body.action,
+            entry_id=body.entry_id,
+            key=body.key,
+            into=body.into,
+            on=body.on,
+        )
+    )
+    await hub.publish([event])
+    return _activity_out((await _meeting(db, meeting_id)).activity(activity_id))
+
+
+@router.get(
+    "/meetings/{code}/activities/{activity_id}/results",
+    response_model=schemas.Results,
+    responses=host_responses,
+)
+async def results(activity_id: int, meeting_id: CurrentHost, hub: HubDep) -> dict[str, Any]:
+    """The live results of an activity as the host sees them (hidden items flagged)."""
+    room = await hub.room(meeting_id)
+    if room is None:
+        raise DomainError("unknown_code", "There is no meeting with this code.")
+    activity = room.meeting.activity(activity_id)
+    tally = room.tallies[activity_id]
+    return {
+        "activity": _activity_out(activity),
+        "responses": tally.responses(),
+        "respondents": tally.respondents(),
+        "results": room.results(activity, "host"),
+    }
+
+
+@router.get("/meetings/{code}/qr.svg", responses={404: {"model": schemas.ErrorOut}})
+async def qr_svg(code: CodePath, db: DatabaseDep, hub: HubDep) -> Response:
+    """The join URL as an SVG QR code."""
+    clean = await _existing_code(code, db)
+    return Response(qr.svg(hub.join_url(clean)), media_type="image/svg+xml")
+
+
+@router.get("/meetings/{code}/qr.png", responses={404: {"model": schemas.ErrorOut}})
+async def qr_png(code: CodePath, db: DatabaseDep, hub: HubDep) -> Response:
+    """The join URL as a PNG QR code."""
+    clean = await _existing_code(code, db)
+    return Response(qr.png(hub.join_url(clean)), media_type="image/png")
+
+
+async def _existing_code(code: str, db: DatabaseDep) -> str:
+    clean = normalise_code(code)
+    if await db.run(service.meeting_id_for_code, clean) is None:
+        raise DomainError("unknown_code", "There is no meeting with this code.")
+    return clean
+
+
+@router.get(
+    "/join/{code}",
+    response_model=schemas.MeetingPublic,
+    responses={404: {"model": schemas.ErrorOut}},
+)
+async def meeting_public(code: CodePath, db: DatabaseDep) -> dict[str, Any]:
+    """Check a join code: the meeting's public face, or 404."""
+    clean = await _existing_code(code, db)
+    meeting_id = await db.run(service.meeting_id_for_code, clean)
+    assert meeting_id is not None
+    return (await _meeting(db, meeting_id)).public()
+
+
+@router.post("/join/{code}", response_model=schemas.JoinOut, responses={404: {"model": schemas.ErrorOut}})
+async def join(
+    code: CodePath,
+    body: schemas.JoinBody,
+    request: Request,
+    response: Response,
+    db: DatabaseDep,
+    hub: HubDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    """Join (or rejoin) a meeting; sets the HttpOnly participant cookie. No account needed."""
+    clean = await _existing_code(code, db)
+    meeting_id = await db.run(service.meeting_id_for_code, clean)
+    assert meeting_id is not None
+    token = request.cookies.get(cookie_name(clean))
+    joined = await db.run(participant_service.join, meeting_id, token, body.nickname)
+    if joined.token is not None:
+        response.set_cookie(
+            cookie_name(clean),
+            joined.token,
+            max_age=COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=settings.cookie_secure,
+            path="/",
+        )
+    room = hub.rooms.get(meeting_id)
+    if room is not None:
+        room.nicknames[joined.participant_id] = joined.nickname
+    meeting = await _meeting(db, meeting_id)
+    ws_base = hub.public_base.replace("http", "ws", 1)
+    return {**meeting.public(), "nickname": joined.nickname, "websocket": f"{ws_base}/ws/{clean}"}

@@ -1,0 +1,141 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MeetingCreate(_Body):
+    title: str = Field(min_length=1, max_length=200, examples=["Lerend netwerk Inclusie — kick-off"])
+    theme: str = Field(default="", max_length=200, examples=["Inclusie"])
+    language: Literal["nl", "en"] = "nl"
+    demo: bool = Field(default=False, description="Add one activity of each kind from the run sheet")
+
+
+class MeetingUpdate(_Body):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    theme: str | None = Field(default=None, max_length=200)
+    language: Literal["nl", "en"] | None = None
+
+
+class ActivityOut(BaseModel):
+    id: int
+    position: int
+    kind: str
+    prompt: str
+    settings: dict[str, Any]
+    status: str
+    show_results_presenter: bool
+    show_results_phones: bool
+    moderation: dict[str, Any]
+
+
+class MeetingOut(BaseModel):
+    code: str
+    title: str
+    theme: str
+    language: str
+    join_url: str
+    qr_svg_url: str
+    qr_png_url: str
+    current_activity_id: int | None
+    participants_online: int
+    activities: list[ActivityOut]
+
+
+class MeetingCreated(MeetingOut):
+    host_key: str = Field(description="Secret: controls the meeting. Shown only once.")
+    presenter_key: str = Field(description="Secret: opens the big screen. Shown only once.")
+    host_url: str
+    presenter_url: str
+
+
+class ActivityCreate(_Body):
+    kind: Literal["open", "wordcloud", "scales", "checkout", "choice"]
+    prompt: str | None = Field(default=None, min_length=1, max_length=500)
+    settings: dict[str, Any] | None = None
+    position: int | None = Field(default=None, ge=0)
+
+
+class ActivityUpdate(_Body):
+    prompt: str | None = Field(default=None, min_length=1, max_length=500)
+    settings: dict[str, Any] | None = None
+
+
+class Order(_Body):
+    order: list[int] = Field(description="Every activity id of the meeting, in the new order")
+
+
+class Visibility(_Body):
+    presenter: bool | None = Field(default=None, description="Show results on the big screen")
+    phones: bool | None = Field(default=None, description="Show results on the phones")
+
+
+class ResetBody(_Body):
+    confirm: bool = Field(description="Must be true: a reset deletes every answer of the activity")
+
+
+class Current(_Body):
+    activity_id: int | None = Field(
+        description="Show this activity without opening it; null: the waiting screen"
+    )
+
+
+class ModerationBody(_Body):
+    action: Literal[
+        "highlight",
+        "unhighlight",
+        "hide",
+        "unhide",
+        "hide_word",
+        "unhide_word",
+        "merge_words",
+        "unmerge_word",
+        "profanity_filter",
+    ]
+    entry_id: int | None = Field(default=None, description="open: the answer's entry id")
+    key: str | None = Field(default=None, max_length=80, description="wordcloud: the word's key")
+    into: str | None = Field(default=None, max_length=80, description="merge_words: the target key")
+    on: bool | None = Field(default=None, description="profanity_filter: true turns it on")
+
+
+class JoinBody(_Body):
+    nickname: str | None = Field(default=None, max_length=200)
+
+
+class JoinOut(BaseModel):
+    code: str
+    title: str
+    theme: str
+    language: str
+    nickname: str | None
+    websocket: str
+
+
+class MeetingPublic(BaseModel):
+    code: str
+    title: str
+    theme: str
+    language: str
+
+
+class Results(BaseModel):
+    activity: ActivityOut
+    responses: int
+    respondents: int
+    results: dict[str, Any]
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody

@@ -1,0 +1,213 @@
+"""Websocket endpoints: phones answer; the big screen and the remote watch."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from server.deps import BatcherDep, DatabaseDep, HubDep, SettingsDep
+from server.domain.errors import DomainError
+from server.domain.meeting import normalise_code
+from server.realtime.connection import Connection, Role
+from server.realtime.messages import (
+    AckOut,
+    AnswerIn,
+    AuthIn,
+    ErrorOut,
+    PingIn,
+    PongOut,
+    WithdrawIn,
+    dump,
+    parse,
+    participant_in,
+    screen_in,
+)
+from server.realtime.room import Room
+from server.routes.api import cookie_name
+from server.services import meetings as meeting_service
+from server.services import participants as participant_service
+from server.services.answers import OpResult
+from server.services.keys import key_matches
+
+router = APIRouter()
+log = logging.getLogger("kring.ws")
+
+AUTH_TIMEOUT = 10.0
+
+
+def _error(code: str, message: str, client_id: str | None = None) -> str:
+    return dump(ErrorOut(code=code, message=message, client_id=client_id))
+
+
+async def _room_for(code: str, db: DatabaseDep, hub: HubDep) -> Room | None:
+    meeting_id = await db.run(meeting_service.meeting_id_for_code, normalise_code(code))
+    return None if meeting_id is None else await hub.room(meeting_id)
+
+
+async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
+    await websocket.accept()
+    await websocket.send_text(_error(error, message))
+    await websocket.close(code)
+
+
+async def _receive(websocket: WebSocket) -> str | None:
+    """The next text frame; a binary frame gets an error. None when the client has gone."""
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return None
+        if message.get("text") is not None:
+            return str(message["text"])
+        await websocket.send_text(_error("binary_frame", "Send JSON text frames, not binary ones."))
+
+
+@router.websocket("/ws/{code}")
+async def participant_socket(
+    websocket: WebSocket,
+    code: str,
+    db: DatabaseDep,
+    hub: HubDep,
+    batcher: BatcherDep,
+    settings: SettingsDep,
+) -> None:
+    """A phone. It must have joined over HTTP first (the participant cookie)."""
+    room = await _room_for(code, db, hub)
+    if room is None:
+        await _refuse(websocket, 4404, "unknown_code", "There is no meeting with this code.")
+        return
+    token = websocket.cookies.get(cookie_name(room.meeting.code))
+    found = await db.run(participant_service.participant_for_token, room.meeting.id, token) if token else None
+    if found is None:
+        await _refuse(websocket, 4401, "not_joined", "Join the meeting first (POST /api/join/{code}).")
+        return
+    participant_id, nickname = found
+    room.nicknames.setdefault(participant_id, nickname)
+    await websocket.accept()
+    connection = Connection(
+        websocket, "participant", participant_id=participant_id, max_backlog=settings.ws_max_backlog
+    )
+    hub.connect(room, connection)
+    try:
+        while (raw := await _receive(websocket)) is not None:
+            await _handle_participant(raw, room, connection, participant_id, batcher, hub)
+            if room.meeting.id not in hub.rooms:
+                break
+    except WebSocketDisconnect:
+        pass
+    finally:
+        await hub.disconnect(room, connection)
+
+
+async def _handle_participant(
+    raw: str,
+    room: Room,
+    connection: Connection,
+    participant_id: int,
+    batcher: BatcherDep,
+    hub: HubDep,
+) -> None:
+    client_id: str | None = None
+    try:
+        message = parse(participant_in, raw)
+        if isinstance(message, PingIn):
+            connection.push(dump(PongOut()))
+            return
+        assert isinstance(message, AnswerIn | WithdrawIn)
+        client_id = message.client_id
+        # The room object may have been replaced if the meeting was deleted and reloaded.
+        live = hub.rooms.get(room.meeting.id, room)
+        op = live.prepare(participant_id, message)
+        result = await batcher.submit(op)
+        connection.push(_ack_or_error(result, live))
+    except DomainError as exc:
+        connection.push(_error(exc.code, exc.message, client_id))
+
+
+def _ack_or_error(result: OpResult, room: Room) -> str:
+    if result.error is not None:
+        return _error(result.error.code, result.error.message, result.op.client_id)
+    op = result.op
+    return dump(
+        AckOut(
+            client_id=op.client_id,
+            activity_id=op.activity_id,
+            slot=op.slot,
+            entry_id=result.entry_id,
+            value=result.payload,
+            withdrawn=op.op == "withdraw",
+            duplicate=result.duplicate,
+            v=room.version,
+        )
+    )
+
+
+async def _screen(
+    websocket: WebSocket, code: str, db: DatabaseDep, hub: HubDep, settings: SettingsDep, role: Role
+) -> None:
+    room = await _room_for(code, db, hub)
+    if room is None:
+        await _refuse(websocket, 4404, "unknown_code", "There is no meeting with this code.")
+        return
+    await websocket.accept()
+    try:
+        raw = await asyncio.wait_for(_receive(websocket), AUTH_TIMEOUT)
+        if raw is None:
+            return
+        message: Any = parse(screen_in, raw)
+        if not isinstance(message, AuthIn) or not _authorised(room, message.key, role):
+            raise DomainError("forbidden", "This key does not open this screen.")
+    except (DomainError, TimeoutError) as exc:
+        code_, text = (
+            (exc.code, exc.message)
+            if isinstance(exc, DomainError)
+            else ("auth_timeout", 'Send {"type": "auth", "key": ...} first.')
+        )
+        with contextlib.suppress(Exception):
+            await websocket.send_text(_error(code_, text))
+            await websocket.close(4403)
+        return
+    except WebSocketDisconnect:
+        return
+    connection = Connection(websocket, role, max_backlog=settings.ws_max_backlog)
+    hub.connect(room, connection)
+    try:
+        while (raw := await _receive(websocket)) is not None:
+            try:
+                message = parse(screen_in, raw)
+                if isinstance(message, PingIn):
+                    connection.push(dump(PongOut()))
+                elif not _authorised(room, message.key, role):
+                    connection.push(_error("forbidden", "This key does not open this screen."))
+                    break
+            except DomainError as exc:
+                connection.push(_error(exc.code, exc.message))
+    except WebSocketDisconnect:
+        pass
+    finally:
+        await hub.disconnect(room, connection)
+
+
+def _authorised(room: Room, key: str, role: Role) -> bool:
+    if key_matches(key, room.auth.host_key_hash):
+        return True
+    return role == "presenter" and key_matches(key, room.auth.presenter_key_hash)
+
+
+@router.websocket("/ws/{code}/presenter")
+async def presenter_socket(
+    websocket: WebSocket, code: str, db: DatabaseDep, hub: HubDep, settings: SettingsDep
+) -> None:
+    """The big screen: first message {"type": "auth", "key": <presenter or host key>}."""
+    await _screen(websocket, code, db, hub, settings, "presenter")
+
+
+@router.websocket("/ws/{code}/host")
+async def host_socket(
+    websocket: WebSocket, code: str, db: DatabaseDep, hub: HubDep, settings: SettingsDep
+) -> None:
+    """The facilitator's remote: first message {"type": "auth", "key": <host key>}."""
+    await _screen(websocket, code, db, hub, settings, "host")

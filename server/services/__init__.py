@@ -1,0 +1,1 @@
+"""Use cases: the one place where the domain and the database meet. They return events."""

@@ -1,0 +1,312 @@
+"""Storing answers: one transaction per batch, idempotent by client id, exact tally deltas."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import and_, delete, insert, select, tuple_, update
+from sqlmodel import Session
+
+from server.db.engine import is_sqlite
+from server.db.tables import Activity, Answer, Participant, Submission, utcnow
+from server.domain.errors import DomainError
+from server.domain.tally import Change
+
+Op = Literal["answer", "withdraw"]
+Key = tuple[int, int, str]  # activity, participant, slot
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerOp:
+    meeting_id: int
+    activity_id: int
+    participant_id: int
+    client_id: str
+    op: Op
+    slot: str
+    payload: dict[str, Any] | None  # validated and normalised; None for a withdrawal
+    nickname: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        body = json.dumps(
+            [self.activity_id, self.op, self.slot, self.payload], sort_keys=True, ensure_ascii=True
+        )
+        return hashlib.sha256(body.encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class OpResult:
+    op: AnswerOp
+    entry_id: int | None = None
+    payload: dict[str, Any] | None = None
+    duplicate: bool = False
+    error: DomainError | None = None
+    twin: OpResult | None = None  # the first copy of a client id sent twice in one batch
+
+
+@dataclass(slots=True)
+class BatchResult:
+    results: list[OpResult]
+    # Net changes per activity, in the order the batch applied them.
+    changes: dict[int, list[Change]] = field(default_factory=dict)
+    # (entry id, revision) after each change, by entry id; a withdrawal's is its tombstone.
+    versions: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Row:
+    id: int | None
+    payload: dict[str, Any] | None
+    client_id: str
+    nickname: str | None = None
+    rev: int = 0
+
+
+def commit_batch(session: Session, ops: list[AnswerOp]) -> BatchResult:
+    results = [OpResult(op) for op in ops]
+    fresh = _skip_seen_client_ids(session, results)
+    if not fresh:
+        return BatchResult(results)
+
+    keys = {(r.op.activity_id, r.op.participant_id, r.op.slot) for r in fresh}
+    initial = _load_rows(session, keys)
+    state: dict[Key, _Row] = {k: _Row(v.id, v.payload, v.client_id, rev=v.rev) for k, v in initial.items()}
+    for result in fresh:
+        op = result.op
+        key = (op.activity_id, op.participant_id, op.slot)
+        row = state.setdefault(key, _Row(None, None, op.client_id))
+        if op.op == "answer":
+            row.payload, row.client_id, row.nickname = op.payload, op.client_id, op.nickname
+        else:
+            row.payload = None
+        result.payload = op.payload
+
+    changes: dict[int, list[Change]] = defaultdict(list)
+    versions: dict[int, tuple[int, int]] = {}
+    inserts = [(k, r) for k, r in state.items() if r.id is None and r.payload is not None]
+    updates = [
+        (k, r)
+        for k, r in state.items()
+        if r.id is not None and r.payload is not None and r.payload != initial[k].payload
+    ]
+    deletes = [(k, r) for k, r in state.items() if r.id is not None and r.payload is None]
+
+    if inserts:
+        now = utcnow()
+        ids = session.scalars(
+            insert(Answer).returning(Answer.id, sort_by_parameter_order=True),  # type: ignore[arg-type]
+            [
+                {
+                    "activity_id": k[0],
+                    "participant_id": k[1],
+                    "slot": k[2],
+                    "payload": r.payload,
+                    "client_id": r.client_id,
+                    "rev": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for k, r in inserts
+            ],
+        ).all()
+        for (key, row), new_id in zip(inserts, ids, strict=True):
+            row.id = int(new_id)
+            versions[row.id] = (row.id, 1)
+            changes[key[0]].append(Change(key[1], key[2], row.id, None, row.payload, row.nickname))
+    if updates:
+        now = utcnow()
+        session.execute(
+            update(Answer),
+            [
+                {
+                    "id": r.id,
+                    "payload": r.payload,
+                    "client_id": r.client_id,
+                    "rev": r.rev + 1,
+                    "updated_at": now,
+                }
+                for _, r in updates
+            ],
+        )
+        for key, row in updates:
+            assert row.id is not None
+            versions[row.id] = (row.id, row.rev + 1)
+            old = initial[key].payload
+            changes[key[0]].append(Change(key[1], key[2], row.id, old, row.payload, row.nickname))
+    if deletes:
+        delete_ids = [r.id for _, r in deletes]
+        session.execute(delete(Answer).where(Answer.id.in_(delete_ids)))  # type: ignore[union-attr]
+        for key, row in deletes:
+            assert row.id is not None
+            versions[row.id] = (row.id, row.rev + 1)
+            old = initial[key].payload
+            changes[key[0]].append(Change(key[1], key[2], row.id, old, None))
+        words = [(k, r) for k, r in deletes if k[2] == "word"]
+        _cascade_step_ins(session, words, changes, versions)
+
+    for result in fresh:
+        op = result.op
+        row = state[(op.activity_id, op.participant_id, op.slot)]
+        result.entry_id = row.id if op.op == "answer" else None
+    for result in results:
+        if result.twin is not None:
+            result.entry_id = result.twin.entry_id
+    session.execute(
+        insert(Submission),
+        [
+            {
+                "participant_id": r.op.participant_id,
+                "client_id": r.op.client_id,
+                "activity_id": r.op.activity_id,
+                "op": r.op.op,
+                "slot": r.op.slot,
+                "fingerprint": r.op.fingerprint,
+                "entry_id": r.entry_id,
+                "payload": r.op.payload,
+                "created_at": utcnow(),
+            }
+            for r in fresh
+        ],
+    )
+    return BatchResult(results, dict(changes), versions)
+
+
+def _skip_seen_client_ids(session: Session, results: list[OpResult]) -> list[OpResult]:
+    """Resolve resends: a known client id gets its first answer's ack again, counted once."""
+    pairs = {(r.op.participant_id, r.op.client_id) for r in results}
+    seen: dict[tuple[int, str], Submission] = {}
+    for chunk in _chunks(sorted(pairs), 400):
+        rows = session.scalars(
+            select(Submission).where(
+                tuple_(Submission.participant_id, Submission.client_id).in_(chunk)  # type: ignore[arg-type]
+            )
+        ).all()
+        seen.update({(s.participant_id, s.client_id): s for s in rows})
+    fresh: list[OpResult] = []
+    in_batch: dict[tuple[int, str], OpResult] = {}
+    for result in results:
+        op = result.op
+        pair = (op.participant_id, op.client_id)
+        earlier = seen.get(pair)
+        first = in_batch.get(pair)
+        if earlier is not None:
+            _mark_duplicate(result, earlier.fingerprint, earlier.entry_id, earlier.payload)
+        elif first is not None:
+            _mark_duplicate(result, first.op.fingerprint, None, first.op.payload, first)
+        else:
+            in_batch[pair] = result
+            fresh.append(result)
+    return fresh
+
+
+def _mark_duplicate(
+    result: OpResult,
+    fingerprint: str,
+    entry_id: int | None,
+    payload: Mapping[str, Any] | None,
+    twin: OpResult | None = None,
+) -> None:
+    if fingerprint != result.op.fingerprint:
+        result.error = DomainError(
+            "client_id_reused",
+            f"Client id {result.op.client_id!r} was already used for a different answer; "
+            "use a new id for a new answer.",
+        )
+        return
+    result.duplicate = True
+    result.entry_id = entry_id
+    result.payload = dict(payload) if payload is not None else None
+    result.twin = twin
+
+
+def _load_rows(session: Session, keys: set[Key]) -> dict[Key, _Row]:
+    by_activity: dict[int, set[int]] = defaultdict(set)
+    for activity_id, participant_id, _slot in keys:
+        by_activity[activity_id].add(participant_id)
+    found: dict[Key, _Row] = {}
+    for activity_id, participants in by_activity.items():
+        for chunk in _chunks(sorted(participants), 500):
+            query = select(
+                Answer.id,
+                Answer.participant_id,
+                Answer.slot,
+                Answer.payload,
+                Answer.client_id,
+                Answer.rev,
+            ).where(
+                Answer.activity_id == activity_id,  # type: ignore[arg-type]
+                Answer.participant_id.in_(chunk),  # type: ignore[attr-defined]
+            )
+            if not is_sqlite(str(session.get_bind().url)):
+                # Serialise concurrent writers (other workers) on the rows this batch replaces.
+                query = query.with_for_update()
+            for row in session.execute(query):
+                key = (activity_id, int(row[1]), str(row[2]))
+                if key in keys:
+                    found[key] = _Row(int(row[0]), dict(row[3]), str(row[4]), rev=int(row[5]))
+    return found
+
+
+def _cascade_step_ins(
+    session: Session,
+    withdrawn_words: list[tuple[Key, _Row]],
+    changes: dict[int, list[Change]],
+    versions: dict[int, tuple[int, int]],
+) -> None:
+    """A withdrawn check-out word takes the step-ins on it along."""
+    for (activity_id, _participant, _slot), row in withdrawn_words:
+        slot = f"in:{row.id}"
+        stale = session.execute(
+            select(Answer.id, Answer.participant_id, Answer.payload, Answer.rev).where(
+                and_(Answer.activity_id == activity_id, Answer.slot == slot)  # type: ignore[arg-type]
+            )
+        ).all()
+        if not stale:
+            continue
+        session.execute(
+            delete(Answer).where(Answer.id.in_([s[0] for s in stale]))  # type: ignore[union-attr]
+        )
+        for entry_id, participant_id, payload, rev in stale:
+            versions[int(entry_id)] = (int(entry_id), int(rev) + 1)
+            changes[activity_id].append(Change(int(participant_id), slot, int(entry_id), dict(payload), None))
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    activity_id: int
+    participant_id: int
+    slot: str
+    entry_id: int
+    payload: dict[str, Any]
+    nickname: str | None
+
+
+def load_answers(session: Session, meeting_id: int) -> list[StoredAnswer]:
+    """Every stored answer of a meeting, oldest first: what a room rebuilds its tallies from."""
+
+    rows = session.execute(
+        select(
+            Answer.activity_id,
+            Answer.participant_id,
+            Answer.slot,
+            Answer.id,
+            Answer.payload,
+            Participant.nickname,
+        )
+        .join(Activity, Activity.id == Answer.activity_id)  # type: ignore[arg-type]
+        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
+        .where(Activity.meeting_id == meeting_id)
+        .order_by(Answer.id)  # type: ignore[arg-type]
+    ).all()
+    return [StoredAnswer(int(r[0]), int(r[1]), str(r[2]), int(r[3]), dict(r[4]), r[5]) for r in rows]

@@ -1,0 +1,95 @@
+"""Group commit: answers arriving within a few milliseconds share one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from server.db.database import Database
+from server.domain.errors import DomainError
+from server.services.answers import AnswerOp, BatchResult, OpResult, commit_batch
+
+log = logging.getLogger("kring.batcher")
+
+OnCommit = Callable[[BatchResult], Awaitable[None] | None]
+
+
+class AnswerBatcher:
+    """Collects answers, commits them together off the event loop, then resolves each caller.
+
+    Callers are answered only after the commit (an acknowledgement means stored), and the
+    ``on_commit`` hook sees the batch's tally changes exactly once, before any caller resumes.
+    """
+
+    def __init__(
+        self, db: Database, on_commit: OnCommit, *, window: float = 0.003, max_batch: int = 500
+    ) -> None:
+        self._db = db
+        self._on_commit = on_commit
+        self._window = window
+        self._max = max_batch
+        self._queue: asyncio.Queue[tuple[AnswerOp, asyncio.Future[OpResult]]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.committed = 0
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="kring-batcher")
+
+    async def stop(self) -> None:
+        """Commit what is pending, then stop."""
+        if self._task is None:
+            return
+        await self._queue.join()
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def submit(self, op: AnswerOp) -> OpResult:
+        future: asyncio.Future[OpResult] = asyncio.get_running_loop().create_future()
+        await self._queue.put((op, future))
+        return await asyncio.shield(future)
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            if self._window > 0:
+                # Let the others who are answering right now join this transaction.
+                await asyncio.sleep(self._window)
+            while len(batch) < self._max:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except asyncio.QueueEmpty:
+                    break
+            try:
+                await self._commit(batch)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _commit(self, batch: list[tuple[AnswerOp, asyncio.Future[OpResult]]]) -> None:
+        ops = [op for op, _ in batch]
+        try:
+            result = await self._db.run(commit_batch, ops)
+        except Exception:
+            log.exception("answer batch of %d failed; nothing stored", len(ops))
+            failed = DomainError("storage_failed", "Your answer could not be stored; resend it.")
+            for op, future in batch:
+                if not future.done():
+                    future.set_result(OpResult(op, error=failed))
+            return
+        self.batches += 1
+        self.committed += len(ops)
+        try:
+            maybe = self._on_commit(result)
+            if maybe is not None:
+                await maybe
+        except Exception:
+            log.exception("publishing a committed batch failed")
+        for (_, future), op_result in zip(batch, result.results, strict=True):
+            if not future.done():
+                future.set_result(op_result)

@@ -1,0 +1,432 @@
+"""Use cases for facilitators: create a meeting, build its activities, run it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import delete, func, select, update
+from sqlmodel import Session
+
+from server.db.tables import Activity, Answer, Meeting, Participant
+from server.domain.activities import Kind, default_settings, settings_for
+from server.domain.errors import DomainError
+from server.domain.meeting import (
+    ActivityInfo,
+    Language,
+    MeetingInfo,
+    Status,
+    close_activity,
+    open_activity,
+)
+from server.domain.tally import Moderation
+from server.services.events import StructureChanged, TallyReset
+from server.services.keys import hash_key, new_code, new_key
+
+KINDS: tuple[str, ...] = ("open", "wordcloud", "scales", "checkout", "choice")
+
+DEFAULT_PROMPTS: dict[str, dict[str, str]] = {
+    "nl": {
+        "open": "Wat verwacht je van het lerend netwerk?",
+        "wordcloud": "Waar denk jij aan bij {theme}?",
+        "scales": "Klaar voor actieleren? Kies er drie.",
+        "checkout": "Check-out: welk woord neem je mee?",
+        "choice": "Zijn deze waarden OK voor jou?",
+    },
+    "en": {
+        "open": "What do you expect from the learning network?",
+        "wordcloud": "What comes to mind when you think of {theme}?",
+        "scales": "Ready for action learning? Pick three.",
+        "checkout": "Check-out: which word do you take with you?",
+        "choice": "Are these values OK for you?",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedMeeting:
+    meeting: MeetingInfo
+    host_key: str
+    presenter_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingAuth:
+    meeting_id: int
+    host_key_hash: str
+    presenter_key_hash: str
+
+
+def default_prompt(kind: str, language: str, theme: str) -> str:
+    template = DEFAULT_PROMPTS.get(language, DEFAULT_PROMPTS["nl"])[kind]
+    return template.format(theme=theme or ("het thema" if language == "nl" else "the theme"))
+
+
+def create_meeting(session: Session, title: str, theme: str, language: Language) -> CreatedMeeting:
+    host_key, presenter_key = new_key(24), new_key(18)
+    for _ in range(20):
+        code = new_code()
+        if session.scalar(select(Meeting.id).where(Meeting.code == code)) is None:
+            break
+    else:  # pragma: no cover - 20 collisions in ~9e8 codes
+        raise DomainError("no_code", "Could not find a free join code; try again.")
+    meeting = Meeting(
+        code=code,
+        title=title,
+        theme=theme,
+        language=language,
+        host_key_hash=hash_key(host_key),
+        presenter_key_hash=hash_key(presenter_key),
+    )
+    session.add(meeting)
+    session.flush()
+    return CreatedMeeting(_info(meeting, []), host_key, presenter_key)
+
+
+def meeting_auth(session: Session, code: str) -> MeetingAuth | None:
+    row = session.execute(
+        select(Meeting.id, Meeting.host_key_hash, Meeting.presenter_key_hash).where(Meeting.code == code)
+    ).first()
+    return None if row is None else MeetingAuth(row[0], row[1], row[2])
+
+
+def load_meeting(session: Session, meeting_id: int) -> MeetingInfo | None:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        return None
+    activities = session.scalars(
+        select(Activity).where(Activity.meeting_id == meeting_id).order_by(Activity.position, Activity.id)  # type: ignore[arg-type]
+    ).all()
+    return _info(meeting, list(activities))
+
+
+def meeting_id_for_code(session: Session, code: str) -> int | None:
+    return session.scalar(select(Meeting.id).where(Meeting.code == code))
+
+
+def update_meeting(
+    session: Session,
+    meeting_id: int,
+    *,
+    title: str | None = None,
+    theme: str | None = None,
+    language: Language | None = None,
+) -> StructureChanged:
+    meeting = _meeting(session, meeting_id)
+    if title is not None:
+        meeting.title = title
+    if theme is not None:
+        meeting.theme = theme
+    if language is not None:
+        meeting.language = language
+    session.add(meeting)
+    return StructureChanged(meeting_id)
+
+
+def add_activity(
+    session: Session,
+    meeting_id: int,
+    kind: str,
+    *,
+    prompt: str | None = None,
+    settings: dict[str, Any] | None = None,
+    position: int | None = None,
+) -> tuple[ActivityInfo, StructureChanged]:
+    meeting = _meeting(session, meeting_id)
+    if kind not in KINDS:
+        raise DomainError("unknown_kind", f"Unknown activity kind {kind!r}; use one of {KINDS}.")
+    language = cast(Language, meeting.language)
+    parsed = (
+        settings_for(cast(Kind, kind), settings)
+        if settings is not None
+        else default_settings(cast(Kind, kind), language)
+    )
+    count = session.scalar(
+        select(func.count()).select_from(Activity).where(Activity.meeting_id == meeting_id)
+    )
+    last = int(count or 0)
+    target = last if position is None else max(0, min(position, last))
+    session.execute(
+        update(Activity)
+        .where(Activity.meeting_id == meeting_id, Activity.position >= target)  # type: ignore[arg-type]
+        .values(position=Activity.position + 1)
+    )
+    activity = Activity(
+        meeting_id=meeting_id,
+        position=target,
+        kind=kind,
+        prompt=prompt or default_prompt(kind, language, meeting.theme),
+        settings=parsed.model_dump(mode="json"),
+    )
+    session.add(activity)
+    session.flush()
+    return _activity_info(activity), StructureChanged(meeting_id)
+
+
+def update_activity(
+    session: Session,
+    meeting_id: int,
+    activity_id: int,
+    *,
+    prompt: str | None = None,
+    settings: dict[str, Any] | None = None,
+) -> tuple[ActivityInfo, StructureChanged]:
+    activity = _activity(session, meeting_id, activity_id)
+    if prompt is not None:
+        activity.prompt = prompt
+    if settings is not None:
+        merged = {**activity.settings, **settings}
+        parsed = settings_for(cast(Kind, activity.kind), merged)
+        new_settings = parsed.model_dump(mode="json")
+        if new_settings != activity.settings and _answer_count(session, activity_id):
+            raise DomainError(
+                "has_answers",
+                "This activity already has answers; reset its results before changing settings.",
+            )
+        activity.settings = new_settings
+    session.add(activity)
+    session.flush()
+    return _activity_info(activity), StructureChanged(meeting_id)
+
+
+def delete_activity(session: Session, meeting_id: int, activity_id: int) -> StructureChanged:
+    activity = _activity(session, meeting_id, activity_id)
+    meeting = _meeting(session, meeting_id)
+    if meeting.current_activity_id == activity_id:
+        meeting.current_activity_id = None
+        session.add(meeting)
+    session.execute(delete(Answer).where(Answer.activity_id == activity_id))  # type: ignore[arg-type]
+    session.delete(activity)
+    session.flush()
+    _renumber(session, meeting_id)
+    return StructureChanged(meeting_id)
+
+
+def reorder_activities(session: Session, meeting_id: int, order: list[int]) -> StructureChanged:
+    ids = list(session.scalars(select(Activity.id).where(Activity.meeting_id == meeting_id)).all())
+    if sorted(order) != sorted(ids) or len(set(order)) != len(order):
+        raise DomainError(
+            "invalid_order", "The new order must list every activity of the meeting exactly once."
+        )
+    for position, activity_id in enumerate(order):
+        session.execute(
+            update(Activity).where(Activity.id == activity_id).values(position=position)  # type: ignore[arg-type]
+        )
+    return StructureChanged(meeting_id)
+
+
+def open_(session: Session, meeting_id: int, activity_id: int) -> StructureChanged:
+    info = _require_info(session, meeting_id)
+    for changed_id, status in open_activity(info, activity_id).items():
+        _set_status(session, changed_id, status)
+    _set_current(session, meeting_id, activity_id)
+    return StructureChanged(meeting_id)
+
+
+def close(session: Session, meeting_id: int, activity_id: int) -> StructureChanged:
+    info = _require_info(session, meeting_id)
+    _set_status(session, activity_id, close_activity(info, activity_id))
+    return StructureChanged(meeting_id)
+
+
+def show(session: Session, meeting_id: int, activity_id: int | None) -> StructureChanged:
+    """Make an activity current without opening it (or None: the waiting screen)."""
+    if activity_id is not None:
+        _activity(session, meeting_id, activity_id)
+    _set_current(session, meeting_id, activity_id)
+    return StructureChanged(meeting_id)
+
+
+def set_visibility(
+    session: Session,
+    meeting_id: int,
+    activity_id: int,
+    *,
+    presenter: bool | None = None,
+    phones: bool | None = None,
+) -> StructureChanged:
+    activity = _activity(session, meeting_id, activity_id)
+    if presenter is not None:
+        activity.show_results_presenter = presenter
+    if phones is not None:
+        activity.show_results_phones = phones
+    session.add(activity)
+    return StructureChanged(meeting_id)
+
+
+def reset_results(session: Session, meeting_id: int, activity_id: int) -> tuple[StructureChanged, TallyReset]:
+    activity = _activity(session, meeting_id, activity_id)
+    session.execute(delete(Answer).where(Answer.activity_id == activity_id))  # type: ignore[arg-type]
+    activity.moderation = {}
+    session.add(activity)
+    return StructureChanged(meeting_id), TallyReset(meeting_id, activity_id)
+
+
+def moderate(
+    session: Session,
+    meeting_id: int,
+    activity_id: int,
+    action: str,
+    *,
+    entry_id: int | None = None,
+    key: str | None = None,
+    into: str | None = None,
+    on: bool | None = None,
+) -> StructureChanged:
+    activity = _activity(session, meeting_id, activity_id)
+    moderation = Moderation.from_json(activity.moderation)
+    apply_moderation(moderation, activity.kind, action, entry_id=entry_id, key=key, into=into, on=on)
+    activity.moderation = moderation.to_json()
+    session.add(activity)
+    return StructureChanged(meeting_id)
+
+
+MODERATION_ACTIONS: dict[str, tuple[str, ...]] = {
+    "highlight": ("open",),
+    "unhighlight": ("open",),
+    "hide": ("open",),
+    "unhide": ("open",),
+    "hide_word": ("wordcloud",),
+    "unhide_word": ("wordcloud",),
+    "merge_words": ("wordcloud",),
+    "unmerge_word": ("wordcloud",),
+    "profanity_filter": ("wordcloud",),
+}
+
+
+def apply_moderation(
+    moderation: Moderation,
+    kind: str,
+    action: str,
+    *,
+    entry_id: int | None,
+    key: str | None,
+    into: str | None,
+    on: bool | None,
+) -> None:
+    kinds = MODERATION_ACTIONS.get(action)
+    if kinds is None:
+        raise DomainError(
+            "unknown_action",
+            f"Unknown moderation action {action!r}; use one of {', '.join(MODERATION_ACTIONS)}.",
+        )
+    if kind not in kinds:
+        raise DomainError("wrong_kind", f"{action!r} does not apply to a {kind} activity.")
+    if action in ("highlight", "unhighlight", "hide", "unhide"):
+        if entry_id is None:
+            raise DomainError("missing_field", f"{action!r} needs the answer's entry_id.")
+        target = moderation.highlighted if "highlight" in action else moderation.hidden_entries
+        (target.discard if action.startswith("un") else target.add)(entry_id)
+    elif action in ("hide_word", "unhide_word", "unmerge_word"):
+        if not key:
+            raise DomainError("missing_field", f"{action!r} needs the word's key.")
+        if action == "hide_word":
+            moderation.hidden_words.add(key)
+        elif action == "unhide_word":
+            moderation.hidden_words.discard(key)
+        else:
+            moderation.merges.pop(key, None)
+    elif action == "merge_words":
+        if not key or not into:
+            raise DomainError("missing_field", "'merge_words' needs 'key' and 'into'.")
+        if key == into:
+            raise DomainError("invalid_merge", "A word cannot be merged into itself.")
+        moderation.merges[key] = into
+    else:  # profanity_filter
+        if on is None:
+            raise DomainError("missing_field", "'profanity_filter' needs 'on': true or false.")
+        moderation.profanity_filter_off = not on
+
+
+def delete_meeting(session: Session, meeting_id: int) -> None:
+    session.delete(_meeting(session, meeting_id))
+
+
+def participant_count(session: Session, meeting_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(Participant).where(Participant.meeting_id == meeting_id)
+        )
+        or 0
+    )
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _meeting(session: Session, meeting_id: int) -> Meeting:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
+    return meeting
+
+
+def _activity(session: Session, meeting_id: int, activity_id: int) -> Activity:
+    activity = session.get(Activity, activity_id)
+    if activity is None or activity.meeting_id != meeting_id:
+        raise DomainError("unknown_activity", f"There is no activity {activity_id} in this meeting.")
+    return activity
+
+
+def _require_info(session: Session, meeting_id: int) -> MeetingInfo:
+    info = load_meeting(session, meeting_id)
+    if info is None:
+        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
+    return info
+
+
+def _set_status(session: Session, activity_id: int, status: Status) -> None:
+    session.execute(update(Activity).where(Activity.id == activity_id).values(status=status))  # type: ignore[arg-type]
+
+
+def _set_current(session: Session, meeting_id: int, activity_id: int | None) -> None:
+    session.execute(
+        update(Meeting).where(Meeting.id == meeting_id).values(current_activity_id=activity_id)  # type: ignore[arg-type]
+    )
+
+
+def _renumber(session: Session, meeting_id: int) -> None:
+    ids = session.scalars(
+        select(Activity.id).where(Activity.meeting_id == meeting_id).order_by(Activity.position, Activity.id)  # type: ignore[arg-type]
+    ).all()
+    for position, activity_id in enumerate(ids):
+        session.execute(
+            update(Activity).where(Activity.id == activity_id).values(position=position)  # type: ignore[arg-type]
+        )
+
+
+def _answer_count(session: Session, activity_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(Answer).where(Answer.activity_id == activity_id)  # type: ignore[arg-type]
+        )
+        or 0
+    )
+
+
+def _activity_info(activity: Activity) -> ActivityInfo:
+    assert activity.id is not None
+    return ActivityInfo(
+        id=activity.id,
+        position=activity.position,
+        kind=activity.kind,
+        prompt=activity.prompt,
+        settings=dict(activity.settings),
+        status=cast(Status, activity.status),
+        show_results_presenter=activity.show_results_presenter,
+        show_results_phones=activity.show_results_phones,
+        moderation=dict(activity.moderation),
+    )
+
+
+def _info(meeting: Meeting, activities: list[Activity]) -> MeetingInfo:
+    assert meeting.id is not None
+    return MeetingInfo(
+        id=meeting.id,
+        code=meeting.code,
+        title=meeting.title,
+        theme=meeting.theme,
+        language=cast(Language, meeting.language),
+        current_activity_id=meeting.current_activity_id,
+        activities=tuple(_activity_info(a) for a in activities),
+    )

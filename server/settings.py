@@ -1,0 +1,43 @@
+"""Runtime configuration, read from ``KRING_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KRING_", extra="ignore")
+
+    database_url: str = "sqlite:///./kring.db"
+    # Where phones reach this server, e.g. "http://192.168.1.20:8000". Unset: `kring serve`
+    # picks the machine's LAN address and says so.
+    public_url: str | None = None
+    host: str = "0.0.0.0"
+    port: int = Field(default=8000, ge=1, le=65535)
+    # memory:// for one process; redis://... to share rooms between workers.
+    broadcast_url: str = "memory://"
+    default_language: Literal["nl", "en"] = "nl"
+    # Result snapshots per room are coalesced to at most one per tick.
+    tick_seconds: float = Field(default=0.1, gt=0, le=5)
+    # Answers arriving within this window are committed in one transaction.
+    batch_window_seconds: float = Field(default=0.003, ge=0, le=1)
+    batch_max: int = Field(default=500, ge=1, le=10_000)
+    ws_max_message_bytes: int = Field(default=64 * 1024, ge=1024)
+    ws_ping_interval: float = Field(default=20.0, gt=0)
+    ws_ping_timeout: float = Field(default=20.0, gt=0)
+    # Frames a client may fall behind by before it is disconnected.
+    ws_max_backlog: int = Field(default=256, ge=8)
+    # Benchmark baseline: broadcast on every answer, no coalescing.
+    naive_broadcast: bool = False
+    cookie_secure: bool = False
+    static_dir: Path = Path(__file__).resolve().parent.parent / "web" / "static"
+    templates_dir: Path = Path(__file__).resolve().parent.parent / "web" / "templates"
+
+    def public_base(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://127.0.0.1:{self.port}"

@@ -1,0 +1,61 @@
+"""Plain factory functions with keyword defaults, for tests that run the app in-process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from server.app import create_app
+from server.settings import Settings
+
+
+@contextmanager
+def client_for(database_url: str, **overrides: Any) -> Iterator[TestClient]:
+    settings = Settings(database_url=database_url, public_url="http://127.0.0.1:8000", **overrides)
+    with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
+        yield client
+
+
+def make_meeting(client: TestClient, **body: Any) -> dict[str, Any]:
+    body.setdefault("title", "Lerend netwerk")
+    body.setdefault("theme", "Inclusie")
+    response = client.post("/api/meetings", json=body)
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def auth(meeting: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {meeting['host_key']}"}
+
+
+def add_activity(client: TestClient, meeting: dict[str, Any], kind: str, **body: Any) -> dict[str, Any]:
+    response = client.post(
+        f"/api/meetings/{meeting['code']}/activities", json={"kind": kind, **body}, headers=auth(meeting)
+    )
+    assert response.status_code == 201, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def open_activity(client: TestClient, meeting: dict[str, Any], activity_id: int) -> None:
+    response = client.post(
+        f"/api/meetings/{meeting['code']}/activities/{activity_id}/open", headers=auth(meeting)
+    )
+    assert response.status_code == 200, response.text
+
+
+def join(client: TestClient, meeting: dict[str, Any], nickname: str | None = None) -> None:
+    response = client.post(f"/api/join/{meeting['code']}", json={"nickname": nickname})
+    assert response.status_code == 200, response.text
+
+
+def phone_socket(client: TestClient, meeting: dict[str, Any]) -> Any:
+    """The participant websocket, with the cookie from joining (the cookie jar skips ws:// URLs)."""
+    name = f"kring_{meeting['code']}"
+    token = client.cookies.get(name)
+    headers = {"cookie": f"{name}={token}"} if token else {}
+    return client.websocket_connect(f"/ws/{meeting['code']}", headers=headers)

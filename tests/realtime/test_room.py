@@ -1,0 +1,116 @@
+"""Rooms: frames are built once per tick for all receivers; slow clients skip, not pile up."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from server.domain.meeting import ActivityInfo, MeetingInfo
+from server.domain.tally import Change
+from server.realtime.connection import Connection
+from server.realtime.hub import Hub
+from server.realtime.room import Room
+from server.services.meetings import MeetingAuth
+
+
+class FakeSocket:
+    def __init__(self, delay: float = 0.0) -> None:
+        self.sent: list[str] = []
+        self.delay = delay
+
+    async def send_text(self, frame: str) -> None:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.sent.append(frame)
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        self.closed = (code, reason)
+
+
+def make_room(kind: str = "wordcloud", settings: dict[str, Any] | None = None) -> Room:
+    activity = ActivityInfo(
+        id=1, position=0, kind=kind, prompt="Waar denk jij aan?", settings=settings or {}, status="open"
+    )
+    meeting = MeetingInfo(
+        id=7,
+        code="ABCDEF",
+        title="T",
+        theme="Inclusie",
+        language="nl",
+        current_activity_id=1,
+        activities=(activity,),
+    )
+    return Room(meeting, MeetingAuth(7, "h", "p"), "http://127.0.0.1:8000/ABCDEF")
+
+
+def word(participant: int, entry: int, text: str) -> Change:
+    return Change(participant, "0", entry, None, {"word": text})
+
+
+async def test_flush_encodes_one_frame_for_all_presenters() -> None:
+    room = make_room()
+    screens = [Connection(FakeSocket(), "presenter") for _ in range(3)]  # type: ignore[arg-type]
+    for screen in screens:
+        room.add(screen)
+    room.apply(1, [word(1, 1, "Samen")])
+    room.flush()
+    frames = [screen._latest["snapshot"] for screen in screens]
+    assert all(frame is frames[0] for frame in frames)
+
+
+async def test_hub_coalesces_a_burst_into_few_snapshots() -> None:
+    hub = Hub(db=None, public_base="http://127.0.0.1:8000", tick=0.05)  # type: ignore[arg-type]
+    room = make_room()
+    hub.rooms[room.meeting.id] = room
+    socket = FakeSocket()
+    screen = Connection(socket, "presenter")  # type: ignore[arg-type]
+    hub.start()
+    hub.connect(room, screen)
+    for entry in range(1, 201):
+        room.apply(1, [word(entry, entry, f"woord{entry % 5}")])
+        hub._mark(room)
+        if entry % 20 == 0:
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)
+    await hub.stop()
+    snapshots = [f for f in socket.sent if '"type":"snapshot"' in f]
+    assert 1 <= len(snapshots) <= 10  # 200 answers, a handful of ticks
+    assert '"responses":200' in snapshots[-1]
+
+
+async def test_slow_connection_keeps_only_the_latest_snapshot() -> None:
+    room = make_room()
+    slow = FakeSocket(delay=0.05)
+    screen = Connection(slow, "presenter")  # type: ignore[arg-type]
+    screen.start()
+    for entry in range(1, 30):
+        room.apply(1, [word(entry, entry, "x")])
+        screen.put_latest("snapshot", room.snapshot_frame("presenter"))
+        await asyncio.sleep(0.001)
+    await asyncio.sleep(0.3)
+    await screen.stop()
+    assert len(slow.sent) < 10  # skipped intermediate frames
+    assert '"responses":29' in slow.sent[-1]
+
+
+async def test_direct_backlog_overflow_drops_the_client() -> None:
+    stuck = FakeSocket(delay=10)
+    phone = Connection(stuck, "participant", participant_id=1, max_backlog=8)  # type: ignore[arg-type]
+    for n in range(20):
+        phone.push(f'{{"n": {n}}}')
+    assert phone.closed
+    await asyncio.sleep(0)
+
+
+async def test_presence_counts_distinct_participants() -> None:
+    room = make_room()
+    a1 = Connection(FakeSocket(), "participant", participant_id=1)  # type: ignore[arg-type]
+    a2 = Connection(FakeSocket(), "participant", participant_id=1)  # type: ignore[arg-type]
+    b = Connection(FakeSocket(), "participant", participant_id=2)  # type: ignore[arg-type]
+    for c in (a1, a2, b):
+        room.add(c)
+    assert room.participants == 2
+    room.remove(a1)
+    assert room.participants == 2
+    room.remove(a2)
+    assert room.participants == 1

@@ -1,0 +1,172 @@
+"""The HTTP API: meetings, activities, host-key checks, joining and the QR codes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from server.domain.meeting import CODE_ALPHABET, CODE_LENGTH
+from tests.factories import add_activity, auth, client_for, make_meeting
+
+
+@pytest.fixture
+def client(database_url: str) -> Any:
+    with client_for(database_url) as client:
+        yield client
+
+
+def test_create_meeting_returns_code_urls_and_keys(client: TestClient) -> None:
+    meeting = make_meeting(client, language="en")
+    assert len(meeting["code"]) == CODE_LENGTH and set(meeting["code"]) <= set(CODE_ALPHABET)
+    assert meeting["join_url"] == f"http://127.0.0.1:8000/{meeting['code']}"
+    assert len(meeting["host_key"]) >= 32  # 24 random bytes, url-safe: 192 bits
+    assert meeting["host_url"].endswith(f"#key={meeting['host_key']}")
+    assert meeting["language"] == "en" and meeting["activities"] == []
+
+
+def test_code_alphabet_has_no_ambiguous_characters_and_enough_codes() -> None:
+    assert not set("IL0O1") & set(CODE_ALPHABET)
+    assert len(CODE_ALPHABET) ** CODE_LENGTH >= 30**6
+
+
+def test_create_meeting_rejects_bad_body_with_named_field(client: TestClient) -> None:
+    response = client.post("/api/meetings", json={"title": "", "language": "fr"})
+    assert response.status_code == 422
+    body = response.json()["error"]
+    assert body["code"] == "invalid_request" and "title" in body["message"]
+
+
+def test_host_actions_need_the_right_host_key(client: TestClient) -> None:
+    meeting, other = make_meeting(client), make_meeting(client)
+    path = f"/api/meetings/{meeting['code']}/activities"
+    assert client.post(path, json={"kind": "open"}).json()["error"]["code"] == "unauthorized"
+    wrong = client.post(path, json={"kind": "open"}, headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "forbidden"
+    foreign = client.post(path, json={"kind": "open"}, headers=auth(other))
+    assert foreign.status_code == 403
+    assert client.get(f"/api/meetings/{meeting['code']}", headers=auth(meeting)).json()["activities"] == []
+
+
+def test_activities_get_defaults_from_the_run_sheet(client: TestClient) -> None:
+    meeting = make_meeting(client)
+    scales = add_activity(client, meeting, "scales")
+    assert scales["settings"]["label_low"] == "Dat geldt helemaal niet voor mij"
+    assert len(scales["settings"]["statements"]) == 5
+    cloud = add_activity(client, meeting, "wordcloud")
+    assert cloud["prompt"] == "Waar denk jij aan bij Inclusie?"
+    assert cloud["settings"]["max_entries"] == 3
+
+
+def test_activities_edit_reorder_delete(client: TestClient) -> None:
+    meeting = make_meeting(client)
+    base = f"/api/meetings/{meeting['code']}"
+    a, b, c = (add_activity(client, meeting, kind) for kind in ("open", "choice", "checkout"))
+    edited = client.patch(f"{base}/activities/{b['id']}", json={"prompt": "Eens?"}, headers=auth(meeting))
+    assert edited.json()["prompt"] == "Eens?"
+    order = client.put(f"{base}/order", json={"order": [c["id"], a["id"], b["id"]]}, headers=auth(meeting))
+    assert [x["id"] for x in order.json()["activities"]] == [c["id"], a["id"], b["id"]]
+    bad = client.put(f"{base}/order", json={"order": [a["id"]]}, headers=auth(meeting))
+    assert bad.json()["error"]["code"] == "invalid_order"
+    assert client.delete(f"{base}/activities/{a['id']}", headers=auth(meeting)).status_code == 204
+    left = client.get(base, headers=auth(meeting)).json()["activities"]
+    assert [(x["id"], x["position"]) for x in left] == [(c["id"], 0), (b["id"], 1)]
+
+
+def test_invalid_settings_are_refused_with_a_clear_error(client: TestClient) -> None:
+    meeting = make_meeting(client)
+    response = client.post(
+        f"/api/meetings/{meeting['code']}/activities",
+        json={"kind": "choice", "settings": {"options": ["alleen"]}},
+        headers=auth(meeting),
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_settings"
+
+
+def test_open_close_and_next_run_the_meeting(client: TestClient) -> None:
+    meeting = make_meeting(client, demo=True)
+    base = f"/api/meetings/{meeting['code']}"
+    first = client.post(f"{base}/next", headers=auth(meeting)).json()
+    assert first["current_activity_id"] == meeting["activities"][0]["id"]
+    second = client.post(f"{base}/next", headers=auth(meeting)).json()
+    statuses = {a["id"]: a["status"] for a in second["activities"]}
+    assert statuses[meeting["activities"][0]["id"]] == "closed"
+    assert statuses[meeting["activities"][1]["id"]] == "open"
+    closed = client.post(
+        f"{base}/activities/{second['current_activity_id']}/close", headers=auth(meeting)
+    ).json()
+    assert {a["id"]: a["status"] for a in closed["activities"]}[second["current_activity_id"]] == "closed"
+    lobby = client.post(f"{base}/current", json={"activity_id": None}, headers=auth(meeting)).json()
+    assert lobby["current_activity_id"] is None
+
+
+def test_reset_needs_explicit_confirmation(client: TestClient) -> None:
+    meeting = make_meeting(client)
+    activity = add_activity(client, meeting, "open")
+    path = f"/api/meetings/{meeting['code']}/activities/{activity['id']}/reset"
+    refused = client.post(path, json={"confirm": False}, headers=auth(meeting))
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "confirmation_required"
+    assert client.post(path, json={}, headers=auth(meeting)).status_code == 422
+    assert client.post(path, json={"confirm": True}, headers=auth(meeting)).status_code == 200
+
+
+def test_visibility_and_moderation(client: TestClient) -> None:
+    meeting = make_meeting(client)
+    cloud = add_activity(client, meeting, "wordcloud")
+    base = f"/api/meetings/{meeting['code']}/activities/{cloud['id']}"
+    shown = client.post(
+        f"{base}/visibility", json={"phones": True, "presenter": False}, headers=auth(meeting)
+    )
+    assert (shown.json()["show_results_phones"], shown.json()["show_results_presenter"]) == (True, False)
+    hidden = client.post(
+        f"{base}/moderation", json={"action": "hide_word", "key": "rot"}, headers=auth(meeting)
+    )
+    assert "rot" in hidden.json()["moderation"]["hidden_words"]
+    wrong = client.post(
+        f"{base}/moderation", json={"action": "highlight", "entry_id": 1}, headers=auth(meeting)
+    )
+    assert wrong.json()["error"]["code"] == "wrong_kind"
+
+
+def test_join_sets_httponly_lax_cookie_and_rejoins_same_participant(client: TestClient) -> None:
+    meeting = make_meeting(client)
+    response = client.post(f"/api/join/{meeting['code']}", json={"nickname": "  Anna  "})
+    assert response.json()["nickname"] == "Anna"
+    cookie = response.headers["set-cookie"]
+    assert f"kring_{meeting['code']}=" in cookie
+    assert "HttpOnly" in cookie and re.search("SameSite=lax", cookie, re.I)
+    again = client.post(f"/api/join/{meeting['code']}", json={})
+    assert "set-cookie" not in again.headers  # the same participant: no new cookie
+    assert again.json()["nickname"] == "Anna"
+
+
+def test_unknown_code_is_404_with_dutch_page(client: TestClient) -> None:
+    assert client.post("/api/join/ZZZZZZ", json={}).status_code == 404
+    assert client.get("/api/join/ZZZZZZ").json()["error"]["code"] == "unknown_code"
+    page = client.get("/ZZZZZZ")
+    assert page.status_code == 404 and "Deze code kennen we niet" in page.text
+
+
+def test_qr_codes_for_the_join_url(client: TestClient) -> None:
+    meeting = make_meeting(client)
+    svg = client.get(f"/api/meetings/{meeting['code']}/qr.svg")
+    assert svg.headers["content-type"].startswith("image/svg+xml") and b"<svg" in svg.content
+    png = client.get(f"/api/meetings/{meeting['code']}/qr.png")
+    assert png.content.startswith(b"\x89PNG")
+
+
+def test_host_key_never_appears_on_participant_page(client: TestClient) -> None:
+    meeting = make_meeting(client, demo=True)
+    for path in (f"/{meeting['code']}", f"/m/{meeting['code']}/present", f"/api/join/{meeting['code']}"):
+        body = client.get(path).text
+        assert meeting["host_key"] not in body and meeting["presenter_key"] not in body
+
+
+def test_pages_carry_security_headers(client: TestClient) -> None:
+    response = client.get("/")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert "unsafe-inline" not in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"

@@ -1,0 +1,234 @@
+"""Test helpers: a real uvicorn server in a thread, and a websocket participant client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import uvicorn
+import websockets
+
+from server.app import create_app
+from server.db.migrate import upgrade
+from server.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    base: str
+    settings: Settings
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    @property
+    def ws_base(self) -> str:
+        return self.base.replace("http", "ws", 1)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+def uvicorn_config(settings: Settings, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        ws_per_message_deflate=False,
+        ws_max_size=settings.ws_max_message_bytes,
+        ws_ping_interval=settings.ws_ping_interval,
+        ws_ping_timeout=settings.ws_ping_timeout,
+        log_level="warning",
+        lifespan="on",
+    )
+
+
+@contextlib.contextmanager
+def live_server(database_url: str, **overrides: Any) -> Iterator[LiveServer]:
+    upgrade(database_url)  # as `kring serve` does before it listens
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = Settings(database_url=database_url, public_url=base, port=port, **overrides)
+    server = uvicorn.Server(uvicorn_config(settings, port))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    live = LiveServer(base, settings, server, thread)
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+def create_meeting(base: str, **body: Any) -> dict[str, Any]:
+    body.setdefault("title", "Test")
+    response = httpx.post(f"{base}/api/meetings", json=body, timeout=10)
+    response.raise_for_status()
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def host(base: str, meeting: dict[str, Any]) -> httpx.Client:
+    return httpx.Client(
+        base_url=f"{base}/api/meetings/{meeting['code']}",
+        headers={"Authorization": f"Bearer {meeting['host_key']}"},
+        timeout=10,
+    )
+
+
+@dataclass
+class Phone:
+    """A participant: the cookie from joining, a websocket, and everything it received."""
+
+    base: str
+    code: str
+    nickname: str | None = None
+    cookie: str | None = None
+    ws: Any = None
+    inbox: list[dict[str, Any]] = field(default_factory=list)
+    acks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    _reader: asyncio.Task[None] | None = None
+    _events: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def join(self) -> None:
+        async with httpx.AsyncClient(base_url=self.base, timeout=10) as client:
+            headers = {"Cookie": f"kring_{self.code}={self.cookie}"} if self.cookie else None
+            response = await client.post(
+                f"/api/join/{self.code}", json={"nickname": self.nickname}, headers=headers
+            )
+            response.raise_for_status()
+            self.cookie = response.cookies.get(f"kring_{self.code}") or self.cookie
+
+    async def connect(self) -> None:
+        url = self.base.replace("http", "ws", 1) + f"/ws/{self.code}"
+        self.ws = await websockets.connect(
+            url, additional_headers={"Cookie": f"kring_{self.code}={self.cookie}"}, compression=None
+        )
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for raw in self.ws:
+                message = json.loads(raw)
+                self.inbox.append(message)
+                if message["type"] == "ack":
+                    self.acks[message["client_id"]] = message
+                elif message["type"] == "error":
+                    self.errors.append(message)
+                self._events.set()
+
+    async def disconnect(self) -> None:
+        await self.ws.close()
+        if self._reader is not None:
+            await self._reader
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.ws.send(json.dumps(message))
+
+    async def wait_for(self, predicate: Any, timeout: float = 10.0, start: int = 0) -> dict[str, Any]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        seen = start
+        while True:
+            for message in self.inbox[seen:]:
+                if predicate(message):
+                    return message
+            seen = len(self.inbox)
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise TimeoutError(f"no matching message; last: {self.inbox[-3:]}")
+            self._events.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._events.wait(), remaining)
+
+    async def answer(
+        self, activity_id: int, slot: str, value: dict[str, Any], client_id: str
+    ) -> dict[str, Any]:
+        start = len(self.inbox)
+        await self.send(
+            {
+                "type": "answer",
+                "activity_id": activity_id,
+                "slot": slot,
+                "value": value,
+                "client_id": client_id,
+            }
+        )
+        return await self.wait_for(
+            lambda m: m.get("client_id") == client_id and m["type"] in ("ack", "error"), start=start
+        )
+
+    async def withdraw(self, activity_id: int, slot: str, client_id: str) -> dict[str, Any]:
+        start = len(self.inbox)
+        await self.send(
+            {"type": "withdraw", "activity_id": activity_id, "slot": slot, "client_id": client_id}
+        )
+        return await self.wait_for(
+            lambda m: m.get("client_id") == client_id and m["type"] in ("ack", "error"), start=start
+        )
+
+
+@dataclass
+class Screen:
+    """The presenter (or host) socket, keeping the latest snapshot."""
+
+    ws: Any
+    snapshots: list[dict[str, Any]] = field(default_factory=list)
+    _reader: asyncio.Task[None] | None = None
+    _event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    async def open(cls, base: str, code: str, key: str, role: str = "presenter") -> Screen:
+        url = base.replace("http", "ws", 1) + f"/ws/{code}/{role}"
+        ws = await websockets.connect(url, compression=None)
+        await ws.send(json.dumps({"type": "auth", "key": key}))
+        screen = cls(ws)
+        screen._reader = asyncio.create_task(screen._read())
+        return screen
+
+    async def _read(self) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for raw in self.ws:
+                message = json.loads(raw)
+                if message["type"] == "snapshot":
+                    self.snapshots.append(message)
+                    self._event.set()
+
+    @property
+    def last(self) -> dict[str, Any]:
+        return self.snapshots[-1]
+
+    async def until(self, predicate: Any, timeout: float = 10.0) -> dict[str, Any]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            if self.snapshots and predicate(self.last):
+                return self.last
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise TimeoutError(f"snapshot never matched; last: {self.snapshots[-1:]}")
+            self._event.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._event.wait(), remaining)
+
+    async def close(self) -> None:
+        await self.ws.close()
+        if self._reader is not None:
+            await self._reader

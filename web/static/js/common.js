@@ -1,0 +1,155 @@
+// Shared helpers: translations, safe DOM building, a reconnecting websocket.
+
+const lang = document.body.dataset.lang || "nl";
+let strings = {};
+
+export async function loadStrings() {
+  try {
+    const response = await fetch(`/i18n/${lang}.json`);
+    if (response.ok) strings = await response.json();
+  } catch {
+    strings = {};
+  }
+}
+
+// The page scripts use the English msgids of the shared .po catalogue.
+export function t(msgid, params = {}) {
+  let text = strings[msgid] || msgid;
+  for (const [key, value] of Object.entries(params)) {
+    text = text.replaceAll(`{${key}}`, String(value));
+  }
+  return text;
+}
+
+// Marks a string for extraction where it is translated later (t(variable)).
+export const N_ = (msgid) => msgid;
+
+// Builds elements from text only: user input never becomes HTML.
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (value === true) node.setAttribute(key, "");
+    else node.setAttribute(key, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export function clear(node) {
+  while (node.firstChild) node.firstChild.remove();
+  return node;
+}
+
+export function newId() {
+  // crypto.randomUUID needs a secure context; venue LANs are plain http.
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function wsUrl(path) {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  return `${scheme}://${location.host}${path}`;
+}
+
+// A websocket that reconnects with capped exponential backoff and jitter.
+export class LiveSocket {
+  constructor(path, { onOpen, onMessage, onState, firstMessage } = {}) {
+    this.path = path;
+    this.onOpen = onOpen || (() => {});
+    this.onMessage = onMessage || (() => {});
+    this.onState = onState || (() => {});
+    this.firstMessage = firstMessage;
+    this.attempt = 0;
+    this.ws = null;
+    this.stopped = false;
+    this.timer = null;
+    window.addEventListener("online", () => this.reconnectNow());
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") this.reconnectNow();
+    });
+  }
+
+  get open() {
+    return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  connect() {
+    if (this.stopped) return;
+    this.onState("connecting");
+    const ws = new WebSocket(wsUrl(this.path));
+    this.ws = ws;
+    ws.addEventListener("open", () => {
+      this.attempt = 0;
+      if (this.firstMessage) ws.send(JSON.stringify(this.firstMessage()));
+      this.onState("online");
+      this.onOpen();
+    });
+    ws.addEventListener("message", (event) => {
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      this.onMessage(message);
+    });
+    ws.addEventListener("close", (event) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      if (event.code === 4403 || event.code === 4404 || event.code === 4401) {
+        this.onState("refused", event.code);
+        if (event.code !== 4401) return;
+      }
+      this.onState("offline");
+      this.schedule();
+    });
+  }
+
+  schedule() {
+    if (this.stopped || this.timer) return;
+    const base = Math.min(15000, 500 * 2 ** this.attempt);
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.attempt += 1;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.connect();
+    }, delay);
+  }
+
+  reconnectNow() {
+    if (this.stopped || this.open || (this.ws && this.ws.readyState === WebSocket.CONNECTING)) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.attempt = 0;
+    this.connect();
+  }
+
+  send(message) {
+    if (!this.open) return false;
+    this.ws.send(JSON.stringify(message));
+    return true;
+  }
+}
+
+export function setConnState(node, state) {
+  if (!node) return;
+  node.dataset.state = state;
+  node.textContent =
+    state === "online" ? t("Connected") : state === "offline" ? t("Offline — reconnecting…") : t("Connecting…");
+}
+
+export function hashKey() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const key = params.get("key");
+  if (key) sessionStorage.setItem(`kring:key:${location.pathname}`, key);
+  return key || sessionStorage.getItem(`kring:key:${location.pathname}`);
+}

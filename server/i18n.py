@@ -30,7 +30,7 @@ def catalog(language: str) -> dict[str, str]:
     return out
 
 
-class CatalogTranslations(Translations):  # type: ignore[misc]
+class CatalogTranslations(Translations):
     """gettext-compatible, built from the .po file without a compiled .mo on disk."""
 
     def __init__(self, language: str) -> None:
@@ -57,7 +57,7 @@ def translations(language: str) -> CatalogTranslations:
 
 def pick_language(requested: str | None, accept_language: str | None, fallback: str) -> str:
     if requested in LANGUAGES:
-        return requested  # type: ignore[return-value]
+        return requested
     if accept_language:
         for part in accept_language.split(","):
             tag = part.split(";")[0].strip().lower()[:2]

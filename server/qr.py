@@ -8,7 +8,7 @@ import qrcode
 import qrcode.image.svg
 
 
-def _qr(data: str, border: int = 2) -> qrcode.QRCode:  # type: ignore[type-arg]
+def _qr(data: str, border: int = 2) -> qrcode.QRCode:
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=border)
     code.add_data(data)
     code.make(fit=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sqlalchemy import and_, delete, insert, select, tuple_, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from server.db.engine import is_sqlite
 from server.db.tables import Activity, Answer, Participant, Submission, utcnow
@@ -100,7 +100,7 @@ def commit_batch(session: Session, ops: list[AnswerOp]) -> BatchResult:
     if inserts:
         now = utcnow()
         ids = session.scalars(
-            insert(Answer).returning(Answer.id, sort_by_parameter_order=True),  # type: ignore[arg-type]
+            insert(Answer).returning(col(Answer.id), sort_by_parameter_order=True),
             [
                 {
                     "activity_id": k[0],
@@ -116,6 +116,7 @@ def commit_batch(session: Session, ops: list[AnswerOp]) -> BatchResult:
             ],
         ).all()
         for (key, row), new_id in zip(inserts, ids, strict=True):
+            assert new_id is not None
             row.id = int(new_id)
             versions[row.id] = (row.id, 1)
             changes[key[0]].append(Change(key[1], key[2], row.id, None, row.payload, row.nickname))
@@ -141,7 +142,7 @@ def commit_batch(session: Session, ops: list[AnswerOp]) -> BatchResult:
             changes[key[0]].append(Change(key[1], key[2], row.id, old, row.payload, row.nickname))
     if deletes:
         delete_ids = [r.id for _, r in deletes]
-        session.execute(delete(Answer).where(Answer.id.in_(delete_ids)))  # type: ignore[union-attr]
+        session.execute(delete(Answer).where(col(Answer.id).in_(delete_ids)))
         for key, row in deletes:
             assert row.id is not None
             versions[row.id] = (row.id, row.rev + 1)
@@ -184,7 +185,7 @@ def _skip_seen_client_ids(session: Session, results: list[OpResult]) -> list[OpR
     for chunk in _chunks(sorted(pairs), 400):
         rows = session.scalars(
             select(Submission).where(
-                tuple_(Submission.participant_id, Submission.client_id).in_(chunk)  # type: ignore[arg-type]
+                tuple_(col(Submission.participant_id), col(Submission.client_id)).in_(chunk)
             )
         ).all()
         seen.update({(s.participant_id, s.client_id): s for s in rows})
@@ -233,17 +234,17 @@ def _load_rows(session: Session, keys: set[Key]) -> dict[Key, _Row]:
     for activity_id, participants in by_activity.items():
         for chunk in _chunks(sorted(participants), 500):
             query = select(
-                Answer.id,
-                Answer.participant_id,
-                Answer.slot,
-                Answer.payload,
-                Answer.client_id,
-                Answer.rev,
+                col(Answer.id),
+                col(Answer.participant_id),
+                col(Answer.slot),
+                col(Answer.payload),
+                col(Answer.client_id),
+                col(Answer.rev),
             ).where(
-                Answer.activity_id == activity_id,  # type: ignore[arg-type]
-                Answer.participant_id.in_(chunk),  # type: ignore[attr-defined]
+                col(Answer.activity_id) == activity_id,
+                col(Answer.participant_id).in_(chunk),
             )
-            if not is_sqlite(str(session.get_bind().url)):
+            if not is_sqlite(str(session.get_bind().engine.url)):
                 # Serialise concurrent writers (other workers) on the rows this batch replaces.
                 query = query.with_for_update()
             for row in session.execute(query):
@@ -263,15 +264,13 @@ def _cascade_step_ins(
     for (activity_id, _participant, _slot), row in withdrawn_words:
         slot = f"in:{row.id}"
         stale = session.execute(
-            select(Answer.id, Answer.participant_id, Answer.payload, Answer.rev).where(
-                and_(Answer.activity_id == activity_id, Answer.slot == slot)  # type: ignore[arg-type]
+            select(col(Answer.id), col(Answer.participant_id), col(Answer.payload), col(Answer.rev)).where(
+                and_(col(Answer.activity_id) == activity_id, col(Answer.slot) == slot)
             )
         ).all()
         if not stale:
             continue
-        session.execute(
-            delete(Answer).where(Answer.id.in_([s[0] for s in stale]))  # type: ignore[union-attr]
-        )
+        session.execute(delete(Answer).where(col(Answer.id).in_([s[0] for s in stale])))
         for entry_id, participant_id, payload, rev in stale:
             versions[int(entry_id)] = (int(entry_id), int(rev) + 1)
             changes[activity_id].append(Change(int(participant_id), slot, int(entry_id), dict(payload), None))
@@ -297,16 +296,16 @@ def load_answers(session: Session, meeting_id: int) -> list[StoredAnswer]:
 
     rows = session.execute(
         select(
-            Answer.activity_id,
-            Answer.participant_id,
-            Answer.slot,
-            Answer.id,
-            Answer.payload,
-            Participant.nickname,
+            col(Answer.activity_id),
+            col(Answer.participant_id),
+            col(Answer.slot),
+            col(Answer.id),
+            col(Answer.payload),
+            col(Participant.nickname),
         )
-        .join(Activity, Activity.id == Answer.activity_id)  # type: ignore[arg-type]
-        .join(Participant, Participant.id == Answer.participant_id)  # type: ignore[arg-type]
-        .where(Activity.meeting_id == meeting_id)
-        .order_by(Answer.id)  # type: ignore[arg-type]
+        .join(Activity, col(Activity.id) == col(Answer.activity_id))
+        .join(Participant, col(Participant.id) == col(Answer.participant_id))
+        .where(col(Activity.meeting_id) == meeting_id)
+        .order_by(col(Answer.id))
     ).all()
     return [StoredAnswer(int(r[0]), int(r[1]), str(r[2]), int(r[3]), dict(r[4]), r[5]) for r in rows]

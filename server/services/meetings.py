@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import delete, func, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from server.db.tables import Activity, Answer, Meeting, Participant
 from server.domain.activities import Kind, default_settings, settings_for
@@ -66,7 +66,7 @@ def create_meeting(session: Session, title: str, theme: str, language: Language)
     host_key, presenter_key = new_key(24), new_key(18)
     for _ in range(20):
         code = new_code()
-        if session.scalar(select(Meeting.id).where(Meeting.code == code)) is None:
+        if session.scalar(select(col(Meeting.id)).where(col(Meeting.code) == code)) is None:
             break
     else:  # pragma: no cover - 20 collisions in ~9e8 codes
         raise DomainError("no_code", "Could not find a free join code; try again.")
@@ -85,7 +85,9 @@ def create_meeting(session: Session, title: str, theme: str, language: Language)
 
 def meeting_auth(session: Session, code: str) -> MeetingAuth | None:
     row = session.execute(
-        select(Meeting.id, Meeting.host_key_hash, Meeting.presenter_key_hash).where(Meeting.code == code)
+        select(col(Meeting.id), col(Meeting.host_key_hash), col(Meeting.presenter_key_hash)).where(
+            col(Meeting.code) == code
+        )
     ).first()
     return None if row is None else MeetingAuth(row[0], row[1], row[2])
 
@@ -95,13 +97,15 @@ def load_meeting(session: Session, meeting_id: int) -> MeetingInfo | None:
     if meeting is None:
         return None
     activities = session.scalars(
-        select(Activity).where(Activity.meeting_id == meeting_id).order_by(Activity.position, Activity.id)  # type: ignore[arg-type]
+        select(Activity)
+        .where(col(Activity.meeting_id) == meeting_id)
+        .order_by(col(Activity.position), col(Activity.id))
     ).all()
     return _info(meeting, list(activities))
 
 
 def meeting_id_for_code(session: Session, code: str) -> int | None:
-    return session.scalar(select(Meeting.id).where(Meeting.code == code))
+    return session.scalar(select(col(Meeting.id)).where(col(Meeting.code) == code))
 
 
 def update_meeting(
@@ -142,14 +146,14 @@ def add_activity(
         else default_settings(cast(Kind, kind), language)
     )
     count = session.scalar(
-        select(func.count()).select_from(Activity).where(Activity.meeting_id == meeting_id)
+        select(func.count()).select_from(Activity).where(col(Activity.meeting_id) == meeting_id)
     )
     last = int(count or 0)
     target = last if position is None else max(0, min(position, last))
     session.execute(
         update(Activity)
-        .where(Activity.meeting_id == meeting_id, Activity.position >= target)  # type: ignore[arg-type]
-        .values(position=Activity.position + 1)
+        .where(col(Activity.meeting_id) == meeting_id, col(Activity.position) >= target)
+        .values(position=col(Activity.position) + 1)
     )
     activity = Activity(
         meeting_id=meeting_id,
@@ -195,7 +199,7 @@ def delete_activity(session: Session, meeting_id: int, activity_id: int) -> Stru
     if meeting.current_activity_id == activity_id:
         meeting.current_activity_id = None
         session.add(meeting)
-    session.execute(delete(Answer).where(Answer.activity_id == activity_id))  # type: ignore[arg-type]
+    session.execute(delete(Answer).where(col(Answer.activity_id) == activity_id))
     session.delete(activity)
     session.flush()
     _renumber(session, meeting_id)
@@ -203,15 +207,17 @@ def delete_activity(session: Session, meeting_id: int, activity_id: int) -> Stru
 
 
 def reorder_activities(session: Session, meeting_id: int, order: list[int]) -> StructureChanged:
-    ids = list(session.scalars(select(Activity.id).where(Activity.meeting_id == meeting_id)).all())
+    ids = [
+        int(i)
+        for i in session.scalars(select(col(Activity.id)).where(col(Activity.meeting_id) == meeting_id))
+        if i is not None
+    ]
     if sorted(order) != sorted(ids) or len(set(order)) != len(order):
         raise DomainError(
             "invalid_order", "The new order must list every activity of the meeting exactly once."
         )
     for position, activity_id in enumerate(order):
-        session.execute(
-            update(Activity).where(Activity.id == activity_id).values(position=position)  # type: ignore[arg-type]
-        )
+        session.execute(update(Activity).where(col(Activity.id) == activity_id).values(position=position))
     return StructureChanged(meeting_id)
 
 
@@ -256,7 +262,7 @@ def set_visibility(
 
 def reset_results(session: Session, meeting_id: int, activity_id: int) -> tuple[StructureChanged, TallyReset]:
     activity = _activity(session, meeting_id, activity_id)
-    session.execute(delete(Answer).where(Answer.activity_id == activity_id))  # type: ignore[arg-type]
+    session.execute(delete(Answer).where(col(Answer.activity_id) == activity_id))
     activity.moderation = {}
     session.add(activity)
     return StructureChanged(meeting_id), TallyReset(meeting_id, activity_id)
@@ -345,7 +351,7 @@ def delete_meeting(session: Session, meeting_id: int) -> None:
 def participant_count(session: Session, meeting_id: int) -> int:
     return int(
         session.scalar(
-            select(func.count()).select_from(Participant).where(Participant.meeting_id == meeting_id)
+            select(func.count()).select_from(Participant).where(col(Participant.meeting_id) == meeting_id)
         )
         or 0
     )
@@ -376,30 +382,28 @@ def _require_info(session: Session, meeting_id: int) -> MeetingInfo:
 
 
 def _set_status(session: Session, activity_id: int, status: Status) -> None:
-    session.execute(update(Activity).where(Activity.id == activity_id).values(status=status))  # type: ignore[arg-type]
+    session.execute(update(Activity).where(col(Activity.id) == activity_id).values(status=status))
 
 
 def _set_current(session: Session, meeting_id: int, activity_id: int | None) -> None:
     session.execute(
-        update(Meeting).where(Meeting.id == meeting_id).values(current_activity_id=activity_id)  # type: ignore[arg-type]
+        update(Meeting).where(col(Meeting.id) == meeting_id).values(current_activity_id=activity_id)
     )
 
 
 def _renumber(session: Session, meeting_id: int) -> None:
     ids = session.scalars(
-        select(Activity.id).where(Activity.meeting_id == meeting_id).order_by(Activity.position, Activity.id)  # type: ignore[arg-type]
+        select(col(Activity.id))
+        .where(col(Activity.meeting_id) == meeting_id)
+        .order_by(col(Activity.position), col(Activity.id))
     ).all()
     for position, activity_id in enumerate(ids):
-        session.execute(
-            update(Activity).where(Activity.id == activity_id).values(position=position)  # type: ignore[arg-type]
-        )
+        session.execute(update(Activity).where(col(Activity.id) == activity_id).values(position=position))
 
 
 def _answer_count(session: Session, activity_id: int) -> int:
     return int(
-        session.scalar(
-            select(func.count()).select_from(Answer).where(Answer.activity_id == activity_id)  # type: ignore[arg-type]
-        )
+        session.scalar(select(func.count()).select_from(Answer).where(col(Answer.activity_id) == activity_id))
         or 0
     )
 

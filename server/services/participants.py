@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from server.db.tables import Participant
 from server.domain.errors import DomainError
@@ -35,7 +35,9 @@ def join(session: Session, meeting_id: int, token: str | None, nickname: str | N
     """Rejoin the participant behind ``token`` when it belongs to this meeting, else a new one."""
     name = clean_nickname(nickname)
     if token:
-        participant = session.scalar(select(Participant).where(Participant.token_hash == hash_key(token)))
+        participant = session.scalar(
+            select(Participant).where(col(Participant.token_hash) == hash_key(token))
+        )
         if participant is not None and participant.meeting_id == meeting_id:
             assert participant.id is not None
             if nickname is not None and name != participant.nickname:
@@ -52,8 +54,8 @@ def join(session: Session, meeting_id: int, token: str | None, nickname: str | N
 
 def participant_for_token(session: Session, meeting_id: int, token: str) -> tuple[int, str | None] | None:
     row = session.execute(
-        select(Participant.id, Participant.nickname, Participant.meeting_id).where(
-            Participant.token_hash == hash_key(token)
+        select(col(Participant.id), col(Participant.nickname), col(Participant.meeting_id)).where(
+            col(Participant.token_hash) == hash_key(token)
         )
     ).first()
     if row is None or row[2] != meeting_id:

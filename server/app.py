@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server.db.database import Database
 from server.db.engine import make_engine
 from server.domain.errors import DomainError
+from server.realtime.backends import make_broadcast
 from server.realtime.hub import Hub
 from server.routes import api, pages, ws
 from server.services.batcher import AnswerBatcher
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             public_base=settings.public_base(),
             tick=settings.tick_seconds,
             naive=settings.naive_broadcast,
+            broadcast=make_broadcast(settings.broadcast_url),
         )
         batcher = AnswerBatcher(
             db,
@@ -64,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hub = hub
         app.state.batcher = batcher
         app.state.pages = Pages(settings.templates_dir)
-        hub.start()
+        await hub.start()
         batcher.start()
         try:
             yield

@@ -1,20 +1,31 @@
-"""Rooms by meeting, the coalescing ticker, and applying events after their commit."""
+"""Rooms by meeting, the coalescing ticker, and applying events after their commit.
+
+With several workers, each holds its own copy of a room; committed tally deltas and "reload"
+notices travel through the broadcast backend once per tick, and the database stays the truth.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
+
+from sqlmodel import Session
 
 from server.db.database import Database
+from server.domain.tally import Change
+from server.realtime.backends import Broadcast, MemoryBroadcast
 from server.realtime.connection import Connection
 from server.realtime.messages import ClosingOut, dump
 from server.realtime.room import Room
 from server.services import answers as answer_service
 from server.services import meetings as meeting_service
-from server.services.answers import BatchResult
+from server.services.answers import BatchResult, StoredAnswer
 from server.services.events import (
     AnswersCommitted,
     Event,
@@ -25,16 +36,32 @@ from server.services.events import (
 
 log = logging.getLogger("kring.hub")
 
+PRESENCE_HEARTBEAT = 5.0
+
 
 class Hub:
-    def __init__(self, db: Database, *, public_base: str, tick: float = 0.1, naive: bool = False) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        public_base: str,
+        tick: float = 0.1,
+        naive: bool = False,
+        broadcast: Broadcast | None = None,
+    ) -> None:
         self.db = db
         self.public_base = public_base
         self.tick = tick
         self.naive = naive
+        self.broadcast: Broadcast = broadcast or MemoryBroadcast()
         self.rooms: dict[int, Room] = {}
         self._loading: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Remote messages for a room that is being loaded; applied (version-checked) after.
+        self._held: dict[int, list[dict[str, Any]]] = {}
         self._dirty: set[int] = set()
+        self._outbox: list[dict[str, Any]] = []
+        self._presence_sent: dict[int, tuple[int, float]] = {}
+        self._resync_owed = False
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -43,8 +70,9 @@ class Hub:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> None:
+    async def start(self) -> None:
         if self._task is None:
+            await self.broadcast.start(self._on_remote, self.resync)
             self._task = asyncio.create_task(self._ticker(), name="kring-ticker")
 
     async def stop(self) -> None:
@@ -53,6 +81,8 @@ class Hub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self._publish_outbox()
+        await self.broadcast.stop()
         frame = dump(ClosingOut(reason="server stopping"))
         for room in self.rooms.values():
             for connection in list(room.connections):
@@ -75,15 +105,18 @@ class Hub:
             room = self.rooms.get(meeting_id)
             if room is not None:
                 return room
-            room = await self.db.run(self._load, meeting_id)
-            if room is not None:
-                self.rooms[meeting_id] = room
+            self._held[meeting_id] = []
+            try:
+                room = await self.db.run(self._load, meeting_id)
+                if room is not None:
+                    self.rooms[meeting_id] = room
+                    for message in self._held.get(meeting_id, []):
+                        await self._apply_remote(room, message)
+            finally:
+                self._held.pop(meeting_id, None)
             return room
 
-    def _load(self, session: object, meeting_id: int) -> Room | None:
-        from sqlmodel import Session
-
-        assert isinstance(session, Session)
+    def _load(self, session: Session, meeting_id: int) -> Room | None:
         meeting = meeting_service.load_meeting(session, meeting_id)
         if meeting is None:
             return None
@@ -92,6 +125,30 @@ class Hub:
         room = Room(meeting, auth, self.join_url(meeting.code))
         room.load_answers(answer_service.load_answers(session, meeting_id))
         return room
+
+    async def _reload(self, room: Room) -> None:
+        """Rebuild a room's meeting and tallies from the database, keeping its connections."""
+
+        def read(session: Session) -> tuple[Any, list[StoredAnswer]]:
+            meeting = meeting_service.load_meeting(session, room.meeting.id)
+            return meeting, answer_service.load_answers(session, room.meeting.id)
+
+        meeting, answers = await self.db.run(read)
+        if meeting is None:
+            self._close_room(room.meeting.id)
+            return
+        room.set_meeting(meeting)
+        room.load_answers(answers)
+        self._mark(room)
+
+    async def resync(self) -> None:
+        """After the broadcast backend was unreachable: every room from the truth."""
+        for room in list(self.rooms.values()):
+            try:
+                await self._reload(room)
+            except Exception:
+                log.exception("resynchronising room %s failed", room.meeting.id)
+        self._presence_sent.clear()
 
     def connect(self, room: Room, connection: Connection) -> None:
         room.add(connection)
@@ -107,11 +164,17 @@ class Hub:
     # -- events ------------------------------------------------------------------------------
 
     async def publish(self, events: Iterable[Event]) -> None:
-        """Apply events that a committed transaction produced."""
+        """Apply events that a committed transaction produced, here and in the other workers."""
         for event in events:
+            if isinstance(event, StructureChanged):
+                self._send({"t": "structure", "m": event.meeting_id})
+            elif isinstance(event, TallyReset):
+                self._send({"t": "reset", "m": event.meeting_id, "a": event.activity_id})
+            elif isinstance(event, MeetingDeleted):
+                self._send({"t": "deleted", "m": event.meeting_id})
             room = self.rooms.get(event.meeting_id)
             if room is None:
-                continue  # nobody is watching; the room loads fresh from the database
+                continue  # nobody is watching here; the room loads fresh from the database
             if isinstance(event, StructureChanged):
                 meeting = await self.db.run(meeting_service.load_meeting, event.meeting_id)
                 if meeting is None:
@@ -121,7 +184,7 @@ class Hub:
             elif isinstance(event, TallyReset):
                 room.reset(event.activity_id)
             elif isinstance(event, AnswersCommitted):
-                room.apply(event.activity_id, list(event.changes))
+                room.apply(event.activity_id, list(event.changes), {})
             elif isinstance(event, MeetingDeleted):
                 self._close_room(event.meeting_id)
                 continue
@@ -131,9 +194,20 @@ class Hub:
         """The batcher's hook: runs once per committed batch, before any ack is sent."""
         meeting_of = {r.op.activity_id: r.op.meeting_id for r in batch.results}
         for activity_id, changes in batch.changes.items():
-            room = self.rooms.get(meeting_of[activity_id])
+            meeting_id = meeting_of[activity_id]
+            if self.broadcast.shared:
+                self._send(
+                    {
+                        "t": "changes",
+                        "m": meeting_id,
+                        "a": activity_id,
+                        "c": [_encode(c, batch.versions.get(c.entry_id)) for c in changes],
+                    },
+                    wake=False,
+                )
+            room = self.rooms.get(meeting_id)
             if room is not None:
-                room.apply(activity_id, changes)
+                room.apply(activity_id, changes, batch.versions)
                 self._mark(room)
 
     def _close_room(self, meeting_id: int) -> None:
@@ -144,6 +218,87 @@ class Hub:
         for connection in list(room.connections):
             connection.push(frame)
             connection.close_soon(1000, "meeting deleted")
+
+    # -- between workers ---------------------------------------------------------------------
+
+    def _send(self, message: dict[str, Any], *, wake: bool = True) -> None:
+        if not self.broadcast.shared:
+            return
+        self._outbox.append(message)
+        if len(self._outbox) > 10_000:
+            # Redis is gone for long: the others will resynchronise from the database anyway.
+            self._outbox.clear()
+            self._resync_owed = True
+        if wake:
+            self._wake.set()
+
+    async def _publish_outbox(self) -> None:
+        if not self.broadcast.shared:
+            return
+        now = time.monotonic()
+        for meeting_id, room in self.rooms.items():
+            count = len(room.present)
+            sent = self._presence_sent.get(meeting_id)
+            if sent is None or sent[0] != count or now - sent[1] > PRESENCE_HEARTBEAT:
+                self._outbox.append({"t": "presence", "m": meeting_id, "n": count})
+                self._presence_sent[meeting_id] = (count, now)
+        if not self._outbox:
+            return
+        messages = self._outbox
+        if self._resync_owed:
+            messages = [{"t": "resync"}, *messages]
+        encoded = [json.dumps({**m, "w": self.broadcast.worker_id}).encode() for m in messages]
+        self._outbox = []
+        if await self.broadcast.publish(encoded):
+            self._resync_owed = False
+        else:
+            # These deltas are lost to the other workers: when Redis is back, they reload.
+            self._resync_owed = True
+            self._presence_sent.clear()
+
+    async def _on_remote(self, raw: bytes) -> None:
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            return
+        if message.get("w") == self.broadcast.worker_id:
+            return
+        if message.get("t") == "resync":
+            await self.resync()
+            return
+        meeting_id = message.get("m")
+        if meeting_id in self._held:
+            self._held[meeting_id].append(message)
+            return
+        room = self.rooms.get(meeting_id) if isinstance(meeting_id, int) else None
+        if room is not None:
+            await self._apply_remote(room, message)
+
+    async def _apply_remote(self, room: Room, message: dict[str, Any]) -> None:
+        kind = message.get("t")
+        try:
+            if kind == "changes":
+                changes, versions = _decode(message["c"])
+                room.apply(int(message["a"]), changes, versions)
+            elif kind == "structure":
+                meeting = await self.db.run(meeting_service.load_meeting, room.meeting.id)
+                if meeting is None:
+                    self._close_room(room.meeting.id)
+                    return
+                room.set_meeting(meeting)
+            elif kind == "reset":
+                room.reset(int(message["a"]))
+            elif kind == "deleted":
+                self._close_room(room.meeting.id)
+                return
+            elif kind == "presence":
+                room.report_presence(str(message["w"]), int(message["n"]))
+            else:
+                return
+        except Exception:
+            log.exception("could not apply a %s message from another worker; reloading", kind)
+            await self._reload(room)
+        self._mark(room)
 
     # -- ticking -----------------------------------------------------------------------------
 
@@ -158,7 +313,11 @@ class Hub:
         """At most one frame per room per tick, always the latest state."""
         loop = asyncio.get_running_loop()
         while True:
-            await self._wake.wait()
+            with contextlib.suppress(TimeoutError):
+                # Wake at least every heartbeat so presence reports stay fresh between workers.
+                await asyncio.wait_for(
+                    self._wake.wait(), PRESENCE_HEARTBEAT if self.broadcast.shared else None
+                )
             self._wake.clear()
             started = loop.time()
             dirty, self._dirty = self._dirty, set()
@@ -169,4 +328,23 @@ class Hub:
                         room.flush()
                     except Exception:
                         log.exception("flushing room %s failed", meeting_id)
+            try:
+                await self._publish_outbox()
+            except Exception:
+                log.exception("publishing to the other workers failed")
             await asyncio.sleep(max(0.0, self.tick - (loop.time() - started)))
+
+
+def _encode(change: Change, version: tuple[int, int] | None) -> list[Any]:
+    rev = version[1] if version else 0
+    return [change.participant, change.slot, change.entry_id, change.new, change.nickname, rev]
+
+
+def _decode(rows: list[list[Any]]) -> tuple[list[Change], dict[int, tuple[int, int]]]:
+    changes: list[Change] = []
+    versions: dict[int, tuple[int, int]] = {}
+    for participant, slot, entry_id, new, nickname, rev in rows:
+        # The old value is the receiving room's own copy; it is filled in by Room.apply.
+        changes.append(Change(int(participant), str(slot), int(entry_id), None, new, nickname))
+        versions[int(entry_id)] = (int(entry_id), int(rev))
+    return changes, versions

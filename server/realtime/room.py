@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from typing import Any, Literal, cast
 
 from server.domain.activities import (
@@ -29,7 +31,9 @@ from server.services.answers import AnswerOp, StoredAnswer
 from server.services.meetings import MeetingAuth
 
 Audience = Literal["presenter", "host"]
-Own = dict[str, tuple[int, dict[str, Any]]]  # slot -> (entry id, payload)
+PRESENCE_TTL = 15.0  # seconds a worker's presence report counts without a refresh
+Own = dict[str, tuple[int, dict[str, Any], int]]  # slot -> (entry id, payload, revision)
+Version = tuple[int, int]  # (entry id, revision): ids are never reused, revisions only grow
 
 
 class Room:
@@ -39,6 +43,10 @@ class Room:
         self.join_url = join_url
         self.tallies: dict[int, Tally] = {}
         self.own: dict[int, dict[int, Own]] = defaultdict(dict)
+        # The version a withdrawn slot had, so that a late, older delta cannot bring it back.
+        self.gone: dict[tuple[int, int, str], Version] = {}
+        # Participants connected to other workers, as they last reported: worker -> (count, when).
+        self.remote_presence: dict[str, tuple[int, float]] = {}
         self.nicknames: dict[int, str | None] = {}
         self.connections: set[Connection] = set()
         self.present: Counter[int] = Counter()
@@ -75,42 +83,69 @@ class Room:
         self.dirty_snapshot = True
 
     def load_answers(self, answers: list[StoredAnswer]) -> None:
+        """Rebuild every tally from the stored rows (on load, and to resynchronise)."""
         for activity in self.meeting.activities:
             self.tallies[activity.id] = new_tally(cast(Kind, activity.kind))
         self.own.clear()
+        self.gone.clear()
         by_activity: dict[int, list[Change]] = defaultdict(list)
+        versions: dict[int, Version] = {}
         for a in answers:
             by_activity[a.activity_id].append(
                 Change(a.participant_id, a.slot, a.entry_id, None, a.payload, a.nickname)
             )
+            versions[a.entry_id] = (a.entry_id, a.rev)
         for activity_id, changes in by_activity.items():
-            self.apply(activity_id, changes)
+            self.apply(activity_id, changes, versions)
+        self.dirty_mine = True
         self._mark_state()
 
     # -- answers -----------------------------------------------------------------------------
 
-    def apply(self, activity_id: int, changes: list[Change]) -> None:
+    def apply(self, activity_id: int, changes: list[Change], versions: Mapping[int, Version]) -> int:
+        """Apply row changes idempotently and in any order: a change older than what this room
+        holds for its slot is skipped. The old value comes from the room's own copy, so deltas
+        from other workers stay exact. Returns how many changes took effect."""
         tally = self.tallies.get(activity_id)
         if tally is None:  # deleted meanwhile
-            return
+            return 0
         own = self.own[activity_id]
+        applied = 0
         for change in changes:
-            tally.apply(change)
+            version = versions.get(change.entry_id, (change.entry_id, 0))
             mine = own.setdefault(change.participant, {})
+            current = mine.get(change.slot)
+            gone_key = (activity_id, change.participant, change.slot)
+            held = (current[0], current[2]) if current else self.gone.get(gone_key, (0, 0))
+            if version <= held:
+                continue
+            old = current[1] if current else None
+            if current is not None and current[0] != change.entry_id:
+                # The slot was emptied and filled again elsewhere: retire the old entry first.
+                tally.apply(Change(change.participant, change.slot, current[0], old, None))
+                old = None
+            tally.apply(
+                Change(change.participant, change.slot, change.entry_id, old, change.new, change.nickname)
+            )
             if change.new is None:
                 mine.pop(change.slot, None)
+                self.gone[gone_key] = version
             else:
-                mine[change.slot] = (change.entry_id, dict(change.new))
+                mine[change.slot] = (change.entry_id, dict(change.new), version[1])
+                self.gone.pop(gone_key, None)
             if change.nickname is not None:
                 self.nicknames[change.participant] = change.nickname
-        self.version += len(changes)
+            applied += 1
+        self.version += applied
         self.dirty_results = True
         self.dirty_snapshot = True
+        return applied
 
     def reset(self, activity_id: int) -> None:
         activity = self.meeting.activity(activity_id)
         self.tallies[activity_id] = new_tally(cast(Kind, activity.kind))
         self.own.pop(activity_id, None)
+        self.gone = {k: v for k, v in self.gone.items() if k[0] != activity_id}
         self.version += 1
         self.dirty_mine = True
         self._mark_state()
@@ -139,7 +174,7 @@ class Room:
             settings,
             message.slot,
             message.value,
-            own={slot: payload for slot, (_, payload) in own.items()},
+            own={slot: payload for slot, (_, payload, _rev) in own.items()},
             participant=participant_id,
             tally=self.tallies[activity.id],
         )
@@ -171,9 +206,16 @@ class Room:
                 del self.present[pid]
             self.dirty_snapshot = True
 
+    def report_presence(self, worker: str, count: int) -> None:
+        self.remote_presence[worker] = (count, time.monotonic())
+        self.dirty_snapshot = True
+
     @property
     def participants(self) -> int:
-        return len(self.present)
+        """Distinct participants connected here, plus what other workers last reported."""
+        now = time.monotonic()
+        remote = sum(n for n, seen in self.remote_presence.values() if now - seen < PRESENCE_TTL)
+        return len(self.present) + remote
 
     @property
     def dirty(self) -> bool:
@@ -224,7 +266,8 @@ class Room:
                 activity_id=activity.id,
                 participant={"nickname": self.nicknames.get(participant_id)},
                 answers={
-                    slot: {"entry_id": entry, "value": payload} for slot, (entry, payload) in own.items()
+                    slot: {"entry_id": entry, "value": payload}
+                    for slot, (entry, payload, _rev) in own.items()
                 },
             )
         )

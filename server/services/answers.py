@@ -289,11 +289,11 @@ class StoredAnswer:
     entry_id: int
     payload: dict[str, Any]
     nickname: str | None
+    rev: int = 1
 
 
 def load_answers(session: Session, meeting_id: int) -> list[StoredAnswer]:
     """Every stored answer of a meeting, oldest first: what a room rebuilds its tallies from."""
-
     rows = session.execute(
         select(
             col(Answer.activity_id),
@@ -302,10 +302,13 @@ def load_answers(session: Session, meeting_id: int) -> list[StoredAnswer]:
             col(Answer.id),
             col(Answer.payload),
             col(Participant.nickname),
+            col(Answer.rev),
         )
         .join(Activity, col(Activity.id) == col(Answer.activity_id))
         .join(Participant, col(Participant.id) == col(Answer.participant_id))
         .where(col(Activity.meeting_id) == meeting_id)
         .order_by(col(Answer.id))
     ).all()
-    return [StoredAnswer(int(r[0]), int(r[1]), str(r[2]), int(r[3]), dict(r[4]), r[5]) for r in rows]
+    return [
+        StoredAnswer(int(r[0]), int(r[1]), str(r[2]), int(r[3]), dict(r[4]), r[5], int(r[6])) for r in rows
+    ]

@@ -52,7 +52,7 @@ async def test_flush_encodes_one_frame_for_all_presenters() -> None:
     screens = [Connection(FakeSocket(), "presenter") for _ in range(3)]  # type: ignore[arg-type]
     for screen in screens:
         room.add(screen)
-    room.apply(1, [word(1, 1, "Samen")])
+    room.apply(1, [word(1, 1, "Samen")], {})
     room.flush()
     frames = [screen._latest["snapshot"] for screen in screens]
     assert all(frame is frames[0] for frame in frames)
@@ -64,10 +64,10 @@ async def test_hub_coalesces_a_burst_into_few_snapshots() -> None:
     hub.rooms[room.meeting.id] = room
     socket = FakeSocket()
     screen = Connection(socket, "presenter")  # type: ignore[arg-type]
-    hub.start()
+    await hub.start()
     hub.connect(room, screen)
     for entry in range(1, 201):
-        room.apply(1, [word(entry, entry, f"woord{entry % 5}")])
+        room.apply(1, [word(entry, entry, f"woord{entry % 5}")], {})
         hub._mark(room)
         if entry % 20 == 0:
             await asyncio.sleep(0.01)
@@ -84,7 +84,7 @@ async def test_slow_connection_keeps_only_the_latest_snapshot() -> None:
     screen = Connection(slow, "presenter")  # type: ignore[arg-type]
     screen.start()
     for entry in range(1, 30):
-        room.apply(1, [word(entry, entry, "x")])
+        room.apply(1, [word(entry, entry, "x")], {})
         screen.put_latest("snapshot", room.snapshot_frame("presenter"))
         await asyncio.sleep(0.001)
     await asyncio.sleep(0.3)

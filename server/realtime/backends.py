@@ -1,0 +1,132 @@
+"""Broadcast between worker processes: memory:// (one process) or redis:// behind one Protocol.
+
+Redis pub/sub delivers at most once, so it only carries notifications (tally deltas, "reload
+this meeting"); the database stays the truth, and a worker that lost messages reloads from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+log = logging.getLogger("kring.broadcast")
+
+CHANNEL = "kring:events"
+Handler = Callable[[bytes], Awaitable[None]]
+Hook = Callable[[], Awaitable[None]]
+
+
+class Broadcast(Protocol):
+    worker_id: str
+    shared: bool  # True when other processes may hold the same rooms
+
+    async def start(self, on_message: Handler, on_reconnect: Hook) -> None: ...
+
+    async def publish(self, messages: list[bytes]) -> bool: ...
+
+    async def stop(self) -> None: ...
+
+
+class MemoryBroadcast:
+    """One process: every event is already applied locally, so there is nobody to tell."""
+
+    shared = False
+
+    def __init__(self) -> None:
+        self.worker_id = secrets.token_hex(6)
+
+    async def start(self, on_message: Handler, on_reconnect: Hook) -> None:
+        return None
+
+    async def publish(self, messages: list[bytes]) -> bool:
+        return True
+
+    async def stop(self) -> None:
+        return None
+
+
+class RedisBroadcast:
+    """Pub/sub on one channel; publishes go out pipelined, once per tick."""
+
+    shared = True
+
+    def __init__(self, url: str, *, retry_seconds: float = 0.5) -> None:
+        self.url = url
+        self.worker_id = secrets.token_hex(6)
+        self.retry_seconds = retry_seconds
+        self.connected = False
+        self._client: Any = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, on_message: Handler, on_reconnect: Hook) -> None:
+        import redis.asyncio as aioredis  # optional dependency: only needed for redis://
+
+        self._client = aioredis.from_url(self.url, socket_connect_timeout=2, socket_timeout=5)
+        ready = asyncio.Event()
+        self._task = asyncio.create_task(self._listen(on_message, on_reconnect, ready), name="kring-redis")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ready.wait(), 5)
+
+    async def _listen(self, on_message: Handler, on_reconnect: Hook, ready: asyncio.Event) -> None:
+        first = True
+        while True:
+            pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(CHANNEL)
+                self.connected = True
+                ready.set()
+                if not first:
+                    log.warning("redis is back; resynchronising rooms from the database")
+                    await on_reconnect()
+                first = False
+                while True:
+                    message = await pubsub.get_message(timeout=1.0)
+                    if message is not None and message.get("type") == "message":
+                        await on_message(message["data"])
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                raise
+            except Exception as exc:
+                if self.connected:
+                    log.warning("lost redis (%s); retrying", exc)
+                self.connected = False
+                ready.set()
+                first = False
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                await asyncio.sleep(self.retry_seconds)
+
+    async def publish(self, messages: list[bytes]) -> bool:
+        if not messages or self._client is None:
+            return True
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for message in messages:
+                    pipe.publish(CHANNEL, message)
+                await pipe.execute()
+            return True
+        except Exception as exc:
+            log.warning("publishing %d messages to redis failed: %s", len(messages), exc)
+            return False
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                await self._client.aclose()
+
+
+def make_broadcast(url: str) -> Broadcast:
+    if url.startswith("memory://"):
+        return MemoryBroadcast()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisBroadcast(url)
+    raise ValueError(f"unsupported broadcast URL {url!r}: use memory:// or redis://host:port/db")

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from server.domain.meeting import ActivityInfo, MeetingInfo
-from server.domain.tally import Change
+from server.domain.tally import Change, tally_from_rows
 from server.realtime.connection import Connection
 from server.realtime.hub import Hub
 from server.realtime.room import Room
@@ -114,3 +117,43 @@ async def test_presence_counts_distinct_participants() -> None:
     assert room.participants == 2
     room.remove(a2)
     assert room.participants == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_room_replica_converges_under_duplicates_and_reordering(data: st.DataObject) -> None:
+    """Deltas from other workers may arrive twice or out of order: the room still ends exact."""
+    rows: dict[tuple[int, str], tuple[int, int, dict[str, Any]]] = {}
+    deltas: list[tuple[Change, tuple[int, int]]] = []
+    next_id = 1
+    for person, slot, word in data.draw(
+        st.lists(
+            st.tuples(st.integers(1, 3), st.sampled_from(["0", "1"]), st.sampled_from(["a", "b", None])),
+            max_size=40,
+        )
+    ):
+        key = (person, slot)
+        current = rows.get(key)
+        if word is None:
+            if current is None:
+                continue
+            entry, rev, _ = rows.pop(key)
+            deltas.append((Change(person, slot, entry, None, None), (entry, rev + 1)))
+        elif current is None:
+            rows[key] = (next_id, 1, {"word": word})
+            deltas.append((Change(person, slot, next_id, None, {"word": word}), (next_id, 1)))
+            next_id += 1
+        else:
+            entry, rev, _ = current
+            rows[key] = (entry, rev + 1, {"word": word})
+            deltas.append((Change(person, slot, entry, None, {"word": word}), (entry, rev + 1)))
+    delivered = data.draw(
+        st.permutations(deltas + data.draw(st.lists(st.sampled_from(deltas), max_size=10)) if deltas else [])
+    )
+    room = make_room()
+    for change, version in delivered:
+        room.apply(1, [change], {change.entry_id: version})
+    expected = tally_from_rows(
+        "wordcloud", [Change(p, s, e, None, payload) for (p, s), (e, _, payload) in rows.items()]
+    )
+    assert room.tallies[1] == expected

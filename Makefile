@@ -38,7 +38,7 @@ help: ## Show this help
 # --- run ------------------------------------------------------------------------
 
 run: $(STAMP_RUN) ## Serve a demo meeting on ./kring.db (prints join URL + QR code)
-	exec $(BIN)/kring serve --demo $(RUN_ARGS)
+	exec $(BIN)/kring serve --demo --dev $(RUN_ARGS)
 
 # --- checks ---------------------------------------------------------------------
 

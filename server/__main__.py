@@ -37,6 +37,8 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
         overrides["database_url"] = args.database_url
     if getattr(args, "broadcast_url", None):
         overrides["broadcast_url"] = args.broadcast_url
+    if getattr(args, "dev", False):
+        overrides["dev"] = True
     settings = Settings(**overrides)
     if not settings.public_url:
         address = lan_address()
@@ -103,6 +105,7 @@ def serve(args: argparse.Namespace) -> int:
             print("--workers > 1 needs --broadcast-url redis://... so that workers share rooms.")
             return 2
         os.environ.update(
+            KRING_DEV="1" if settings.dev else "0",
             KRING_PUBLIC_URL=settings.public_base(),
             KRING_DATABASE_URL=settings.database_url,
             KRING_BROADCAST_URL=settings.broadcast_url,
@@ -142,6 +145,7 @@ def parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--broadcast-url", help="memory:// (default) or redis://host:port/db")
     serve_cmd.add_argument("--workers", type=int, help="worker processes (needs --broadcast-url redis://)")
     serve_cmd.add_argument("--demo", action="store_true", help="create a demo meeting and print its links")
+    serve_cmd.add_argument("--dev", action="store_true", help="also accept pages served from loopback")
     serve_cmd.set_defaults(func=serve)
 
     demo_cmd = commands.add_parser("demo", help="create a demo meeting and print its join URL and QR code")

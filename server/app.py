@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server.db.database import Database
 from server.db.engine import make_engine
 from server.domain.errors import DomainError
+from server.guards import JoinGuard, OriginPolicy, RateLimiter
 from server.realtime.backends import make_broadcast
 from server.realtime.hub import Hub
 from server.routes import api, pages, ws
@@ -33,6 +34,7 @@ STATUS_BY_CODE = {
     "has_answers": 409,
     "confirmation_required": 409,
     "no_activity": 409,
+    "too_many_attempts": 429,
 }
 
 CSP = (
@@ -66,6 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.hub = hub
         app.state.batcher = batcher
         app.state.pages = Pages(settings.templates_dir)
+        app.state.origins = OriginPolicy.build(settings.public_base(), settings.extra_origins(), settings.dev)
+        app.state.rate_limiter = RateLimiter(settings.ws_rate_per_minute, settings.ws_rate_burst)
+        app.state.join_guard = JoinGuard(settings.join_failures_allowed, settings.join_failure_window_seconds)
         await hub.start()
         batcher.start()
         try:

@@ -10,6 +10,7 @@ from starlette.requests import HTTPConnection
 from server.db.database import Database
 from server.domain.errors import DomainError
 from server.domain.meeting import normalise_code
+from server.guards import JoinGuard
 from server.realtime.hub import Hub
 from server.services import meetings as meeting_service
 from server.services.batcher import AnswerBatcher
@@ -38,6 +39,11 @@ def get_batcher(conn: HTTPConnection) -> AnswerBatcher:
     return batcher
 
 
+def get_guard(conn: HTTPConnection) -> JoinGuard:
+    guard: JoinGuard = conn.app.state.join_guard
+    return guard
+
+
 def get_pages(conn: HTTPConnection) -> Pages:
     pages: Pages = conn.app.state.pages
     return pages
@@ -48,6 +54,7 @@ DatabaseDep = Annotated[Database, Depends(get_db)]
 HubDep = Annotated[Hub, Depends(get_hub)]
 BatcherDep = Annotated[AnswerBatcher, Depends(get_batcher)]
 PagesDep = Annotated[Pages, Depends(get_pages)]
+GuardDep = Annotated[JoinGuard, Depends(get_guard)]
 CodePath = Annotated[str, Path(min_length=1, max_length=20, description="The meeting's join code")]
 
 

@@ -34,8 +34,21 @@ class Settings(BaseSettings):
     # Benchmark baseline: broadcast on every answer, no coalescing.
     naive_broadcast: bool = False
     cookie_secure: bool = False
+    # Websocket upgrades are accepted only from the public origin and these (comma-separated).
+    allowed_origins: str = ""
+    # Development: also accept pages served from loopback (127.0.0.1, localhost).
+    dev: bool = False
+    # Messages a participant may send per minute (and in one burst) before `rate_limited`.
+    ws_rate_per_minute: int = Field(default=120, ge=1)
+    ws_rate_burst: int = Field(default=40, ge=1)
+    # Unknown join codes one client may try within the window before getting 429.
+    join_failures_allowed: int = Field(default=20, ge=1)
+    join_failure_window_seconds: float = Field(default=60.0, gt=0)
     static_dir: Path = Path(__file__).resolve().parent.parent / "web" / "static"
     templates_dir: Path = Path(__file__).resolve().parent.parent / "web" / "templates"
+
+    def extra_origins(self) -> list[str]:
+        return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
 
     def public_base(self) -> str:
         if self.public_url:

@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from server.app import create_app
 from server.settings import Settings
 
+ORIGIN = "http://127.0.0.1:8000"  # the public URL the in-process apps are given
+
 
 @contextmanager
 def client_for(database_url: str, **overrides: Any) -> Iterator[TestClient]:
@@ -58,4 +60,8 @@ def phone_socket(client: TestClient, meeting: dict[str, Any]) -> Any:
     name = f"kring_{meeting['code']}"
     token = client.cookies.get(name)
     headers = {"cookie": f"{name}={token}"} if token else {}
-    return client.websocket_connect(f"/ws/{meeting['code']}", headers=headers)
+    return client.websocket_connect(f"/ws/{meeting['code']}", headers={**headers, "origin": ORIGIN})
+
+
+def screen_socket(client: TestClient, meeting: dict[str, Any], role: str = "presenter") -> Any:
+    return client.websocket_connect(f"/ws/{meeting['code']}/{role}", headers={"origin": ORIGIN})

@@ -121,7 +121,10 @@ class Phone:
     async def connect(self) -> None:
         url = self.base.replace("http", "ws", 1) + f"/ws/{self.code}"
         self.ws = await websockets.connect(
-            url, additional_headers={"Cookie": f"kring_{self.code}={self.cookie}"}, compression=None
+            url,
+            additional_headers={"Cookie": f"kring_{self.code}={self.cookie}"},
+            compression=None,
+            origin=websockets.Origin(self.base),
         )
         self._reader = asyncio.create_task(self._read())
 
@@ -198,7 +201,7 @@ class Screen:
     @classmethod
     async def open(cls, base: str, code: str, key: str, role: str = "presenter") -> Screen:
         url = base.replace("http", "ws", 1) + f"/ws/{code}/{role}"
-        ws = await websockets.connect(url, compression=None)
+        ws = await websockets.connect(url, compression=None, origin=websockets.Origin(base))
         await ws.send(json.dumps({"type": "auth", "key": key}))
         screen = cls(ws)
         screen._reader = asyncio.create_task(screen._read())

@@ -74,6 +74,12 @@ class Connection:
         self._latest[channel] = frame
         self._wake.set()
 
+    async def room_for_replies(self) -> None:
+        """Backpressure on a client's own requests: stop reading from it while half of its
+        backlog of replies is still unsent, instead of queueing without bound."""
+        while len(self._direct) > self._max_backlog // 2 and not self.closed:
+            await asyncio.sleep(0.005)
+
     def drop(self, channel: str) -> None:
         self._latest.pop(channel, None)
 

@@ -7,11 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 
 from server import qr
-from server.deps import CodePath, CurrentHost, DatabaseDep, HubDep, SettingsDep
+from server.deps import CodePath, CurrentHost, DatabaseDep, GuardDep, HubDep, SettingsDep
 from server.domain.errors import DomainError
 from server.domain.meeting import (
     ActivityInfo,
     MeetingInfo,
+    is_valid_code,
     next_activity,
     normalise_code,
     previous_activity,
@@ -341,24 +342,33 @@ async def results(activity_id: int, meeting_id: CurrentHost, hub: HubDep) -> dic
 
 
 @router.get("/meetings/{code}/qr.svg", responses={404: {"model": schemas.ErrorOut}})
-async def qr_svg(code: CodePath, db: DatabaseDep, hub: HubDep) -> Response:
+async def qr_svg(code: CodePath, request: Request, db: DatabaseDep, hub: HubDep, guard: GuardDep) -> Response:
     """The join URL as an SVG QR code."""
-    clean = await _existing_code(code, db)
+    clean, _ = await existing_code(code, request, db, guard)
     return Response(qr.svg(hub.join_url(clean)), media_type="image/svg+xml")
 
 
 @router.get("/meetings/{code}/qr.png", responses={404: {"model": schemas.ErrorOut}})
-async def qr_png(code: CodePath, db: DatabaseDep, hub: HubDep) -> Response:
+async def qr_png(code: CodePath, request: Request, db: DatabaseDep, hub: HubDep, guard: GuardDep) -> Response:
     """The join URL as a PNG QR code."""
-    clean = await _existing_code(code, db)
+    clean, _ = await existing_code(code, request, db, guard)
     return Response(qr.png(hub.join_url(clean)), media_type="image/png")
 
 
-async def _existing_code(code: str, db: DatabaseDep) -> str:
+async def existing_code(code: str, request: Request, db: DatabaseDep, guard: GuardDep) -> tuple[str, int]:
+    """The normalised code and meeting id; unknown codes count against the caller (429 after
+    too many), so codes cannot be enumerated."""
+    address = request.client.host if request.client else None
+    if guard.blocked(address):
+        raise DomainError(
+            "too_many_attempts", "Too many unknown codes from here; wait a minute and check the code."
+        )
     clean = normalise_code(code)
-    if await db.run(service.meeting_id_for_code, clean) is None:
+    meeting_id = await db.run(service.meeting_id_for_code, clean) if is_valid_code(clean) else None
+    if meeting_id is None:
+        guard.failed(address)
         raise DomainError("unknown_code", "There is no meeting with this code.")
-    return clean
+    return clean, meeting_id
 
 
 @router.get(
@@ -366,11 +376,11 @@ async def _existing_code(code: str, db: DatabaseDep) -> str:
     response_model=schemas.MeetingPublic,
     responses={404: {"model": schemas.ErrorOut}},
 )
-async def meeting_public(code: CodePath, db: DatabaseDep) -> dict[str, Any]:
+async def meeting_public(
+    code: CodePath, request: Request, db: DatabaseDep, guard: GuardDep
+) -> dict[str, Any]:
     """Check a join code: the meeting's public face, or 404."""
-    clean = await _existing_code(code, db)
-    meeting_id = await db.run(service.meeting_id_for_code, clean)
-    assert meeting_id is not None
+    _, meeting_id = await existing_code(code, request, db, guard)
     return (await _meeting(db, meeting_id)).public()
 
 
@@ -383,11 +393,10 @@ async def join(
     db: DatabaseDep,
     hub: HubDep,
     settings: SettingsDep,
+    guard: GuardDep,
 ) -> dict[str, Any]:
     """Join (or rejoin) a meeting; sets the HttpOnly participant cookie. No account needed."""
-    clean = await _existing_code(code, db)
-    meeting_id = await db.run(service.meeting_id_for_code, clean)
-    assert meeting_id is not None
+    clean, meeting_id = await existing_code(code, request, db, guard)
     token = request.cookies.get(cookie_name(clean))
     joined = await db.run(participant_service.join, meeting_id, token, body.nickname)
     if joined.token is not None:

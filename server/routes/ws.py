@@ -11,7 +11,8 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from server.deps import BatcherDep, DatabaseDep, HubDep, SettingsDep
 from server.domain.errors import DomainError
-from server.domain.meeting import normalise_code
+from server.domain.meeting import is_valid_code, normalise_code
+from server.guards import JoinGuard, OriginPolicy, RateLimiter, TokenBucket
 from server.realtime.connection import Connection, Role
 from server.realtime.messages import (
     AckOut,
@@ -43,9 +44,22 @@ def _error(code: str, message: str, client_id: str | None = None) -> str:
     return dump(ErrorOut(code=code, message=message, client_id=client_id))
 
 
-async def _room_for(code: str, db: DatabaseDep, hub: HubDep) -> Room | None:
-    meeting_id = await db.run(meeting_service.meeting_id_for_code, normalise_code(code))
-    return None if meeting_id is None else await hub.room(meeting_id)
+def _origin_allowed(websocket: WebSocket) -> bool:
+    policy: OriginPolicy = websocket.app.state.origins
+    return policy.permits(websocket.headers.get("origin"))
+
+
+async def _room_for(websocket: WebSocket, code: str, db: DatabaseDep, hub: HubDep) -> Room | None:
+    guard: JoinGuard = websocket.app.state.join_guard
+    address = websocket.client.host if websocket.client else None
+    if guard.blocked(address):
+        return None
+    clean = normalise_code(code)
+    meeting_id = await db.run(meeting_service.meeting_id_for_code, clean) if is_valid_code(clean) else None
+    if meeting_id is None:
+        guard.failed(address)
+        return None
+    return await hub.room(meeting_id)
 
 
 async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
@@ -54,15 +68,16 @@ async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> 
     await websocket.close(code)
 
 
+BINARY = "\x00binary"  # stands for a binary frame; never valid JSON
+
+
 async def _receive(websocket: WebSocket) -> str | None:
-    """The next text frame; a binary frame gets an error. None when the client has gone."""
-    while True:
-        message = await websocket.receive()
-        if message["type"] == "websocket.disconnect":
-            return None
-        if message.get("text") is not None:
-            return str(message["text"])
-        await websocket.send_text(_error("binary_frame", "Send JSON text frames, not binary ones."))
+    """The next text frame (or BINARY for a binary one); None when the client has gone."""
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        return None
+    text = message.get("text")
+    return str(text) if text is not None else BINARY
 
 
 @router.websocket("/ws/{code}")
@@ -75,7 +90,10 @@ async def participant_socket(
     settings: SettingsDep,
 ) -> None:
     """A phone. It must have joined over HTTP first (the participant cookie)."""
-    room = await _room_for(code, db, hub)
+    if not _origin_allowed(websocket):
+        await websocket.close(1008)  # before accept: the upgrade is refused with 403
+        return
+    room = await _room_for(websocket, code, db, hub)
     if room is None:
         await _refuse(websocket, 4404, "unknown_code", "There is no meeting with this code.")
         return
@@ -85,6 +103,7 @@ async def participant_socket(
         await _refuse(websocket, 4401, "not_joined", "Join the meeting first (POST /api/join/{code}).")
         return
     participant_id, nickname = found
+    limiter: RateLimiter = websocket.app.state.rate_limiter
     room.nicknames.setdefault(participant_id, nickname)
     await websocket.accept()
     connection = Connection(
@@ -93,6 +112,10 @@ async def participant_socket(
     hub.connect(room, connection)
     try:
         while (raw := await _receive(websocket)) is not None:
+            await connection.room_for_replies()
+            if not limiter.allow((room.meeting.id, participant_id)):
+                connection.push(_error("rate_limited", "Too many messages; slow down and resend."))
+                continue
             await _handle_participant(raw, room, connection, participant_id, batcher, hub)
             if room.meeting.id not in hub.rooms:
                 break
@@ -111,6 +134,9 @@ async def _handle_participant(
     hub: HubDep,
 ) -> None:
     client_id: str | None = None
+    if raw == BINARY:
+        connection.push(_error("binary_frame", "Send JSON text frames, not binary ones."))
+        return
     try:
         message = parse(participant_in, raw)
         if isinstance(message, PingIn):
@@ -148,7 +174,10 @@ def _ack_or_error(result: OpResult, room: Room) -> str:
 async def _screen(
     websocket: WebSocket, code: str, db: DatabaseDep, hub: HubDep, settings: SettingsDep, role: Role
 ) -> None:
-    room = await _room_for(code, db, hub)
+    if not _origin_allowed(websocket):
+        await websocket.close(1008)
+        return
+    room = await _room_for(websocket, code, db, hub)
     if room is None:
         await _refuse(websocket, 4404, "unknown_code", "There is no meeting with this code.")
         return
@@ -173,9 +202,17 @@ async def _screen(
     except WebSocketDisconnect:
         return
     connection = Connection(websocket, role, max_backlog=settings.ws_max_backlog)
+    bucket = TokenBucket(settings.ws_rate_per_minute / 60, settings.ws_rate_burst)
     hub.connect(room, connection)
     try:
         while (raw := await _receive(websocket)) is not None:
+            await connection.room_for_replies()
+            if not bucket.take():
+                connection.push(_error("rate_limited", "Too many messages; slow down."))
+                continue
+            if raw == BINARY:
+                connection.push(_error("binary_frame", "Send JSON text frames, not binary ones."))
+                continue
             try:
                 message = parse(screen_in, raw)
                 if isinstance(message, PingIn):

@@ -11,7 +11,17 @@ from starlette.websockets import WebSocketDisconnect
 
 from server.db.migrate import upgrade
 from tests.conftest import sqlite_url
-from tests.factories import add_activity, auth, client_for, join, make_meeting, open_activity, phone_socket
+from tests.factories import (
+    ORIGIN,
+    add_activity,
+    auth,
+    client_for,
+    join,
+    make_meeting,
+    open_activity,
+    phone_socket,
+    screen_socket,
+)
 
 
 @pytest.fixture
@@ -50,7 +60,7 @@ def test_participant_socket_needs_join_first(client: TestClient) -> None:
 
 
 def test_unknown_code_socket_is_refused(client: TestClient) -> None:
-    with client.websocket_connect("/ws/ZZZZZZ") as ws:
+    with client.websocket_connect("/ws/ZZZZZZ", headers={"origin": ORIGIN}) as ws:
         assert ws.receive_json()["code"] == "unknown_code"
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_json()
@@ -136,7 +146,7 @@ def test_answer_is_acknowledged_and_reaches_the_presenter(client: TestClient) ->
     activity = add_activity(client, meeting, "wordcloud")
     open_activity(client, meeting, activity["id"])
     join(client, meeting, "Bo")
-    with client.websocket_connect(f"/ws/{meeting['code']}/presenter") as screen:
+    with screen_socket(client, meeting) as screen:
         screen.send_text(json.dumps({"type": "auth", "key": meeting["presenter_key"]}))
         receive_until(screen, "snapshot")
         with phone_socket(client, meeting) as ws:
@@ -190,7 +200,7 @@ def test_screens_refuse_wrong_keys(client: TestClient, role: str) -> None:
     meeting, other = make_meeting(client), make_meeting(client)
     keys = ["nope", other["host_key"]] + ([meeting["presenter_key"]] if role == "host" else [])
     for key in keys:
-        with client.websocket_connect(f"/ws/{meeting['code']}/{role}") as ws:
+        with screen_socket(client, meeting, role) as ws:
             ws.send_text(json.dumps({"type": "auth", "key": key}))
             assert ws.receive_json()["code"] == "forbidden"
             with pytest.raises(WebSocketDisconnect) as closed:
@@ -216,7 +226,7 @@ def test_host_socket_sees_hidden_answers_presenter_does_not(client: TestClient) 
         ("presenter", meeting["presenter_key"], []),
         ("host", meeting["host_key"], [True]),
     ):
-        with client.websocket_connect(f"/ws/{meeting['code']}/{role}") as screen:
+        with screen_socket(client, meeting, role) as screen:
             screen.send_text(json.dumps({"type": "auth", "key": key}))
             snapshot = receive_until(screen, "snapshot")
             assert [a.get("hidden") for a in snapshot["results"]["answers"]] == expected

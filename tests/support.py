@@ -43,7 +43,7 @@ class LiveServer:
         self.thread.join(timeout=15)
 
 
-def uvicorn_config(settings: Settings, port: int) -> uvicorn.Config:
+def uvicorn_config(settings: Settings, port: int, log_level: str = "warning") -> uvicorn.Config:
     return uvicorn.Config(
         create_app(settings),
         host="127.0.0.1",
@@ -52,18 +52,18 @@ def uvicorn_config(settings: Settings, port: int) -> uvicorn.Config:
         ws_max_size=settings.ws_max_message_bytes,
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_timeout,
-        log_level="warning",
+        log_level=log_level,
         lifespan="on",
     )
 
 
 @contextlib.contextmanager
-def live_server(database_url: str, **overrides: Any) -> Iterator[LiveServer]:
+def live_server(database_url: str, log_level: str = "warning", **overrides: Any) -> Iterator[LiveServer]:
     upgrade(database_url)  # as `kring serve` does before it listens
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = Settings(database_url=database_url, public_url=base, port=port, **overrides)
-    server = uvicorn.Server(uvicorn_config(settings, port))
+    server = uvicorn.Server(uvicorn_config(settings, port, log_level))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

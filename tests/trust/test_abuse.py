@@ -1,0 +1,268 @@
+"""Trust suite: WS-FUZZ, DEDUP-RACE, IDEMPOTENT and TOKENS (reduced sizes run in `make test`)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import os
+import random
+import secrets
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from server.db.engine import make_engine
+from server.db.tables import Answer
+from tests.conftest import sqlite_url
+from tests.support import Phone, Screen, create_meeting, host, live_server
+
+pytestmark = pytest.mark.e2e
+SOAK = os.environ.get("KRING_SOAK") == "1"
+
+
+def fuzz_frames(rng: random.Random, activity_id: int, count: int) -> list[str]:
+    """Malformed or hostile frames of every flavour; none of them is a valid answer."""
+    deep = "[" * 10_000 + "]" * 10_000
+    deep_obj = '{"type":' * 5_000 + "1" + "}" * 5_000
+    makers = [
+        lambda: "{" + "".join(rng.choice('abc":,{}[]') for _ in range(rng.randint(1, 40))),
+        lambda: json.dumps(rng.choice([1, "x", None, [], True, 3.5])),
+        lambda: json.dumps({"type": rng.choice(["answer", "withdraw", "auth", "zzz", 5, None])}),
+        lambda: json.dumps(
+            {
+                "type": "answer",
+                "activity_id": rng.choice(["1", 1.5, None, [], -1]),
+                "slot": "0",
+                "value": {"word": "x"},
+                "client_id": "c",
+            }
+        ),
+        lambda: json.dumps(
+            {
+                "type": "answer",
+                "activity_id": activity_id,
+                "slot": rng.choice(["", "9" * 40, "a b", 7]),
+                "value": {"word": "x"},
+                "client_id": "c",
+            }
+        ),
+        lambda: json.dumps(
+            {
+                "type": "answer",
+                "activity_id": activity_id,
+                "slot": "0",
+                "value": rng.choice([{}, {"word": 5}, {"word": "x" * 50}, {"word": "\x00"}, []]),
+                "client_id": "c" + str(rng.random())[2:8],
+            }
+        ),
+        lambda: json.dumps(
+            {
+                "type": "answer",
+                "activity_id": activity_id,
+                "slot": "0",
+                "value": {"word": "x"},
+                "client_id": rng.choice(["", "x" * 65, "bad id", "ü"]),
+            }
+        ),
+        lambda: deep,
+        lambda: deep_obj,
+        lambda: '"\\ud800"',  # a lone surrogate, escaped in JSON
+    ]
+    return [rng.choice(makers)() for _ in range(count)]
+
+
+async def test_ws_fuzz_gets_errors_and_never_crashes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    total = 10_000
+    caplog.set_level(logging.WARNING)
+    with live_server(sqlite_url(tmp_path), ws_rate_per_minute=1_000_000, ws_rate_burst=1_000_000) as live:
+        meeting = create_meeting(live.base)
+        with host(live.base, meeting) as http:
+            activity = http.post("/activities", json={"kind": "wordcloud"}).json()
+            http.post(f"/activities/{activity['id']}/open").raise_for_status()
+        bystander = Phone(live.base, meeting["code"])
+        await bystander.join()
+        await bystander.connect()
+        fuzzers = [Phone(live.base, meeting["code"]) for _ in range(10)]
+        for phone in fuzzers:
+            await phone.join()
+            await phone.connect()
+        rng = random.Random(7)
+        per_phone = total // len(fuzzers) - 10  # the rest are binary frames and invalid UTF-8
+        errors_expected = 0
+
+        async def fuzz(phone: Phone) -> None:
+            for frame in fuzz_frames(rng, activity["id"], per_phone):
+                await phone.ws.send(frame)
+            for _ in range(10):
+                await phone.ws.send(os.urandom(rng.randint(1, 64)))  # binary
+
+        await asyncio.gather(*(fuzz(p) for p in fuzzers))
+        errors_expected = len(fuzzers) * (per_phone + 10)
+        for phone in fuzzers:
+            await phone.send({"type": "ping"})
+            await phone.wait_for(lambda m: m["type"] == "pong", timeout=30)
+        errors = sum(1 for p in fuzzers for m in p.inbox if m["type"] == "error")
+        assert errors == errors_expected
+        # Invalid UTF-8 in a text frame: the connection is closed with 1007, nothing else breaks.
+        closed = await asyncio.gather(
+            *(invalid_utf8(live.base, meeting["code"], p.cookie) for p in fuzzers[:5])
+        )
+        assert closed == [1007] * 5
+        assert (await bystander.answer(activity["id"], "0", {"word": "nog steeds"}, "ok-1"))["type"] == "ack"
+        assert httpx.get(f"{live.base}/healthz").status_code == 200
+        for phone in [bystander, *fuzzers]:
+            await phone.disconnect()
+    crashes = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert crashes == []
+
+
+async def invalid_utf8(base: str, code: str, cookie: str | None) -> int:
+    """A hand-made text frame with bytes that are not UTF-8; returns the close code."""
+    port = int(base.rsplit(":", 1)[1])
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    key = base64.b64encode(secrets.token_bytes(16)).decode()
+    writer.write(
+        (
+            f"GET /ws/{code} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {base}\r\n"
+            f"Cookie: kring_{code}={cookie}\r\n\r\n"
+        ).encode()
+    )
+    await reader.readuntil(b"\r\n\r\n")
+    payload, mask = b"\xff\xfe\xfd", secrets.token_bytes(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    writer.write(bytes([0x81, 0x80 | len(payload)]) + mask + masked)
+    await writer.drain()
+    code_seen = 0
+    try:
+        while True:
+            head = await asyncio.wait_for(reader.readexactly(2), 5)
+            length = head[1] & 0x7F
+            if length == 126:
+                length = int.from_bytes(await reader.readexactly(2), "big")
+            body = await reader.readexactly(length)
+            if head[0] & 0x0F == 0x8:
+                code_seen = int.from_bytes(body[:2], "big")
+                break
+    finally:
+        writer.close()
+    return code_seen
+
+
+async def test_dedup_race_stores_one_answer_per_participant(tmp_path: Path) -> None:
+    people, copies, sockets = (500, 20, 4) if SOAK else (100, 20, 4)
+    url = sqlite_url(tmp_path)
+    with live_server(url) as live:
+        meeting = create_meeting(live.base)
+        with host(live.base, meeting) as http:
+            activity = http.post("/activities", json={"kind": "choice"}).json()
+            http.post(f"/activities/{activity['id']}/open").raise_for_status()
+        screen = await Screen.open(live.base, meeting["code"], meeting["presenter_key"])
+
+        async def participant(n: int) -> list[dict[str, Any]]:
+            first = Phone(live.base, meeting["code"])
+            await first.join()
+            phones = [first] + [
+                Phone(live.base, meeting["code"], cookie=first.cookie) for _ in range(sockets - 1)
+            ]
+            for phone in phones:
+                await phone.connect()
+            option = n % 2
+            sends = []
+            for copy in range(copies):
+                phone = phones[copy % sockets]
+                # Half the copies resend one client id, half use new ids for the same answer.
+                client_id = f"p{n}-same" if copy % 2 else f"p{n}-{copy}"
+                sends.append(phone.answer(activity["id"], "0", {"options": [option]}, client_id))
+            replies = await asyncio.gather(*sends)
+            for phone in phones:
+                await phone.disconnect()
+            return replies
+
+        replies = [
+            r for group in await asyncio.gather(*(participant(n) for n in range(people))) for r in group
+        ]
+        assert all(r["type"] == "ack" for r in replies), [r for r in replies if r["type"] != "ack"][:3]
+        snapshot = await screen.until(lambda m: m["respondents"] == people)
+        assert [o["count"] for o in snapshot["results"]["options"]] == [people // 2, people - people // 2]
+        await screen.close()
+    engine = make_engine(url)
+    with Session(engine) as session:
+        stored = session.scalar(
+            select(func.count()).select_from(Answer).where(col(Answer.activity_id) == activity["id"])
+        )
+    engine.dispose()
+    assert stored == people
+
+
+async def test_idempotent_resend_across_reconnects(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    with live_server(url) as live:
+        meeting = create_meeting(live.base)
+        with host(live.base, meeting) as http:
+            activity = http.post("/activities", json={"kind": "open"}).json()
+            http.post(f"/activities/{activity['id']}/open").raise_for_status()
+        phone = Phone(live.base, meeting["code"])
+        await phone.join()
+        acks = []
+        for _ in range(10):
+            await phone.connect()
+            acks.append(await phone.answer(activity["id"], "0", {"text": "één keer"}, "same-id"))
+            await phone.disconnect()
+        assert len({a["entry_id"] for a in acks}) == 1
+        assert [a["duplicate"] for a in acks] == [False] + [True] * 9
+        await phone.connect()
+        other = await phone.answer(activity["id"], "0", {"text": "iets anders"}, "same-id")
+        assert other["type"] == "error" and other["code"] == "client_id_reused"
+        await phone.disconnect()
+    engine = make_engine(url)
+    with Session(engine) as session:
+        rows = session.scalars(select(Answer)).all()
+    engine.dispose()
+    assert [(r.payload, r.rev) for r in rows] == [({"text": "één keer"}, 1)]
+
+
+async def test_tokens_tampered_are_rejected_and_never_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    caplog.set_level(logging.INFO)
+    with live_server(sqlite_url(tmp_path), log_level="info") as live:
+        meeting = create_meeting(live.base, demo=True)
+        assert len(base64.urlsafe_b64decode(meeting["host_key"] + "==")) * 8 >= 128
+        assert len(base64.urlsafe_b64decode(meeting["presenter_key"] + "==")) * 8 >= 128
+        phone = Phone(live.base, meeting["code"])
+        await phone.join()
+        assert phone.cookie is not None and len(base64.urlsafe_b64decode(phone.cookie + "==")) * 8 >= 64
+        await phone.connect()
+        await phone.wait_for(lambda m: m["type"] == "state")
+        await phone.disconnect()
+        flip = lambda key: key[:-1] + ("A" if key[-1] != "A" else "B")  # noqa: E731
+        async with httpx.AsyncClient(base_url=f"{live.base}/api/meetings/{meeting['code']}") as client:
+            for key in (flip(meeting["host_key"]), meeting["presenter_key"], "x", meeting["host_key"][:-4]):
+                response = await client.post("/next", headers={"Authorization": f"Bearer {key}"})
+                assert response.status_code in (401, 403)
+        tampered = Phone(live.base, meeting["code"], cookie=flip(phone.cookie))
+        await tampered.connect()
+        assert tampered._reader is not None
+        await asyncio.wait_for(tampered._reader, 5)
+        assert tampered.ws.close_code == 4401
+        assert [m["code"] for m in tampered.inbox] == ["not_joined"]
+        for role, key in (("presenter", flip(meeting["presenter_key"])), ("host", flip(meeting["host_key"]))):
+            screen = await Screen.open(live.base, meeting["code"], key, role=role)
+            assert screen._reader is not None
+            await asyncio.wait_for(screen._reader, 5)
+            assert screen.ws.close_code == 4403
+    out, err = capfd.readouterr()
+    logged = "\n".join([out, err, *(r.getMessage() for r in caplog.records)])
+    assert '"WebSocket /ws/' in logged and "POST /api/join/" in logged  # the access log was captured
+    for secret in (meeting["host_key"], meeting["presenter_key"], phone.cookie):
+        assert secret not in logged

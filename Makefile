@@ -26,7 +26,7 @@ SKIP_SYSTEM_DEPS ?=
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 
-.PHONY: help run test lint fmt typecheck pytest system-deps venv venv-run .venv \
+.PHONY: help run test soak lint fmt typecheck pytest system-deps venv venv-run .venv \
 	bench bench-smoke clean distclean
 
 help: ## Show this help
@@ -88,6 +88,9 @@ system-deps: ## Install/check Debian packages the tests need (chromium, libzbar0
 ifneq ($(SKIP_SYSTEM_DEPS),1)
 	bash scripts/ensure-system-deps.sh
 endif
+
+soak: $(STAMP_DEV) system-deps ## Long trust runs: KILL9 x20 with 500 phones, SLOW, DEDUP-RACE at 500, SIGTERM at 500
+	KRING_SOAK=1 $(BIN)/pytest tests/trust -p no:randomly -k "kill9 or slow or dedup or sigterm or resync" $(PYTEST_ARGS)
 
 # --- benchmarks -----------------------------------------------------------------
 

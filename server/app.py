@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             tick=settings.tick_seconds,
             naive=settings.naive_broadcast,
             broadcast=make_broadcast(settings.broadcast_url),
+            stall_seconds=settings.ws_stall_seconds,
         )
         batcher = AnswerBatcher(
             db,

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     ws_ping_timeout: float = Field(default=20.0, gt=0)
     # Frames a client may fall behind by before it is disconnected.
     ws_max_backlog: int = Field(default=256, ge=8)
+    # A client whose socket takes no frame for this long has stopped reading and is dropped.
+    ws_stall_seconds: float = Field(default=10.0, gt=0)
     # Benchmark baseline: broadcast on every answer, no coalescing.
     naive_broadcast: bool = False
     cookie_secure: bool = False

@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -235,3 +239,62 @@ class Screen:
         await self.ws.close()
         if self._reader is not None:
             await self._reader
+
+
+class ServerProcess:
+    """`kring serve` as a real process on a free loopback port, for restarts and kills."""
+
+    def __init__(self, database: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.database = database
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, **env_overrides: str) -> None:
+        env = {
+            **os.environ,
+            "KRING_PUBLIC_URL": self.base,
+            "KRING_LOG_LEVEL": "warning",
+            "KRING_WS_RATE_PER_MINUTE": "100000",
+            "KRING_WS_RATE_BURST": "100000",
+            **env_overrides,
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "server",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--database-url",
+                f"sqlite:///{self.database}",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.base}/healthz", timeout=0.5).status_code == 200:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError("kring serve did not start")
+
+    def rss_kib(self) -> int:
+        assert self.process is not None
+        with open(f"/proc/{self.process.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def kill(self, sig: int) -> float:
+        assert self.process is not None
+        started = time.monotonic()
+        self.process.send_signal(sig)
+        self.process.wait(30)
+        return time.monotonic() - started

@@ -31,7 +31,10 @@ class Connection:
         "_max_backlog",
         "_task",
         "_wake",
+        "abandoned",
+        "busy_since",
         "closed",
+        "handler",
         "participant_id",
         "role",
         "ws",
@@ -54,6 +57,10 @@ class Connection:
         self._wake = asyncio.Event()
         self._max_backlog = max_backlog
         self._task: asyncio.Task[None] | None = None
+        self.busy_since: float | None = None
+        self.abandoned = False
+        # The task running this client's websocket handler (cancelled by abandon()).
+        self.handler: asyncio.Task[object] | None = asyncio.current_task()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._drain(), name=f"kring-send-{self.role}")
@@ -73,6 +80,19 @@ class Connection:
             return
         self._latest[channel] = frame
         self._wake.set()
+
+    def abandon(self) -> None:
+        """Give up on a client that stopped reading. Its sends are blocked, so a close frame
+        would never get out either: stop the sender and end the handler; the server then
+        closes the transport."""
+        self.closed = True
+        self.abandoned = True
+        if self._task is not None:
+            self._task.cancel()
+        self._direct.clear()
+        self._latest.clear()
+        if self.handler is not None and self.handler is not asyncio.current_task():
+            self.handler.cancel()
 
     async def room_for_replies(self) -> None:
         """Backpressure on a client's own requests: stop reading from it while half of its
@@ -108,6 +128,15 @@ class Connection:
         while (self._direct or self._latest) and not self.closed and loop.time() < deadline:
             await asyncio.sleep(0.01)
 
+    def stalled_for(self, now: float) -> float:
+        """How long the current send has been blocked (a client that stopped reading)."""
+        return 0.0 if self.busy_since is None else now - self.busy_since
+
+    async def _send(self, frame: str) -> None:
+        self.busy_since = asyncio.get_running_loop().time()
+        await self.ws.send_text(frame)
+        self.busy_since = None
+
     async def _drain(self) -> None:
         try:
             while not self.closed:
@@ -115,13 +144,13 @@ class Connection:
                 self._wake.clear()
                 while (self._direct or self._latest) and not self.closed:
                     if "state" in self._latest:
-                        await self.ws.send_text(self._latest.pop("state"))
+                        await self._send(self._latest.pop("state"))
                     if self._direct:
-                        await self.ws.send_text(self._direct.popleft())
+                        await self._send(self._direct.popleft())
                         continue
                     for channel in CHANNELS:
                         frame = self._latest.pop(channel, None)
                         if frame is not None:
-                            await self.ws.send_text(frame)
+                            await self._send(frame)
         except Exception:  # the socket went away; the receive loop notices and cleans up
             self.closed = True

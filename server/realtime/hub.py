@@ -48,11 +48,13 @@ class Hub:
         tick: float = 0.1,
         naive: bool = False,
         broadcast: Broadcast | None = None,
+        stall_seconds: float = 10.0,
     ) -> None:
         self.db = db
         self.public_base = public_base
         self.tick = tick
         self.naive = naive
+        self.stall_seconds = stall_seconds
         self.broadcast: Broadcast = broadcast or MemoryBroadcast()
         self.rooms: dict[int, Room] = {}
         self._loading: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -62,6 +64,7 @@ class Hub:
         self._outbox: list[dict[str, Any]] = []
         self._presence_sent: dict[int, tuple[int, float]] = {}
         self._resync_owed = False
+        self._last_sweep = 0.0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -302,6 +305,13 @@ class Hub:
 
     # -- ticking -----------------------------------------------------------------------------
 
+    def _drop_stalled(self, now: float) -> None:
+        for room in self.rooms.values():
+            for connection in list(room.connections):
+                if connection.stalled_for(now) > self.stall_seconds:
+                    log.info("dropping a %s connection that stopped reading", connection.role)
+                    connection.abandon()
+
     def _mark(self, room: Room) -> None:
         if self.naive:
             room.flush()
@@ -314,10 +324,9 @@ class Hub:
         loop = asyncio.get_running_loop()
         while True:
             with contextlib.suppress(TimeoutError):
-                # Wake at least every heartbeat so presence reports stay fresh between workers.
-                await asyncio.wait_for(
-                    self._wake.wait(), PRESENCE_HEARTBEAT if self.broadcast.shared else None
-                )
+                # Wake at least once a second: stalled clients are swept, and presence reports
+                # to other workers stay fresh.
+                await asyncio.wait_for(self._wake.wait(), 1.0)
             self._wake.clear()
             started = loop.time()
             dirty, self._dirty = self._dirty, set()
@@ -332,6 +341,9 @@ class Hub:
                 await self._publish_outbox()
             except Exception:
                 log.exception("publishing to the other workers failed")
+            if started - self._last_sweep > 1.0:
+                self._last_sweep = started
+                self._drop_stalled(started)
             await asyncio.sleep(max(0.0, self.tick - (loop.time() - started)))
 
 

@@ -40,6 +40,12 @@ log = logging.getLogger("kring.ws")
 AUTH_TIMEOUT = 10.0
 
 
+def _uncancel() -> None:
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()
+
+
 def _error(code: str, message: str, client_id: str | None = None) -> str:
     return dump(ErrorOut(code=code, message=message, client_id=client_id))
 
@@ -121,6 +127,10 @@ async def participant_socket(
                 break
     except WebSocketDisconnect:
         pass
+    except asyncio.CancelledError:
+        if not connection.abandoned:
+            raise
+        _uncancel()  # dropped for not reading: end quietly, the server closes the transport
     finally:
         await hub.disconnect(room, connection)
 
@@ -224,6 +234,10 @@ async def _screen(
                 connection.push(_error(exc.code, exc.message))
     except WebSocketDisconnect:
         pass
+    except asyncio.CancelledError:
+        if not connection.abandoned:
+            raise
+        _uncancel()  # dropped for not reading: end quietly, the server closes the transport
     finally:
         await hub.disconnect(room, connection)
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -20,58 +17,10 @@ import httpx
 import pytest
 import websockets
 
-from tests.support import Phone, create_meeting, free_port, host
+from tests.support import Phone, ServerProcess, create_meeting, host
 
 pytestmark = pytest.mark.e2e
 SOAK = os.environ.get("KRING_SOAK") == "1"
-
-
-class ServerProcess:
-    def __init__(self, database: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.database = database
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "KRING_PUBLIC_URL": self.base,
-            "KRING_LOG_LEVEL": "warning",
-            "KRING_WS_RATE_PER_MINUTE": "100000",
-            "KRING_WS_RATE_BURST": "100000",
-        }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "server",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--database-url",
-                f"sqlite:///{self.database}",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.base}/healthz", timeout=0.5).status_code == 200:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("kring serve did not start")
-
-    def kill(self, sig: int) -> float:
-        assert self.process is not None
-        started = time.monotonic()
-        self.process.send_signal(sig)
-        self.process.wait(30)
-        return time.monotonic() - started
 
 
 class Writer:

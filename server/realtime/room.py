@@ -59,6 +59,8 @@ class Room:
         self._settings: dict[int, Settings] = {}
         self._moderation: dict[int, Moderation] = {}
         self._state_frame: str | None = None
+        self._results_cache: tuple[tuple[int, int], str] | None = None
+        self._state_version = -1
         self.set_meeting(meeting)
 
     # -- loading ---------------------------------------------------------------------------
@@ -225,6 +227,7 @@ class Room:
 
     def _mark_state(self) -> None:
         self._state_frame = None
+        self._results_cache = None
         self.dirty_state = True
         self.dirty_results = True
         self.dirty_snapshot = True
@@ -240,9 +243,13 @@ class Room:
         return activity is not None and (activity.show_results_phones or activity.kind == "checkout")
 
     def state_frame(self) -> str:
-        if self._state_frame is None:
+        """The phones' shared state frame; rebuilt when the state changed, or when it carries
+        results and answers came in since (a reconnecting phone never gets stale results)."""
+        activity = self.meeting.current
+        stale = self._state_version != self.version and self.phones_see_results(activity)
+        if self._state_frame is None or stale:
             self.seq += 1
-            activity = self.meeting.current
+            self._state_version = self.version
             self._state_frame = dump(
                 StateOut(
                     seq=self.seq,
@@ -273,12 +280,16 @@ class Room:
         )
 
     def results_frame(self) -> str | None:
+        """The phones' results frame, built once per room version (shared by flush and greet)."""
         activity = self.meeting.current
         if not self.phones_see_results(activity):
             return None
         assert activity is not None
+        cached = self._results_cache
+        if cached is not None and cached[0] == (activity.id, self.version):
+            return cached[1]
         self.seq += 1
-        return dump(
+        frame = dump(
             ResultsOut(
                 seq=self.seq,
                 v=self.version,
@@ -286,6 +297,8 @@ class Room:
                 results=self.results(activity, "participant"),
             )
         )
+        self._results_cache = ((activity.id, self.version), frame)
+        return frame
 
     def snapshot_frame(self, audience: Audience) -> str:
         self.seq += 1

@@ -74,7 +74,11 @@ async def test_kill9_loses_no_acknowledged_answer(tmp_path: Path) -> None:
         await asyncio.gather(*(w.phone.connect() for w in writers))
         stop = asyncio.Event()
         tasks = [asyncio.create_task(w.run_until(stop)) for w in writers]
-        await asyncio.sleep(rng.uniform(0.05, 0.3))
+        for _ in range(200):  # wait for the first acknowledgements, then kill at a random moment
+            if any(w.acked for w in writers):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(rng.uniform(0.0, 0.25))
         before = sum(len(w.acked) for w in writers)
         server.kill(signal.SIGKILL)
         assert 0 < before < people * answers  # killed in the middle of answering

@@ -158,6 +158,7 @@ async def invalid_utf8(base: str, code: str, cookie: str | None) -> int:
     return code_seen
 
 
+@pytest.mark.timeout(3600 if SOAK else 300)
 async def test_dedup_race_stores_one_answer_per_participant(tmp_path: Path) -> None:
     people, copies, sockets = (500, 20, 4) if SOAK else (100, 20, 4)
     url = sqlite_url(tmp_path)

@@ -57,6 +57,7 @@ def stored(database: Path) -> tuple[list[tuple[Any, ...]], str]:
     return rows, integrity
 
 
+@pytest.mark.timeout(3600 if SOAK else 300)
 async def test_kill9_loses_no_acknowledged_answer(tmp_path: Path) -> None:
     runs, people, answers = (20, 500, 20) if SOAK else (2, 40, 20)
     rng = random.Random(9)
@@ -100,6 +101,7 @@ async def test_kill9_loses_no_acknowledged_answer(tmp_path: Path) -> None:
         ]  # none lost, none twice
 
 
+@pytest.mark.timeout(3600 if SOAK else 300)
 async def test_sigterm_closes_every_socket_and_keeps_every_answer(tmp_path: Path) -> None:
     people = 500 if SOAK else 100
     database = tmp_path / "sigterm.db"

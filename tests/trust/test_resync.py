@@ -18,6 +18,7 @@ SOAK = os.environ.get("KRING_SOAK") == "1"
 WORDS = ["Samen", "Leren", "Groei", "Plezier", "Moed"]
 
 
+@pytest.mark.timeout(3600 if SOAK else 300)
 async def test_resync_after_offline_matches_the_server(tmp_path: Path) -> None:
     trials, changes = (1000, 50) if SOAK else (12, 50)
     rng = random.Random(5)

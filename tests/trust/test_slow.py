@@ -67,6 +67,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else 0.0
 
 
+@pytest.mark.timeout(3600 if SOAK else 300)
 async def test_slow_readers_are_dropped_and_others_keep_up(tmp_path: Path) -> None:
     clients, stalled_count, seconds, stall_after = (500, 10, 30.0, 10) if SOAK else (60, 10, 10.0, 2)
     server = ServerProcess(tmp_path / "slow.db")

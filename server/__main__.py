@@ -134,6 +134,43 @@ def migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def user(args: argparse.Namespace) -> int:
+    import getpass
+
+    from server.db.database import Database
+    from server.db.engine import make_engine
+    from server.db.migrate import upgrade
+    from server.domain.errors import DomainError
+    from server.services import accounts
+
+    settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
+    upgrade(settings.database_url)
+    db = Database(make_engine(settings.database_url))
+    try:
+        if args.action == "add":
+            if args.password_stdin:
+                password = sys.stdin.readline().rstrip("\n")
+            else:
+                password = getpass.getpass("Password (10 characters or more): ")
+                if getpass.getpass("Again: ") != password:
+                    print("The passwords differ.")
+                    return 1
+            account = db.transaction(accounts.add_user, args.email, password, args.name or "")
+            print(f"Facilitator account {account.email} created. Creating meetings now needs a login.")
+        elif args.action == "remove":
+            db.transaction(accounts.remove_user, args.email)
+            print(f"Removed {args.email}.")
+        else:
+            for account in db.transaction(accounts.list_users):
+                print(f"{account.email}\t{account.name}")
+    except DomainError as exc:
+        print(exc.message)
+        return 1
+    finally:
+        db.close()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="kring", description="Live group polling for facilitators.")
     commands = root.add_subparsers(dest="command", required=True)
@@ -153,6 +190,14 @@ def parser() -> argparse.ArgumentParser:
     demo_cmd.add_argument("--port", type=int)
     demo_cmd.add_argument("--theme", default="Inclusie")
     demo_cmd.set_defaults(func=demo)
+
+    user_cmd = commands.add_parser("user", help="facilitator accounts: add, list, remove")
+    user_cmd.add_argument("action", choices=["add", "list", "remove"])
+    user_cmd.add_argument("email", nargs="?", default="")
+    user_cmd.add_argument("--name", default="")
+    user_cmd.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    user_cmd.add_argument("--database-url")
+    user_cmd.set_defaults(func=user)
 
     migrate_cmd = commands.add_parser("migrate", help="upgrade the database to the latest schema")
     migrate_cmd.add_argument("--database-url")

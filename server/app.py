@@ -18,7 +18,7 @@ from server.domain.errors import DomainError
 from server.guards import JoinGuard, OriginPolicy, RateLimiter
 from server.realtime.backends import make_broadcast
 from server.realtime.hub import Hub
-from server.routes import api, pages, ws
+from server.routes import api, auth, pages, ws
 from server.services.batcher import AnswerBatcher
 from server.settings import Settings
 from server.web import Pages
@@ -35,6 +35,11 @@ STATUS_BY_CODE = {
     "confirmation_required": 409,
     "no_activity": 409,
     "too_many_attempts": 429,
+    "csrf": 403,
+    "login_required": 401,
+    "login_failed": 401,
+    "email_taken": 409,
+    "unknown_user": 404,
 }
 
 CSP = (
@@ -71,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.pages = Pages(settings.templates_dir)
         app.state.origins = OriginPolicy.build(settings.public_base(), settings.extra_origins(), settings.dev)
         app.state.rate_limiter = RateLimiter(settings.ws_rate_per_minute, settings.ws_rate_burst)
+        app.state.login_ip_guard = JoinGuard(settings.login_failures_per_ip, 300)
+        app.state.login_account_guard = JoinGuard(settings.login_failures_per_account, 300)
         app.state.join_guard = JoinGuard(settings.join_failures_allowed, settings.join_failure_window_seconds)
         await hub.start()
         batcher.start()
@@ -108,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(api.router)
+    app.include_router(auth.router)
     app.include_router(ws.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(pages.router)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Header, Path
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 
 from server.db.database import Database
 from server.domain.errors import DomainError
 from server.domain.meeting import normalise_code
 from server.guards import JoinGuard
 from server.realtime.hub import Hub
+from server.services import accounts
 from server.services import meetings as meeting_service
+from server.services.accounts import Account
 from server.services.batcher import AnswerBatcher
 from server.services.keys import key_matches
 from server.settings import Settings
@@ -65,24 +68,53 @@ def bearer(authorization: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+SESSION_COOKIE = "kring_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+async def current_account(request: Request, db: DatabaseDep) -> Account | None:
+    """The logged-in facilitator. State-changing requests must carry the session's CSRF token:
+    the session cookie rides along on cross-site requests, a header set by our own script does not."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    found = await db.run(accounts.session_user, token)
+    if found is None:
+        return None
+    account, csrf = found
+    if request.method not in SAFE_METHODS and not hmac.compare_digest(
+        request.headers.get(CSRF_HEADER, ""), csrf
+    ):
+        raise DomainError("csrf", f"This action needs the {CSRF_HEADER} header of your session.")
+    return account
+
+
 async def current_host(
     code: CodePath,
+    request: Request,
     db: DatabaseDep,
     authorization: Annotated[
         str | None, Header(description="`Bearer <host key>`, as returned when the meeting was made")
     ] = None,
 ) -> int:
-    """The meeting id, when the request carries that meeting's host key."""
+    """The meeting id, when the request carries that meeting's host key, or comes from the
+    session of its owner or a co-facilitator (with the session's CSRF token)."""
     auth = await db.run(meeting_service.meeting_auth, normalise_code(code))
     if auth is None:
         raise DomainError("unknown_code", "There is no meeting with this code.")
     key = bearer(authorization)
-    if key is None:
+    if key is not None:
+        if not key_matches(key, auth.host_key_hash):
+            raise DomainError("forbidden", "The host key is not valid for this meeting.")
+        return auth.meeting_id
+    account = await current_account(request, db)
+    if account is None:
         raise DomainError(
             "unauthorized", "This action needs the host key: 'Authorization: Bearer <host key>'."
         )
-    if not key_matches(key, auth.host_key_hash):
-        raise DomainError("forbidden", "The host key is not valid for this meeting.")
+    if not await db.run(accounts.may_host, auth.meeting_id, account.id):
+        raise DomainError("forbidden", "You are not a facilitator of this meeting.")
     return auth.meeting_id
 
 

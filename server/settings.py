@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # Unknown join codes one client may try within the window before getting 429.
     join_failures_allowed: int = Field(default=20, ge=1)
     join_failure_window_seconds: float = Field(default=60.0, gt=0)
+    # Failed facilitator logins allowed per client address and per account in 5 minutes.
+    login_failures_per_ip: int = Field(default=20, ge=1)
+    login_failures_per_account: int = Field(default=5, ge=1)
     static_dir: Path = Path(__file__).resolve().parent.parent / "web" / "static"
     templates_dir: Path = Path(__file__).resolve().parent.parent / "web" / "templates"
 

@@ -23,7 +23,46 @@ class Meeting(SQLModel, table=True):
     host_key_hash: str = Field(max_length=64)
     presenter_key_hash: str = Field(max_length=64)
     current_activity_id: int | None = Field(default=None)
+    owner_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("user.id", ondelete="SET NULL", name="fk_meeting_owner"), nullable=True
+        ),
+    )
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    """A facilitator account (needed for creating meetings once any account exists)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(default="", max_length=100)
+    password_hash: str = Field(max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LoginSession(SQLModel, table=True):
+    """A facilitator's logged-in browser: the cookie holds a token, only its hash is kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), nullable=False))
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class MeetingHost(SQLModel, table=True):
+    """A co-facilitator: host rights on a meeting through their own account."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False)
+    )
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), nullable=False))
+
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id", name="uq_meeting_host"),)
 
 
 class Activity(SQLModel, table=True):

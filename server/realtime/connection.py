@@ -26,6 +26,7 @@ class Connection:
     """
 
     __slots__ = (
+        "_closer",
         "_direct",
         "_latest",
         "_max_backlog",
@@ -37,6 +38,7 @@ class Connection:
         "handler",
         "participant_id",
         "role",
+        "via",
         "ws",
     )
 
@@ -59,6 +61,8 @@ class Connection:
         self._task: asyncio.Task[None] | None = None
         self.busy_since: float | None = None
         self.abandoned = False
+        self._closer: asyncio.Task[None] | None = None
+        self.via: str | None = None  # screens: "host" or "presenter", the key that opened it
         # The task running this client's websocket handler (cancelled by abandon()).
         self.handler: asyncio.Task[object] | None = asyncio.current_task()
 
@@ -99,6 +103,15 @@ class Connection:
         backlog of replies is still unsent, instead of queueing without bound."""
         while len(self._direct) > self._max_backlog // 2 and not self.closed:
             await asyncio.sleep(0.005)
+
+    def close_when_sent(self, code: int, reason: str) -> None:
+        """Close after what is queued has gone out (bounded), e.g. an error explaining why."""
+
+        async def later() -> None:
+            await self.flush(0.5)
+            self.close_soon(code, reason)
+
+        self._closer = asyncio.get_running_loop().create_task(later())
 
     def drop(self, channel: str) -> None:
         self._latest.pop(channel, None)

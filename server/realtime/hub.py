@@ -144,6 +144,22 @@ class Hub:
         room.load_answers(answers)
         self._mark(room)
 
+    async def _refresh(self, room: Room) -> bool:
+        """Reload a room's meeting and keys (not its answers); False when it is gone."""
+
+        def read(session: Session) -> tuple[Any, Any]:
+            meeting = meeting_service.load_meeting(session, room.meeting.id)
+            auth = meeting_service.meeting_auth(session, meeting.code) if meeting else None
+            return meeting, auth
+
+        meeting, auth = await self.db.run(read)
+        if meeting is None or auth is None:
+            self._close_room(room.meeting.id)
+            return False
+        room.set_meeting(meeting)
+        room.set_auth(auth)
+        return True
+
     async def resync(self) -> None:
         """After the broadcast backend was unreachable: every room from the truth."""
         for room in list(self.rooms.values()):
@@ -179,11 +195,8 @@ class Hub:
             if room is None:
                 continue  # nobody is watching here; the room loads fresh from the database
             if isinstance(event, StructureChanged):
-                meeting = await self.db.run(meeting_service.load_meeting, event.meeting_id)
-                if meeting is None:
-                    self._close_room(event.meeting_id)
+                if not await self._refresh(room):
                     continue
-                room.set_meeting(meeting)
             elif isinstance(event, TallyReset):
                 room.reset(event.activity_id)
             elif isinstance(event, AnswersCommitted):
@@ -284,11 +297,8 @@ class Hub:
                 changes, versions = _decode(message["c"])
                 room.apply(int(message["a"]), changes, versions)
             elif kind == "structure":
-                meeting = await self.db.run(meeting_service.load_meeting, room.meeting.id)
-                if meeting is None:
-                    self._close_room(room.meeting.id)
+                if not await self._refresh(room):
                     return
-                room.set_meeting(meeting)
             elif kind == "reset":
                 room.reset(int(message["a"]))
             elif kind == "deleted":

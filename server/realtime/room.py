@@ -20,6 +20,7 @@ from server.domain.tally import Change, Moderation, Tally, new_tally
 from server.realtime.connection import Connection
 from server.realtime.messages import (
     AnswerIn,
+    ErrorOut,
     MineOut,
     ResultsOut,
     SnapshotOut,
@@ -207,6 +208,18 @@ class Room:
             if self.present[pid] == 0:
                 del self.present[pid]
             self.dirty_snapshot = True
+
+    def set_auth(self, auth: MeetingAuth) -> None:
+        """New key hashes; screens opened with a key that is no longer valid are closed."""
+        presenter_revoked = auth.presenter_key_hash != self.auth.presenter_key_hash
+        host_revoked = auth.host_key_hash != self.auth.host_key_hash
+        self.auth = auth
+        for connection in list(self.connections):
+            if (connection.via == "presenter" and presenter_revoked) or (
+                connection.via == "host" and host_revoked
+            ):
+                connection.push(dump(ErrorOut(code="forbidden", message="This screen's key was revoked.")))
+                connection.close_when_sent(4403, "key revoked")
 
     def report_presence(self, worker: str, count: int) -> None:
         self.remote_presence[worker] = (count, time.monotonic())

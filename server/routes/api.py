@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from server import qr
-from server.deps import CodePath, CurrentHost, DatabaseDep, GuardDep, HubDep, SettingsDep
+from server.deps import CodePath, CurrentHost, DatabaseDep, GuardDep, HubDep, SettingsDep, current_account
 from server.domain.errors import DomainError
 from server.domain.meeting import (
     ActivityInfo,
@@ -18,9 +18,11 @@ from server.domain.meeting import (
     previous_activity,
 )
 from server.routes import schemas
+from server.services import accounts
 from server.services import demo as demo_service
 from server.services import meetings as service
 from server.services import participants as participant_service
+from server.services.accounts import Account
 from server.services.events import MeetingDeleted
 
 router = APIRouter(prefix="/api", responses={400: {"model": schemas.ErrorOut}})
@@ -77,12 +79,24 @@ async def _meeting(db: DatabaseDep, meeting_id: int) -> MeetingInfo:
 
 
 @router.post("/meetings", status_code=status.HTTP_201_CREATED, response_model=schemas.MeetingCreated)
-async def create_meeting(body: schemas.MeetingCreate, db: DatabaseDep, hub: HubDep) -> dict[str, Any]:
-    """Create a meeting; the response holds the host and presenter keys, shown only once."""
+async def create_meeting(
+    account: Annotated[Account | None, Depends(current_account)],
+    body: schemas.MeetingCreate,
+    db: DatabaseDep,
+    hub: HubDep,
+) -> dict[str, Any]:
+    """Create a meeting; the response holds the host and presenter keys, shown only once.
+
+    Without any facilitator account on the instance anyone may (single-facilitator mode); once an
+    account exists, only a logged-in facilitator may, and the meeting becomes theirs."""
+    if account is None and await db.run(accounts.accounts_exist):
+        raise DomainError("login_required", "Log in as a facilitator to create meetings on this instance.")
     if body.demo:
         created = await db.run(demo_service.create_demo, body.theme, body.language, body.title)
     else:
         created = await db.run(service.create_meeting, body.title, body.theme, body.language)
+    if account is not None:
+        await db.run(accounts.set_owner, created.meeting.id, account.id)
     code = created.meeting.code
     return {
         **_meeting_out(created.meeting, hub),

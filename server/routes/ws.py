@@ -212,6 +212,7 @@ async def _screen(
     except WebSocketDisconnect:
         return
     connection = Connection(websocket, role, max_backlog=settings.ws_max_backlog)
+    connection.via = "host" if key_matches(message.key, room.auth.host_key_hash) else "presenter"
     bucket = TokenBucket(settings.ws_rate_per_minute / 60, settings.ws_rate_burst)
     hub.connect(room, connection)
     try:

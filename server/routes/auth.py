@@ -1,0 +1,189 @@
+"""Facilitator accounts over HTTP: log in and out, who am I, co-hosts, the presenter key."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from server.deps import (
+    SESSION_COOKIE,
+    CurrentHost,
+    DatabaseDep,
+    HubDep,
+    PagesDep,
+    SettingsDep,
+)
+from server.domain.errors import DomainError
+from server.guards import JoinGuard, OriginPolicy
+from server.routes.schemas import ErrorOut
+from server.services import accounts
+from server.services.events import StructureChanged
+
+router = APIRouter()
+errors: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut},
+    403: {"model": ErrorOut},
+    404: {"model": ErrorOut},
+    429: {"model": ErrorOut},
+}
+
+
+class CohostBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=3, max_length=254)
+
+
+class LoginBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+def _guards(request: Request) -> tuple[JoinGuard, JoinGuard]:
+    state = request.app.state
+    return state.login_ip_guard, state.login_account_guard
+
+
+async def _login(
+    request: Request, response: Response, db: DatabaseDep, settings: SettingsDep, email: str, password: str
+) -> accounts.LoggedIn:
+    policy: OriginPolicy = request.app.state.origins
+    origin = request.headers.get("origin")
+    if origin is not None and not policy.permits(origin):
+        # Login CSRF: a form on another site must not log this browser into some account.
+        raise DomainError("csrf", "Log in from Kring's own page.")
+    by_ip, by_account = _guards(request)
+    address = request.client.host if request.client else None
+    account_key = email.strip().lower()
+    if by_ip.blocked(address) or by_account.blocked(account_key):
+        raise DomainError("too_many_attempts", "Too many failed logins; wait a few minutes.")
+    try:
+        logged_in = await db.run(accounts.login, email, password)
+    except DomainError:
+        by_ip.failed(address)
+        by_account.failed(account_key)
+        raise
+    response.set_cookie(
+        SESSION_COOKIE,
+        logged_in.token,
+        max_age=accounts.SESSION_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+    return logged_in
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+async def login_page(pages: PagesDep, settings: SettingsDep, lang: str | None = None) -> HTMLResponse:
+    language = lang if lang in ("nl", "en") else settings.default_language
+    return pages.render("login.html", language, page="login")
+
+
+@router.post("/login", include_in_schema=False)
+async def login_form(
+    request: Request,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    pages: PagesDep,
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    redirect = RedirectResponse("/account", status_code=303)
+    try:
+        await _login(request, redirect, db, settings, email, password)
+    except DomainError as exc:
+        status = 429 if exc.code == "too_many_attempts" else 403 if exc.code == "csrf" else 401
+        return pages.render(
+            "login.html",
+            settings.default_language,
+            status_code=status,
+            page="login",
+            error=exc.code,
+            email=email,
+        )
+    return redirect
+
+
+@router.post("/api/login", responses=errors)
+async def login_api(
+    body: LoginBody, request: Request, response: Response, db: DatabaseDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """Log in as a facilitator: sets the HttpOnly session cookie; returns the CSRF token that
+    every state-changing request with that cookie must send as X-CSRF-Token."""
+    logged_in = await _login(request, response, db, settings, body.email, body.password)
+    return {
+        "email": logged_in.account.email,
+        "name": logged_in.account.name,
+        "csrf_token": logged_in.csrf_token,
+    }
+
+
+@router.post("/logout", include_in_schema=False)
+async def logout(request: Request, db: DatabaseDep) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    policy: OriginPolicy = request.app.state.origins
+    origin = request.headers.get("origin")
+    if origin is not None and not policy.permits(origin):
+        raise DomainError("csrf", "Log out from Kring's own page.")
+    if token:
+        await db.run(accounts.logout, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/api/me", responses=errors)
+async def me(request: Request, db: DatabaseDep) -> dict[str, Any]:
+    """The logged-in facilitator, their CSRF token and their meetings."""
+    token = request.cookies.get(SESSION_COOKIE)
+    found = await db.run(accounts.session_user, token) if token else None
+    if found is None:
+        raise DomainError("login_required", "Not logged in.")
+    account, csrf = found
+    meetings = await db.run(accounts.meetings_of, account.id)
+    return {
+        "email": account.email,
+        "name": account.name,
+        "csrf_token": csrf,
+        "meetings": [{"code": code, "title": title} for code, title in meetings],
+    }
+
+
+@router.get("/account", response_class=HTMLResponse, include_in_schema=False)
+async def account_page(request: Request, db: DatabaseDep, pages: PagesDep, settings: SettingsDep) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    found = await db.run(accounts.session_user, token) if token else None
+    if found is None:
+        return RedirectResponse("/login", status_code=303)
+    account, csrf = found
+    meetings = await db.run(accounts.meetings_of, account.id)
+    return pages.render(
+        "account.html",
+        settings.default_language,
+        page="account",
+        account=account,
+        meetings=meetings,
+        csrf=csrf,
+    )
+
+
+@router.post("/api/meetings/{code}/cohosts", responses=errors)
+async def add_cohost(body: CohostBody, meeting_id: CurrentHost, db: DatabaseDep) -> dict[str, str]:
+    """Give another facilitator account host rights on this meeting (no password shared)."""
+    account = await db.run(accounts.add_cohost, meeting_id, body.email)
+    return {"email": account.email, "name": account.name}
+
+
+@router.post("/api/meetings/{code}/presenter-key", responses=errors)
+async def rotate_presenter_key(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> dict[str, str]:
+    """A new big-screen key. The old one stops working at once; open big screens using it close."""
+    key = await db.run(accounts.rotate_presenter_key, meeting_id)
+    await hub.publish([StructureChanged(meeting_id)])
+    room = await hub.room(meeting_id)
+    code = room.meeting.code if room else ""
+    return {"presenter_key": key, "presenter_url": f"{hub.public_base}/m/{code}/present#key={key}"}

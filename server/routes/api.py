@@ -355,14 +355,30 @@ async def results(activity_id: int, meeting_id: CurrentHost, hub: HubDep) -> dic
     }
 
 
-@router.get("/meetings/{code}/qr.svg", responses={404: {"model": schemas.ErrorOut}})
+@router.get(
+    "/meetings/{code}/qr.svg",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/svg+xml": {}}},
+        404: {"model": schemas.ErrorOut},
+        429: {"model": schemas.ErrorOut},
+    },
+)
 async def qr_svg(code: CodePath, request: Request, db: DatabaseDep, hub: HubDep, guard: GuardDep) -> Response:
     """The join URL as an SVG QR code."""
     clean, _ = await existing_code(code, request, db, guard)
     return Response(qr.svg(hub.join_url(clean)), media_type="image/svg+xml")
 
 
-@router.get("/meetings/{code}/qr.png", responses={404: {"model": schemas.ErrorOut}})
+@router.get(
+    "/meetings/{code}/qr.png",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}}},
+        404: {"model": schemas.ErrorOut},
+        429: {"model": schemas.ErrorOut},
+    },
+)
 async def qr_png(code: CodePath, request: Request, db: DatabaseDep, hub: HubDep, guard: GuardDep) -> Response:
     """The join URL as a PNG QR code."""
     clean, _ = await existing_code(code, request, db, guard)

@@ -24,10 +24,7 @@ from server.services.events import StructureChanged
 
 router = APIRouter()
 errors: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut},
-    403: {"model": ErrorOut},
-    404: {"model": ErrorOut},
-    429: {"model": ErrorOut},
+    code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409, 422, 429)
 }
 
 

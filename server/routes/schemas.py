@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: "5" is not an int and 0 is not a bool, as the published schema says.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class MeetingCreate(_Body):
@@ -106,7 +107,9 @@ class ModerationBody(_Body):
 
 
 class JoinBody(_Body):
-    nickname: str | None = Field(default=None, max_length=200)
+    nickname: str | None = Field(
+        default=None, max_length=40, description="Optional; control characters are dropped"
+    )
 
 
 class JoinOut(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -23,7 +24,11 @@ class Joined:
 
 
 def clean_nickname(raw: str | None) -> str | None:
-    if raw is None or not raw.strip():
+    """A nickname is cosmetic: invisible and control characters are dropped, not refused."""
+    if raw is None:
+        return None
+    raw = "".join(ch for ch in raw if unicodedata.category(ch) not in ("Cc", "Cf", "Cs") or ch in " \t")
+    if not raw.strip():
         return None
     try:
         return clean_text(raw, max_length=NICKNAME_MAX, allow_newlines=False)

@@ -90,7 +90,7 @@ ifneq ($(SKIP_SYSTEM_DEPS),1)
 endif
 
 soak: $(STAMP_DEV) system-deps ## Long trust runs: KILL9 x20 with 500 phones, SLOW, DEDUP-RACE at 500, SIGTERM at 500
-	KRING_SOAK=1 $(BIN)/pytest tests/trust -k "kill9 or slow or dedup or sigterm or resync" $(PYTEST_ARGS)
+	KRING_SOAK=1 $(BIN)/pytest tests/trust -k "kill9 or slow or dedup or sigterm or resync or enum" $(PYTEST_ARGS)
 
 # --- benchmarks -----------------------------------------------------------------
 

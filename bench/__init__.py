@@ -1,0 +1,1 @@
+"""Kring's load generator and benchmarks: `python -m bench smoke|all`."""

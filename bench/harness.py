@@ -177,7 +177,7 @@ async def phones(
                             "type": "answer",
                             "activity_id": activity,
                             "slot": "0",
-                            "value": {"word": f"woord{(index + n) % 50}"},
+                            "value": {"word": f"woord{(index + n // len(sockets)) % 50}"},
                             "client_id": client_id,
                         }
                     )

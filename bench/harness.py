@@ -239,8 +239,9 @@ async def presenter(
 
 
 async def scenario(
-    participants: int, seconds: float, rate: float, naive: bool, procs: int = 2
+    participants: int, seconds: float, rate: float, naive: bool, procs: int = 2, reveal: bool = False
 ) -> dict[str, Any]:
+    """One run; with ``reveal`` the results are shown on every phone, so each change fans out to all."""
     server = Server(naive)
     try:
         http = httpx.Client(base_url=server.base, timeout=30)
@@ -250,6 +251,12 @@ async def scenario(
             f"/api/meetings/{meeting['code']}/activities", json={"kind": "wordcloud"}, headers=headers
         ).json()
         http.post(f"/api/meetings/{meeting['code']}/activities/{activity['id']}/open", headers=headers)
+        if reveal:
+            http.post(
+                f"/api/meetings/{meeting['code']}/activities/{activity['id']}/visibility",
+                json={"phones": True},
+                headers=headers,
+            )
         _cpu0, rss0 = server.stat()
         ctx = mp.get_context("spawn")
         out, go = ctx.Queue(), ctx.Event()
@@ -308,7 +315,7 @@ async def scenario(
         joins = [j for d in joined for j in d["joins"]]
         return {
             "participants": participants,
-            "mode": "naive" if naive else "optimised",
+            "mode": ("naive" if naive else "optimised") + (" reveal" if reveal else ""),
             "joined": len(joins),
             "join_failures": sum(d["failed"] for d in joined),
             "join_seconds": round(join_seconds, 2),
@@ -390,12 +397,18 @@ def report(rows: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("suite", choices=["smoke", "all", "report"], nargs="?", default="smoke")
+    parser.add_argument("suite", choices=["smoke", "all", "reveal", "report"], nargs="?", default="smoke")
     args = parser.parse_args(argv)
     if args.suite == "report":
         DOCS.write_text(report(json.loads((RESULTS / "latest.json").read_text())))
         return 0
     raise_nofile()
+    if args.suite == "reveal":
+        rows = [asyncio.run(scenario(1000, 20.0, 500.0, naive, reveal=True)) for naive in (False, True)]
+        print(table(rows))
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "reveal.json").write_text(json.dumps(rows, indent=2) + "\n")
+        return 0
     if args.suite == "smoke":
         plan = [(1000, 20.0, 500.0, False)]
     else:

@@ -245,10 +245,12 @@ class Screen:
 class ServerProcess:
     """`kring serve` as a real process on a free loopback port, for restarts and kills."""
 
-    def __init__(self, database: Path) -> None:
+    def __init__(self, database: Path | str, *extra_args: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.database = database
+        self.database_url = database if isinstance(database, str) else f"sqlite:///{database}"
+        self.extra_args = extra_args
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, **env_overrides: str) -> None:
@@ -271,7 +273,8 @@ class ServerProcess:
                 "--port",
                 str(self.port),
                 "--database-url",
-                f"sqlite:///{self.database}",
+                self.database_url,
+                *self.extra_args,
             ],
             env=env,
             stdout=subprocess.DEVNULL,

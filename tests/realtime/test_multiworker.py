@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import redis
 from sqlalchemy import select
@@ -23,7 +20,7 @@ from sqlmodel import Session, col
 
 from server.db.engine import make_engine
 from server.db.tables import Answer
-from tests.support import Phone, Screen, create_meeting, free_port, host, live_server
+from tests.support import Phone, Screen, ServerProcess, create_meeting, free_port, host, live_server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.e2e]
 
@@ -153,34 +150,10 @@ async def test_redis_outage_loses_no_acknowledged_answer(postgres_url: str) -> N
 
 
 async def test_kring_serve_with_two_workers(postgres_url: str, redis_url: str, tmp_path: Path) -> None:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "KRING_PUBLIC_URL": base, "KRING_LOG_LEVEL": "warning"}
-    command = [
-        sys.executable,
-        "-m",
-        "server",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "2",
-        "--broadcast-url",
-        redis_url,
-        "--database-url",
-        postgres_url,
-    ]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = ServerProcess(postgres_url, "--workers", "2", "--broadcast-url", redis_url)
+    server.start()
+    base = server.base
     try:
-        for _ in range(200):
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            time.sleep(0.1)
-        else:
-            raise AssertionError(process.stderr.read().decode() if process.stderr else "no server")
         meeting = create_meeting(base, title="Twee processen")
         with host(base, meeting) as http:
             activity = http.post("/activities", json={"kind": "wordcloud"}).json()
@@ -201,8 +174,4 @@ async def test_kring_serve_with_two_workers(postgres_url: str, redis_url: str, t
         for screen in screens:
             await screen.close()
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        server.kill(signal.SIGTERM)

@@ -78,8 +78,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.pages = Pages(settings.templates_dir)
         app.state.origins = OriginPolicy.build(settings.public_base(), settings.extra_origins(), settings.dev)
         app.state.rate_limiter = RateLimiter(settings.ws_rate_per_minute, settings.ws_rate_burst)
-        app.state.login_ip_guard = JoinGuard(settings.login_failures_per_ip, 300)
-        app.state.login_account_guard = JoinGuard(settings.login_failures_per_account, 300)
+        app.state.login_ip_guard = JoinGuard(
+            settings.login_failures_per_ip, settings.login_failure_window_seconds
+        )
+        app.state.login_account_guard = JoinGuard(
+            settings.login_failures_per_account, settings.login_failure_window_seconds
+        )
         app.state.join_guard = JoinGuard(settings.join_failures_allowed, settings.join_failure_window_seconds)
         await hub.start()
         batcher.start()

@@ -58,7 +58,16 @@ HubDep = Annotated[Hub, Depends(get_hub)]
 BatcherDep = Annotated[AnswerBatcher, Depends(get_batcher)]
 PagesDep = Annotated[Pages, Depends(get_pages)]
 GuardDep = Annotated[JoinGuard, Depends(get_guard)]
-CodePath = Annotated[str, Path(min_length=1, max_length=20, description="The meeting's join code")]
+CodePath = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=20,
+        pattern="^[A-Za-z0-9 -]+$",
+        description="The meeting's join code; lower case, spaces and dashes are accepted and ignored",
+    ),
+]
+ActivityIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="The activity's id")]
 
 
 def bearer(authorization: str | None) -> str | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -46,11 +47,29 @@ class Settings(BaseSettings):
     # Unknown join codes one client may try within the window before getting 429.
     join_failures_allowed: int = Field(default=20, ge=1)
     join_failure_window_seconds: float = Field(default=60.0, gt=0)
-    # Failed facilitator logins allowed per client address and per account in 5 minutes.
+    # Failed facilitator logins allowed per client address and per account within the window.
     login_failures_per_ip: int = Field(default=20, ge=1)
     login_failures_per_account: int = Field(default=5, ge=1)
+    login_failure_window_seconds: float = Field(default=300.0, gt=0)
+    # GDPR: a meeting is deleted this many days after it was last used (`kring purge`);
+    # a meeting may set its own period.
+    retention_days: int = Field(default=90, ge=1, le=3650)
+    # Times in spreadsheets and the wrap-up report are shown in this zone (UTC in the JSON export).
+    timezone: str = "Europe/Amsterdam"
     static_dir: Path = Path(__file__).resolve().parent.parent / "web" / "static"
     templates_dir: Path = Path(__file__).resolve().parent.parent / "web" / "templates"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use a name like Europe/Amsterdam") from None
+        return value
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     def extra_origins(self) -> list[str]:
         return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]

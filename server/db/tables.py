@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -30,6 +30,14 @@ class Meeting(SQLModel, table=True):
         ),
     )
     created_at: datetime = Field(default_factory=utcnow)
+    # Retention (GDPR): days kept after last use; None = the instance's KRING_RETENTION_DAYS.
+    retention_days: int | None = Field(default=None)
+    # Set when the meeting was restored from a JSON export: its retention clock restarts then.
+    imported_at: datetime | None = Field(default=None)
+    # The agenda: which block is on now, and when the first block was entered / the last one left.
+    current_block_id: int | None = Field(default=None)
+    agenda_started_at: datetime | None = Field(default=None)
+    agenda_ended_at: datetime | None = Field(default=None)
 
 
 class User(SQLModel, table=True):
@@ -79,8 +87,41 @@ class Activity(SQLModel, table=True):
     show_results_presenter: bool = Field(default=True)
     show_results_phones: bool = Field(default=False)
     moderation: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    block_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("agendablock.id", ondelete="SET NULL", name="fk_activity_block"),
+            nullable=True,
+        ),
+    )
 
     __table_args__ = (Index("ix_activity_meeting_position", "meeting_id", "position"),)
+
+
+class AgendaBlock(SQLModel, table=True):
+    """One row of the draaiboek: an agenda block; its activities point at it (activity.block_id)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False)
+    )
+    position: int = Field(default=0)
+    title: str = Field(max_length=200)
+    goal: str = Field(default="", max_length=1000)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    who: str = Field(default="", max_length=200)
+    materials: str = Field(default="", max_length=2000)
+    essential: bool = Field(default=True)
+    is_break: bool = Field(default=False)
+    start_time: str | None = Field(default=None, max_length=5)
+    duration_minutes: int = Field(default=10)
+    # Actual timing: first entered, the current stay's start, and the seconds of earlier stays.
+    started_at: datetime | None = Field(default=None)
+    entered_at: datetime | None = Field(default=None)
+    spent_seconds: int = Field(default=0)
+
+    __table_args__ = (Index("ix_agendablock_meeting_position", "meeting_id", "position"),)
 
 
 class Participant(SQLModel, table=True):

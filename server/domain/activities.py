@@ -3,46 +3,81 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.words import clean_text
 
 if TYPE_CHECKING:
     from server.domain.tally import Tally
 
-Kind = Literal["open", "wordcloud", "scales", "checkout", "choice"]
-KINDS: tuple[Kind, ...] = ("open", "wordcloud", "scales", "checkout", "choice")
+Kind = Literal["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards"]
+KINDS: tuple[Kind, ...] = ("open", "wordcloud", "scales", "checkout", "choice", "groups", "cards")
+Language = Literal["nl", "en"]
 
 OPEN_MAX_LENGTH = 280
 WORD_MAX_LENGTH = 40
+STATEMENT_MAX_LENGTH = 280
+OPTION_MAX_LENGTH = 200
+LABEL_MAX_LENGTH = 200
+SCALE_LIMIT = 1_000_000  # numeric scales may use any range inside ±SCALE_LIMIT ...
+SCALE_MAX_VALUES = 201  # ... of at most this many values: every snapshot carries one count per value
+STARS_MAX = 10
+CARD_MAX_LENGTH = 280
+CARD_NAME_MAX_LENGTH = 60
 
-STATEMENTS = {
-    "nl": [
+# The "Klaar voor actieleren!" checklist from the run sheet, as ik-boodschappen.
+STATEMENTS: dict[Language, tuple[str, ...]] = {
+    "nl": (
         "Ik heb nieuwe ideeën en krijg/neem de ruimte om die uit te voeren!",
         "Ik geef aandacht aan mislukte projecten!",
         "Ik wil meer uit mijn netwerk halen!",
         "Ik neem de tijd om te reflecteren op ervaringen.",
         "Ik waardeer mensen die scherpe/goede vragen aan mij stellen.",
-    ],
-    "en": [
-        "I have new ideas and get/take the room to carry them out!",
+    ),
+    "en": (
+        "I have new ideas and get/take the room to put them into practice!",
         "I pay attention to projects that failed!",
         "I want to get more out of my network!",
         "I take the time to reflect on experiences.",
         "I value people who ask me sharp/good questions.",
-    ],
+    ),
 }
-LABELS = {
+LABELS: dict[Language, tuple[str, str]] = {
     "nl": ("Dat geldt helemaal niet voor mij", "Dat typeert mij"),
     "en": ("That doesn't apply to me at all", "That's typical of me"),
 }
-YES_NO = {"nl": ["Ja", "Nee"], "en": ["Yes", "No"]}
+YES_NO: dict[Language, tuple[str, str]] = {"nl": ("Ja", "Nee"), "en": ("Yes", "No")}
+# The run sheet's Category Cruncher, first round: groups by favourite breakfast.
+BREAKFAST: dict[Language, tuple[str, ...]] = {
+    "nl": ("Havermout", "Yoghurt", "Brood", "Alleen koffie"),
+    "en": ("Porridge", "Yoghurt", "Bread", "Just coffee"),
+}
+CARD_LABELS: dict[Language, tuple[str, str]] = {
+    "nl": ("Mijn inzicht van vandaag", "De actie die ik ga oppakken"),
+    "en": ("My insight of today", "The action I will take"),
+}
 
-Statement = Annotated[str, Field(min_length=1, max_length=280)]
-Option = Annotated[str, Field(min_length=1, max_length=200)]
+
+def _cleaned(max_length: int, *, optional: bool = False) -> AfterValidator:
+    """Settings text gets the same cleaning as answers; pydantic only reports ValueErrors."""
+
+    def clean(value: str) -> str:
+        if optional and not value.strip():
+            return ""
+        try:
+            return clean_text(value, max_length=max_length, allow_newlines=False)
+        except DomainError as exc:
+            raise ValueError(exc.message) from None
+
+    return AfterValidator(clean)
+
+
+Statement = Annotated[str, _cleaned(STATEMENT_MAX_LENGTH)]
+Option = Annotated[str, _cleaned(OPTION_MAX_LENGTH)]
+Label = Annotated[str, _cleaned(LABEL_MAX_LENGTH, optional=True)]
 
 
 class _Settings(BaseModel):
@@ -50,10 +85,14 @@ class _Settings(BaseModel):
 
 
 class OpenSettings(_Settings):
+    max_length: ClassVar[int] = OPEN_MAX_LENGTH
     max_answers: int = Field(default=1, ge=1, le=20)
+    # Only the facilitator sees the answers (the exploreervraag): never the big screen or phones.
+    private: bool = False
 
 
 class WordcloudSettings(_Settings):
+    max_length: ClassVar[int] = WORD_MAX_LENGTH
     max_entries: int = Field(default=3, ge=1, le=20)
     profanity_filter: bool = True
 
@@ -63,29 +102,39 @@ class ScalesSettings(_Settings):
         default_factory=lambda: list(STATEMENTS["nl"]), min_length=1, max_length=50
     )
     mode: Literal["stars", "yesno", "numeric"] = "stars"
-    min: int = Field(default=1, ge=-1000, le=1000)
-    max: int = Field(default=5, ge=-1000, le=1000)
-    label_low: str = Field(default=LABELS["nl"][0], max_length=120)
-    label_high: str = Field(default=LABELS["nl"][1], max_length=120)
-    pick: int | None = Field(default=None, ge=1)
+    min: int = Field(default=1, ge=-SCALE_LIMIT, le=SCALE_LIMIT)
+    max: int = Field(default=5, ge=-SCALE_LIMIT, le=SCALE_LIMIT)
+    label_low: Label = LABELS["nl"][0]
+    label_high: Label = LABELS["nl"][1]
+    pick: int | None = Field(default=None, ge=1)  # None: rate every statement you like
+    # yes/no: a statement is agreed when everyone who answered said yes ("all": the
+    # waardencontract's JA = AFSPRAAK), or when more said yes than no ("majority").
+    agreement: Literal["all", "majority"] = "all"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yes_no_is_zero_and_one(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and data.get("mode") == "yesno":
+            return {**data, "min": 0, "max": 1}  # 0 = nee, 1 = ja, whatever was stored before
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if self.mode == "yesno":
-            self.min, self.max = 0, 1
         if self.min >= self.max:
             raise ValueError(f"min ({self.min}) must be below max ({self.max})")
-        if self.mode == "stars" and not (self.min >= 1 and self.max <= 10):
-            raise ValueError("stars run from 1 up to at most 10")
-        if self.max - self.min > 200:
-            raise ValueError("a scale may have at most 201 values")
+        if self.mode == "stars" and not (self.min >= 1 and self.max <= STARS_MAX):
+            raise ValueError(f"stars run from 1 up to at most {STARS_MAX}")
+        if self.max - self.min + 1 > SCALE_MAX_VALUES:
+            raise ValueError(
+                f"a scale has at most {SCALE_MAX_VALUES} values; {self.min}–{self.max} is too wide"
+            )
         if self.pick is not None and self.pick > len(self.statements):
             raise ValueError(f"pick ({self.pick}) is more than the {len(self.statements)} statements")
         return self
 
 
 class CheckoutSettings(_Settings):
-    pass
+    max_length: ClassVar[int] = WORD_MAX_LENGTH
 
 
 class ChoiceSettings(_Settings):
@@ -99,69 +148,92 @@ class ChoiceSettings(_Settings):
         return self
 
 
-Settings = OpenSettings | WordcloudSettings | ScalesSettings | CheckoutSettings | ChoiceSettings
-SETTINGS: dict[Kind, type[_Settings]] = {
+class GroupsSettings(_Settings):
+    """Category Cruncher: everyone picks one category; the big screen shows who is in which group."""
+
+    options: list[Option] = Field(default_factory=lambda: list(BREAKFAST["nl"]), min_length=2, max_length=12)
+    # What the groups talk about once they have found each other, shown under the groups.
+    questions: list[Statement] = Field(default_factory=list, max_length=5)
+
+
+class CardsSettings(_Settings):
+    """Inzichten & acties: a small card per participant (insight, action, optionally a name)."""
+
+    insight_label: Option = CARD_LABELS["nl"][0]
+    action_label: Option = CARD_LABELS["nl"][1]
+    ask_name: bool = True
+    private: bool = False
+
+
+Settings = (
+    OpenSettings
+    | WordcloudSettings
+    | ScalesSettings
+    | CheckoutSettings
+    | ChoiceSettings
+    | GroupsSettings
+    | CardsSettings
+)
+SETTINGS: dict[Kind, type[Settings]] = {
     "open": OpenSettings,
     "wordcloud": WordcloudSettings,
     "scales": ScalesSettings,
     "checkout": CheckoutSettings,
     "choice": ChoiceSettings,
+    "groups": GroupsSettings,
+    "cards": CardsSettings,
 }
 
 
+def is_private(settings: Settings) -> bool:
+    """Results only the facilitator sees: the big screen and the phones never get them."""
+    return isinstance(settings, OpenSettings | CardsSettings) and settings.private
+
+
 def settings_for(kind: Kind, raw: Mapping[str, object] | None) -> Settings:
+    """Parse and check an activity's settings; anything wrong is one readable invalid_settings."""
     model = SETTINGS.get(kind)
     if model is None:
-        raise DomainError("unknown_kind", f"Unknown activity kind {kind!r}.")
+        raise DomainError(
+            Code.UNKNOWN_KIND, f"Unknown activity kind {kind!r}; use one of {', '.join(KINDS)}."
+        )
+    if raw is not None and not isinstance(raw, Mapping):
+        raise DomainError(Code.INVALID_SETTINGS, f"Settings for a {kind} activity must be an object.")
     try:
-        parsed = model.model_validate(dict(raw or {}))
+        return model.model_validate(dict(raw or {}))
     except ValidationError as exc:
-        parts = []
-        for error in exc.errors()[:3]:
-            where = ".".join(str(p) for p in error["loc"]) or kind
-            parts.append(f"{where}: {error['msg']}")
-        raise DomainError("invalid_settings", "Invalid settings: " + "; ".join(parts) + ".") from None
-    return parsed  # type: ignore[return-value]
+        problems = [_describe(error) for error in exc.errors(include_url=False)]
+        raise DomainError(
+            Code.INVALID_SETTINGS,
+            f"Invalid {kind} settings: " + "; ".join(problems[:3]) + ".",
+            problems=problems,
+        ) from None
 
 
-def default_settings(kind: Kind, language: Literal["nl", "en"] = "nl") -> Settings:
+def _describe(error: Mapping[str, Any]) -> str:
+    where = ".".join(str(part) for part in error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+def default_settings(kind: Kind, language: Language = "nl") -> Settings:
+    """The settings a new activity starts with, in the meeting's language."""
     if kind == "scales":
         low, high = LABELS[language]
         return ScalesSettings(statements=list(STATEMENTS[language]), label_low=low, label_high=high)
     if kind == "choice":
         return ChoiceSettings(options=list(YES_NO[language]))
+    if kind == "groups":
+        return GroupsSettings(options=list(BREAKFAST[language]))
+    if kind == "cards":
+        insight, action = CARD_LABELS[language]
+        return CardsSettings(insight_label=insight, action_label=action)
     return settings_for(kind, None)
 
 
-# -- answers -------------------------------------------------------------------------------------
+# -- answers ----------------------------------------------------------------------------------
 
-
-def _fields(payload: Mapping[str, object], kind: Kind, expected: set[str]) -> None:
-    keys = set(payload)
-    if keys != expected:
-        want = ", ".join(sorted(expected)) or "no fields"
-        raise DomainError(
-            "wrong_kind",
-            f"A {kind} answer has {want}; got {', '.join(sorted(keys)) or 'no fields'}.",
-        )
-
-
-def _numbered_slot(slot: str, count: int, what: str) -> int:
-    if not slot.isdigit() or int(slot) >= count or (len(slot) > 1 and slot[0] == "0"):
-        raise DomainError("invalid_slot", f"Slot {slot!r} does not exist: use 0 to {count - 1} ({what}).")
-    return int(slot)
-
-
-def _int(value: object, kind: Kind) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise DomainError("wrong_kind", f"A {kind} value must be a whole number.")
-    return value
-
-
-def _text(value: object, kind: Kind, field: str) -> str:
-    if not isinstance(value, str):
-        raise DomainError("wrong_kind", f"The {field} of a {kind} answer must be text.")
-    return value
+_S = TypeVar("_S", bound=_Settings)
 
 
 def validate_answer(
@@ -174,107 +246,201 @@ def validate_answer(
     participant: int,
     tally: Tally,
 ) -> dict[str, object]:
-    """The payload to store, normalised, or a DomainError naming what is wrong."""
+    """The payload to store, normalised, or a DomainError naming what is wrong with it."""
+    if not isinstance(payload, Mapping):
+        raise DomainError(Code.WRONG_KIND, f"A {kind} answer must be an object.")
     if kind == "open":
-        assert isinstance(settings, OpenSettings)
-        _numbered_slot(slot, settings.max_answers, "one per answer")
-        _fields(payload, kind, {"text"})
-        text = clean_text(
-            _text(payload["text"], kind, "text"), max_length=OPEN_MAX_LENGTH, allow_newlines=True
-        )
+        _index_slot(slot, _expect(settings, OpenSettings).max_answers, "answer")
+        text = _text(_fields(kind, payload, "text"), kind, max_length=OPEN_MAX_LENGTH, allow_newlines=True)
         return {"text": text}
     if kind == "wordcloud":
-        assert isinstance(settings, WordcloudSettings)
-        _numbered_slot(slot, settings.max_entries, "one per word")
-        _fields(payload, kind, {"word"})
-        return {
-            "word": clean_text(
-                _text(payload["word"], kind, "word"), max_length=WORD_MAX_LENGTH, allow_newlines=False
-            )
-        }
+        _index_slot(slot, _expect(settings, WordcloudSettings).max_entries, "word")
+        return {"word": _word(_fields(kind, payload, "word"), kind)}
     if kind == "scales":
-        assert isinstance(settings, ScalesSettings)
-        if not slot.isdigit() or int(slot) >= len(settings.statements) or (len(slot) > 1 and slot[0] == "0"):
-            raise DomainError(
-                "unknown_statement",
-                f"There is no statement {slot!r}; use 0 to {len(settings.statements) - 1}.",
-            )
-        _fields(payload, kind, {"value"})
-        value = _int(payload["value"], kind)
-        if not settings.min <= value <= settings.max:
-            raise DomainError(
-                "value_out_of_range",
-                f"The value {value} is outside {settings.min}–{settings.max}.",
-            )
-        if settings.pick is not None and slot not in own and len(own) + 1 > settings.pick:
-            raise DomainError(
-                "too_many_picks",
-                f"You may rate {settings.pick} statements; skip one before rating another.",
-            )
-        return {"value": value}
+        return _scales(_expect(settings, ScalesSettings), slot, payload, own)
     if kind == "checkout":
+        _expect(settings, CheckoutSettings)
         if slot == "word":
-            _fields(payload, kind, {"word"})
-            word = clean_text(
-                _text(payload["word"], kind, "word"), max_length=WORD_MAX_LENGTH, allow_newlines=False
-            )
-            return {"word": word}
+            return {"word": _word(_fields(kind, payload, "word"), kind)}
         entry_id = _step_in_slot(slot)
-        _fields(payload, kind, set())
+        _fields(kind, payload)
         owner = tally.owner_of(entry_id)
         if owner is None:
-            raise DomainError("unknown_word", "That word is not (or no longer) in the circle.")
+            raise DomainError(
+                Code.UNKNOWN_WORD, "That word is not (or no longer) in the circle.", entry=entry_id
+            )
         if owner == participant:
-            raise DomainError("own_word", "You cannot step in on your own word.")
+            raise DomainError(Code.OWN_WORD, "You cannot step in on your own word.", entry=entry_id)
         return {}
     if kind == "choice":
-        assert isinstance(settings, ChoiceSettings)
-        if slot != "0":
-            raise DomainError("invalid_slot", "A choice answer uses slot '0'.")
-        _fields(payload, kind, {"options"})
-        options = payload["options"]
-        if not isinstance(options, list):
-            raise DomainError("wrong_kind", "'options' must be a list of option numbers.")
-        picked = [_int(o, kind) for o in options]
-        if not picked:
-            raise DomainError("no_option", "Choose at least one option.")
-        if len(set(picked)) != len(picked):
-            raise DomainError("wrong_kind", "An option may be chosen only once.")
-        for index in picked:
-            if not 0 <= index < len(settings.options):
-                raise DomainError(
-                    "unknown_option", f"There is no option {index}; use 0 to {len(settings.options) - 1}."
-                )
-        if len(picked) > settings.max_choices:
-            raise DomainError(
-                "too_many_options",
-                f"Choose at most {settings.max_choices} option{'s' if settings.max_choices > 1 else ''}.",
-            )
-        return {"options": sorted(picked)}
-    raise DomainError("unknown_kind", f"Unknown activity kind {kind!r}.")
-
-
-def _step_in_slot(slot: str) -> int:
-    prefix, _, number = slot.partition(":")
-    if prefix != "in" or not number.isdigit() or len(number) > 18:
-        raise DomainError(
-            "invalid_slot", f"Slot {slot!r} does not exist: use 'word', or 'in:<entry id>' to step in."
-        )
-    return int(number)
+        return _choice(_expect(settings, ChoiceSettings), slot, payload)
+    if kind == "groups":
+        return _groups(_expect(settings, GroupsSettings), slot, payload)
+    if kind == "cards":
+        return _card(_expect(settings, CardsSettings), slot, payload)
+    raise DomainError(Code.UNKNOWN_KIND, f"Unknown activity kind {kind!r}.")
 
 
 def validate_withdraw(kind: Kind, settings: Settings, slot: str) -> None:
+    """Refuse to withdraw a slot that cannot exist for this activity (invalid_slot)."""
     if kind == "open":
-        assert isinstance(settings, OpenSettings)
-        _numbered_slot(slot, settings.max_answers, "one per answer")
+        _index_slot(slot, _expect(settings, OpenSettings).max_answers, "answer")
     elif kind == "wordcloud":
-        assert isinstance(settings, WordcloudSettings)
-        _numbered_slot(slot, settings.max_entries, "one per word")
+        _index_slot(slot, _expect(settings, WordcloudSettings).max_entries, "word")
     elif kind == "scales":
-        assert isinstance(settings, ScalesSettings)
-        _numbered_slot(slot, len(settings.statements), "one per statement")
+        _index_slot(slot, len(_expect(settings, ScalesSettings).statements), "statement")
     elif kind == "checkout":
         if slot != "word":
             _step_in_slot(slot)
-    elif kind == "choice" and slot != "0":
-        raise DomainError("invalid_slot", "A choice answer uses slot '0'.")
+    elif kind in ("choice", "groups", "cards"):
+        _index_slot(slot, 1, kind.removesuffix("s"))
+    else:
+        raise DomainError(Code.UNKNOWN_KIND, f"Unknown activity kind {kind!r}.")
+
+
+def _scales(
+    settings: ScalesSettings, slot: str, payload: Mapping[str, object], own: Mapping[str, object]
+) -> dict[str, object]:
+    count = len(settings.statements)
+    if _number(slot) is None:
+        raise DomainError(Code.INVALID_SLOT, f"Slot {slot!r} is not a statement number.", slot=slot)
+    if int(slot) >= count:
+        raise DomainError(
+            Code.UNKNOWN_STATEMENT, f"There is no statement {slot}; use 0 to {count - 1}.", slot=slot
+        )
+    value = _whole_number(_fields("scales", payload, "value"), "scales")
+    if not settings.min <= value <= settings.max:
+        raise DomainError(
+            Code.VALUE_OUT_OF_RANGE,
+            f"Value {value} is outside the scale {settings.min} to {settings.max}.",
+            value=value,
+            min=settings.min,
+            max=settings.max,
+        )
+    # Changing a rating never costs a pick; rating one more statement does.
+    if settings.pick is not None and len({*own, slot}) > settings.pick:
+        raise DomainError(
+            Code.TOO_MANY_PICKS,
+            f"You may rate {settings.pick} of the statements; withdraw a rating to rate this one.",
+            pick=settings.pick,
+        )
+    return {"value": value}
+
+
+def _choice(settings: ChoiceSettings, slot: str, payload: Mapping[str, object]) -> dict[str, object]:
+    _index_slot(slot, 1, "choice")
+    picked = _fields("choice", payload, "options")
+    if not isinstance(picked, list | tuple):
+        raise DomainError(Code.WRONG_KIND, "A choice answer's options must be a list of option numbers.")
+    if not picked:
+        raise DomainError(Code.NO_OPTION, "Choose at least one option.")
+    count = len(settings.options)
+    indices = [_whole_number(option, "choice") for option in picked]
+    for index in indices:
+        if not 0 <= index < count:
+            raise DomainError(
+                Code.UNKNOWN_OPTION, f"There is no option {index}; use 0 to {count - 1}.", option=index
+            )
+    if len(set(indices)) != len(indices):
+        raise DomainError(Code.WRONG_KIND, "Each option may be chosen only once.")
+    if len(indices) > settings.max_choices:
+        plural = "option" if settings.max_choices == 1 else "options"
+        raise DomainError(
+            Code.TOO_MANY_OPTIONS,
+            f"Choose at most {settings.max_choices} {plural}; you chose {len(indices)}.",
+            maximum=settings.max_choices,
+        )
+    return {"options": sorted(indices)}
+
+
+def _groups(settings: GroupsSettings, slot: str, payload: Mapping[str, object]) -> dict[str, object]:
+    _index_slot(slot, 1, "group")
+    index = _whole_number(_fields("groups", payload, "option"), "groups")
+    count = len(settings.options)
+    if not 0 <= index < count:
+        raise DomainError(
+            Code.UNKNOWN_OPTION, f"There is no group {index}; use 0 to {count - 1}.", option=index
+        )
+    return {"option": index}
+
+
+def _card(settings: CardsSettings, slot: str, payload: Mapping[str, object]) -> dict[str, object]:
+    _index_slot(slot, 1, "card")
+    allowed = {"insight", "action", "name"} if settings.ask_name else {"insight", "action"}
+    if not {"insight", "action"} <= set(payload) <= allowed:
+        want = "insight, action and optionally name" if settings.ask_name else "insight and action"
+        got = ", ".join(repr(str(key)[:20]) for key in list(payload)[:4]) or "nothing"
+        raise DomainError(Code.WRONG_KIND, f"A card has {want}; got {got}.")
+    card: dict[str, object] = {
+        field: _text(payload[field], "cards", max_length=CARD_MAX_LENGTH, allow_newlines=True)
+        for field in ("insight", "action")
+    }
+    name = payload.get("name")
+    blank = name is None or (isinstance(name, str) and not name.strip())
+    card["name"] = (
+        None if blank else _text(name, "cards", max_length=CARD_NAME_MAX_LENGTH, allow_newlines=False)
+    )
+    return card
+
+
+def _expect(settings: Settings, model: type[_S]) -> _S:
+    if not isinstance(settings, model):
+        raise TypeError(f"{model.__name__} expected, got {type(settings).__name__}")
+    return settings
+
+
+def _fields(kind: str, payload: Mapping[str, object], name: str | None = None) -> object:
+    """The payload's one field (or none at all); any other shape is the wrong kind of answer."""
+    expected = {name} if name else set()
+    if set(payload) != expected:
+        want = f"exactly the field {name!r}" if name else "no fields"
+        got = ", ".join(repr(str(key)[:20]) for key in list(payload)[:4]) or "nothing"
+        raise DomainError(Code.WRONG_KIND, f"A {kind} answer has {want}; got {got}.")
+    return payload[name] if name else None
+
+
+def _text(value: object, kind: str, *, max_length: int, allow_newlines: bool) -> str:
+    if not isinstance(value, str):
+        raise DomainError(Code.WRONG_KIND, f"A {kind} answer takes text, not {type(value).__name__}.")
+    return clean_text(value, max_length=max_length, allow_newlines=allow_newlines)
+
+
+def _word(value: object, kind: str) -> str:
+    return _text(value, kind, max_length=WORD_MAX_LENGTH, allow_newlines=False)
+
+
+def _whole_number(value: object, kind: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):  # True is an int to Python, not to us
+        raise DomainError(
+            Code.WRONG_KIND, f"A {kind} answer takes whole numbers, not {type(value).__name__}."
+        )
+    return value
+
+
+def _number(text: str) -> int | None:
+    """A slot number in its one canonical spelling ('3', never '03' or '٣'): slots are unique keys."""
+    if not (text.isascii() and text.isdigit() and len(text) <= 18) or (text[0] == "0" and text != "0"):
+        return None
+    return int(text)
+
+
+def _index_slot(slot: str, count: int, what: str) -> int:
+    index = _number(slot)
+    if index is None or index >= count:
+        choices = "'0'" if count == 1 else f"'0' to '{count - 1}'"
+        raise DomainError(
+            Code.INVALID_SLOT, f"Slot {slot!r} does not exist; a {what} uses {choices}.", slot=slot
+        )
+    return index
+
+
+def _step_in_slot(slot: str) -> int:
+    prefix, colon, number = slot.partition(":")
+    entry_id = _number(number) if prefix == "in" and colon else None
+    if entry_id is None:
+        raise DomainError(
+            Code.INVALID_SLOT,
+            f"Slot {slot!r} does not exist; use 'word', or 'in:<entry id>' to step in on a word.",
+            slot=slot,
+        )
+    return entry_id

@@ -1,14 +1,39 @@
-"""DomainError: every refusal carries a stable code and a message that names the problem."""
+"""DomainError and its codes: every refusal carries a stable code and a message naming the problem."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    """The codes the domain refuses with; clients switch on these, so they never change spelling."""
+
+    TEXT_TOO_LONG = "text_too_long"
+    TEXT_EMPTY = "text_empty"
+    CONTROL_CHARACTERS = "control_characters"
+    WRONG_KIND = "wrong_kind"  # the payload's shape does not fit the activity kind
+    INVALID_SLOT = "invalid_slot"
+    VALUE_OUT_OF_RANGE = "value_out_of_range"
+    TOO_MANY_PICKS = "too_many_picks"
+    UNKNOWN_STATEMENT = "unknown_statement"
+    UNKNOWN_OPTION = "unknown_option"
+    TOO_MANY_OPTIONS = "too_many_options"
+    NO_OPTION = "no_option"
+    OWN_WORD = "own_word"
+    UNKNOWN_WORD = "unknown_word"
+    INVALID_SETTINGS = "invalid_settings"
+    UNKNOWN_KIND = "unknown_kind"
+
 
 class DomainError(Exception):
+    """A refusal: ``code`` for machines, ``message`` (English) for people, ``params`` for translations."""
+
     def __init__(self, code: str, message: str, **params: object) -> None:
         super().__init__(message)
-        self.code = code
+        # A Code is a str already; keep the plain value so equality, JSON and logs all see one thing.
+        self.code: str = str(code)
         self.message = message
-        self.params = params
+        self.params: dict[str, object] = params
 
     def __repr__(self) -> str:
         return f"DomainError({self.code!r}, {self.message!r})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from server.domain.agenda import Agenda, BlockInfo
 from server.domain.errors import DomainError
 
 Status = Literal["idle", "open", "closed"]
@@ -25,6 +26,7 @@ class ActivityInfo:
     show_results_presenter: bool = True
     show_results_phones: bool = False
     moderation: dict[str, Any] = field(default_factory=dict)
+    block_id: int | None = None  # the agenda block it belongs to, if any
 
     def public(self) -> dict[str, Any]:
         """What every screen may know about the activity (no moderation internals)."""
@@ -37,6 +39,7 @@ class ActivityInfo:
             "status": self.status,
             "show_results_presenter": self.show_results_presenter,
             "show_results_phones": self.show_results_phones,
+            "block_id": self.block_id,
         }
 
 
@@ -49,6 +52,11 @@ class MeetingInfo:
     language: Language
     current_activity_id: int | None
     activities: tuple[ActivityInfo, ...] = ()
+    agenda: Agenda = field(default_factory=Agenda)
+
+    @property
+    def blocks(self) -> tuple[BlockInfo, ...]:
+        return self.agenda.blocks
 
     def activity(self, activity_id: int) -> ActivityInfo:
         for activity in self.activities:

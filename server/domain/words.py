@@ -1,4 +1,4 @@
-"""Cleaning free text, normalising words for the cloud, and the profanity lists."""
+"""Cleaning free text, normalising words into cloud keys, and the Dutch and English profanity lists."""
 
 from __future__ import annotations
 
@@ -7,58 +7,95 @@ import unicodedata
 from functools import cache
 from importlib import resources
 
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 
 _HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
+_SPACE_AROUND_NEWLINE = re.compile(r" ?\n ?")
 _MANY_NEWLINES = re.compile(r"\n{3,}")
-_SPACE_AROUND_NEWLINE = re.compile(r" *\n *")
-_JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ
-_SPLIT = re.compile(r"[\s\-_/.,!?;:'\"()]+")
+_LINE_SEPARATORS = str.maketrans({"\u2028": "\n", "\u2029": "\n"})
+_INVISIBLE = frozenset({"Cc", "Cf", "Cs"})
+_JOINERS = frozenset("\u200c\u200d")  # ZWNJ, ZWJ
+_BLACK_FLAG = "\U0001f3f4"  # starts an emoji tag sequence such as the flag of Scotland
+_TAGS = range(0xE0020, 0xE0080)
+_CANCEL_TAG = "\U000e007f"
+_PARTS = re.compile(r"[\s\-\u2010-\u2015_/]+")
+_PUNCTUATION = ".,;:!?¡¿'\"`´‘’“”«»()[]{}*"
+_PROFANITY_FILES = ("profanity_nl.txt", "profanity_en.txt")
 
 
 def clean_text(raw: str, *, max_length: int, allow_newlines: bool) -> str:
-    """Trim, collapse whitespace, NFC; refuse control characters, empty and over-long text."""
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in raw):
-        raise DomainError("control_characters", "The text contains invalid characters (lone surrogates).")
-    text = raw.replace("\r\n", "\n").replace("\r", "\n")
-    for ch in text:
-        if ch in "\t\n" or ch in _JOINERS:
-            continue  # whitespace (collapsed below) and the joiners emoji sequences need
-        if unicodedata.category(ch) in ("Cc", "Cf", "Cs"):
-            raise DomainError(
-                "control_characters",
-                f"The text contains a control character (U+{ord(ch):04X}); remove it.",
-            )
+    """Trim, collapse whitespace and NFC-normalise; refuse control characters, empty and over-long text."""
+    text = raw.replace("\r\n", "\n") if allow_newlines else raw
+    text = text.translate(_LINE_SEPARATORS)
+    _refuse_control_characters(text, allow_newlines=allow_newlines)
+    text = _HORIZONTAL_SPACE.sub(" ", unicodedata.normalize("NFC", text))
     if allow_newlines:
-        text = _HORIZONTAL_SPACE.sub(" ", text)
-        text = _SPACE_AROUND_NEWLINE.sub("\n", text)
-        text = _MANY_NEWLINES.sub("\n\n", text)
-    else:
-        text = " ".join(text.split())
-    text = unicodedata.normalize("NFC", text.strip())
+        text = _MANY_NEWLINES.sub("\n\n", _SPACE_AROUND_NEWLINE.sub("\n", text))
+    text = text.strip()
     if not text:
-        raise DomainError("text_empty", "The text is empty.")
+        raise DomainError(Code.TEXT_EMPTY, "Text is empty; write something first.")
     if len(text) > max_length:
         raise DomainError(
-            "text_too_long",
-            f"The text is {len(text)} characters; the maximum is {max_length}.",
+            Code.TEXT_TOO_LONG,
+            f"Text is {len(text)} characters; the maximum is {max_length}.",
             length=len(text),
             maximum=max_length,
         )
     return text
 
 
+def _refuse_control_characters(text: str, *, allow_newlines: bool) -> None:
+    in_tag_sequence = False
+    for index, ch in enumerate(text):
+        if unicodedata.category(ch) not in _INVISIBLE:
+            in_tag_sequence = ch == _BLACK_FLAG
+            continue
+        if ch == "\t":
+            continue  # horizontal whitespace like any other: collapsed to one space
+        if ch == "\n" and allow_newlines:
+            continue
+        if ch in _JOINERS and _joins_visible(text, index):
+            continue  # emoji such as 👩‍💻 and scripts like Persian need them between two characters
+        if in_tag_sequence and ord(ch) in _TAGS:
+            in_tag_sequence = ch != _CANCEL_TAG
+            continue
+        raise _control_error(ch)
+
+
+def _joins_visible(text: str, index: int) -> bool:
+    """A joiner counts only between two visible non-ASCII characters: elsewhere it just hides text."""
+    if index == 0 or index + 1 == len(text):
+        return False
+    return all(
+        not ch.isascii() and not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE
+        for ch in (text[index - 1], text[index + 1])
+    )
+
+
+def _control_error(ch: str) -> DomainError:
+    point = f"U+{ord(ch):04X}"
+    if ch == "\n":
+        message = "A word cannot contain a line break; keep it on one line."
+    elif unicodedata.category(ch) == "Cs":
+        message = f"Text contains an invalid character (a lone surrogate, {point}); retype it."
+    else:
+        message = f"Text contains an invisible or control character ({point}); remove it."
+    return DomainError(Code.CONTROL_CHARACTERS, message, character=point)
+
+
 def normalise_word(text: str) -> str:
-    """The key a word is counted under: 'Samenwerking' and ' samenwerking ' are one."""
-    return unicodedata.normalize("NFC", " ".join(text.split())).casefold()
+    """The key a word is counted under: 'Samenwerking' and ' samenwerking ' are one key."""
+    collapsed = " ".join(unicodedata.normalize("NFC", text).split())
+    # Case folding can decompose letters (ǰ -> j + ̌), so compose again to keep keys canonical.
+    return unicodedata.normalize("NFC", collapsed.casefold())
 
 
 @cache
 def _profanity() -> frozenset[str]:
     words: set[str] = set()
-    for name in ("profanity_nl.txt", "profanity_en.txt"):
-        content = resources.files("server.domain").joinpath(name).read_text(encoding="utf-8")
-        for line in content.splitlines():
+    folder = resources.files("server.domain")
+    for name in _PROFANITY_FILES:
+        for line in folder.joinpath(name).read_text(encoding="utf-8").splitlines():
             line = line.strip()
             if line and not line.startswith("#"):
                 words.add(normalise_word(line))
@@ -66,9 +103,9 @@ def _profanity() -> frozenset[str]:
 
 
 def is_profane(key: str) -> bool:
-    """True when the key, or one of its parts, is on the Dutch or English list."""
+    """True when the key, or one of its whitespace- or hyphen-separated parts, is on a list."""
     words = _profanity()
     key = normalise_word(key)
     if key in words:
         return True
-    return any(part in words for part in _SPLIT.split(key) if part)
+    return any(part.strip(_PUNCTUATION) in words for part in _PARTS.split(key))

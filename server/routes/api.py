@@ -7,7 +7,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from server import qr
-from server.deps import CodePath, CurrentHost, DatabaseDep, GuardDep, HubDep, SettingsDep, current_account
+from server.deps import (
+    ActivityIdPath,
+    CodePath,
+    CurrentHost,
+    DatabaseDep,
+    GuardDep,
+    HubDep,
+    SettingsDep,
+    current_account,
+)
 from server.domain.errors import DomainError
 from server.domain.meeting import (
     ActivityInfo,
@@ -25,12 +34,28 @@ from server.services import participants as participant_service
 from server.services.accounts import Account
 from server.services.events import MeetingDeleted
 
-router = APIRouter(prefix="/api", responses={400: {"model": schemas.ErrorOut}})
+router = APIRouter(
+    prefix="/api",
+    responses={
+        400: {"model": schemas.ErrorOut, "description": "Refused by a rule of the meeting (see the code)"},
+        422: {"model": schemas.ErrorOut, "description": "`invalid_request`: does not match the schema"},
+    },
+)
 host_responses: dict[int | str, dict[str, Any]] = {
     401: {"model": schemas.ErrorOut, "description": "No host key"},
     403: {"model": schemas.ErrorOut, "description": "Wrong host key"},
     404: {"model": schemas.ErrorOut, "description": "Unknown code or activity"},
 }
+join_responses: dict[int | str, dict[str, Any]] = {
+    404: {"model": schemas.ErrorOut, "description": "Unknown code"},
+    429: {"model": schemas.ErrorOut, "description": "Too many unknown codes from this client"},
+}
+
+
+def conflict(description: str) -> dict[int | str, dict[str, Any]]:
+    """The host responses plus a 409 for a request the meeting's state does not allow."""
+    return {**host_responses, 409: {"model": schemas.ErrorOut, "description": description}}
+
 
 COOKIE_PREFIX = "kring_"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 30
@@ -78,7 +103,15 @@ async def _meeting(db: DatabaseDep, meeting_id: int) -> MeetingInfo:
     return meeting
 
 
-@router.post("/meetings", status_code=status.HTTP_201_CREATED, response_model=schemas.MeetingCreated)
+@router.post(
+    "/meetings",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.MeetingCreated,
+    responses={
+        401: {"model": schemas.ErrorOut, "description": "`login_required` once accounts exist"},
+        403: {"model": schemas.ErrorOut, "description": "`csrf`: a session without its CSRF token"},
+    },
+)
 async def create_meeting(
     account: Annotated[Account | None, Depends(current_account)],
     body: schemas.MeetingCreate,
@@ -162,10 +195,10 @@ async def add_activity(
 @router.patch(
     "/meetings/{code}/activities/{activity_id}",
     response_model=schemas.ActivityOut,
-    responses=host_responses,
+    responses=conflict("`has_answers`: settings change while the activity has answers"),
 )
 async def update_activity(
-    activity_id: int,
+    activity_id: ActivityIdPath,
     body: schemas.ActivityUpdate,
     meeting_id: CurrentHost,
     db: DatabaseDep,
@@ -187,7 +220,7 @@ async def update_activity(
     responses=host_responses,
 )
 async def delete_activity(
-    activity_id: int, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+    activity_id: ActivityIdPath, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
 ) -> Response:
     """Delete an activity and its answers."""
     event = await db.run(service.delete_activity, meeting_id, activity_id)
@@ -211,7 +244,7 @@ async def reorder(
     responses=host_responses,
 )
 async def open_activity(
-    activity_id: int, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+    activity_id: ActivityIdPath, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
 ) -> dict[str, Any]:
     """Open an activity: every phone switches to it; any other open activity closes."""
     event = await db.run(service.open_, meeting_id, activity_id)
@@ -225,7 +258,7 @@ async def open_activity(
     responses=host_responses,
 )
 async def close_activity(
-    activity_id: int, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+    activity_id: ActivityIdPath, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
 ) -> dict[str, Any]:
     """Close an activity: answers stop; a late answer gets a 'closed' error."""
     event = await db.run(service.close, meeting_id, activity_id)
@@ -233,13 +266,21 @@ async def close_activity(
     return _meeting_out(await _meeting(db, meeting_id), hub)
 
 
-@router.post("/meetings/{code}/next", response_model=schemas.MeetingOut, responses=host_responses)
+@router.post(
+    "/meetings/{code}/next",
+    response_model=schemas.MeetingOut,
+    responses=conflict("`no_activity`: there is no next activity"),
+)
 async def open_next(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> dict[str, Any]:
     """Open the activity after the current one (the first when none is current)."""
     return await _step(meeting_id, db, hub, forward=True)
 
 
-@router.post("/meetings/{code}/previous", response_model=schemas.MeetingOut, responses=host_responses)
+@router.post(
+    "/meetings/{code}/previous",
+    response_model=schemas.MeetingOut,
+    responses=conflict("`no_activity`: there is no previous activity"),
+)
 async def open_previous(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> dict[str, Any]:
     """Open the activity before the current one."""
     return await _step(meeting_id, db, hub, forward=False)
@@ -274,7 +315,7 @@ async def set_current(
     responses=host_responses,
 )
 async def set_visibility(
-    activity_id: int,
+    activity_id: ActivityIdPath,
     body: schemas.Visibility,
     meeting_id: CurrentHost,
     db: DatabaseDep,
@@ -293,10 +334,14 @@ async def set_visibility(
 @router.post(
     "/meetings/{code}/activities/{activity_id}/reset",
     response_model=schemas.ActivityOut,
-    responses=host_responses,
+    responses=conflict('`confirmation_required`: `{"confirm": false}`'),
 )
 async def reset(
-    activity_id: int, body: schemas.ResetBody, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+    activity_id: ActivityIdPath,
+    body: schemas.ResetBody,
+    meeting_id: CurrentHost,
+    db: DatabaseDep,
+    hub: HubDep,
 ) -> schemas.ActivityOut:
     """Delete every answer of the activity. Needs {"confirm": true}."""
     if not body.confirm:
@@ -312,7 +357,7 @@ async def reset(
     responses=host_responses,
 )
 async def moderate(
-    activity_id: int,
+    activity_id: ActivityIdPath,
     body: schemas.ModerationBody,
     meeting_id: CurrentHost,
     db: DatabaseDep,
@@ -340,7 +385,7 @@ async def moderate(
     response_model=schemas.Results,
     responses=host_responses,
 )
-async def results(activity_id: int, meeting_id: CurrentHost, hub: HubDep) -> dict[str, Any]:
+async def results(activity_id: ActivityIdPath, meeting_id: CurrentHost, hub: HubDep) -> dict[str, Any]:
     """The live results of an activity as the host sees them (hidden items flagged)."""
     room = await hub.room(meeting_id)
     if room is None:
@@ -359,9 +404,8 @@ async def results(activity_id: int, meeting_id: CurrentHost, hub: HubDep) -> dic
     "/meetings/{code}/qr.svg",
     response_class=Response,
     responses={
-        200: {"content": {"image/svg+xml": {}}},
-        404: {"model": schemas.ErrorOut},
-        429: {"model": schemas.ErrorOut},
+        200: {"content": {"image/svg+xml": {}}, "description": "The QR code"},
+        **join_responses,
     },
 )
 async def qr_svg(code: CodePath, request: Request, db: DatabaseDep, hub: HubDep, guard: GuardDep) -> Response:
@@ -374,9 +418,8 @@ async def qr_svg(code: CodePath, request: Request, db: DatabaseDep, hub: HubDep,
     "/meetings/{code}/qr.png",
     response_class=Response,
     responses={
-        200: {"content": {"image/png": {}}},
-        404: {"model": schemas.ErrorOut},
-        429: {"model": schemas.ErrorOut},
+        200: {"content": {"image/png": {}}, "description": "The QR code"},
+        **join_responses,
     },
 )
 async def qr_png(code: CodePath, request: Request, db: DatabaseDep, hub: HubDep, guard: GuardDep) -> Response:
@@ -404,7 +447,7 @@ async def existing_code(code: str, request: Request, db: DatabaseDep, guard: Gua
 @router.get(
     "/join/{code}",
     response_model=schemas.MeetingPublic,
-    responses={404: {"model": schemas.ErrorOut}},
+    responses=join_responses,
 )
 async def meeting_public(
     code: CodePath, request: Request, db: DatabaseDep, guard: GuardDep
@@ -414,7 +457,7 @@ async def meeting_public(
     return (await _meeting(db, meeting_id)).public()
 
 
-@router.post("/join/{code}", response_model=schemas.JoinOut, responses={404: {"model": schemas.ErrorOut}})
+@router.post("/join/{code}", response_model=schemas.JoinOut, responses=join_responses)
 async def join(
     code: CodePath,
     body: schemas.JoinBody,

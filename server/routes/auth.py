@@ -28,9 +28,20 @@ errors: dict[int | str, dict[str, Any]] = {
 }
 
 
+# What str.isspace() calls white space (accounts.normalise_email strips it around an address and
+# refuses it inside), spelled out because regex engines disagree about \s.
+SPACES = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+EMAIL_PATTERN = f"^[{SPACES}]*[^{SPACES}]*@[^{SPACES}]*[{SPACES}]*$"
+
+
 class CohostBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(
+        min_length=3,
+        max_length=254,
+        pattern=EMAIL_PATTERN,
+        description="The account's email address (spaces around it are ignored)",
+    )
 
 
 class LoginBody(BaseModel):

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+MAX_ID = 2**31 - 1  # ids are INTEGER columns (32 bits on PostgreSQL)
+
+
+def _whole(value: object) -> object:
+    """JSON Schema counts 5.0 as an integer, so the API does too (strict mode refuses floats)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# The constraints go before the validator, or they are missing from the published schema.
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_whole)]
+Position = Annotated[int, Field(ge=0), BeforeValidator(_whole)]
 
 
 class _Body(BaseModel):
@@ -61,7 +73,7 @@ class ActivityCreate(_Body):
     kind: Literal["open", "wordcloud", "scales", "checkout", "choice"]
     prompt: str | None = Field(default=None, min_length=1, max_length=500)
     settings: dict[str, Any] | None = None
-    position: int | None = Field(default=None, ge=0)
+    position: Position | None = None
 
 
 class ActivityUpdate(_Body):
@@ -70,7 +82,7 @@ class ActivityUpdate(_Body):
 
 
 class Order(_Body):
-    order: list[int] = Field(description="Every activity id of the meeting, in the new order")
+    order: list[Id] = Field(description="Every activity id of the meeting, in the new order")
 
 
 class Visibility(_Body):
@@ -83,7 +95,7 @@ class ResetBody(_Body):
 
 
 class Current(_Body):
-    activity_id: int | None = Field(
+    activity_id: Id | None = Field(
         description="Show this activity without opening it; null: the waiting screen"
     )
 
@@ -100,7 +112,7 @@ class ModerationBody(_Body):
         "unmerge_word",
         "profanity_filter",
     ]
-    entry_id: int | None = Field(default=None, description="open: the answer's entry id")
+    entry_id: Id | None = Field(default=None, description="open: the answer's entry id")
     key: str | None = Field(default=None, max_length=80, description="wordcloud: the word's key")
     into: str | None = Field(default=None, max_length=80, description="merge_words: the target key")
     on: bool | None = Field(default=None, description="profanity_filter: true turns it on")

@@ -41,7 +41,18 @@ VECTORS = [
     "&lt;script&gt;alert(1)&lt;/script&gt;",
     "<marquee onstart=alert(1)>",
 ]
-WRAPPERS = ["{}", "x{}", "{}x", " {} ", "<b>{}</b>", "{}<!--", "{}\u200d", "A {} B", "{}{}", '"{}"']
+WRAPPERS = [
+    "{}",
+    "x{}",
+    "{}x",
+    " {} ",
+    "<b>{}</b>",
+    "{}<!--",
+    "\U0001f9d1\u200d\U0001f4bb{}",
+    "A {} B",
+    "{}{}",
+    '"{}"',
+]
 
 
 def payloads(limit: int) -> list[str]:

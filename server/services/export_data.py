@@ -1,0 +1,170 @@
+"""One meeting read whole from the database: what every export and the report are built from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from server.db.tables import Activity, Answer, Meeting, Participant
+from server.domain.activities import Kind, Settings, settings_for
+from server.domain.errors import DomainError
+from server.domain.tally import Audience, Change, Moderation, tally_from_rows
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerData:
+    entry_id: int
+    participant_id: int
+    slot: str
+    payload: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    rev: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantData:
+    id: int
+    nickname: str | None
+    joined_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityData:
+    id: int
+    position: int
+    kind: str
+    prompt: str
+    settings: dict[str, Any]
+    status: str
+    show_results_presenter: bool
+    show_results_phones: bool
+    moderation: dict[str, Any]
+    answers: tuple[AnswerData, ...]
+
+    @property
+    def parsed(self) -> Settings:
+        return settings_for(cast(Kind, self.kind), self.settings)
+
+    @property
+    def private(self) -> bool:
+        """Facilitator-only results (the exploreervraag): left out of what goes to the group."""
+        return bool(self.settings.get("private", False))
+
+    def results(self, audience: Audience, nicknames: Mapping[int, str | None]) -> dict[str, Any]:
+        """The tally snapshot, exactly as the screens compute it."""
+        rows = [
+            Change(a.participant_id, a.slot, a.entry_id, None, a.payload, nicknames.get(a.participant_id))
+            for a in self.answers
+        ]
+        tally = tally_from_rows(cast(Kind, self.kind), rows)
+        return tally.snapshot(self.parsed, Moderation.from_json(self.moderation), audience=audience)
+
+    @property
+    def first_answer(self) -> datetime | None:
+        return min((a.created_at for a in self.answers), default=None)
+
+    @property
+    def last_answer(self) -> datetime | None:
+        return max((a.updated_at for a in self.answers), default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingData:
+    id: int
+    code: str
+    title: str
+    theme: str
+    language: str
+    created_at: datetime
+    retention_days: int | None
+    current_activity_id: int | None
+    participants: tuple[ParticipantData, ...]
+    activities: tuple[ActivityData, ...]
+
+    @property
+    def nicknames(self) -> dict[int, str | None]:
+        return {p.id: p.nickname for p in self.participants}
+
+    @property
+    def answer_count(self) -> int:
+        return sum(len(a.answers) for a in self.activities)
+
+    @property
+    def held_on(self) -> datetime:
+        """When the meeting took place: its first answer, else when it was made."""
+        first = [t for a in self.activities if (t := a.first_answer) is not None]
+        return min(first) if first else self.created_at
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def load(session: Session, meeting_id: int) -> MeetingData:
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None or meeting.id is None:
+        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
+    activities = session.scalars(
+        select(Activity)
+        .where(col(Activity.meeting_id) == meeting_id)
+        .order_by(col(Activity.position), col(Activity.id))
+    ).all()
+    participants = session.scalars(
+        select(Participant).where(col(Participant.meeting_id) == meeting_id).order_by(col(Participant.id))
+    ).all()
+    answers: dict[int, list[AnswerData]] = {a.id: [] for a in activities if a.id is not None}
+    rows = session.scalars(
+        select(Answer)
+        .join(Activity, col(Activity.id) == col(Answer.activity_id))
+        .where(col(Activity.meeting_id) == meeting_id)
+        .order_by(col(Answer.id))
+    ).all()
+    for row in rows:
+        assert row.id is not None
+        answers[row.activity_id].append(
+            AnswerData(
+                entry_id=row.id,
+                participant_id=row.participant_id,
+                slot=row.slot,
+                payload=dict(row.payload),
+                created_at=aware(row.created_at),
+                updated_at=aware(row.updated_at),
+                rev=row.rev,
+            )
+        )
+    return MeetingData(
+        id=meeting.id,
+        code=meeting.code,
+        title=meeting.title,
+        theme=meeting.theme,
+        language=meeting.language,
+        created_at=aware(meeting.created_at),
+        retention_days=meeting.retention_days,
+        current_activity_id=meeting.current_activity_id,
+        participants=tuple(
+            ParticipantData(p.id, p.nickname, aware(p.created_at)) for p in participants if p.id is not None
+        ),
+        activities=tuple(
+            ActivityData(
+                id=a.id,
+                position=a.position,
+                kind=a.kind,
+                prompt=a.prompt,
+                settings=dict(a.settings),
+                status=a.status,
+                show_results_presenter=a.show_results_presenter,
+                show_results_phones=a.show_results_phones,
+                moderation=dict(a.moderation),
+                answers=tuple(answers[a.id]),
+            )
+            for a in activities
+            if a.id is not None
+        ),
+    )

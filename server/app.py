@@ -16,11 +16,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.db.database import Database
 from server.db.engine import make_engine
+from server.domain.agenda import Clock, SystemClock
 from server.domain.errors import DomainError
 from server.guards import JoinGuard, OriginPolicy, RateLimiter
 from server.realtime.backends import make_broadcast
 from server.realtime.hub import Hub
-from server.routes import api, auth, pages, ws
+from server.routes import agenda, api, auth, pages, ws
 from server.services.batcher import AnswerBatcher
 from server.settings import Settings
 from server.web import Pages
@@ -31,6 +32,11 @@ STATUS_BY_CODE = {
     "unknown_code": 404,
     "unknown_meeting": 404,
     "unknown_activity": 404,
+    "unknown_block": 404,
+    "unknown_template": 404,
+    "no_block": 409,
+    "no_agenda": 409,
+    "agenda_not_started": 409,
     "unauthorized": 401,
     "forbidden": 403,
     "has_answers": 409,
@@ -51,8 +57,10 @@ CSP = (
 )
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    """Build the app; ``clock`` is where the agenda's time comes from (tests pass one they advance)."""
     settings = settings or Settings()
+    clock = clock or SystemClock()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -64,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             naive=settings.naive_broadcast,
             broadcast=make_broadcast(settings.broadcast_url),
             stall_seconds=settings.ws_stall_seconds,
+            clock=clock,
         )
         batcher = AnswerBatcher(
             db,
@@ -72,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_batch=settings.batch_max,
         )
         app.state.settings = settings
+        app.state.clock = clock
         app.state.db = db
         app.state.hub = hub
         app.state.batcher = batcher
@@ -135,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(api.router)
+    app.include_router(agenda.router)
     app.include_router(auth.router)
     app.include_router(ws.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")

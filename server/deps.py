@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Path
 from starlette.requests import HTTPConnection, Request
 
 from server.db.database import Database
+from server.domain.agenda import Clock
 from server.domain.errors import DomainError
 from server.domain.meeting import normalise_code
 from server.guards import JoinGuard
@@ -25,6 +26,11 @@ from server.web import Pages
 def get_settings(conn: HTTPConnection) -> Settings:
     settings: Settings = conn.app.state.settings
     return settings
+
+
+def get_clock(conn: HTTPConnection) -> Clock:
+    clock: Clock = conn.app.state.clock
+    return clock
 
 
 def get_db(conn: HTTPConnection) -> Database:
@@ -55,6 +61,7 @@ def get_pages(conn: HTTPConnection) -> Pages:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_db)]
 HubDep = Annotated[Hub, Depends(get_hub)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 BatcherDep = Annotated[AnswerBatcher, Depends(get_batcher)]
 PagesDep = Annotated[Pages, Depends(get_pages)]
 GuardDep = Annotated[JoinGuard, Depends(get_guard)]

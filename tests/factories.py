@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -14,10 +15,23 @@ from server.settings import Settings
 ORIGIN = "http://127.0.0.1:8000"  # the public URL the in-process apps are given
 
 
+class ManualClock:
+    """The agenda's clock in tests: it stands still until the test advances it."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.moment = start or datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def advance(self, minutes: float = 0, seconds: float = 0) -> None:
+        self.moment += timedelta(minutes=minutes, seconds=seconds)
+
+
 @contextmanager
-def client_for(database_url: str, **overrides: Any) -> Iterator[TestClient]:
+def client_for(database_url: str, clock: ManualClock | None = None, **overrides: Any) -> Iterator[TestClient]:
     settings = Settings(database_url=database_url, public_url="http://127.0.0.1:8000", **overrides)
-    with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
+    with TestClient(create_app(settings, clock), base_url="http://127.0.0.1:8000") as client:
         yield client
 
 

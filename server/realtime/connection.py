@@ -14,7 +14,7 @@ log = logging.getLogger("kring.ws")
 
 Role = Literal["participant", "presenter", "host"]
 # Channels are drained in this order: a new activity's state before its results.
-CHANNELS = ("state", "mine", "results", "snapshot")
+CHANNELS = ("state", "mine", "results", "snapshot", "agenda")
 
 
 class Connection:
@@ -80,6 +80,8 @@ class Connection:
         self._wake.set()
 
     def put_latest(self, channel: str, frame: str) -> None:
+        if channel not in CHANNELS:  # a frame on an unknown channel would never be sent
+            raise ValueError(f"unknown channel {channel!r}; use one of {CHANNELS}")
         if self.closed:
             return
         self._latest[channel] = frame

@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import Session
 
 from server.db.database import Database
+from server.domain.agenda import Clock, SystemClock
 from server.domain.tally import Change
 from server.realtime.backends import Broadcast, MemoryBroadcast
 from server.realtime.connection import Connection
@@ -49,8 +50,10 @@ class Hub:
         naive: bool = False,
         broadcast: Broadcast | None = None,
         stall_seconds: float = 10.0,
+        clock: Clock | None = None,
     ) -> None:
         self.db = db
+        self.clock: Clock = clock or SystemClock()
         self.public_base = public_base
         self.tick = tick
         self.naive = naive
@@ -125,7 +128,7 @@ class Hub:
             return None
         auth = meeting_service.meeting_auth(session, meeting.code)
         assert auth is not None
-        room = Room(meeting, auth, self.join_url(meeting.code))
+        room = Room(meeting, auth, self.join_url(meeting.code), self.clock)
         room.load_answers(answer_service.load_answers(session, meeting_id))
         return room
 
@@ -322,6 +325,14 @@ class Hub:
                     log.info("dropping a %s connection that stopped reading", connection.role)
                     connection.abandon()
 
+    def _send_agendas(self) -> None:
+        """Once a second, a running agenda's clock goes to the big screens and remotes."""
+        for meeting_id, room in list(self.rooms.items()):
+            try:
+                room.send_agenda()
+            except Exception:
+                log.exception("sending the agenda of room %s failed", meeting_id)
+
     def _mark(self, room: Room) -> None:
         if self.naive:
             room.flush()
@@ -354,6 +365,7 @@ class Hub:
             if started - self._last_sweep > 1.0:
                 self._last_sweep = started
                 self._drop_stalled(started)
+                self._send_agendas()
             await asyncio.sleep(max(0.0, self.tick - (loop.time() - started)))
 
 

@@ -92,6 +92,9 @@ class StateOut(_Out):
     meeting: dict[str, Any]
     activity: dict[str, Any] | None
     results: dict[str, Any] | None
+    agenda: dict[str, Any] | None = Field(
+        default=None, description='The agenda block on now and the next one ("Nu: …", "Straks: …")'
+    )
 
 
 class MineOut(_Out):
@@ -128,6 +131,16 @@ class SnapshotOut(_Out):
     respondents: int
     results: dict[str, Any] | None
     results_hidden: bool
+    agenda: dict[str, Any] | None = Field(
+        default=None, description="The agenda with its live timing (null: the meeting has no agenda)"
+    )
+
+
+class AgendaOut(_Out):
+    """The agenda's live clock, once a second while it runs (big screen and remote only)."""
+
+    type: Literal["agenda"] = "agenda"
+    agenda: dict[str, Any] | None
 
 
 class ClosingOut(_Out):
@@ -145,6 +158,7 @@ OUTGOING: tuple[type[_Out], ...] = (
     MineOut,
     ResultsOut,
     SnapshotOut,
+    AgendaOut,
     ClosingOut,
 )
 INCOMING: tuple[type[_In], ...] = (AnswerIn, WithdrawIn, PingIn, AuthIn)

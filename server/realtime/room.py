@@ -14,11 +14,13 @@ from server.domain.activities import (
     validate_answer,
     validate_withdraw,
 )
+from server.domain.agenda import Clock, SystemClock, agenda_view, phone_view
 from server.domain.errors import DomainError
 from server.domain.meeting import ActivityInfo, MeetingInfo, accepting
 from server.domain.tally import Change, Moderation, Tally, new_tally
 from server.realtime.connection import Connection
 from server.realtime.messages import (
+    AgendaOut,
     AnswerIn,
     ErrorOut,
     MineOut,
@@ -38,7 +40,10 @@ Version = tuple[int, int]  # (entry id, revision): ids are never reused, revisio
 
 
 class Room:
-    def __init__(self, meeting: MeetingInfo, auth: MeetingAuth, join_url: str) -> None:
+    def __init__(
+        self, meeting: MeetingInfo, auth: MeetingAuth, join_url: str, clock: Clock | None = None
+    ) -> None:
+        self.clock: Clock = clock or SystemClock()
         self.meeting = meeting
         self.auth = auth
         self.join_url = join_url
@@ -68,6 +73,7 @@ class Room:
 
     def set_meeting(self, meeting: MeetingInfo) -> None:
         before = self.meeting.current
+        agenda_before = phone_view(self.meeting.agenda)
         self.meeting = meeting
         self._settings = {a.id: settings_for(cast(Kind, a.kind), a.settings) for a in meeting.activities}
         self._moderation = {a.id: Moderation.from_json(a.moderation) for a in meeting.activities}
@@ -78,7 +84,13 @@ class Room:
             del self.tallies[gone]
             self.own.pop(gone, None)
         after = meeting.current
-        if before is None or after is None or before != after or self._state_frame is None:
+        if (
+            before is None
+            or after is None
+            or before != after
+            or self._state_frame is None
+            or agenda_before != phone_view(meeting.agenda)
+        ):
             self._mark_state()
         if (before.id if before else None) != (after.id if after else None):
             self.dirty_mine = True
@@ -272,6 +284,7 @@ class Room:
                     results=self.results(activity, "participant")
                     if activity and self.phones_see_results(activity)
                     else None,
+                    agenda=self.phone_agenda(),
                 )
             )
         return self._state_frame
@@ -337,8 +350,38 @@ class Room:
                 respondents=respondents,
                 results=results,
                 results_hidden=hidden,
+                agenda=agenda_view(
+                    self.meeting.agenda,
+                    self.clock.now(),
+                    host=audience == "host",
+                    language=self.meeting.language,
+                ),
             )
         )
+
+    def phone_agenda(self) -> dict[str, Any] | None:
+        """ "Nu: …" and "Straks: …" for the phones, when the meeting runs from an agenda."""
+        now, following = phone_view(self.meeting.agenda)
+        if now is None and following is None:
+            return None
+        return {"now": now, "next": following}
+
+    def send_agenda(self) -> None:
+        """The agenda's live clock to the big screens and remotes (called once a second)."""
+        agenda = self.meeting.agenda
+        if not agenda.running:
+            return
+        screens = [c for c in self.connections if c.role in ("presenter", "host") and not c.closed]
+        if not screens:
+            return
+        now = self.clock.now()
+        frames: dict[str, str] = {}
+        for connection in screens:
+            role = connection.role
+            if role not in frames:
+                view = agenda_view(agenda, now, host=role == "host", language=self.meeting.language)
+                frames[role] = dump(AgendaOut(agenda=view))
+            connection.put_latest("agenda", frames[role])
 
     def greet(self, connection: Connection) -> None:
         """A (re)connecting client first gets the full current state."""

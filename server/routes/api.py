@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from server import qr
 from server.deps import (
     ActivityIdPath,
+    ClockDep,
     CodePath,
     CurrentHost,
     DatabaseDep,
@@ -17,6 +18,7 @@ from server.deps import (
     SettingsDep,
     current_account,
 )
+from server.domain.agenda import BlockInfo
 from server.domain.errors import DomainError
 from server.domain.meeting import (
     ActivityInfo,
@@ -76,6 +78,24 @@ def _activity_out(activity: ActivityInfo) -> schemas.ActivityOut:
         show_results_presenter=activity.show_results_presenter,
         show_results_phones=activity.show_results_phones,
         moderation=activity.moderation,
+        block_id=activity.block_id,
+    )
+
+
+def block_out(block: BlockInfo) -> schemas.BlockOut:
+    return schemas.BlockOut(
+        id=block.id,
+        position=block.position,
+        title=block.title,
+        duration_minutes=block.duration_minutes,
+        start_time=block.start_time,
+        goal=block.goal,
+        description=block.description,
+        who=block.who,
+        materials=block.materials,
+        essential=block.essential,
+        is_break=block.is_break,
+        activity_ids=list(block.activity_ids),
     )
 
 
@@ -93,6 +113,7 @@ def _meeting_out(meeting: MeetingInfo, hub: HubDep) -> dict[str, Any]:
         "current_activity_id": meeting.current_activity_id,
         "participants_online": room.participants if room else 0,
         "activities": [_activity_out(a) for a in meeting.activities],
+        "blocks": [block_out(b) for b in meeting.agenda.ordered],
     }
 
 
@@ -186,6 +207,7 @@ async def add_activity(
             prompt=body.prompt,
             settings=body.settings,
             position=body.position,
+            block_id=body.block_id,
         )
     )
     await hub.publish([event])
@@ -207,7 +229,12 @@ async def update_activity(
     """Edit the prompt or settings (settings only while the activity has no answers)."""
     activity, event = await db.run(
         lambda s: service.update_activity(
-            s, meeting_id, activity_id, prompt=body.prompt, settings=body.settings
+            s,
+            meeting_id,
+            activity_id,
+            prompt=body.prompt,
+            settings=body.settings,
+            block_id=body.block_id if "block_id" in body.model_fields_set else service.UNSET,
         )
     )
     await hub.publish([event])
@@ -244,10 +271,11 @@ async def reorder(
     responses=host_responses,
 )
 async def open_activity(
-    activity_id: ActivityIdPath, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+    activity_id: ActivityIdPath, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep, clock: ClockDep
 ) -> dict[str, Any]:
-    """Open an activity: every phone switches to it; any other open activity closes."""
-    event = await db.run(service.open_, meeting_id, activity_id)
+    """Open an activity: every phone switches to it; any other open activity closes. An activity
+    of another agenda block moves the agenda to that block."""
+    event = await db.run(service.open_, meeting_id, activity_id, clock.now())
     await hub.publish([event])
     return _meeting_out(await _meeting(db, meeting_id), hub)
 
@@ -271,9 +299,9 @@ async def close_activity(
     response_model=schemas.MeetingOut,
     responses=conflict("`no_activity`: there is no next activity"),
 )
-async def open_next(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> dict[str, Any]:
+async def open_next(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep, clock: ClockDep) -> dict[str, Any]:
     """Open the activity after the current one (the first when none is current)."""
-    return await _step(meeting_id, db, hub, forward=True)
+    return await _step(meeting_id, db, hub, clock, forward=True)
 
 
 @router.post(
@@ -281,12 +309,16 @@ async def open_next(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> di
     response_model=schemas.MeetingOut,
     responses=conflict("`no_activity`: there is no previous activity"),
 )
-async def open_previous(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> dict[str, Any]:
+async def open_previous(
+    meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep, clock: ClockDep
+) -> dict[str, Any]:
     """Open the activity before the current one."""
-    return await _step(meeting_id, db, hub, forward=False)
+    return await _step(meeting_id, db, hub, clock, forward=False)
 
 
-async def _step(meeting_id: int, db: DatabaseDep, hub: HubDep, *, forward: bool) -> dict[str, Any]:
+async def _step(
+    meeting_id: int, db: DatabaseDep, hub: HubDep, clock: ClockDep, *, forward: bool
+) -> dict[str, Any]:
     meeting = await _meeting(db, meeting_id)
     target = next_activity(meeting) if forward else previous_activity(meeting)
     if target is None:
@@ -294,7 +326,7 @@ async def _step(meeting_id: int, db: DatabaseDep, hub: HubDep, *, forward: bool)
             "no_activity",
             "There is no next activity." if forward else "There is no previous activity.",
         )
-    event = await db.run(service.open_, meeting_id, target.id)
+    event = await db.run(service.open_, meeting_id, target.id, clock.now())
     await hub.publish([event])
     return _meeting_out(await _meeting(db, meeting_id), hub)
 

@@ -25,10 +25,27 @@ class _Body(BaseModel):
 
 
 class MeetingCreate(_Body):
-    title: str = Field(min_length=1, max_length=200, examples=["Lerend netwerk Inclusie — kick-off"])
+    title: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Required unless a template gives it",
+        examples=["Lerend netwerk Inclusie — kick-off"],
+    )
     theme: str = Field(default="", max_length=200, examples=["Inclusie"])
     language: Literal["nl", "en"] = "nl"
     demo: bool = Field(default=False, description="Add one activity of each kind from the run sheet")
+    template: str | None = Field(
+        default=None,
+        max_length=80,
+        description="Build the meeting from a draaiboek template (`GET /api/templates` lists them)",
+        examples=["kickoff"],
+    )
+    values: dict[str, str] = Field(
+        default_factory=dict,
+        description='The template\'s placeholders, e.g. {"thema": "Inclusie"}',
+        examples=[{"thema": "Inclusie"}],
+    )
 
 
 class MeetingUpdate(_Body):
@@ -47,6 +64,66 @@ class ActivityOut(BaseModel):
     show_results_presenter: bool
     show_results_phones: bool
     moderation: dict[str, Any]
+    block_id: int | None = None
+
+
+class BlockOut(BaseModel):
+    id: int
+    position: int
+    title: str
+    duration_minutes: int
+    start_time: str | None
+    goal: str
+    description: str
+    who: str
+    materials: str
+    essential: bool
+    is_break: bool
+    activity_ids: list[int]
+
+
+class BlockCreate(_Body):
+    title: str = Field(min_length=1, max_length=200, examples=["Kennismaken"])
+    duration_minutes: int = Field(ge=1, le=1440, examples=[30])
+    start_time: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["09:30"])
+    goal: str = Field(default="", max_length=1000)
+    description: str = Field(default="", max_length=20000)
+    who: str = Field(default="", max_length=200)
+    materials: str = Field(default="", max_length=2000)
+    essential: bool = True
+    is_break: bool = False
+    position: Position | None = None
+
+
+class BlockUpdate(_Body):
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    duration_minutes: int | None = Field(default=None, ge=1, le=1440)
+    start_time: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    goal: str | None = Field(default=None, max_length=1000)
+    description: str | None = Field(default=None, max_length=20000)
+    who: str | None = Field(default=None, max_length=200)
+    materials: str | None = Field(default=None, max_length=2000)
+    essential: bool | None = None
+    is_break: bool | None = None
+
+
+class BlockOrder(_Body):
+    order: list[Id] = Field(description="Every block id of the meeting, in the new order")
+
+
+class AgendaOut(BaseModel):
+    agenda: dict[str, Any] | None = Field(description="The agenda with its live timing; null without blocks")
+
+
+class TemplateOut(BaseModel):
+    name: str
+    title: str
+    language: str
+    description: str
+    placeholders: list[dict[str, Any]]
+    blocks: int
+    activities: int
+    minutes: int
 
 
 class MeetingOut(BaseModel):
@@ -60,6 +137,7 @@ class MeetingOut(BaseModel):
     current_activity_id: int | None
     participants_online: int
     activities: list[ActivityOut]
+    blocks: list[BlockOut] = []
 
 
 class MeetingCreated(MeetingOut):
@@ -70,15 +148,19 @@ class MeetingCreated(MeetingOut):
 
 
 class ActivityCreate(_Body):
-    kind: Literal["open", "wordcloud", "scales", "checkout", "choice"]
+    kind: Literal["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards"]
     prompt: str | None = Field(default=None, min_length=1, max_length=500)
     settings: dict[str, Any] | None = None
     position: Position | None = None
+    block_id: Id | None = Field(default=None, description="The agenda block it belongs to")
 
 
 class ActivityUpdate(_Body):
     prompt: str | None = Field(default=None, min_length=1, max_length=500)
     settings: dict[str, Any] | None = None
+    block_id: Id | None = Field(
+        default=None, description="Move it into this agenda block; null takes it out of every block"
+    )
 
 
 class Order(_Body):

@@ -10,7 +10,7 @@ from typing import Any, cast
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from server.db.tables import Activity, Answer, Meeting, Participant
+from server.db.tables import Activity, AgendaBlock, Answer, Meeting, Participant
 from server.domain.activities import Kind, Settings, settings_for
 from server.domain.errors import DomainError
 from server.domain.tally import Audience, Change, Moderation, tally_from_rows
@@ -35,6 +35,26 @@ class ParticipantData:
 
 
 @dataclass(frozen=True, slots=True)
+class BlockData:
+    """One agenda block (a row of the draaiboek), with its actual timing."""
+
+    id: int
+    position: int
+    title: str
+    goal: str
+    description: str
+    who: str
+    materials: str
+    essential: bool
+    is_break: bool
+    start_time: str | None
+    duration_minutes: int
+    started_at: datetime | None
+    entered_at: datetime | None
+    spent_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
 class ActivityData:
     id: int
     position: int
@@ -46,6 +66,7 @@ class ActivityData:
     show_results_phones: bool
     moderation: dict[str, Any]
     answers: tuple[AnswerData, ...]
+    block_id: int | None = None
 
     @property
     def parsed(self) -> Settings:
@@ -86,6 +107,11 @@ class MeetingData:
     current_activity_id: int | None
     participants: tuple[ParticipantData, ...]
     activities: tuple[ActivityData, ...]
+    blocks: tuple[BlockData, ...] = ()
+    current_block_id: int | None = None
+    agenda_started_at: datetime | None = None
+    agenda_ended_at: datetime | None = None
+    imported_at: datetime | None = None
 
     @property
     def nicknames(self) -> dict[int, str | None]:
@@ -107,6 +133,10 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def maybe_aware(moment: datetime | None) -> datetime | None:
+    return None if moment is None else aware(moment)
+
+
 def load(session: Session, meeting_id: int) -> MeetingData:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None or meeting.id is None:
@@ -118,6 +148,11 @@ def load(session: Session, meeting_id: int) -> MeetingData:
     ).all()
     participants = session.scalars(
         select(Participant).where(col(Participant.meeting_id) == meeting_id).order_by(col(Participant.id))
+    ).all()
+    blocks = session.scalars(
+        select(AgendaBlock)
+        .where(col(AgendaBlock.meeting_id) == meeting_id)
+        .order_by(col(AgendaBlock.position), col(AgendaBlock.id))
     ).all()
     answers: dict[int, list[AnswerData]] = {a.id: [] for a in activities if a.id is not None}
     rows = session.scalars(
@@ -163,8 +198,33 @@ def load(session: Session, meeting_id: int) -> MeetingData:
                 show_results_phones=a.show_results_phones,
                 moderation=dict(a.moderation),
                 answers=tuple(answers[a.id]),
+                block_id=a.block_id,
             )
             for a in activities
             if a.id is not None
         ),
+        blocks=tuple(
+            BlockData(
+                id=b.id,
+                position=b.position,
+                title=b.title,
+                goal=b.goal,
+                description=b.description,
+                who=b.who,
+                materials=b.materials,
+                essential=b.essential,
+                is_break=b.is_break,
+                start_time=b.start_time,
+                duration_minutes=b.duration_minutes,
+                started_at=maybe_aware(b.started_at),
+                entered_at=maybe_aware(b.entered_at),
+                spent_seconds=b.spent_seconds,
+            )
+            for b in blocks
+            if b.id is not None
+        ),
+        current_block_id=meeting.current_block_id,
+        agenda_started_at=maybe_aware(meeting.agenda_started_at),
+        agenda_ended_at=maybe_aware(meeting.agenda_ended_at),
+        imported_at=maybe_aware(meeting.imported_at),
     )

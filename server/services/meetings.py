@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
 from server.db.tables import Activity, Answer, Meeting, Participant
-from server.domain.activities import Kind, default_settings, settings_for
+from server.domain.activities import KINDS, Kind, default_settings, settings_for
 from server.domain.errors import DomainError
 from server.domain.meeting import (
     ActivityInfo,
@@ -20,10 +21,11 @@ from server.domain.meeting import (
     open_activity,
 )
 from server.domain.tally import Moderation
+from server.services import agenda as agenda_service
 from server.services.events import StructureChanged, TallyReset
 from server.services.keys import hash_key, new_code, new_key
 
-KINDS: tuple[str, ...] = ("open", "wordcloud", "scales", "checkout", "choice")
+UNSET: Any = object()  # "leave as it is", where None is a value (an activity outside every block)
 
 DEFAULT_PROMPTS: dict[str, dict[str, str]] = {
     "nl": {
@@ -32,6 +34,8 @@ DEFAULT_PROMPTS: dict[str, dict[str, str]] = {
         "scales": "Klaar voor actieleren? Kies er drie.",
         "checkout": "Check-out: welk woord neem je mee?",
         "choice": "Zijn deze waarden OK voor jou?",
+        "groups": "Groepjes: wat is je favoriete ontbijt?",
+        "cards": "Inzichten & acties: wat neem je mee, en wat ga je doen?",
     },
     "en": {
         "open": "What do you expect from the learning network?",
@@ -39,6 +43,8 @@ DEFAULT_PROMPTS: dict[str, dict[str, str]] = {
         "scales": "Ready for action learning? Pick three.",
         "checkout": "Check-out: which word do you take with you?",
         "choice": "Are these values OK for you?",
+        "groups": "Groups: what is your favourite breakfast?",
+        "cards": "Insights & actions: what do you take away, and what will you do?",
     },
 }
 
@@ -101,7 +107,8 @@ def load_meeting(session: Session, meeting_id: int) -> MeetingInfo | None:
         .where(col(Activity.meeting_id) == meeting_id)
         .order_by(col(Activity.position), col(Activity.id))
     ).all()
-    return _info(meeting, list(activities))
+    info = _info(meeting, list(activities))
+    return replace(info, agenda=agenda_service.load_agenda(session, meeting, list(activities)))
 
 
 def meeting_id_for_code(session: Session, code: str) -> int | None:
@@ -135,16 +142,15 @@ def add_activity(
     prompt: str | None = None,
     settings: dict[str, Any] | None = None,
     position: int | None = None,
+    block_id: int | None = None,
+    show_results_presenter: bool = True,
+    show_results_phones: bool = False,
 ) -> tuple[ActivityInfo, StructureChanged]:
     meeting = _meeting(session, meeting_id)
     if kind not in KINDS:
-        raise DomainError("unknown_kind", f"Unknown activity kind {kind!r}; use one of {KINDS}.")
+        raise DomainError("unknown_kind", f"Unknown activity kind {kind!r}; use one of {', '.join(KINDS)}.")
     language = cast(Language, meeting.language)
-    parsed = (
-        settings_for(cast(Kind, kind), settings)
-        if settings is not None
-        else default_settings(cast(Kind, kind), language)
-    )
+    parsed = settings_for(kind, settings) if settings is not None else default_settings(kind, language)
     count = session.scalar(
         select(func.count()).select_from(Activity).where(col(Activity.meeting_id) == meeting_id)
     )
@@ -161,9 +167,15 @@ def add_activity(
         kind=kind,
         prompt=prompt or default_prompt(kind, language, meeting.theme),
         settings=parsed.model_dump(mode="json"),
+        show_results_presenter=show_results_presenter,
+        show_results_phones=show_results_phones,
     )
     session.add(activity)
     session.flush()
+    if block_id is not None:
+        assert activity.id is not None
+        agenda_service.assign_activity(session, meeting_id, activity.id, block_id)
+        session.refresh(activity)
     return _activity_info(activity), StructureChanged(meeting_id)
 
 
@@ -174,10 +186,14 @@ def update_activity(
     *,
     prompt: str | None = None,
     settings: dict[str, Any] | None = None,
+    block_id: int | None = UNSET,
 ) -> tuple[ActivityInfo, StructureChanged]:
     activity = _activity(session, meeting_id, activity_id)
     if prompt is not None:
         activity.prompt = prompt
+    if block_id is not UNSET:
+        agenda_service.assign_activity(session, meeting_id, activity_id, block_id)
+        session.refresh(activity)
     if settings is not None:
         merged = {**activity.settings, **settings}
         parsed = settings_for(cast(Kind, activity.kind), merged)
@@ -221,11 +237,16 @@ def reorder_activities(session: Session, meeting_id: int, order: list[int]) -> S
     return StructureChanged(meeting_id)
 
 
-def open_(session: Session, meeting_id: int, activity_id: int) -> StructureChanged:
+def open_(
+    session: Session, meeting_id: int, activity_id: int, now: datetime | None = None
+) -> StructureChanged:
+    """Open an activity; given the time, an activity of another agenda block moves the agenda there."""
     info = _require_info(session, meeting_id)
     for changed_id, status in open_activity(info, activity_id).items():
         _set_status(session, changed_id, status)
     _set_current(session, meeting_id, activity_id)
+    if now is not None:
+        agenda_service.follow_activity(session, meeting_id, activity_id, now)
     return StructureChanged(meeting_id)
 
 
@@ -420,6 +441,7 @@ def _activity_info(activity: Activity) -> ActivityInfo:
         show_results_presenter=activity.show_results_presenter,
         show_results_phones=activity.show_results_phones,
         moderation=dict(activity.moderation),
+        block_id=activity.block_id,
     )
 
 

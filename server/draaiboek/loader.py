@@ -1,0 +1,607 @@
+"""Reading, checking, filling in and writing draaiboek templates (YAML, format kring-draaiboek/1).
+
+Every problem is a TemplateError naming the file and the 1-based line of the offending node:
+the YAML is composed (not loaded) so each value keeps its position, then checked against
+schema.json, then against the rules a schema cannot express (activity settings, placeholders).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import re
+import unicodedata
+from collections.abc import Iterator, Mapping
+from functools import cache
+from importlib import resources
+from pathlib import Path, PurePath
+from typing import Any, Literal, cast
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from server.domain.activities import Kind, settings_for
+from server.domain.agenda import valid_start_time
+from server.domain.errors import DomainError
+from server.draaiboek.model import FORMAT, ActivitySpec, BlockSpec, Placeholder, Template, TemplateError
+
+Path_ = tuple[str | int, ...]
+
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+VALUE_MAX_LENGTH = 200
+MAX_DEPTH = 40
+MAX_CHARACTERS = 1_000_000
+_BUILTIN = "builtin"
+
+# -- YAML: the 1.2 core schema, so `no`, `on` and `10:30` stay text ---------------------------
+
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]+)?$")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_RESOLVERS: tuple[tuple[str, re.Pattern[str], list[str]], ...] = (
+    ("tag:yaml.org,2002:bool", _BOOL, list("tTfF")),
+    ("tag:yaml.org,2002:int", _INT, list("-+0123456789")),
+    ("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789.")),
+    ("tag:yaml.org,2002:null", _NULL, ["~", "n", "N", ""]),
+)
+
+
+class _Loader(yaml.SafeLoader):
+    """Reads plain scalars as YAML 1.2 does: only true/false are booleans, no times or dates."""
+
+
+_Loader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in _RESOLVERS:
+    _Loader.add_implicit_resolver(_tag, _pattern, _first)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Quotes any text that YAML 1.1 or 1.2 would read as something else; long text as a | block."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)  # list items indented under their key
+
+
+for _tag, _pattern, _first in _RESOLVERS:
+    _Dumper.add_implicit_resolver(_tag, _pattern, _first)
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar(_STR, value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+# -- public API -------------------------------------------------------------------------------
+
+
+def parse(text: str, source: str = "<template>") -> Template:
+    """YAML text to a checked Template; a TemplateError names the line of the first problem."""
+    if len(text) > MAX_CHARACTERS:
+        raise TemplateError(source, None, f"the file is longer than {MAX_CHARACTERS} characters")
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "unreadable"
+        context = f" ({exc.context})" if exc.context and exc.problem else ""
+        if context and exc.context_mark is not None and mark is not exc.context_mark:
+            context = f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
+        raise TemplateError(source, line, f"not valid YAML: {problem}{context}") from None
+    except yaml.YAMLError as exc:
+        raise TemplateError(source, None, f"not valid YAML: {exc}") from None
+    if root is None:
+        raise TemplateError(source, 1, f"the file is empty; a template starts with 'format: {FORMAT}'")
+    doc = _Document(source)
+    data = doc.build(root, (), 0)
+    doc.check_format(data)
+    _schema_check(data, doc)
+    _semantic_check(data, doc)
+    return _template(data, source)
+
+
+def load_file(path: Path) -> Template:
+    """Read and check a template file; problems name the file and line."""
+    return parse(path.read_text(encoding="utf-8"), path.name)
+
+
+def builtin_names() -> list[str]:
+    """The templates that ship with Kring, sorted."""
+    folder = resources.files(__package__ or "server.draaiboek").joinpath(_BUILTIN)
+    return sorted(item.name.removesuffix(".yaml") for item in folder.iterdir() if item.name.endswith(".yaml"))
+
+
+def load_builtin(name: str) -> Template:
+    """A template that ships with Kring, by name; unknown names list the known ones."""
+    known = builtin_names()
+    if name not in known:
+        raise TemplateError(
+            name or "<template>", None, f"unknown template {name!r}; known templates: {', '.join(known)}"
+        )
+    file = resources.files(__package__ or "server.draaiboek").joinpath(_BUILTIN, f"{name}.yaml")
+    return parse(file.read_text(encoding="utf-8"), f"{name}.yaml")
+
+
+def fill(template: Template, values: Mapping[str, str]) -> Template:
+    """Replace every {{name}} by its value (or the placeholder's default).
+
+    The result has no placeholders left; it is checked again, since values make text longer.
+    """
+    source = template.name
+    declared = {p.name: p for p in template.placeholders}
+    unknown = sorted(str(key) for key in values if key not in declared)
+    if unknown:
+        asks = ", ".join(declared) or "nothing"
+        raise TemplateError(
+            source, None, f"unknown placeholder value {', '.join(unknown)}; this template asks for: {asks}"
+        )
+    filled: dict[str, str] = {}
+    for placeholder in template.placeholders:
+        raw = values.get(placeholder.name)
+        if raw is None:
+            if placeholder.default is None:
+                raise TemplateError(
+                    source,
+                    None,
+                    f"missing a value for placeholder {placeholder.name!r} ({placeholder.label})",
+                )
+            filled[placeholder.name] = placeholder.default
+            continue
+        filled[placeholder.name] = _clean_value(source, placeholder, raw)
+
+    def sub(text: str) -> str:
+        return PLACEHOLDER.sub(lambda m: filled.get(m.group(1), m.group(0)), text)
+
+    result = Template(
+        name=template.name,
+        title=sub(template.title),
+        language=template.language,
+        description=sub(template.description),
+        theme=sub(template.theme),
+        placeholders=(),
+        preparation=sub(template.preparation),
+        blocks=tuple(
+            BlockSpec(
+                title=sub(b.title),
+                duration_minutes=b.duration_minutes,
+                start_time=b.start_time,
+                goal=sub(b.goal),
+                description=sub(b.description),
+                who=sub(b.who),
+                materials=sub(b.materials),
+                essential=b.essential,
+                is_break=b.is_break,
+                activities=tuple(
+                    ActivitySpec(
+                        kind=a.kind,
+                        prompt=sub(a.prompt),
+                        settings=cast(dict[str, Any], _map_strings(a.settings, sub)),
+                        show_results_presenter=a.show_results_presenter,
+                        show_results_phones=a.show_results_phones,
+                    )
+                    for a in b.activities
+                ),
+            )
+            for b in template.blocks
+        ),
+    )
+    doc = _Document(source, lines=False)
+    data = _data(result)
+    _schema_check(data, doc)
+    _semantic_check(data, doc)
+    return result
+
+
+def to_yaml(template: Template) -> str:
+    """The template as a YAML file; ``parse(to_yaml(t)) == t``. Defaults are left out."""
+    header = "# Kring draaiboek template; see docs/templates.md for the format.\n"
+    body = yaml.dump(
+        _data(template), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, indent=2
+    )
+    return header + body
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the YAML format: a fresh copy of schema.json."""
+    return copy.deepcopy(_schema())
+
+
+# -- reading the YAML nodes -------------------------------------------------------------------
+
+
+class _Document:
+    """The data of a composed YAML document, with the node (and key node) behind every path."""
+
+    def __init__(self, source: str, *, lines: bool = True) -> None:
+        self.source = source
+        self.lines = lines
+        self.nodes: dict[Path_, yaml.Node] = {}
+        self.keys: dict[Path_, yaml.Node] = {}
+        self.seen: set[int] = set()
+
+    def fail(self, path: Path_, problem: str, *, key: bool = False, offset: int = 0) -> TemplateError:
+        return TemplateError(self.source, self.line(path, key=key, offset=offset), problem)
+
+    def line(self, path: Path_, *, key: bool = False, offset: int = 0) -> int | None:
+        if not self.lines:
+            return None
+        node = self.keys.get(path) if key else None
+        while node is None:
+            node = self.nodes.get(path)
+            if node is None:
+                if not path:
+                    return 1
+                path = path[:-1]
+        key_node = self.keys.get(path)
+        if key_node is not None and not isinstance(node, yaml.ScalarNode):
+            node = key_node  # a block mapping or list starts on the line after its key
+        return node.start_mark.line + 1 + offset
+
+    def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
+        self.nodes[path] = node
+        if depth > MAX_DEPTH:
+            raise self.fail(path, f"nested more than {MAX_DEPTH} levels deep")
+        if id(node) in self.seen:  # an alias (*name): refused, so a small file stays small
+            raise self.fail(path, f"{_where(path)}: anchors and aliases (& and *) are not supported")
+        self.seen.add(id(node))
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in (_SEQ, _MAP):
+            raise self.fail(path, f"{_where(path)}: the YAML tag {node.tag} is not supported")
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.scalar(key_node, path) if isinstance(key_node, yaml.ScalarNode) else None
+                if not isinstance(key, str):
+                    line = key_node.start_mark.line + 1
+                    raise TemplateError(self.source, line, f"{_where(path)}: keys must be text")
+                if key in out:
+                    line = key_node.start_mark.line + 1
+                    raise TemplateError(self.source, line, f"{_where((*path, key))}: the key appears twice")
+                self.keys[(*path, key)] = key_node
+                out[key] = self.build(value_node, (*path, key), depth + 1)
+            return out
+        raise self.fail(path, "unreadable YAML node")  # pragma: no cover - compose makes only these
+
+    def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+        tag, value = node.tag, node.value
+        try:
+            if tag == _STR:
+                return value
+            if tag == "tag:yaml.org,2002:null":
+                return None
+            if tag == "tag:yaml.org,2002:bool":
+                return value.lower() == "true"
+            if tag == "tag:yaml.org,2002:int":
+                return int(value, 10)
+            if tag == "tag:yaml.org,2002:float":
+                return float(value)
+        except ValueError:
+            raise TemplateError(
+                self.source, node.start_mark.line + 1, f"{_where(path)}: {value!r} is not a valid {tag}"
+            ) from None
+        raise TemplateError(
+            self.source, node.start_mark.line + 1, f"{_where(path)}: the YAML tag {tag} is not supported"
+        )
+
+    def check_format(self, data: Any) -> None:
+        if not isinstance(data, dict):
+            raise self.fail((), "a template is a YAML mapping of keys (format, title, blocks, ...)")
+        if "format" not in data:
+            raise self.fail((), f"missing 'format: {FORMAT}' (the first key of every template)")
+        if data["format"] != FORMAT:
+            raise self.fail(
+                ("format",),
+                f"format: must be {FORMAT!r}, got {_show(data['format'])}",
+            )
+
+
+# -- checks -----------------------------------------------------------------------------------
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    text = resources.files(__package__ or "server.draaiboek").joinpath("schema.json").read_text("utf-8")
+    return cast(dict[str, Any], json.loads(text))
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(_schema())
+
+
+def _schema_check(data: Any, doc: _Document) -> None:
+    errors = list(_validator().iter_errors(data))
+    if not errors:
+        return
+    problems = [_describe(error, doc) for error in errors]
+    line, _, problem = min(problems, key=lambda p: (p[0] or 0, -p[1]))
+    raise TemplateError(doc.source, line, problem)
+
+
+_ALLOWED = "allowed keys"
+_SPECIAL: dict[str, str] = {
+    "duration": "must be a whole number of minutes from 1 to 1440",
+    "start": 'must be a time written as "HH:MM" (00:00 to 23:59)',
+    "language": 'must be "nl" or "en"',
+    "kind": "must be one of open, wordcloud, scales, checkout, choice, groups, cards",
+    "settings": "must be a mapping of settings (key: value)",
+}
+
+
+def _describe(error: ValidationError, doc: _Document) -> tuple[int | None, int, str]:
+    """(line, depth, plain words) for one schema error."""
+    path: Path_ = tuple(error.absolute_path)
+    where = _where(path)
+    instance = error.instance
+    depth = len(path)
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = list(schema.get("properties", {}))
+        extra = [key for key in instance if key not in allowed]
+        key = extra[0]
+        hint = difflib.get_close_matches(key, allowed, n=1)
+        mean = f" (did you mean {hint[0]!r}?)" if hint else ""
+        inside = f" in {where}" if path else ""
+        problem = f"unknown key {key!r}{inside}{mean}; {_ALLOWED}: {', '.join(allowed)}"
+        return doc.line((*path, key), key=True), depth + 1, problem
+    if error.validator == "required" and isinstance(instance, dict):
+        required = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = [key for key in required if key not in instance] or ["?"]
+        prefix = f"{where}: " if path else ""
+        return doc.line(path), depth, f"{prefix}missing the required key {missing[0]!r}"
+    if error.validator == "minItems" and path == ("blocks",):
+        return doc.line(path), depth, "blocks: a template needs at least one block"
+    expectation = _expectation(path, schema)
+    if expectation is None:
+        return doc.line(path), depth, f"{where}: {error.message}"
+    return doc.line(path), depth, f"{where}: {expectation}, got {_show(instance)}"
+
+
+def _expectation(path: Path_, schema: Mapping[str, Any]) -> str | None:
+    key = next((part for part in reversed(path) if isinstance(part, str)), "")
+    if key == "name" and path[:1] == ("placeholders",):
+        return "must be a name of lowercase letters, digits and _ that starts with a letter (at most 40)"
+    if key == "name":
+        return "must be a short id of lowercase letters, digits, - and _ (at most 64)"
+    if key in _SPECIAL and path and path[-1] == key:
+        return _SPECIAL[key]
+    kind = schema.get("type")
+    if kind in ("string", ["string", "null"]):
+        low, high = schema.get("minLength", 0), schema.get("maxLength")
+        text = "must be text" if low == 0 else "must be non-empty text"
+        return f"{text} of at most {high} characters" if high else text
+    if kind == "boolean":
+        return "must be true or false"
+    if kind == "integer":
+        return f"must be a whole number from {schema.get('minimum')} to {schema.get('maximum')}"
+    if kind == "array":
+        most = schema.get("maxItems")
+        return f"must be a list of at most {most} items" if most else "must be a list"
+    if kind == "object":
+        return "must be a mapping (key: value)"
+    return None
+
+
+def _semantic_check(data: dict[str, Any], doc: _Document) -> None:
+    placeholders: list[dict[str, Any]] = data.get("placeholders", [])
+    seen: set[str] = set()
+    for i, placeholder in enumerate(placeholders):
+        name = placeholder["name"]
+        if name in seen:
+            raise doc.fail(
+                ("placeholders", i, "name"), f"placeholders[{i}]: the placeholder {name!r} is declared twice"
+            )
+        seen.add(name)
+    blocks: list[dict[str, Any]] = data["blocks"]
+    if not blocks:
+        raise doc.fail(("blocks",), "blocks: a template needs at least one block")
+    for i, block in enumerate(blocks):
+        start = block.get("start")
+        if start is not None and not valid_start_time(start):
+            raise doc.fail(
+                ("blocks", i, "start"), f"blocks[{i}].start: {_SPECIAL['start']}, got {_show(start)}"
+            )
+        for j, activity in enumerate(block.get("activities", [])):
+            path: Path_ = ("blocks", i, "activities", j)
+            try:
+                settings_for(cast(Kind, activity["kind"]), activity.get("settings"))
+            except DomainError as exc:
+                raise doc.fail((*path, "settings"), f"{_where((*path, 'settings'))}: {exc.message}") from None
+    for path, text in _strings(data):
+        for match in PLACEHOLDER.finditer(text):
+            name = match.group(1)
+            if name in seen:
+                continue
+            hint = difflib.get_close_matches(name, sorted(seen), n=1)
+            if hint:
+                advice = f"did you mean {{{{{hint[0]}}}}}?"
+            elif seen:
+                advice = f"declared placeholders: {', '.join(sorted(seen))}"
+            else:
+                advice = "declare it under placeholders"
+            offset = 0
+            node = doc.nodes.get(path)
+            if isinstance(node, yaml.ScalarNode) and node.style == "|":
+                offset = 1 + text.count("\n", 0, match.start())
+            raise doc.fail(
+                path, f"{_where(path)}: unknown placeholder {match.group(0)}; {advice}", offset=offset
+            )
+
+
+def _strings(data: dict[str, Any]) -> Iterator[tuple[Path_, str]]:
+    """Every text that may hold {{placeholders}}, with its path."""
+    for key in ("title", "description", "theme", "preparation"):
+        if isinstance(data.get(key), str):
+            yield (key,), data[key]
+    for i, block in enumerate(data["blocks"]):
+        for key in ("title", "goal", "description", "who", "materials"):
+            if isinstance(block.get(key), str):
+                yield ("blocks", i, key), block[key]
+        for j, activity in enumerate(block.get("activities", [])):
+            path: Path_ = ("blocks", i, "activities", j)
+            yield (*path, "prompt"), activity["prompt"]
+            yield from _nested_strings(activity.get("settings", {}), (*path, "settings"))
+
+
+def _nested_strings(value: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nested_strings(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _nested_strings(item, (*path, i))
+
+
+def _map_strings(value: Any, change: Any) -> Any:
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {key: _map_strings(item, change) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_map_strings(item, change) for item in value]
+    return value
+
+
+def _clean_value(source: str, placeholder: Placeholder, raw: object) -> str:
+    name = placeholder.name
+    if not isinstance(raw, str):
+        raise TemplateError(source, None, f"the value for {name!r} must be text")
+    value = raw.strip()
+    if placeholder.default is None and not value:
+        raise TemplateError(source, None, f"missing a value for placeholder {name!r} ({placeholder.label})")
+    if len(value) > VALUE_MAX_LENGTH:
+        raise TemplateError(
+            source,
+            None,
+            f"the value for {name!r} is {len(value)} characters; the maximum is {VALUE_MAX_LENGTH}",
+        )
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise TemplateError(source, None, f"the value for {name!r} contains control characters")
+    if "{{" in value or "}}" in value:
+        raise TemplateError(source, None, f"the value for {name!r} may not contain {{{{ or }}}}")
+    return unicodedata.normalize("NFC", value)
+
+
+# -- between data and Template ----------------------------------------------------------------
+
+
+def _template(data: dict[str, Any], source: str) -> Template:
+    language: Literal["nl", "en"] = "en" if data.get("language") == "en" else "nl"
+    return Template(
+        name=data.get("name") or _name_from(source),
+        title=data["title"],
+        language=language,
+        description=data.get("description", ""),
+        theme=data.get("theme", ""),
+        placeholders=tuple(
+            Placeholder(name=p["name"], label=p["label"], default=p.get("default"))
+            for p in data.get("placeholders", [])
+        ),
+        preparation=data.get("preparation", ""),
+        blocks=tuple(
+            BlockSpec(
+                title=b["title"],
+                duration_minutes=b["duration"],
+                start_time=b.get("start"),
+                goal=b.get("goal", ""),
+                description=b.get("description", ""),
+                who=b.get("who", ""),
+                materials=b.get("materials", ""),
+                essential=not b.get("optional", False),
+                is_break=b.get("break", False),
+                activities=tuple(
+                    ActivitySpec(
+                        kind=a["kind"],
+                        prompt=a["prompt"],
+                        settings=dict(a.get("settings", {})),
+                        show_results_presenter=a.get("show_results_presenter", True),
+                        show_results_phones=a.get("show_results_phones", False),
+                    )
+                    for a in b.get("activities", [])
+                ),
+            )
+            for b in data["blocks"]
+        ),
+    )
+
+
+def _data(template: Template) -> dict[str, Any]:
+    """The YAML/JSON form of a template, defaults left out."""
+    out: dict[str, Any] = {"format": FORMAT, "name": template.name, "title": template.title}
+    out["language"] = template.language
+    for key in ("description", "theme"):
+        if getattr(template, key):
+            out[key] = getattr(template, key)
+    if template.placeholders:
+        out["placeholders"] = [
+            {"name": p.name, "label": p.label} | ({} if p.default is None else {"default": p.default})
+            for p in template.placeholders
+        ]
+    if template.preparation:
+        out["preparation"] = template.preparation
+    out["blocks"] = [_block_data(block) for block in template.blocks]
+    return out
+
+
+def _block_data(block: BlockSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {"title": block.title, "duration": block.duration_minutes}
+    if block.start_time is not None:
+        out["start"] = block.start_time
+    for key in ("goal", "description", "who", "materials"):
+        if getattr(block, key):
+            out[key] = getattr(block, key)
+    if not block.essential:
+        out["optional"] = True
+    if block.is_break:
+        out["break"] = True
+    if block.activities:
+        out["activities"] = [_activity_data(activity) for activity in block.activities]
+    return out
+
+
+def _activity_data(activity: ActivitySpec) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": activity.kind, "prompt": activity.prompt}
+    if activity.settings:
+        out["settings"] = copy.deepcopy(activity.settings)
+    if not activity.show_results_presenter:
+        out["show_results_presenter"] = False
+    if activity.show_results_phones:
+        out["show_results_phones"] = True
+    return out
+
+
+def _name_from(source: str) -> str:
+    stem = re.sub(r"[^a-z0-9_-]+", "-", PurePath(source).stem.lower()).strip("-_")
+    return stem[:64] if NAME.match(stem[:64]) else "template"
+
+
+def _where(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out or "the template"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str) and len(value) > 60:
+        return f"text of {len(value)} characters"
+    return json.dumps(value, ensure_ascii=False)

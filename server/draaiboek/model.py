@@ -1,0 +1,67 @@
+"""The draaiboek template model: a facilitator's run sheet as plain, frozen data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+FORMAT = "kring-draaiboek/1"
+
+
+@dataclass(frozen=True, slots=True)
+class ActivitySpec:
+    """A poll inside a block; ``settings`` are kept as written (checked with ``settings_for``)."""
+
+    kind: str  # one of server.domain.activities.KINDS
+    prompt: str
+    settings: dict[str, Any]
+    show_results_presenter: bool = True
+    show_results_phones: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BlockSpec:
+    """One row of the run sheet: onderdeel, duur, doel, werkvorm, wie, materialen."""
+
+    title: str
+    duration_minutes: int  # 1..1440
+    start_time: str | None = None  # "HH:MM"
+    goal: str = ""
+    description: str = ""
+    who: str = ""
+    materials: str = ""
+    essential: bool = True
+    is_break: bool = False
+    activities: tuple[ActivitySpec, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    """A blank the facilitator fills in, written as ``{{name}}`` in any text of the template."""
+
+    name: str
+    label: str
+    default: str | None = None  # None: a value is required
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    name: str
+    title: str
+    language: Literal["nl", "en"]
+    description: str
+    theme: str
+    placeholders: tuple[Placeholder, ...]
+    blocks: tuple[BlockSpec, ...]
+    preparation: str = ""
+
+
+class TemplateError(ValueError):
+    """A template that cannot be used: which file, which line (1-based, or None) and what is wrong."""
+
+    def __init__(self, source: str, line: int | None, problem: str) -> None:
+        self.source = source
+        self.line = line
+        self.problem = problem
+        where = f"{source}:{line}" if line is not None else source
+        super().__init__(f"{where}: {problem}")

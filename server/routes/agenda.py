@@ -1,0 +1,170 @@
+"""HTTP routes for the draaiboek: agenda blocks, moving through them, and templates."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response, status
+
+from server.deps import ClockDep, CurrentHost, DatabaseDep, HubDep
+from server.domain.agenda import agenda_view
+from server.routes import schemas
+from server.routes.api import _meeting, _meeting_out, block_out, conflict, host_responses
+from server.services import agenda as agenda_service
+from server.services import meetings as meeting_service
+from server.services.events import StructureChanged
+
+router = APIRouter(
+    prefix="/api", responses={400: {"model": schemas.ErrorOut}, 422: {"model": schemas.ErrorOut}}
+)
+BlockIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="The agenda block's id")]
+
+
+@router.get("/meetings/{code}/agenda", response_model=schemas.AgendaOut, responses=host_responses)
+async def get_agenda(meeting_id: CurrentHost, db: DatabaseDep, clock: ClockDep) -> dict[str, Any]:
+    """The agenda with its live timing: the current block, plan versus actual, and advice."""
+    meeting = await _meeting(db, meeting_id)
+    return {"agenda": agenda_view(meeting.agenda, clock.now(), host=True, language=meeting.language)}
+
+
+@router.post(
+    "/meetings/{code}/blocks",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.BlockOut,
+    responses=host_responses,
+)
+async def add_block(
+    body: schemas.BlockCreate, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+) -> schemas.BlockOut:
+    """Add an agenda block (at the end, or at `position`)."""
+    fields = body.model_dump(exclude={"title", "duration_minutes", "position"})
+    block, event = await db.run(
+        lambda s: agenda_service.add_block(
+            s,
+            meeting_id,
+            title=body.title,
+            duration_minutes=body.duration_minutes,
+            position=body.position,
+            **fields,
+        )
+    )
+    await hub.publish([event])
+    return block_out(block)
+
+
+@router.patch("/meetings/{code}/blocks/{block_id}", response_model=schemas.BlockOut, responses=host_responses)
+async def update_block(
+    block_id: BlockIdPath, body: schemas.BlockUpdate, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+) -> schemas.BlockOut:
+    """Change a block; fields left out stay as they are (`start_time: null` clears the time)."""
+    fields = body.model_dump(exclude_unset=True)
+    block, event = await db.run(lambda s: agenda_service.update_block(s, meeting_id, block_id, **fields))
+    await hub.publish([event])
+    return block_out(block)
+
+
+@router.delete(
+    "/meetings/{code}/blocks/{block_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=host_responses,
+)
+async def delete_block(
+    block_id: BlockIdPath, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+) -> Response:
+    """Delete a block; its activities stay, outside any block."""
+    event = await db.run(agenda_service.delete_block, meeting_id, block_id)
+    await hub.publish([event])
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put("/meetings/{code}/blocks", response_model=schemas.MeetingOut, responses=host_responses)
+async def reorder_blocks(
+    body: schemas.BlockOrder, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
+) -> dict[str, Any]:
+    """Reorder the blocks; their activities follow them."""
+    event = await db.run(agenda_service.reorder_blocks, meeting_id, body.order)
+    await hub.publish([event])
+    return _meeting_out(await _meeting(db, meeting_id), hub)
+
+
+@router.post(
+    "/meetings/{code}/blocks/{block_id}/enter",
+    response_model=schemas.MeetingOut,
+    responses=host_responses,
+)
+async def enter_block(
+    block_id: BlockIdPath, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep, clock: ClockDep
+) -> dict[str, Any]:
+    """Move the agenda to this block and start its clock; its first activity is put on screen,
+    ready to open."""
+    now = clock.now()
+    await db.run(lambda s: _offer(s, meeting_id, agenda_service.enter_block(s, meeting_id, block_id, now)))
+    await hub.publish([StructureChanged(meeting_id)])
+    return _meeting_out(await _meeting(db, meeting_id), hub)
+
+
+@router.post(
+    "/meetings/{code}/agenda/next",
+    response_model=schemas.MeetingOut,
+    responses=conflict("`no_agenda`: the meeting has no blocks"),
+)
+async def next_block(
+    meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep, clock: ClockDep
+) -> dict[str, Any]:
+    """Enter the next block (the first, before the agenda starts); after the last block the
+    agenda ends."""
+    now = clock.now()
+    await db.run(lambda s: _offer(s, meeting_id, agenda_service.step(s, meeting_id, now, forward=True)))
+    await hub.publish([StructureChanged(meeting_id)])
+    return _meeting_out(await _meeting(db, meeting_id), hub)
+
+
+@router.post(
+    "/meetings/{code}/agenda/previous",
+    response_model=schemas.MeetingOut,
+    responses=conflict("`no_block`: there is no previous block"),
+)
+async def previous_block(
+    meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep, clock: ClockDep
+) -> dict[str, Any]:
+    """Go back to the block before the current one; its clock runs on from where it was."""
+    now = clock.now()
+    await db.run(lambda s: _offer(s, meeting_id, agenda_service.step(s, meeting_id, now, forward=False)))
+    await hub.publish([StructureChanged(meeting_id)])
+    return _meeting_out(await _meeting(db, meeting_id), hub)
+
+
+@router.post(
+    "/meetings/{code}/agenda/end",
+    response_model=schemas.MeetingOut,
+    responses=conflict("`agenda_not_started`: no block was entered yet"),
+)
+async def end_agenda(
+    meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep, clock: ClockDep
+) -> dict[str, Any]:
+    """End the agenda: the clock stops, the actual end time is kept for the wrap-up."""
+    now = clock.now()
+    await db.run(agenda_service.end_agenda, meeting_id, now)
+    await hub.publish([StructureChanged(meeting_id)])
+    return _meeting_out(await _meeting(db, meeting_id), hub)
+
+
+@router.post("/meetings/{code}/agenda/restart", response_model=schemas.MeetingOut, responses=host_responses)
+async def restart_agenda(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> dict[str, Any]:
+    """Forget the actual times (after a rehearsal): the agenda is back to its plan."""
+    await db.run(agenda_service.restart_agenda, meeting_id)
+    await hub.publish([StructureChanged(meeting_id)])
+    return _meeting_out(await _meeting(db, meeting_id), hub)
+
+
+def _offer(session: Any, meeting_id: int, first_activity: int | None) -> None:
+    """Put the block's first activity on screen unless one of its activities already is."""
+    if first_activity is None:
+        return
+    meeting = meeting_service.load_meeting(session, meeting_id)
+    assert meeting is not None
+    current = meeting.current
+    block = meeting.agenda.current
+    if current is not None and block is not None and current.id in block.activity_ids:
+        return
+    meeting_service.show(session, meeting_id, first_activity)

@@ -21,7 +21,7 @@ from server.domain.errors import DomainError
 from server.guards import JoinGuard, OriginPolicy, RateLimiter
 from server.realtime.backends import make_broadcast
 from server.realtime.hub import Hub
-from server.routes import agenda, api, auth, pages, ws
+from server.routes import agenda, api, auth, exports, pages, ws
 from server.services.batcher import AnswerBatcher
 from server.settings import Settings
 from server.web import Pages
@@ -34,6 +34,9 @@ STATUS_BY_CODE = {
     "unknown_activity": 404,
     "unknown_block": 404,
     "unknown_template": 404,
+    "invalid_template_values": 400,
+    "report_unavailable": 503,
+    "too_large": 413,
     "no_block": 409,
     "no_agenda": 409,
     "agenda_not_started": 409,
@@ -146,6 +149,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     app.include_router(api.router)
     app.include_router(agenda.router)
+    app.include_router(exports.router)
     app.include_router(auth.router)
     app.include_router(ws.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
+from fastapi.responses import PlainTextResponse
 
 from server.deps import ClockDep, CurrentHost, DatabaseDep, HubDep
 from server.domain.agenda import agenda_view
+from server.draaiboek import to_yaml
 from server.routes import schemas
 from server.routes.api import _meeting, _meeting_out, block_out, conflict, host_responses
 from server.services import agenda as agenda_service
 from server.services import meetings as meeting_service
+from server.services import templates as template_service
 from server.services.events import StructureChanged
 
 router = APIRouter(
@@ -155,6 +158,38 @@ async def restart_agenda(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) 
     await db.run(agenda_service.restart_agenda, meeting_id)
     await hub.publish([StructureChanged(meeting_id)])
     return _meeting_out(await _meeting(db, meeting_id), hub)
+
+
+@router.get("/templates", response_model=list[schemas.TemplateOut])
+async def list_templates() -> list[dict[str, Any]]:
+    """The built-in draaiboek templates a meeting can be created from (`POST /api/meetings`)."""
+    return template_service.summaries()
+
+
+@router.get(
+    "/templates/{name}.yaml",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"application/yaml": {}}}, 404: {"model": schemas.ErrorOut}},
+)
+async def template_yaml(name: Annotated[str, Path(max_length=80, pattern=r"^[a-z0-9-]+$")]) -> Response:
+    """A built-in template as its YAML file, to copy and adapt."""
+    return Response(to_yaml(template_service.builtin(name)), media_type="application/yaml; charset=utf-8")
+
+
+@router.get(
+    "/meetings/{code}/template.yaml",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"application/yaml": {}}}, **host_responses},
+)
+async def meeting_template(meeting_id: CurrentHost, db: DatabaseDep) -> Response:
+    """This meeting as a reusable template: agenda, activities and settings, no answers; its theme
+    becomes the placeholder {{thema}}."""
+    template = await db.run(template_service.template_of, meeting_id)
+    return Response(
+        to_yaml(template),
+        media_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{template.name}.yaml"'},
+    )
 
 
 def _offer(session: Any, meeting_id: int, first_activity: int | None) -> None:

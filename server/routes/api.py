@@ -33,6 +33,7 @@ from server.services import accounts
 from server.services import demo as demo_service
 from server.services import meetings as service
 from server.services import participants as participant_service
+from server.services import templates as template_service
 from server.services.accounts import Account
 from server.services.events import MeetingDeleted
 
@@ -145,7 +146,17 @@ async def create_meeting(
     account exists, only a logged-in facilitator may, and the meeting becomes theirs."""
     if account is None and await db.run(accounts.accounts_exist):
         raise DomainError("login_required", "Log in as a facilitator to create meetings on this instance.")
-    if body.demo:
+    if body.template is not None:
+        template = template_service.builtin(body.template)
+        values = dict(body.values)
+        if body.theme and "thema" in {p.name for p in template.placeholders}:
+            values.setdefault("thema", body.theme)
+        created = await db.run(
+            lambda s: template_service.create_from_template(s, template, values, title=body.title)
+        )
+    elif body.title is None:
+        raise DomainError("missing_title", "A meeting needs a title (or a template that gives one).")
+    elif body.demo:
         created = await db.run(demo_service.create_demo, body.theme, body.language, body.title)
     else:
         created = await db.run(service.create_meeting, body.title, body.theme, body.language)
@@ -174,7 +185,14 @@ async def update_meeting(
     """Change the title, theme or language."""
     event = await db.run(
         lambda s: service.update_meeting(
-            s, meeting_id, title=body.title, theme=body.theme, language=body.language
+            s,
+            meeting_id,
+            title=body.title,
+            theme=body.theme,
+            language=body.language,
+            retention_days=body.retention_days
+            if "retention_days" in body.model_fields_set
+            else service.UNSET,
         )
     )
     await hub.publish([event])

@@ -52,6 +52,12 @@ class MeetingUpdate(_Body):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     theme: str | None = Field(default=None, max_length=200)
     language: Literal["nl", "en"] | None = None
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="Days kept after the meeting was last used; null: the instance's KRING_RETENTION_DAYS",
+    )
 
 
 class ActivityOut(BaseModel):

@@ -1,6 +1,6 @@
 """Restore a meeting from its JSON export (``kring-export/1``): a new meeting, closed, with all data.
 
-The text is checked against docs/export-schema.json first, then for what a schema cannot say
+The text is checked against server/services/export_schema.json first, then for what a schema cannot say
 (numbering, references, each answer against its activity); nothing is written unless it all holds.
 """
 
@@ -28,7 +28,7 @@ from server.services.answers import AnswerOp
 from server.services.exports import FORMAT, STEP_IN_PREFIX
 from server.services.keys import hash_key, new_code, new_key
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent.parent / "docs" / "export-schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parent / "export_schema.json"
 INVALID = "invalid_export"
 MESSAGE_MAX = 300
 

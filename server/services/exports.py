@@ -264,7 +264,7 @@ def utc_text(moment: datetime | None) -> str | None:
 
 
 def to_document(data: MeetingData) -> dict[str, Any]:
-    """The export as plain JSON values (see docs/export-format.md and docs/export-schema.json)."""
+    """The export as plain JSON values (see docs/export-format.md and server/services/export_schema.json)."""
     block_numbers = {b.id: number for number, b in enumerate(data.blocks, 1)}
     numbers = participant_numbers(data)
     participants = sorted(data.participants, key=lambda p: numbers[p.id])

@@ -22,6 +22,7 @@ from server.domain.meeting import (
 )
 from server.domain.tally import Moderation
 from server.services import agenda as agenda_service
+from server.services import retention
 from server.services.events import StructureChanged, TallyReset
 from server.services.keys import hash_key, new_code, new_key
 
@@ -122,8 +123,11 @@ def update_meeting(
     title: str | None = None,
     theme: str | None = None,
     language: Language | None = None,
+    retention_days: int | None = UNSET,
 ) -> StructureChanged:
     meeting = _meeting(session, meeting_id)
+    if retention_days is not UNSET:
+        meeting.retention_days = retention_days
     if title is not None:
         meeting.title = title
     if theme is not None:
@@ -366,7 +370,9 @@ def apply_moderation(
 
 
 def delete_meeting(session: Session, meeting_id: int) -> None:
-    session.delete(_meeting(session, meeting_id))
+    """Delete the meeting and every row that belongs to it, now."""
+    _meeting(session, meeting_id)
+    retention.delete_meeting_rows(session, meeting_id)
 
 
 def participant_count(session: Session, meeting_id: int) -> int:

@@ -28,7 +28,7 @@ from server.services.answers import AnswerOp, commit_batch
 from server.services.export_data import load
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-SCHEMA = json.loads((ROOT / "docs" / "export-schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((ROOT / "server" / "services" / "export_schema.json").read_text(encoding="utf-8"))
 ZONE = ZoneInfo("Europe/Amsterdam")
 FORMULA = '=HYPERLINK("http://x","y")'
 NO, YES = "nee", "ja"

@@ -1,0 +1,161 @@
+"""Meetings from draaiboek templates, and any meeting back out as a template."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session
+
+from server.domain.errors import DomainError
+from server.draaiboek import (
+    ActivitySpec,
+    BlockSpec,
+    Placeholder,
+    Template,
+    TemplateError,
+    builtin_names,
+    fill,
+    load_builtin,
+)
+from server.services import agenda as agenda_service
+from server.services import meetings as meeting_service
+from server.services.meetings import CreatedMeeting
+
+THEME_PLACEHOLDER = "thema"
+
+
+def builtin(name: str) -> Template:
+    try:
+        return load_builtin(name)
+    except TemplateError as exc:
+        raise DomainError("unknown_template", exc.problem) from None
+
+
+def summaries() -> list[dict[str, Any]]:
+    """What `kring template list` and `GET /api/templates` show."""
+    out: list[dict[str, Any]] = []
+    for name in builtin_names():
+        template = load_builtin(name)
+        out.append(
+            {
+                "name": name,
+                "title": template.title,
+                "language": template.language,
+                "description": template.description,
+                "placeholders": [
+                    {"name": p.name, "label": p.label, "default": p.default} for p in template.placeholders
+                ],
+                "blocks": len(template.blocks),
+                "activities": sum(len(b.activities) for b in template.blocks),
+                "minutes": sum(b.duration_minutes for b in template.blocks),
+            }
+        )
+    return out
+
+
+def create_from_template(
+    session: Session, template: Template, values: Mapping[str, str], *, title: str | None = None
+) -> CreatedMeeting:
+    """Fill the placeholders, then create the meeting with every block and activity, in order."""
+    try:
+        filled = fill(template, values)
+    except TemplateError as exc:
+        raise DomainError("invalid_template_values", exc.problem) from None
+    created = meeting_service.create_meeting(session, title or filled.title, filled.theme, filled.language)
+    meeting_id = created.meeting.id
+    for block in filled.blocks:
+        info, _ = agenda_service.add_block(
+            session,
+            meeting_id,
+            title=block.title,
+            duration_minutes=block.duration_minutes,
+            start_time=block.start_time,
+            goal=block.goal,
+            description=block.description,
+            who=block.who,
+            materials=block.materials,
+            essential=block.essential,
+            is_break=block.is_break,
+        )
+        for activity in block.activities:
+            meeting_service.add_activity(
+                session,
+                meeting_id,
+                activity.kind,
+                prompt=activity.prompt,
+                settings=activity.settings,
+                block_id=info.id,
+                show_results_presenter=activity.show_results_presenter,
+                show_results_phones=activity.show_results_phones,
+            )
+    meeting = meeting_service.load_meeting(session, meeting_id)
+    assert meeting is not None
+    return CreatedMeeting(meeting, created.host_key, created.presenter_key)
+
+
+def template_of(session: Session, meeting_id: int, name: str = "") -> Template:
+    """The meeting as a reusable template: its agenda and activities with their settings, no answers.
+
+    The theme becomes the placeholder {{thema}} wherever it appears, so that the next meeting only
+    needs a new theme. Activities outside any block are gathered in a last block."""
+    meeting = meeting_service.load_meeting(session, meeting_id)
+    if meeting is None:
+        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
+    theme = meeting.theme.strip()
+    pattern = re.compile(re.escape(theme)) if theme and "{{" not in theme else None
+
+    def generalise(value: Any) -> Any:
+        if isinstance(value, str):
+            return pattern.sub("{{" + THEME_PLACEHOLDER + "}}", value) if pattern else value
+        if isinstance(value, list):
+            return [generalise(v) for v in value]
+        if isinstance(value, dict):
+            return {k: generalise(v) for k, v in value.items()}
+        return value
+
+    def spec(activity_id: int) -> ActivitySpec:
+        activity = meeting.activity(activity_id)
+        return ActivitySpec(
+            kind=activity.kind,
+            prompt=generalise(activity.prompt),
+            settings=generalise(dict(activity.settings)),
+            show_results_presenter=activity.show_results_presenter,
+            show_results_phones=activity.show_results_phones,
+        )
+
+    blocks = [
+        BlockSpec(
+            title=generalise(b.title),
+            duration_minutes=b.duration_minutes,
+            start_time=b.start_time,
+            goal=generalise(b.goal),
+            description=generalise(b.description),
+            who=b.who,
+            materials=b.materials,
+            essential=b.essential,
+            is_break=b.is_break,
+            activities=tuple(spec(i) for i in b.activity_ids),
+        )
+        for b in meeting.agenda.ordered
+    ]
+    loose = [
+        a.id for a in meeting.activities if a.block_id is None or meeting.agenda.block(a.block_id) is None
+    ]
+    if loose or not blocks:
+        label = "Activiteiten" if meeting.language == "nl" else "Activities"
+        blocks.append(BlockSpec(title=label, duration_minutes=15, activities=tuple(spec(i) for i in loose)))
+    placeholders: tuple[Placeholder, ...] = ()
+    if pattern is not None:
+        label = "Thema" if meeting.language == "nl" else "Theme"
+        placeholders = (Placeholder(THEME_PLACEHOLDER, label, None),)
+    return Template(
+        name=name or re.sub(r"[^a-z0-9]+", "-", meeting.title.casefold()).strip("-")[:60] or "meeting",
+        title=generalise(meeting.title),
+        language=meeting.language,
+        description="",
+        theme="{{" + THEME_PLACEHOLDER + "}}" if pattern is not None else "",
+        placeholders=placeholders,
+        blocks=tuple(blocks),
+    )

@@ -1,0 +1,72 @@
+"""The kring command line: templates, new meetings, exports, import and purge."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from server.__main__ import main
+from tests.draaiboek.test_templates import MALFORMED
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path}/cli.db"
+
+
+def test_template_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["template", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "kickoff" in out and "blank" in out and "placeholders: thema" in out
+    assert main(["template", "show", "kickoff"]) == 0
+    assert "format: kring-draaiboek/1" in capsys.readouterr().out
+    assert main(["template", "show", "nope"]) == 1
+    assert "kickoff" in capsys.readouterr().err
+
+
+def test_template_validate_accepts_the_builtins(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["template", "show", "kickoff"]) == 0
+    path = tmp_path / "mijn-kickoff.yaml"
+    path.write_text(capsys.readouterr().out, encoding="utf-8")
+    assert main(["template", "validate", str(path)]) == 0
+    assert "OK (11 blocks" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "phrase"), MALFORMED[:12], ids=[c[0] for c in MALFORMED[:12]]
+)
+def test_template_validate_rejects_malformed_files_naming_line_and_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, line: int, phrase: str
+) -> None:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["template", "validate", str(path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"{name}.yaml:{line}: ") and phrase in err
+
+
+def test_new_export_import_and_purge(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "--template", "kickoff", "--set", "thema=Inclusie", "--database-url", db]) == 0
+    out = capsys.readouterr().out
+    assert "11 blocks" in out and "/remote#key=" in out
+    code = out.split("with code ")[1][:6]
+    for fmt, name in (("json", "m.json"), ("csv", "m.zip"), ("xlsx", "m.xlsx")):
+        assert (
+            main(["export", code, "--format", fmt, "--out", str(tmp_path / name), "--database-url", db]) == 0
+        )
+    document = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
+    assert document["format"] == "kring-export/1" and len(document["blocks"]) == 11
+    assert zipfile.ZipFile(tmp_path / "m.zip").namelist()
+    assert (tmp_path / "m.xlsx").read_bytes()[:2] == b"PK"
+    capsys.readouterr()
+    assert main(["import", str(tmp_path / "m.json"), "--database-url", db]) == 0
+    assert "Restored as meeting" in capsys.readouterr().out
+    assert main(["export", "ZZZZZZ", "--out", str(tmp_path / "x"), "--database-url", db]) == 1
+    assert main(["purge", "--dry-run", "--database-url", db]) == 0
+    assert "0 expired" in capsys.readouterr().out
+    assert main(["new", "--set", "oops", "--database-url", db]) == 2
+    assert main(["new", "--template", "kickoff", "--database-url", db]) == 1
+    assert "thema" in capsys.readouterr().err

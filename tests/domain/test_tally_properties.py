@@ -13,8 +13,13 @@ from server.domain.tally import Change, Moderation, Tally, new_tally, tally_from
 
 PEOPLE = [1, 2, 3, 4]
 WORDS = ["Samenwerking", " samenwerking", "SAMENWERKING", "Vertrouwen", "Leren", "verbinding", "Ééntje"]
-KINDS: list[Kind] = ["open", "wordcloud", "scales", "checkout", "choice"]
+KINDS: list[Kind] = ["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards"]
 Row = tuple[int, str]  # participant, slot
+
+
+def nick(person: int) -> str | None:
+    """Some participants give a nickname (the groups tally lists them), some do not."""
+    return None if person == 4 else f"Deelnemer {person}"
 
 
 class Model:
@@ -29,10 +34,10 @@ class Model:
         key = (person, slot)
         if key in self.rows:
             entry, old = self.rows[key]
-            change = Change(person, slot, entry, old, payload)
+            change = Change(person, slot, entry, old, payload, nick(person))
         else:
             entry, self.next_id = self.next_id, self.next_id + 1
-            change = Change(person, slot, entry, None, payload)
+            change = Change(person, slot, entry, None, payload, nick(person))
         self.rows[key] = (entry, payload)
         self.changes.append(change)
 
@@ -41,14 +46,18 @@ class Model:
         if key not in self.rows:
             return
         entry, old = self.rows.pop(key)
-        self.changes.append(Change(person, slot, entry, old, None))
+        self.changes.append(Change(person, slot, entry, old, None, nick(person)))
         if slot == "word":  # the service takes the step-ins on a withdrawn word along
             for other in [k for k in self.rows if k[1] == f"in:{entry}"]:
                 self.withdraw(*other)
 
     def recount(self, kind: Kind) -> Tally:
         return tally_from_rows(
-            kind, [Change(p, slot, entry, None, payload) for (p, slot), (entry, payload) in self.rows.items()]
+            kind,
+            [
+                Change(p, slot, entry, None, payload, nick(p))
+                for (p, slot), (entry, payload) in self.rows.items()
+            ],
         )
 
 
@@ -65,6 +74,17 @@ def operation(kind: Kind) -> st.SearchStrategy[tuple[Any, ...]]:
         slot = st.sampled_from(["0", "1", "2", "3", "4"])
     elif kind == "choice":
         value = st.builds(lambda o: {"options": sorted(o)}, st.sets(st.integers(0, 1), min_size=1))
+        slot = st.just("0")
+    elif kind == "groups":
+        value = st.builds(lambda o: {"option": o}, st.integers(0, 3))
+        slot = st.just("0")
+    elif kind == "cards":
+        value = st.builds(
+            lambda i, a, n: {"insight": i, "action": a, "name": n},
+            st.sampled_from(["Verbinding", "Tijd nemen"]),
+            st.sampled_from(["Bellen", "Plannen"]),
+            st.sampled_from([None, "Ans"]),
+        )
         slot = st.just("0")
     else:
         value = st.builds(lambda w: {"word": w}, st.sampled_from(WORDS))

@@ -47,9 +47,11 @@ class LiveServer:
         self.thread.join(timeout=15)
 
 
-def uvicorn_config(settings: Settings, port: int, log_level: str = "warning") -> uvicorn.Config:
+def uvicorn_config(
+    settings: Settings, port: int, log_level: str = "warning", clock: Any = None
+) -> uvicorn.Config:
     return uvicorn.Config(
-        create_app(settings),
+        create_app(settings, clock),
         host="127.0.0.1",
         port=port,
         ws_per_message_deflate=False,
@@ -62,12 +64,15 @@ def uvicorn_config(settings: Settings, port: int, log_level: str = "warning") ->
 
 
 @contextlib.contextmanager
-def live_server(database_url: str, log_level: str = "warning", **overrides: Any) -> Iterator[LiveServer]:
+def live_server(
+    database_url: str, log_level: str = "warning", clock: Any = None, **overrides: Any
+) -> Iterator[LiveServer]:
+    """A real server in a thread; ``clock`` (e.g. tests.factories.ManualClock) drives its agenda."""
     upgrade(database_url)  # as `kring serve` does before it listens
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     settings = Settings(database_url=database_url, public_url=base, port=port, **overrides)
-    server = uvicorn.Server(uvicorn_config(settings, port, log_level))
+    server = uvicorn.Server(uvicorn_config(settings, port, log_level, clock))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

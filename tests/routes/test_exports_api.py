@@ -86,3 +86,16 @@ def test_a_meeting_can_set_its_own_retention(client: TestClient) -> None:
     assert client.patch(path, json={"retention_days": 7}, headers=auth(meeting)).status_code == 200
     bad = client.patch(path, json={"retention_days": 0}, headers=auth(meeting))
     assert bad.status_code == 422 and "retention_days" in bad.json()["error"]["message"]
+
+
+def test_the_report_downloads_as_html_and_pdf(client: TestClient) -> None:
+    meeting = meeting_with_answer(client)
+    base = f"/api/meetings/{meeting['code']}"
+    assert client.get(f"{base}/report.html").status_code == 401
+    html = client.get(f"{base}/report.html", headers=auth(meeting))
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    assert "=1+1" in html.text and meeting["code"] not in html.text and meeting["host_key"] not in html.text
+    no_names = client.get(f"{base}/report.html?nicknames=false&private=true", headers=auth(meeting))
+    assert no_names.status_code == 200 and "Ans" not in no_names.text
+    pdf = client.get(f"{base}/report.pdf", headers=auth(meeting))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -1,0 +1,177 @@
+"""Charts for the wrap-up report, drawn with matplotlib (Agg, no pyplot state) as inline SVG.
+
+Every function returns one ``<svg>`` element without the XML prolog or metadata, its text kept as
+text (``svg.fonttype = none``) so a PDF made from it stays searchable. User text never goes through
+mathtext: a ``$`` in a statement is just a dollar sign.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import rc_context  # the backend is chosen first
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+INK = "#17212b"
+MUTED = "#4a5866"
+LINE = "#d9d4c7"
+TRACK = "#ece8df"
+BRAND = "#0f6e5f"
+ACCENT = "#f2a541"
+# The big screen's scale colours (kring.css .v0 … .v9), low to high.
+SCALE = ("#7a4e00", "#8a6100", "#4d6b2a", "#0f6e5f", "#0a4f44", "#234a6b", "#3b3f8f", "#5a2e7a", "#7a2e5a")
+FONT = ["DejaVu Sans"]
+# The leerscan's colours, for a numeric scale whose statements are colour names.
+COLOURS: dict[str, str] = {
+    "blauw": "#2f6db5",
+    "blue": "#2f6db5",
+    "geel": "#e0b000",
+    "yellow": "#e0b000",
+    "groen": "#3a8f3a",
+    "green": "#3a8f3a",
+    "rood": "#c8372d",
+    "red": "#c8372d",
+    "wit": "#b8b2a4",
+    "white": "#b8b2a4",
+    "oranje": "#e07b1f",
+    "orange": "#e07b1f",
+    "paars": "#7a3f9d",
+    "purple": "#7a3f9d",
+}
+_PROLOG = re.compile(r"^.*?(?=<svg)", re.DOTALL)
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
+
+
+def number(value: float, language: str, digits: int = 1) -> str:
+    """1.25 -> '1,3' in Dutch, '1.3' in English."""
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if language == "nl" else text
+
+
+def _plain(text: str) -> str:
+    """Text for a tick label (ticks parse mathtext): dollars escaped."""
+    return text.replace("$", r"\$")
+
+
+def _svg(figure: Figure, salt: str) -> str:
+    buffer = io.StringIO()
+    with rc_context({"svg.fonttype": "none", "svg.hashsalt": salt, "font.family": FONT}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, transparent=True)
+    text = _METADATA.sub("", _PROLOG.sub("", buffer.getvalue(), count=1))
+    return text.strip()
+
+
+def _figure(width: float, height: float) -> tuple[Figure, Axes]:
+    with rc_context({"font.family": FONT, "font.size": 9}):
+        figure = Figure(figsize=(width, height))
+        axes = figure.add_subplot()
+    return figure, axes
+
+
+def _quiet(axes: Axes) -> None:
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+    axes.spines["bottom"].set_color(LINE)
+    axes.tick_params(colors=MUTED, labelsize=9, length=0)
+
+
+def distribution(counts: Sequence[int], low: int, mean: float | None, *, salt: str = "kring") -> str:
+    """A star scale's answers: one column per value (low … low+n-1), the counts on top, the mean marked."""
+    values = list(range(low, low + len(counts)))
+    with rc_context({"font.family": FONT, "font.size": 9}):
+        figure, axes = _figure(4.2, 1.45)
+        colours = [SCALE[min(i, len(SCALE) - 1)] for i in range(len(counts))]  # as the big screen
+        top = max([*counts, 1])
+        axes.bar(values, [top] * len(values), width=0.78, color=TRACK, zorder=1)
+        bars = axes.bar(values, counts, width=0.78, color=colours, zorder=2)
+        for bar, count in zip(bars, counts, strict=True):
+            axes.text(
+                bar.get_x() + bar.get_width() / 2,
+                top * 1.06,
+                str(count),
+                ha="center",
+                va="bottom",
+                fontsize=9,
+                fontweight="bold",
+                color=INK if count else "#8a8f94",
+                parse_math=False,
+            )
+        if mean is not None:  # the figure itself is written next to the chart
+            axes.plot([mean, mean], [0, top], color=ACCENT, linewidth=2.6, zorder=3, solid_capstyle="butt")
+        axes.set_xticks(values, [f"{v} ★" for v in values])
+        axes.set_yticks([])
+        axes.set_ylim(0, top * 1.3)
+        axes.set_xlim(low - 0.6, values[-1] + 0.6)
+        _quiet(axes)
+        figure.subplots_adjust(left=0.02, right=0.98, top=0.98, bottom=0.2)
+        return _svg(figure, salt)
+
+
+def strips(
+    rows: Sequence[tuple[str, Sequence[int], float | None]],
+    low: int,
+    high: int,
+    language: str,
+    *,
+    salt: str = "kring",
+) -> str:
+    """A numeric scale: per statement a line from low to high with a dot for every answer.
+
+    Equal values stack up and down from the line; the mean is a tall mark in the row's colour.
+    """
+    n = max(len(rows), 1)
+    with rc_context({"font.family": FONT, "font.size": 9}):
+        figure, axes = _figure(6.6, 0.5 + 0.52 * n)
+        span = high - low
+        for index, (text, values, mean) in enumerate(rows):
+            y = n - 1 - index
+            colour = COLOURS.get(text.strip().casefold(), SCALE[(3 + index * 2) % len(SCALE)])
+            axes.plot([low, high], [y, y], color=LINE, linewidth=1.2, zorder=1, solid_capstyle="round")
+            seen: dict[int, int] = {}
+            xs: list[float] = []
+            ys: list[float] = []
+            for value in values:
+                k = seen.get(value, 0)
+                seen[value] = k + 1
+                offset = ((k + 1) // 2) * 0.13 * (1 if k % 2 else -1)
+                xs.append(value)
+                ys.append(y + offset)
+            edge = INK if colour == COLOURS["wit"] else "white"
+            axes.scatter(xs, ys, s=46, color=colour, edgecolors=edge, linewidths=0.8, zorder=3)
+            if mean is not None:
+                axes.plot([mean, mean], [y - 0.32, y + 0.32], color=INK, linewidth=2, zorder=4)
+                axes.text(
+                    high + span * 0.03,
+                    y,
+                    ("gem. " if language == "nl" else "mean ") + number(mean, language),
+                    va="center",
+                    ha="left",
+                    fontsize=9,
+                    color=INK,
+                    fontweight="bold",
+                    parse_math=False,
+                )
+        axes.set_yticks(list(range(n)), [_plain(r[0]) for r in reversed(rows)])
+        ticks = _ticks(low, high)
+        axes.set_xticks(ticks, [str(t) for t in ticks])
+        axes.set_xlim(low - span * 0.03, high + span * 0.03)
+        axes.set_ylim(-0.6, n - 0.4)
+        _quiet(axes)
+        axes.tick_params(axis="y", labelsize=9.5, colors=INK)
+        figure.subplots_adjust(left=0.17, right=0.87, top=0.96, bottom=0.5 / (0.5 + 0.52 * n))
+        return _svg(figure, salt)
+
+
+def _ticks(low: int, high: int) -> list[int]:
+    span = high - low
+    step = next((s for s in (1, 2, 5, 10, 20, 25, 50, 100, 250, 500, 1000) if span / s <= 8), span)
+    first = low + (-low) % step if low % step else low
+    ticks = list(range(first, high + 1, step))
+    return sorted({low, *ticks, high}) if len(ticks) < 3 else ticks

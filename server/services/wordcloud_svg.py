@@ -9,6 +9,7 @@ its measured width, so a viewer with another font still keeps them apart.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
@@ -55,8 +56,12 @@ class Placed:
 def _extents(text: str) -> tuple[float, float, float, float, float]:
     """Ink extents (x0, y0, x1, y1), y up from the baseline, and the advance, at the reference size."""
     prop = FontProperties(family=FONT_FAMILY, weight="bold", size=REFERENCE)
-    box = TextPath((0, 0), text, size=REFERENCE, prop=prop).get_extents()
-    advance = float(TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0])
+    with warnings.catch_warnings():
+        # Emoji and rare scripts have no glyph in DejaVu: measured as its fallback box, which is
+        # close enough for placement (the viewer's own emoji font draws them).
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        box = TextPath((0, 0), text, size=REFERENCE, prop=prop).get_extents()
+        advance = float(TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0])
     if box.width <= 0 or box.height <= 0:  # nothing visible: give it an empty box of sensible size
         return 0.0, 0.0, REFERENCE * 0.3 * max(len(text), 1), REFERENCE * 0.7, advance
     return float(box.x0), float(box.y0), float(box.x1), float(box.y1), advance

@@ -362,3 +362,16 @@ def test_pdf_without_chromium_says_what_to_install(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(report, "find_chromium", lambda: None)
     with pytest.raises(ReportUnavailable, match="install chromium"):
         render_pdf("<!doctype html><p>x</p>")
+
+
+def test_emoji_in_the_word_cloud_are_measured_without_warnings() -> None:
+    import warnings
+
+    from server.services import wordcloud_svg
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        svg = wordcloud_svg.render(
+            [("\U0001f9d1\u200d\U0001f4bb samen", 3), ("\U0001f389", 2), ("groei", 1)], 600, 300
+        )
+    assert "groei" in svg

@@ -126,6 +126,27 @@ async def test_xss_payloads_render_as_text_everywhere(tmp_path: Path) -> None:
                 await asyncio.sleep(2)
                 for name, page in pages.items():
                     assert await page.evaluate("window.__xss === undefined"), name
+                # Insight & action cards, then the wrap-up report with everything in it.
+                cards = http.post("/activities", json={"kind": "cards"}).json()
+                http.post(f"/activities/{cards['id']}/open").raise_for_status()
+                for index, phone in enumerate(phones):
+                    card = {
+                        "insight": answers[index * 7],
+                        "action": answers[index * 7 + 3],
+                        "name": words[index],
+                    }
+                    reply = await phone.answer(cards["id"], "0", card, f"k{index}")
+                    assert reply["type"] == "ack", reply
+                await asyncio.sleep(1)
+                for name, page in pages.items():
+                    assert await page.evaluate("window.__xss === undefined"), name
+                report_html = http.get("/report.html", params={"private": "true"}).text
+                report = await context.new_page()
+                report.on("dialog", lambda d: dialogs.append(d.message))
+                await report.set_content(report_html)  # about:blank: no CSP to hide behind
+                assert await report.evaluate("window.__xss === undefined")
+                shown = await report.evaluate("document.body.innerText")
+                assert answers[199].strip() in shown and answers[7 * 9 + 3].strip() in shown
                 await browser.close()
             assert dialogs == []
             for phone in phones:

@@ -1,9 +1,12 @@
 """Trust suite PRIVACY: a whole meeting in Chromium makes no request to another host and sets no
-cookie beyond the participant cookie."""
+cookie beyond the participant cookie; the exports and the report carry no address, user agent or
+token."""
 
 from __future__ import annotations
 
 import asyncio
+import io
+import zipfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,13 +45,18 @@ async def test_privacy_no_third_party_requests_and_only_the_needed_cookie(tmp_pa
             join = phone.locator("#join-form button")
             if await join.count() and await join.is_visible():
                 await join.click()
+            user_agent = await phone.evaluate("navigator.userAgent")
             with host(live.base, meeting) as http:
                 for _ in meeting["activities"]:
                     http.post("/next").raise_for_status()
                     await asyncio.sleep(0.4)
-            await asyncio.sleep(1)
-            cookies = await phone_ctx.cookies() + await screen_ctx.cookies()
-            await browser.close()
+                await asyncio.sleep(1)
+                cookies = await phone_ctx.cookies() + await screen_ctx.cookies()
+                await browser.close()
+                exports = {
+                    name: http.get(f"/{name}", params={"private": "true"}).content
+                    for name in ("export.json", "export.csv.zip", "export.xlsx", "report.html")
+                }
         foreign = [
             url
             for url in requests
@@ -58,3 +66,21 @@ async def test_privacy_no_third_party_requests_and_only_the_needed_cookie(tmp_pa
         assert len(requests) > 5  # the pages really loaded their assets over the network
         assert [c["name"] for c in cookies] == [f"kring_{meeting['code']}"]
         assert all(c["httpOnly"] and c["sameSite"] == "Lax" for c in cookies)
+        # What leaves Kring in a download holds nothing that identifies a device or opens a door.
+        secrets = [
+            meeting["host_key"],
+            meeting["presenter_key"],
+            meeting["code"],
+            *(c["value"] for c in cookies),
+            user_agent,
+            "HeadlessChrome",
+            "127.0.0.1",
+        ]
+        texts = {name: content for name, content in exports.items() if not name.endswith((".zip", ".xlsx"))}
+        for name in ("export.csv.zip", "export.xlsx"):
+            with zipfile.ZipFile(io.BytesIO(exports[name])) as archive:
+                for member in archive.namelist():
+                    texts[f"{name}/{member}"] = archive.read(member)
+        assert len(texts) > 5
+        leaks = [(name, s) for name, content in texts.items() for s in secrets if s.encode() in content]
+        assert leaks == []

@@ -123,7 +123,10 @@ class MeetingData:
 
     @property
     def held_on(self) -> datetime:
-        """When the meeting took place: its first answer, else when it was made."""
+        """When the meeting took place: when its agenda started, else its first answer, else when it
+        was made."""
+        if self.agenda_started_at is not None:
+            return self.agenda_started_at
         first = [t for a in self.activities if (t := a.first_answer) is not None]
         return min(first) if first else self.created_at
 

@@ -264,8 +264,11 @@ class Room:
         return tally.snapshot(self._settings[activity.id], self._moderation[activity.id], audience=audience)
 
     def phones_see_results(self, activity: ActivityInfo | None) -> bool:
-        # The check-out words are what phones step in on, so they always see them.
-        return activity is not None and (activity.show_results_phones or activity.kind == "checkout")
+        # The check-out words are what phones step in on, and the groups tell people who to find,
+        # so phones always see those two.
+        return activity is not None and (
+            activity.show_results_phones or activity.kind in ("checkout", "groups")
+        )
 
     def state_frame(self) -> str:
         """The phones' shared state frame; rebuilt when the state changed, or when it carries

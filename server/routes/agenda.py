@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
-from fastapi.responses import PlainTextResponse
 
 from server.deps import ClockDep, CurrentHost, DatabaseDep, HubDep
 from server.domain.agenda import agenda_view
@@ -168,8 +167,11 @@ async def list_templates() -> list[dict[str, Any]]:
 
 @router.get(
     "/templates/{name}.yaml",
-    response_class=PlainTextResponse,
-    responses={200: {"content": {"application/yaml": {}}}, 404: {"model": schemas.ErrorOut}},
+    response_class=Response,
+    responses={
+        200: {"content": {"application/yaml": {}}, "description": "The YAML file"},
+        404: {"model": schemas.ErrorOut},
+    },
 )
 async def template_yaml(name: Annotated[str, Path(max_length=80, pattern=r"^[a-z0-9-]+$")]) -> Response:
     """A built-in template as its YAML file, to copy and adapt."""
@@ -178,8 +180,8 @@ async def template_yaml(name: Annotated[str, Path(max_length=80, pattern=r"^[a-z
 
 @router.get(
     "/meetings/{code}/template.yaml",
-    response_class=PlainTextResponse,
-    responses={200: {"content": {"application/yaml": {}}}, **host_responses},
+    response_class=Response,
+    responses={200: {"content": {"application/yaml": {}}, "description": "The YAML file"}, **host_responses},
 )
 async def meeting_template(meeting_id: CurrentHost, db: DatabaseDep) -> Response:
     """This meeting as a reusable template: agenda, activities and settings, no answers; its theme

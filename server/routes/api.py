@@ -132,6 +132,7 @@ async def _meeting(db: DatabaseDep, meeting_id: int) -> MeetingInfo:
     responses={
         401: {"model": schemas.ErrorOut, "description": "`login_required` once accounts exist"},
         403: {"model": schemas.ErrorOut, "description": "`csrf`: a session without its CSRF token"},
+        404: {"model": schemas.ErrorOut, "description": "`unknown_template`"},
     },
 )
 async def create_meeting(

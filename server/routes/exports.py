@@ -106,7 +106,7 @@ async def report_pdf(
 
 
 @router.post(
-    "/meetings/import",
+    "/import",
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.MeetingCreated,
     responses={

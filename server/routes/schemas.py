@@ -17,6 +17,7 @@ def _whole(value: object) -> object:
 # The constraints go before the validator, or they are missing from the published schema.
 Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_whole)]
 Position = Annotated[int, Field(ge=0), BeforeValidator(_whole)]
+Minutes = Annotated[int, Field(ge=1, le=1440), BeforeValidator(_whole)]
 
 
 class _Body(BaseModel):
@@ -52,10 +53,8 @@ class MeetingUpdate(_Body):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     theme: str | None = Field(default=None, max_length=200)
     language: Literal["nl", "en"] | None = None
-    retention_days: int | None = Field(
+    retention_days: Annotated[int, Field(ge=1, le=3650), BeforeValidator(_whole)] | None = Field(
         default=None,
-        ge=1,
-        le=3650,
         description="Days kept after the meeting was last used; null: the instance's KRING_RETENTION_DAYS",
     )
 
@@ -90,7 +89,7 @@ class BlockOut(BaseModel):
 
 class BlockCreate(_Body):
     title: str = Field(min_length=1, max_length=200, examples=["Kennismaken"])
-    duration_minutes: int = Field(ge=1, le=1440, examples=[30])
+    duration_minutes: Minutes = Field(examples=[30])
     start_time: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["09:30"])
     goal: str = Field(default="", max_length=1000)
     description: str = Field(default="", max_length=20000)
@@ -103,7 +102,7 @@ class BlockCreate(_Body):
 
 class BlockUpdate(_Body):
     title: str | None = Field(default=None, min_length=1, max_length=200)
-    duration_minutes: int | None = Field(default=None, ge=1, le=1440)
+    duration_minutes: Minutes | None = None
     start_time: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     goal: str | None = Field(default=None, max_length=1000)
     description: str | None = Field(default=None, max_length=20000)

@@ -68,15 +68,13 @@ def test_import_restores_the_meeting_under_a_new_code(client: TestClient) -> Non
     ]["id"]
     client.post(f"/api/meetings/{meeting['code']}/activities/{activity_id}/close", headers=auth(meeting))
     exported = client.get(f"/api/meetings/{meeting['code']}/export.json", headers=auth(meeting)).content
-    response = client.post(
-        "/api/meetings/import", content=exported, headers={"content-type": "application/json"}
-    )
+    response = client.post("/api/import", content=exported, headers={"content-type": "application/json"})
     assert response.status_code == 201, response.text
     restored = response.json()
     assert restored["code"] != meeting["code"] and restored["activities"][0]["status"] == "closed"
     again = client.get(f"/api/meetings/{restored['code']}/export.json", headers=auth(restored)).content
     assert again == exported  # export, import, export again: the same JSON
-    bad = client.post("/api/meetings/import", content=b'{"format": "kring-export/9"}')
+    bad = client.post("/api/import", content=b'{"format": "kring-export/9"}')
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_export"
 
 

@@ -230,3 +230,16 @@ def test_host_socket_sees_hidden_answers_presenter_does_not(client: TestClient) 
             screen.send_text(json.dumps({"type": "auth", "key": key}))
             snapshot = receive_until(screen, "snapshot")
             assert [a.get("hidden") for a in snapshot["results"]["answers"]] == expected
+
+
+def test_phones_always_see_who_is_in_which_group(client: TestClient) -> None:
+    meeting = make_meeting(client)
+    activity = add_activity(client, meeting, "groups")
+    open_activity(client, meeting, activity["id"])
+    join(client, meeting, "Anna")
+    with phone_socket(client, meeting) as ws:
+        receive_until(ws, "state")
+        ws.send_text(json.dumps(answer(activity["id"], {"option": 1})))
+        receive_until(ws, "ack")
+        results = receive_until(ws, "results")["results"]
+        assert results["groups"][1]["members"] == ["Anna"]  # no "show results on phones" needed

@@ -20,13 +20,18 @@ from tests.support import create_meeting, live_server
 pytestmark = pytest.mark.e2e
 
 # Rules the schema cannot express, so a schema-valid request may still get 400 here: settings
-# must suit the activity's kind, an order must list every activity of the meeting once, and a
-# moderation action must suit the activity's kind and come with its field.
+# must suit the activity's kind, an order must list every activity (or block) of the meeting once,
+# a moderation action must suit the activity's kind and come with its field, a template's values
+# must be its placeholders, and an import must be a kring-export/1 file (checked against its own
+# schema, server/services/export_schema.json, with the JSON path of the problem in the message).
 STATEFUL_RULES = [
     "POST /api/meetings/{code}/activities",
     "PATCH /api/meetings/{code}/activities/{activity_id}",
     "PUT /api/meetings/{code}/order",
+    "PUT /api/meetings/{code}/blocks",
     "POST /api/meetings/{code}/activities/{activity_id}/moderation",
+    "POST /api/meetings",
+    "POST /api/import",
 ]
 DEFAULT_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 

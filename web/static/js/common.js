@@ -142,6 +142,21 @@ export class LiveSocket {
   }
 }
 
+// "12:05", "-0:42" → "+0:42" for overtime: the agenda's countdowns.
+export function clock(seconds) {
+  const over = seconds < 0;
+  const total = Math.abs(Math.trunc(seconds));
+  const text = `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
+  return over ? `+${text}` : text;
+}
+
+// Plan versus actual in the page's language: "5 min achter", "op schema", "3 min voor".
+export function deltaLabel(minutes) {
+  if (minutes === null || minutes === undefined) return "";
+  if (minutes === 0) return t("on schedule");
+  return minutes > 0 ? t("{n} min behind", { n: minutes }) : t("{n} min ahead", { n: -minutes });
+}
+
 export function setConnState(node, state) {
   if (!node) return;
   node.dataset.state = state;

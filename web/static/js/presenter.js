@@ -1,13 +1,29 @@
-// The big screen: join strip, live counts and the current activity's results.
+// The big screen: join strip, live counts, the agenda clock and the current activity's results.
+// Keys: Q or a click on the QR code shows it full screen, F full screen, H hides the results on this
+// screen (only the count stays). With the host key in the link, → / Space and ← move the activities.
 import { LiveSocket, clear, el, hashKey, loadStrings, t } from "./common.js";
+import { agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
+import { StageCloud } from "./stage-cloud.js";
 
 const code = document.body.dataset.code;
 const key = hashKey();
 const resultsNode = document.getElementById("results");
 const promptNode = document.getElementById("prompt");
+const agendaNode = document.getElementById("agenda");
+const qrFull = document.getElementById("qr-full");
 let last = null;
-let socket = null;
+let agenda = null;
+let hiddenHere = false;
+let hostKey = false;
+let cloud = null;
+let cloudFor = null;
+
+function renderAgenda() {
+  const view = agendaClock(agenda);
+  clear(agendaNode);
+  if (view) agendaNode.append(view);
+}
 
 function render(snapshot) {
   last = snapshot;
@@ -15,20 +31,48 @@ function render(snapshot) {
   document.getElementById("responses").textContent = snapshot.responses;
   const activity = snapshot.activity;
   promptNode.textContent = activity ? activity.prompt : snapshot.meeting.title;
-  clear(resultsNode);
+  document.body.dataset.kind = activity ? activity.kind : "none";
   if (!activity) {
-    resultsNode.append(el("div", { class: "stage-waiting" }, el("p", { class: "stage-theme", text: snapshot.meeting.theme }), el("p", { text: t("Scan the code to join") })));
+    clear(resultsNode).append(el("div", { class: "stage-waiting" },
+      snapshot.meeting.theme ? el("p", { class: "stage-theme", text: snapshot.meeting.theme }) : null,
+      el("p", { text: t("Scan the code to join") })));
     return;
   }
-  if (snapshot.results_hidden || !snapshot.results) {
-    resultsNode.append(el("div", { class: "stage-hidden" }, el("p", { class: "big-count", text: String(snapshot.responses) }), el("p", { text: t("responses") })));
+  if (hiddenHere || snapshot.results_hidden || !snapshot.results) {
+    clear(resultsNode).append(el("div", { class: "stage-hidden" },
+      el("p", { class: "big-count", text: String(snapshot.responses) }),
+      el("p", { text: activity.status === "open" ? t("responses so far") : t("responses") })));
     return;
   }
-  resultsNode.append(renderResults(snapshot.results, activity, { stage: true }));
+  if (activity.kind === "wordcloud") {
+    renderCloud(snapshot.results.words, activity);
+  } else {
+    clear(resultsNode).append(renderResults(snapshot.results, activity, { stage: true }));
+  }
   if (activity.status === "closed") resultsNode.append(el("p", { class: "stage-closed", text: t("Closed") }));
 }
 
+function renderCloud(words, activity) {
+  if (!cloud || cloudFor !== activity.id) {
+    cloud = new StageCloud();
+    cloudFor = activity.id;
+  }
+  if (!words.length) {
+    clear(resultsNode).append(el("p", { class: "stage-empty", text: t("No words yet") }));
+    cloud.signature = "";
+    return;
+  }
+  if (!cloud.node.isConnected) clear(resultsNode).append(cloud.node);
+  else for (const node of [...resultsNode.children]) if (node !== cloud.node) node.remove();
+  cloud.update(words);
+}
+
+function toggleQr(show) {
+  qrFull.hidden = show === undefined ? !qrFull.hidden : !show;
+}
+
 async function control(path, body) {
+  if (!hostKey) return;
   await fetch(`/api/meetings/${code}${path}`, {
     method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
     body: JSON.stringify(body || {}),
@@ -36,19 +80,23 @@ async function control(path, body) {
 }
 
 document.addEventListener("keydown", (event) => {
-  if (event.target instanceof HTMLInputElement) return;
-  const activity = last && last.activity;
-  if (event.key === "ArrowRight") control("/next");
-  else if (event.key === "ArrowLeft") control("/previous");
-  else if ((event.key === "h" || event.key === "H") && activity) control(`/activities/${activity.id}/visibility`, { presenter: !activity.show_results_presenter });
-  else if (event.key === "q" || event.key === "Q") document.getElementById("qr-full").hidden = !document.getElementById("qr-full").hidden;
-  else if (event.key === "f" || event.key === "F") {
+  if (event.target instanceof HTMLInputElement || event.ctrlKey || event.metaKey || event.altKey) return;
+  const name = event.key.toLowerCase();
+  if (name === "q") toggleQr();
+  else if (name === "escape") toggleQr(false);
+  else if (name === "f") {
     if (document.fullscreenElement) document.exitFullscreen();
     else document.documentElement.requestFullscreen().catch(() => {});
-  }
+  } else if (name === "h") {
+    hiddenHere = !hiddenHere;
+    if (last) render(last);
+  } else if ((event.key === "ArrowRight" || event.key === " ") && hostKey) {
+    event.preventDefault();
+    control("/next");
+  } else if (event.key === "ArrowLeft" && hostKey) control("/previous");
 });
-document.getElementById("qr").addEventListener("click", () => { document.getElementById("qr-full").hidden = false; });
-document.getElementById("qr-full").addEventListener("click", (event) => { event.currentTarget.hidden = true; });
+document.getElementById("qr-button").addEventListener("click", () => toggleQr(true));
+qrFull.addEventListener("click", () => toggleQr(false));
 
 async function main() {
   await loadStrings();
@@ -56,14 +104,30 @@ async function main() {
     document.getElementById("auth-error").hidden = false;
     return;
   }
-  socket = new LiveSocket(`/ws/${code}/presenter`, {
+  const socket = new LiveSocket(`/ws/${code}/presenter`, {
     firstMessage: () => ({ type: "auth", key }),
+    onState: (state) => { document.getElementById("stage-conn").hidden = state !== "offline"; },
     onMessage: (message) => {
-      if (message.type === "snapshot") render(message);
-      else if (message.type === "error" && message.code === "forbidden") document.getElementById("auth-error").hidden = false;
+      if (message.type === "snapshot") {
+        agenda = message.agenda || null;
+        renderAgenda();
+        render(message);
+      } else if (message.type === "agenda") {
+        agenda = message.agenda;
+        renderAgenda();
+      } else if (message.type === "error" && message.code === "forbidden") {
+        document.getElementById("auth-error").hidden = false;
+      }
     },
   });
   socket.connect();
+  // The host key may drive the activities from the keyboard; a presenter key only shows.
+  try {
+    const probe = await fetch(`/api/meetings/${code}`, { headers: { Authorization: `Bearer ${key}` } });
+    hostKey = probe.ok;
+  } catch {
+    hostKey = false;
+  }
 }
 
 main();

@@ -1,77 +1,208 @@
-// The facilitator's remote: run the meeting, moderate, see the counts. Needs the host key.
+// The facilitator's remote: the agenda and its clock, the activities, moderation, downloads and
+// deleting the meeting. Needs the host key (in the #key= fragment).
 import { LiveSocket, N_, clear, el, hashKey, loadStrings, setConnState, t } from "./common.js";
+import { adviceText, agendaClock } from "./agenda.js";
+import { renderResults } from "./results.js";
 
 const STATUS = { idle: N_("not started"), open: N_("open"), closed: N_("closed") };
-import { renderResults } from "./results.js";
+const BLOCK_STATUS = { upcoming: N_("upcoming"), current: N_("now"), done: N_("done"), skipped: N_("skipped") };
+const KIND_NAMES = {
+  open: N_("Open question"), wordcloud: N_("Word cloud"), scales: N_("Scales"), checkout: N_("Check-out"),
+  choice: N_("Multiple choice"), groups: N_("Groups"), cards: N_("Insights & actions"),
+};
 
 const code = document.body.dataset.code;
 const key = hashKey();
+const $ = (id) => document.getElementById(id);
 let last = null;
+let agenda = null;
+let socket = null;
+
+function toast(message) {
+  const node = $("toast");
+  node.textContent = message;
+  node.hidden = !message;
+  clearTimeout(toast.timer);
+  if (message) toast.timer = setTimeout(() => { node.hidden = true; }, 6000);
+}
 
 async function api(method, path, body) {
-  const response = await fetch(`/api/meetings/${code}${path}`, {
-    method, headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let response;
+  try {
+    response = await fetch(`/api/meetings/${code}${path}`, {
+      method, headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    toast(t("No connection to the Kring server."));
+    return null;
+  }
   if (!response.ok) {
     let message = `${response.status}`;
     try { message = (await response.json()).error.message; } catch { /* keep the status */ }
-    window.alert(message);
+    toast(message);
   }
   return response;
 }
 
+// Planned clock time of a block: its own start time, or the agenda's start plus its offset.
+function blockTime(block) {
+  if (block.start_time) return block.start_time;
+  if (agenda && agenda.started_at) {
+    const start = new Date(Date.parse(agenda.started_at) + block.planned_offset_minutes * 60000);
+    return start.toLocaleTimeString(document.body.dataset.lang, { hour: "2-digit", minute: "2-digit" });
+  }
+  return `+${block.planned_offset_minutes}′`;
+}
+
+function renderAgenda() {
+  const clockNode = clear($("agenda-clock"));
+  const view = agendaClock(agenda);
+  if (view) clockNode.append(view);
+  const advice = clear($("advice"));
+  if (agenda && agenda.advice && agenda.advice.length) {
+    for (const item of agenda.advice) advice.append(el("li", { class: `advice-item advice-${item.action}`, text: adviceText(item) }));
+    if (!agenda.advice_recovers) advice.append(el("li", { class: "advice-item hint", text: t("Even so you will not make up all the time.") }));
+  }
+  $("no-agenda").hidden = Boolean(agenda);
+  for (const id of ["block-prev", "block-next", "agenda-end"]) $(id).disabled = !agenda;
+  // The clock ticks every second; the list is rebuilt only when it changes (keeps focus steady).
+  const signature = agenda
+    ? JSON.stringify([agenda.started_at, agenda.blocks.map((b) => [b.id, b.title, b.status, b.duration_minutes, b.essential, b.start_time, Math.floor(b.elapsed_seconds / 60)])])
+    : "";
+  if (signature === renderAgenda.signature) return;
+  renderAgenda.signature = signature;
+  const list = clear($("blocks"));
+  if (!agenda) return;
+  for (const block of agenda.blocks) {
+    const minutes = Math.floor(block.elapsed_seconds / 60);
+    list.append(el("li", { class: `block block-${block.status}${block.essential ? "" : " block-optional"}${block.is_break ? " block-break" : ""}` },
+      el("button", { class: "block-button", type: "button", "aria-current": block.status === "current" ? "step" : null,
+        onclick: () => api("POST", `/blocks/${block.id}/enter`) },
+      el("span", { class: "block-time", text: blockTime(block) }),
+      el("span", { class: "block-main" },
+        el("span", { class: "block-title", text: block.title }),
+        el("span", { class: "block-meta" },
+          el("span", { text: t("{n} min", { n: block.duration_minutes }) }),
+          block.status === "done" || block.status === "current" ? el("span", { text: t("{n} min spent", { n: minutes }) }) : null,
+          el("span", { class: block.essential ? "tag tag-essential" : "tag tag-optional", text: block.essential ? t("essential") : t("optional") }))),
+      el("span", { class: `badge badge-block-${block.status}`, text: t(BLOCK_STATUS[block.status] || block.status) }))));
+  }
+}
+
+function activityItem(activity, current) {
+  const isCurrent = current && current.id === activity.id;
+  return el("li", { class: isCurrent ? "activity activity-current" : "activity" },
+    el("span", { class: "activity-main" },
+      el("span", { class: "activity-kind", text: t(KIND_NAMES[activity.kind] || activity.kind) }),
+      el("span", { class: "activity-prompt", text: activity.prompt })),
+    el("span", { class: `badge badge-${activity.status}`, text: t(STATUS[activity.status] || activity.status) }),
+    activity.status === "open"
+      ? el("button", { class: "button button-small", type: "button", "aria-label": t("Close “{prompt}”", { prompt: activity.prompt }), onclick: () => api("POST", `/activities/${activity.id}/close`) }, t("Close"))
+      : el("button", { class: "button button-small button-primary", type: "button", "aria-label": t("Open “{prompt}”", { prompt: activity.prompt }), onclick: () => api("POST", `/activities/${activity.id}/open`) }, t("Open")));
+}
+
 function render(snapshot) {
   last = snapshot;
-  document.getElementById("participants").textContent = snapshot.participants;
-  document.getElementById("responses").textContent = snapshot.responses;
+  $("participants").textContent = snapshot.participants;
+  $("responses").textContent = snapshot.responses;
   const current = snapshot.activity;
-  const list = clear(document.getElementById("activities"));
-  for (const activity of snapshot.activities) {
-    const isCurrent = current && current.id === activity.id;
-    list.append(el("li", { class: isCurrent ? "activity activity-current" : "activity" },
-      el("span", { class: "activity-prompt", text: activity.prompt }),
-      el("span", { class: `badge badge-${activity.status}`, text: t(STATUS[activity.status] || activity.status) }),
-      el("button", { class: "button button-small", type: "button", onclick: () => api("POST", `/activities/${activity.id}/open`) }, t("Open"))));
-  }
-  document.getElementById("toggle-presenter").setAttribute("aria-pressed", current && current.show_results_presenter ? "true" : "false");
-  document.getElementById("toggle-phones").setAttribute("aria-pressed", current && current.show_results_phones ? "true" : "false");
-  const moderation = clear(document.getElementById("moderation"));
-  document.getElementById("current-prompt").textContent = current ? current.prompt : t("Moderation");
+  const block = agenda && agenda.current ? agenda.blocks.find((b) => b.id === agenda.current.id) : null;
+  const inBlock = block ? snapshot.activities.filter((a) => a.block_id === block.id) : [];
+  $("block-activities-heading").textContent = block ? t("In this block: {title}", { title: block.title }) : t("Activities");
+  const list = clear($("activities"));
+  for (const activity of block ? inBlock : snapshot.activities) list.append(activityItem(activity, current));
+  if (block && !inBlock.length) list.append(el("li", { class: "hint", text: t("No polls in this block.") }));
+  const all = clear($("all-activities"));
+  for (const activity of snapshot.activities) all.append(activityItem(activity, current));
+  $("toggle-presenter").setAttribute("aria-pressed", current && current.show_results_presenter ? "true" : "false");
+  $("toggle-phones").setAttribute("aria-pressed", current && current.show_results_phones ? "true" : "false");
+  for (const id of ["close", "toggle-presenter", "toggle-phones", "reset"]) $(id).disabled = !current;
+  const moderation = clear($("moderation"));
+  $("current-prompt").textContent = current ? current.prompt : t("Moderation");
   if (current && snapshot.results) {
+    moderation.append(el("p", { class: "hint", text: t("{n} responses from {m} people", { n: snapshot.responses, m: snapshot.respondents }) }));
     moderation.append(renderResults(snapshot.results, current, {
       host: true,
       onModerate: (action, extra) => api("POST", `/activities/${current.id}/moderation`, { action, ...extra }),
     }));
+  } else if (!current) {
+    moderation.append(el("p", { class: "hint", text: t("The phones show the waiting screen.") }));
+  }
+}
+
+async function download(name, button) {
+  button.disabled = true;
+  try {
+    const response = await api("GET", `/${name}`);
+    if (!response || !response.ok) return;
+    const blob = await response.blob();
+    const url = URL.createObjectURL(blob);
+    const link = el("a", { href: url, download: `kring-${code}-${name}` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } finally {
+    button.disabled = false;
   }
 }
 
 function wire() {
   const withCurrent = (fn) => () => last && last.activity && fn(last.activity);
-  document.getElementById("next").addEventListener("click", () => api("POST", "/next"));
-  document.getElementById("prev").addEventListener("click", () => api("POST", "/previous"));
-  document.getElementById("close").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/close`)));
-  document.getElementById("lobby").addEventListener("click", () => api("POST", "/current", { activity_id: null }));
-  document.getElementById("toggle-presenter").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/visibility`, { presenter: !a.show_results_presenter })));
-  document.getElementById("toggle-phones").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/visibility`, { phones: !a.show_results_phones })));
-  document.getElementById("reset").addEventListener("click", withCurrent((a) => {
-    if (window.confirm(t("Delete every answer of this activity?"))) api("POST", `/activities/${a.id}/reset`, { confirm: true });
+  $("next").addEventListener("click", () => api("POST", "/next"));
+  $("prev").addEventListener("click", () => api("POST", "/previous"));
+  $("block-next").addEventListener("click", () => api("POST", "/agenda/next"));
+  $("block-prev").addEventListener("click", () => api("POST", "/agenda/previous"));
+  $("agenda-end").addEventListener("click", () => api("POST", "/agenda/end"));
+  $("close").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/close`)));
+  $("lobby").addEventListener("click", () => api("POST", "/current", { activity_id: null }));
+  $("toggle-presenter").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/visibility`, { presenter: !a.show_results_presenter })));
+  $("toggle-phones").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/visibility`, { phones: !a.show_results_phones })));
+  $("reset").addEventListener("click", () => { $("reset-confirm").hidden = false; });
+  $("reset-no").addEventListener("click", () => { $("reset-confirm").hidden = true; });
+  $("reset-yes").addEventListener("click", withCurrent((a) => {
+    $("reset-confirm").hidden = true;
+    api("POST", `/activities/${a.id}/reset`, { confirm: true });
   }));
+  for (const button of document.querySelectorAll("[data-download]")) {
+    button.addEventListener("click", () => download(button.dataset.download, button));
+  }
+  $("delete").addEventListener("click", () => { $("delete-confirm").hidden = false; $("delete-yes").focus(); });
+  $("delete-no").addEventListener("click", () => { $("delete-confirm").hidden = true; });
+  $("delete-yes").addEventListener("click", async () => {
+    const response = await api("DELETE", "");
+    if (response && response.ok) {
+      if (socket) socket.stopped = true;
+      $("delete-confirm").hidden = true;
+      $("delete").hidden = true;
+      $("deleted").hidden = false;
+      sessionStorage.removeItem(`kring:key:${location.pathname}`);
+    }
+  });
 }
 
 async function main() {
   await loadStrings();
   if (!key) {
-    document.getElementById("auth-error").hidden = false;
+    $("auth-error").hidden = false;
     return;
   }
   wire();
-  const socket = new LiveSocket(`/ws/${code}/host`, {
+  socket = new LiveSocket(`/ws/${code}/host`, {
     firstMessage: () => ({ type: "auth", key }),
-    onState: (state) => setConnState(document.getElementById("conn"), state),
+    onState: (state) => setConnState($("conn"), state),
     onMessage: (message) => {
-      if (message.type === "snapshot") render(message);
-      else if (message.type === "error" && message.code === "forbidden") document.getElementById("auth-error").hidden = false;
+      if (message.type === "snapshot") {
+        agenda = message.agenda || null;
+        renderAgenda();
+        render(message);
+      } else if (message.type === "agenda") {
+        agenda = message.agenda;
+        renderAgenda();
+      } else if (message.type === "error" && message.code === "forbidden") {
+        $("auth-error").hidden = false;
+      }
     },
   });
   socket.connect();

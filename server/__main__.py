@@ -57,11 +57,17 @@ def create_demo(settings: Settings, theme: str = "Inclusie") -> None:
     from server import qr
     from server.db.database import Database
     from server.db.engine import make_engine
+    from server.services import templates
     from server.services.demo import create_demo as make_demo
 
     db = Database(make_engine(settings.database_url))
     try:
-        created = db.transaction(make_demo, theme, settings.default_language)
+        if settings.default_language == "nl":
+            # The real run sheet: the kick-off draaiboek with its agenda and every activity.
+            kickoff = templates.builtin("kickoff")
+            created = db.transaction(lambda s: templates.create_from_template(s, kickoff, {"thema": theme}))
+        else:
+            created = db.transaction(make_demo, theme, settings.default_language)
     finally:
         db.close()
     base = settings.public_base()
@@ -73,9 +79,15 @@ def create_demo(settings: Settings, theme: str = "Inclusie") -> None:
     print(f"  Demo meeting:  {created.meeting.title}")
     print(f"  Join code:     {code}")
     print(f"  Join URL:      {join_url}")
+    blocks, activities = len(created.meeting.blocks), len(created.meeting.activities)
+    if blocks:
+        print(f"  Agenda:        {blocks} blocks, {activities} activities")
     print(f"  Big screen:    {base}/m/{code}/present#key={created.presenter_key}")
     print(f"  Remote (host): {base}/m/{code}/remote#key={created.host_key}")
-    print("  Keep the remote link to yourself: it controls the meeting.")
+    print(
+        f"  Big screen you drive with → ← (your own laptop): {base}/m/{code}/present#key={created.host_key}"
+    )
+    print("  Keep the remote links to yourself: they control the meeting.")
     print()
 
 

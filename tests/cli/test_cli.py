@@ -70,3 +70,13 @@ def test_new_export_import_and_purge(db: str, tmp_path: Path, capsys: pytest.Cap
     assert main(["new", "--set", "oops", "--database-url", db]) == 2
     assert main(["new", "--template", "kickoff", "--database-url", db]) == 1
     assert "thema" in capsys.readouterr().err
+
+
+def test_demo_is_the_kickoff_draaiboek(
+    db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KRING_PUBLIC_URL", "http://127.0.0.1:8000")
+    assert main(["demo", "--database-url", db]) == 0
+    out = capsys.readouterr().out
+    assert "Lerend netwerk Inclusie — bijeenkomst 1 (kick-off)" in out
+    assert "11 blocks, 13 activities" in out and "http://127.0.0.1:8000/m/" in out

@@ -107,6 +107,9 @@ async def test_the_kickoff_runs_block_by_block_with_plan_versus_actual(tmp_path:
                     # Only optional blocks are advised: the longest first, the Kennissnack.
                     assert list(advice) == ["Kennissnack / inspiratieblok"]
                     assert advice["Kennissnack / inspiratieblok"]["action"] == "shorten"
+                    await expect(big.locator("#agenda .agenda-advice")).to_contain_text(
+                        "Kennissnack / inspiratieblok inkorten tot 35 min", timeout=WAIT
+                    )
                     await expect(remote.locator("body")).to_contain_text("Kennissnack", timeout=WAIT)
                     await expect(remote.locator("body")).to_contain_text("10 min achter", timeout=WAIT)
             api.post("/agenda/next").raise_for_status()  # past the last block: the agenda ends

@@ -2,7 +2,7 @@
 // Keys: Q or a click on the QR code shows it full screen, F full screen, H hides the results on this
 // screen (only the count stays). With the host key in the link, → / Space and ← move the activities.
 import { LiveSocket, clear, el, hashKey, loadStrings, t } from "./common.js";
-import { agendaClock } from "./agenda.js";
+import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
 import { StageCloud } from "./stage-cloud.js";
 
@@ -23,6 +23,10 @@ function renderAgenda() {
   const view = agendaClock(agenda);
   clear(agendaNode);
   if (view) agendaNode.append(view);
+  // Running late: which optional blocks to shorten or skip, small, for the facilitator's eye.
+  if (view && agenda.advice && agenda.advice.length) {
+    agendaNode.append(el("p", { class: "agenda-advice", text: t("Tip:") + " " + agenda.advice.map(adviceText).join(" · ") }));
+  }
 }
 
 function render(snapshot) {

@@ -41,6 +41,18 @@ async def join_page(
     return pages.render("join.html", language, page="join")
 
 
+@router.get("/new", response_class=HTMLResponse)
+async def new_meeting_page(
+    pages: PagesDep, settings: SettingsDep, lang: LangQuery = None, accept_language: AcceptLanguage = None
+) -> Response:
+    """A new meeting from a draaiboek template (the API decides who may create one)."""
+    from server.services.templates import summaries
+
+    language = pick_language(lang, accept_language, settings.default_language)
+    items = sorted(summaries(), key=lambda item: item["name"] != "kickoff")  # the run sheet's first
+    return pages.render("new.html", language, page="new", templates=items)
+
+
 @router.get("/i18n/{language}.json")
 async def js_strings(language: str) -> JSONResponse:
     """The catalogue's strings for the page scripts (the same .po files as the templates)."""

@@ -280,13 +280,20 @@ def export(args: argparse.Namespace) -> int:
             print(f"There is no meeting with code {args.code}.", file=sys.stderr)
             return 1
         data = db.transaction(export_data.load, meeting_id)
+        if args.format == "template":
+            from server.draaiboek import to_yaml
+            from server.services.templates import template_of
+
+            template = db.transaction(template_of, meeting_id)
     except DomainError as exc:
         print(exc.message, file=sys.stderr)
         return 1
     finally:
         db.close()
     content: bytes
-    if args.format == "json":
+    if args.format == "template":
+        content = to_yaml(template).encode("utf-8")
+    elif args.format == "json":
         content = exports.to_json(data).encode("utf-8")
     elif args.format == "csv":
         content = exports.to_csv_zip(data, settings.zone())
@@ -404,7 +411,12 @@ def parser() -> argparse.ArgumentParser:
 
     export_cmd = commands.add_parser("export", help="write a meeting's results to a file")
     export_cmd.add_argument("code", help="the meeting's join code")
-    export_cmd.add_argument("--format", choices=["json", "csv", "xlsx", "pdf", "html"], default="json")
+    export_cmd.add_argument(
+        "--format",
+        choices=["json", "csv", "xlsx", "pdf", "html", "template"],
+        default="json",
+        help="template: the agenda and activities as a draaiboek YAML file, to reuse",
+    )
     export_cmd.add_argument("--out", required=True, help="the file to write")
     export_cmd.add_argument("--no-nicknames", action="store_true", help="report: leave nicknames out")
     export_cmd.add_argument("--private", action="store_true", help="report: include facilitator-only answers")

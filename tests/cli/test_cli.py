@@ -53,7 +53,7 @@ def test_new_export_import_and_purge(db: str, tmp_path: Path, capsys: pytest.Cap
     out = capsys.readouterr().out
     assert "11 blocks" in out and "/remote#key=" in out
     code = out.split("with code ")[1][:6]
-    for fmt, name in (("json", "m.json"), ("csv", "m.zip"), ("xlsx", "m.xlsx")):
+    for fmt, name in (("json", "m.json"), ("csv", "m.zip"), ("xlsx", "m.xlsx"), ("template", "m.yaml")):
         assert (
             main(["export", code, "--format", fmt, "--out", str(tmp_path / name), "--database-url", db]) == 0
         )
@@ -61,6 +61,9 @@ def test_new_export_import_and_purge(db: str, tmp_path: Path, capsys: pytest.Cap
     assert document["format"] == "kring-export/1" and len(document["blocks"]) == 11
     assert zipfile.ZipFile(tmp_path / "m.zip").namelist()
     assert (tmp_path / "m.xlsx").read_bytes()[:2] == b"PK"
+    capsys.readouterr()
+    assert main(["template", "validate", str(tmp_path / "m.yaml")]) == 0  # the meeting, reusable
+    assert "OK (11 blocks" in capsys.readouterr().out
     capsys.readouterr()
     assert main(["import", str(tmp_path / "m.json"), "--database-url", db]) == 0
     assert "Restored as meeting" in capsys.readouterr().out

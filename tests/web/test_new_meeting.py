@@ -48,3 +48,33 @@ async def test_a_meeting_from_the_kickoff_template_on_the_page(tmp_path: Path) -
         assert meeting["title"] == "Lerend netwerk Inclusie — bijeenkomst 1 (kick-off)"
         assert len(meeting["blocks"]) == 11 and meeting["theme"] == "Inclusie"
         assert errors == []
+
+
+async def test_the_big_screen_with_the_host_key_downloads_the_results(tmp_path: Path) -> None:
+    with live_server(sqlite_url(tmp_path)) as live:
+        made = httpx.post(
+            f"{live.base}/api/meetings", json={"template": "kickoff", "values": {"thema": "Inclusie"}}
+        )
+        meeting = made.json()
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            context = await browser.new_context(
+                viewport={"width": 1920, "height": 1080}, accept_downloads=True
+            )
+            page = await context.new_page()
+            await page.goto(f"{live.base}/m/{meeting['code']}/present#key={meeting['presenter_key']}")
+            await page.wait_for_timeout(500)
+            await page.keyboard.press("d")
+            await expect(page.locator("#downloads")).to_be_hidden()  # the presenter key only shows
+            await page.goto(f"{live.base}/m/{meeting['code']}/present#key={meeting['host_key']}")
+            await page.reload()
+            await page.wait_for_timeout(800)
+            await page.keyboard.press("d")
+            await expect(page.locator("#downloads")).to_be_visible()
+            async with page.expect_download() as info:
+                await page.locator("#downloads [data-download='export.xlsx']").click()
+            download = await info.value
+            path = tmp_path / "kring.xlsx"
+            await download.save_as(path)
+            assert path.read_bytes()[:2] == b"PK"
+            await browser.close()

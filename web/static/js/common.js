@@ -170,3 +170,23 @@ export function hashKey() {
   if (key) sessionStorage.setItem(`kring:key:${location.pathname}`, key);
   return key || sessionStorage.getItem(`kring:key:${location.pathname}`);
 }
+
+// A host-only download (export or report): fetched with the host key, saved as a file.
+export async function downloadExport(code, key, name, button) {
+  button.disabled = true;
+  try {
+    const response = await fetch(`/api/meetings/${code}/${name}`, { headers: { Authorization: `Bearer ${key}` } });
+    if (!response.ok) return false;
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a", { href: url, download: `kring-${code}-${name}` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    button.disabled = false;
+  }
+}

@@ -1,7 +1,8 @@
 // The big screen: join strip, live counts, the agenda clock and the current activity's results.
 // Keys: Q or a click on the QR code shows it full screen, F full screen, H hides the results on this
-// screen (only the count stays). With the host key in the link, → / Space and ← move the activities.
-import { LiveSocket, clear, el, hashKey, loadStrings, t } from "./common.js";
+// screen (only the count stays). With the host key in the link, → / Space and ← move the activities
+// and D opens the downloads (exports and the wrap-up report).
+import { LiveSocket, clear, downloadExport, el, hashKey, loadStrings, t } from "./common.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
 import { StageCloud } from "./stage-cloud.js";
@@ -98,7 +99,14 @@ document.addEventListener("keydown", (event) => {
     event.preventDefault();
     control("/next");
   } else if (event.key === "ArrowLeft" && hostKey) control("/previous");
+  else if (name === "d" && hostKey) {
+    const panel = document.getElementById("downloads");
+    panel.hidden = !panel.hidden;
+  }
 });
+for (const button of document.querySelectorAll("#downloads [data-download]")) {
+  button.addEventListener("click", () => downloadExport(code, key, button.dataset.download, button));
+}
 document.getElementById("qr-button").addEventListener("click", () => toggleQr(true));
 qrFull.addEventListener("click", () => toggleQr(false));
 

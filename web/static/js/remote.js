@@ -1,6 +1,6 @@
 // The facilitator's remote: the agenda and its clock, the activities, moderation, downloads and
 // deleting the meeting. Needs the host key (in the #key= fragment).
-import { LiveSocket, N_, clear, el, hashKey, loadStrings, setConnState, t } from "./common.js";
+import { LiveSocket, N_, clear, downloadExport, el, hashKey, loadStrings, setConnState, t } from "./common.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
 
@@ -132,20 +132,7 @@ function render(snapshot) {
 }
 
 async function download(name, button) {
-  button.disabled = true;
-  try {
-    const response = await api("GET", `/${name}`);
-    if (!response || !response.ok) return;
-    const blob = await response.blob();
-    const url = URL.createObjectURL(blob);
-    const link = el("a", { href: url, download: `kring-${code}-${name}` });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-  } finally {
-    button.disabled = false;
-  }
+  if (!(await downloadExport(code, key, name, button))) toast(t("The download failed. Try again."));
 }
 
 function wire() {

@@ -372,6 +372,25 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
             assert box is not None and box["width"] > 1500 and box["height"] > 400, box
             await shot(screen, "screen-wordcloud")
             violations += await axe(screen, "presenter (wordcloud)")
+            # The remote hides a word and merges another: the big screen's cloud follows.
+            respect = remote.locator("#moderation li.word[data-key='respect']")
+            await respect.get_by_role("button", name="Verbergen").click()
+            await until(
+                screen,
+                "!document.querySelector('canvas.cloud-canvas').dataset.drawn.split('\\n').includes('Respect')",
+            )
+            openheid = remote.locator("#moderation li.word[data-key='openheid']")
+            await openheid.locator("select.merge-select").select_option(label="Samenwerking")
+            await until(
+                screen,
+                "!document.querySelector('canvas.cloud-canvas').dataset.drawn.split('\\n').includes('Openheid')",
+            )
+            # The remote closes the activity: the phones say so, and a late word is refused.
+            await remote.locator("#close").click()
+            for page in phones:
+                await expect(page.locator(".card > .notice")).to_have_text(
+                    "Deze vraag is gesloten.", timeout=WAIT
+                )
 
             # -- scales, yes/no (the waardencontract): Ja/Nee per statement, agreed values ✓.
             yesno = find("scales", "yesno")

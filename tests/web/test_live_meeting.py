@@ -71,7 +71,7 @@ def watch(page: Page, problems: list[str], name: str) -> None:
 
 
 async def shot(page: Page, name: str, full: bool = False) -> None:
-    if os.environ.get("KRING_SCREENSHOTS", "1") != "0":
+    if os.environ.get("KRING_SCREENSHOTS") == "1":  # only when asked: a test run leaves the tree clean
         SHOTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
 

@@ -22,7 +22,7 @@ from server.guards import JoinGuard, OriginPolicy, RateLimiter
 from server.realtime.backends import make_broadcast
 from server.realtime.hub import Hub
 from server.routes import agenda, api, auth, exports, pages, ws
-from server.services.batcher import AnswerBatcher
+from server.services.batcher import AnswerBatcher, JoinBatcher
 from server.settings import Settings
 from server.web import Pages
 
@@ -88,6 +88,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.db = db
         app.state.hub = hub
         app.state.batcher = batcher
+        joins = JoinBatcher(db, window=settings.batch_window_seconds, max_batch=settings.batch_max)
+        app.state.joins = joins
         app.state.pages = Pages(settings.templates_dir)
         app.state.origins = OriginPolicy.build(settings.public_base(), settings.extra_origins(), settings.dev)
         app.state.rate_limiter = RateLimiter(settings.ws_rate_per_minute, settings.ws_rate_burst)
@@ -100,10 +102,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.join_guard = JoinGuard(settings.join_failures_allowed, settings.join_failure_window_seconds)
         await hub.start()
         batcher.start()
+        joins.start()
         try:
             yield
         finally:
             await batcher.stop()  # commit what is pending before the sockets close
+            await joins.stop()
             await hub.stop()
             db.close()
 

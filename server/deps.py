@@ -17,7 +17,7 @@ from server.realtime.hub import Hub
 from server.services import accounts
 from server.services import meetings as meeting_service
 from server.services.accounts import Account
-from server.services.batcher import AnswerBatcher
+from server.services.batcher import AnswerBatcher, JoinBatcher
 from server.services.keys import key_matches
 from server.settings import Settings
 from server.web import Pages
@@ -43,6 +43,11 @@ def get_hub(conn: HTTPConnection) -> Hub:
     return hub
 
 
+def get_joins(conn: HTTPConnection) -> JoinBatcher:
+    joins: JoinBatcher = conn.app.state.joins
+    return joins
+
+
 def get_batcher(conn: HTTPConnection) -> AnswerBatcher:
     batcher: AnswerBatcher = conn.app.state.batcher
     return batcher
@@ -63,6 +68,7 @@ DatabaseDep = Annotated[Database, Depends(get_db)]
 HubDep = Annotated[Hub, Depends(get_hub)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 BatcherDep = Annotated[AnswerBatcher, Depends(get_batcher)]
+JoinsDep = Annotated[JoinBatcher, Depends(get_joins)]
 PagesDep = Annotated[Pages, Depends(get_pages)]
 GuardDep = Annotated[JoinGuard, Depends(get_guard)]
 CodePath = Annotated[

@@ -15,6 +15,7 @@ from server.deps import (
     DatabaseDep,
     GuardDep,
     HubDep,
+    JoinsDep,
     SettingsDep,
     current_account,
 )
@@ -518,11 +519,15 @@ async def join(
     hub: HubDep,
     settings: SettingsDep,
     guard: GuardDep,
+    joins: JoinsDep,
 ) -> dict[str, Any]:
     """Join (or rejoin) a meeting; sets the HttpOnly participant cookie. No account needed."""
     clean, meeting_id = await existing_code(code, request, db, guard)
     token = request.cookies.get(cookie_name(clean))
-    joined = await db.run(participant_service.join, meeting_id, token, body.nickname)
+    nickname = participant_service.clean_nickname(body.nickname)  # refused here, never in a batch
+    joined = await joins.submit(
+        participant_service.JoinRequest(meeting_id, token, nickname, body.nickname is not None)
+    )
     if joined.token is not None:
         response.set_cookie(
             cookie_name(clean),
@@ -536,6 +541,7 @@ async def join(
     room = hub.rooms.get(meeting_id)
     if room is not None:
         room.nicknames[joined.participant_id] = joined.nickname
-    meeting = await _meeting(db, meeting_id)
+    # The live room knows the meeting already: a join storm does not reload it once per phone.
+    meeting = room.meeting if room is not None else await _meeting(db, meeting_id)
     ws_base = hub.public_base.replace("http", "ws", 1)
     return {**meeting.public(), "nickname": joined.nickname, "websocket": f"{ws_base}/ws/{clean}"}

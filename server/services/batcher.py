@@ -1,4 +1,4 @@
-"""Group commit: answers arriving within a few milliseconds share one transaction."""
+"""Group commit: answers (and joins) arriving within a few milliseconds share one transaction."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from server.db.database import Database
 from server.domain.errors import DomainError
 from server.services.answers import AnswerOp, BatchResult, OpResult, commit_batch
+from server.services.participants import Joined, JoinRequest, join_batch
 
 log = logging.getLogger("kring.batcher")
 
@@ -93,3 +94,64 @@ class AnswerBatcher:
         for (_, future), op_result in zip(batch, result.results, strict=True):
             if not future.done():
                 future.set_result(op_result)
+
+
+class JoinBatcher:
+    """Joins that arrive together share one transaction: with SQLite's fsync per commit, one
+    transaction per join caps a join storm at the disk's commit rate (~70/s here)."""
+
+    def __init__(self, db: Database, *, window: float = 0.003, max_batch: int = 500) -> None:
+        self._db = db
+        self._window = window
+        self._max = max_batch
+        self._queue: asyncio.Queue[tuple[JoinRequest, asyncio.Future[Joined]]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="kring-join-batcher")
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        await self._queue.join()
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def submit(self, request: JoinRequest) -> Joined:
+        future: asyncio.Future[Joined] = asyncio.get_running_loop().create_future()
+        await self._queue.put((request, future))
+        return await asyncio.shield(future)
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            if self._window > 0:
+                await asyncio.sleep(self._window)
+            while len(batch) < self._max:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except asyncio.QueueEmpty:
+                    break
+            try:
+                await self._commit(batch)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _commit(self, batch: list[tuple[JoinRequest, asyncio.Future[Joined]]]) -> None:
+        try:
+            joined = await self._db.run(join_batch, [request for request, _ in batch])
+        except Exception as exc:
+            log.exception("join batch of %d failed; nobody joined", len(batch))
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        self.batches += 1
+        for (_, future), result in zip(batch, joined, strict=True):
+            if not future.done():
+                future.set_result(result)

@@ -38,23 +38,51 @@ def clean_nickname(raw: str | None) -> str | None:
 
 def join(session: Session, meeting_id: int, token: str | None, nickname: str | None) -> Joined:
     """Rejoin the participant behind ``token`` when it belongs to this meeting, else a new one."""
-    name = clean_nickname(nickname)
-    if token:
-        participant = session.scalar(
-            select(Participant).where(col(Participant.token_hash) == hash_key(token))
+    request = JoinRequest(meeting_id, token, clean_nickname(nickname), nickname is not None)
+    return join_batch(session, [request])[0]
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRequest:
+    meeting_id: int
+    token: str | None
+    nickname: str | None  # already cleaned (clean_nickname), so a batch never fails on one of them
+    nickname_given: bool
+
+
+def join_batch(session: Session, requests: list[JoinRequest]) -> list[Joined]:
+    """Many joins in one transaction (one fsync): a join storm of a whole hall costs a few commits."""
+    known: dict[str, Participant] = {}
+    tokens = [hash_key(r.token) for r in requests if r.token]
+    if tokens:
+        for participant in session.scalars(
+            select(Participant).where(col(Participant.token_hash).in_(tokens))
+        ):
+            known[participant.token_hash] = participant
+    out: list[Joined | None] = []
+    fresh: list[tuple[int, Participant, str]] = []
+    for index, request in enumerate(requests):
+        existing = known.get(hash_key(request.token)) if request.token else None
+        if existing is not None and existing.meeting_id == request.meeting_id:
+            assert existing.id is not None
+            if request.nickname_given and request.nickname != existing.nickname:
+                existing.nickname = request.nickname
+                session.add(existing)
+            out.append(Joined(existing.id, None, existing.nickname))
+            continue
+        token = new_key(16)  # 128 bits
+        participant = Participant(
+            meeting_id=request.meeting_id, token_hash=hash_key(token), nickname=request.nickname
         )
-        if participant is not None and participant.meeting_id == meeting_id:
-            assert participant.id is not None
-            if nickname is not None and name != participant.nickname:
-                participant.nickname = name
-                session.add(participant)
-            return Joined(participant.id, None, participant.nickname)
-    fresh = new_key(16)  # 128 bits
-    participant = Participant(meeting_id=meeting_id, token_hash=hash_key(fresh), nickname=name)
-    session.add(participant)
-    session.flush()
-    assert participant.id is not None
-    return Joined(participant.id, fresh, name)
+        session.add(participant)
+        fresh.append((index, participant, token))
+        out.append(None)
+    if fresh:
+        session.flush()
+    for index, participant, token in fresh:
+        assert participant.id is not None
+        out[index] = Joined(participant.id, token, participant.nickname)
+    return [joined for joined in out if joined is not None]
 
 
 def participant_for_token(session: Session, meeting_id: int, token: str) -> tuple[int, str | None] | None:

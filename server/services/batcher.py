@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
 
 from server.db.database import Database
 from server.domain.errors import DomainError
@@ -15,30 +16,27 @@ from server.services.participants import Joined, JoinRequest, join_batch
 log = logging.getLogger("kring.batcher")
 
 OnCommit = Callable[[BatchResult], Awaitable[None] | None]
+Req = TypeVar("Req")
+Res = TypeVar("Res")
 
 
-class AnswerBatcher:
-    """Collects answers, commits them together off the event loop, then resolves each caller.
+class GroupCommit(Generic[Req, Res]):
+    """Requests arriving within ``window`` seconds (up to ``max_batch``) are committed together,
+    off the event loop; each caller resumes only once its request is stored."""
 
-    Callers are answered only after the commit (an acknowledgement means stored), and the
-    ``on_commit`` hook sees the batch's tally changes exactly once, before any caller resumes.
-    """
+    name = "kring-group-commit"
 
-    def __init__(
-        self, db: Database, on_commit: OnCommit, *, window: float = 0.003, max_batch: int = 500
-    ) -> None:
+    def __init__(self, db: Database, *, window: float = 0.003, max_batch: int = 500) -> None:
         self._db = db
-        self._on_commit = on_commit
         self._window = window
         self._max = max_batch
-        self._queue: asyncio.Queue[tuple[AnswerOp, asyncio.Future[OpResult]]] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[Req, asyncio.Future[Res]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
-        self.committed = 0
 
     def start(self) -> None:
         if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="kring-batcher")
+            self._task = asyncio.create_task(self._run(), name=self.name)
 
     async def stop(self) -> None:
         """Commit what is pending, then stop."""
@@ -50,16 +48,16 @@ class AnswerBatcher:
             await self._task
         self._task = None
 
-    async def submit(self, op: AnswerOp) -> OpResult:
-        future: asyncio.Future[OpResult] = asyncio.get_running_loop().create_future()
-        await self._queue.put((op, future))
+    async def submit(self, request: Req) -> Res:
+        future: asyncio.Future[Res] = asyncio.get_running_loop().create_future()
+        await self._queue.put((request, future))
         return await asyncio.shield(future)
 
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
             if self._window > 0:
-                # Let the others who are answering right now join this transaction.
+                # Let the others who are doing the same right now join this transaction.
                 await asyncio.sleep(self._window)
             while len(batch) < self._max:
                 try:
@@ -71,6 +69,26 @@ class AnswerBatcher:
             finally:
                 for _ in batch:
                     self._queue.task_done()
+
+    async def _commit(self, batch: list[tuple[Req, asyncio.Future[Res]]]) -> None:
+        raise NotImplementedError
+
+
+class AnswerBatcher(GroupCommit[AnswerOp, OpResult]):
+    """Collects answers, commits them together off the event loop, then resolves each caller.
+
+    Callers are answered only after the commit (an acknowledgement means stored), and the
+    ``on_commit`` hook sees the batch's tally changes exactly once, before any caller resumes.
+    """
+
+    name = "kring-batcher"
+
+    def __init__(
+        self, db: Database, on_commit: OnCommit, *, window: float = 0.003, max_batch: int = 500
+    ) -> None:
+        super().__init__(db, window=window, max_batch=max_batch)
+        self._on_commit = on_commit
+        self.committed = 0
 
     async def _commit(self, batch: list[tuple[AnswerOp, asyncio.Future[OpResult]]]) -> None:
         ops = [op for op, _ in batch]
@@ -96,60 +114,21 @@ class AnswerBatcher:
                 future.set_result(op_result)
 
 
-class JoinBatcher:
+class JoinBatcher(GroupCommit[JoinRequest, Joined]):
     """Joins that arrive together share one transaction: with SQLite's fsync per commit, one
     transaction per join caps a join storm at the disk's commit rate (~70/s here)."""
 
-    def __init__(self, db: Database, *, window: float = 0.003, max_batch: int = 500) -> None:
-        self._db = db
-        self._window = window
-        self._max = max_batch
-        self._queue: asyncio.Queue[tuple[JoinRequest, asyncio.Future[Joined]]] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
-        self.batches = 0
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="kring-join-batcher")
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        await self._queue.join()
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
-
-    async def submit(self, request: JoinRequest) -> Joined:
-        future: asyncio.Future[Joined] = asyncio.get_running_loop().create_future()
-        await self._queue.put((request, future))
-        return await asyncio.shield(future)
-
-    async def _run(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
-            if self._window > 0:
-                await asyncio.sleep(self._window)
-            while len(batch) < self._max:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except asyncio.QueueEmpty:
-                    break
-            try:
-                await self._commit(batch)
-            finally:
-                for _ in batch:
-                    self._queue.task_done()
+    name = "kring-join-batcher"
 
     async def _commit(self, batch: list[tuple[JoinRequest, asyncio.Future[Joined]]]) -> None:
         try:
             joined = await self._db.run(join_batch, [request for request, _ in batch])
-        except Exception as exc:
+        except Exception:
             log.exception("join batch of %d failed; nobody joined", len(batch))
+            failed = DomainError("storage_failed", "Joining could not be stored; try again.")
             for _, future in batch:
                 if not future.done():
-                    future.set_exception(exc)
+                    future.set_exception(failed)
             return
         self.batches += 1
         for (_, future), result in zip(batch, joined, strict=True):

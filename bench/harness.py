@@ -397,7 +397,9 @@ def report(rows: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("suite", choices=["smoke", "all", "reveal", "report"], nargs="?", default="smoke")
+    parser.add_argument(
+        "suite", choices=["smoke", "all", "reveal", "scale", "report"], nargs="?", default="smoke"
+    )
     args = parser.parse_args(argv)
     if args.suite == "report":
         DOCS.write_text(report(json.loads((RESULTS / "latest.json").read_text())))
@@ -408,6 +410,16 @@ def main(argv: list[str] | None = None) -> int:
         print(table(rows))
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / "reveal.json").write_text(json.dumps(rows, indent=2) + "\n")
+        return 0
+    if args.suite == "scale":
+        # The big halls: how many one process holds, at what memory, and what it still answers.
+        rows = [
+            asyncio.run(scenario(n, 30.0, rate, False, procs=2))
+            for n, rate in ((10000, 1000.0), (15000, 500.0))
+        ]
+        print(table(rows))
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "scale.json").write_text(json.dumps(rows, indent=2) + "\n")
         return 0
     if args.suite == "smoke":
         plan = [(1000, 20.0, 500.0, False)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
+from sqlmodel import Session
 
 from server.deps import ClockDep, CurrentHost, DatabaseDep, HubDep
 from server.domain.agenda import agenda_view
@@ -194,7 +195,7 @@ async def meeting_template(meeting_id: CurrentHost, db: DatabaseDep) -> Response
     )
 
 
-def _offer(session: Any, meeting_id: int, first_activity: int | None) -> None:
+def _offer(session: Session, meeting_id: int, first_activity: int | None) -> None:
     """Put the block's first activity on screen unless one of its activities already is."""
     if first_activity is None:
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
@@ -101,9 +102,9 @@ async def enter_block(
     """Move the agenda to this block and start its clock; its first activity is put on screen,
     ready to open."""
     now = clock.now()
-    await db.run(lambda s: _offer(s, meeting_id, agenda_service.enter_block(s, meeting_id, block_id, now)))
-    await hub.publish([StructureChanged(meeting_id)])
-    return _meeting_out(await _meeting(db, meeting_id), hub)
+    return await _move(
+        meeting_id, db, hub, lambda s: agenda_service.enter_block(s, meeting_id, block_id, now)
+    )
 
 
 @router.post(
@@ -117,9 +118,7 @@ async def next_block(
     """Enter the next block (the first, before the agenda starts); after the last block the
     agenda ends."""
     now = clock.now()
-    await db.run(lambda s: _offer(s, meeting_id, agenda_service.step(s, meeting_id, now, forward=True)))
-    await hub.publish([StructureChanged(meeting_id)])
-    return _meeting_out(await _meeting(db, meeting_id), hub)
+    return await _move(meeting_id, db, hub, lambda s: agenda_service.step(s, meeting_id, now, forward=True))
 
 
 @router.post(
@@ -132,9 +131,7 @@ async def previous_block(
 ) -> dict[str, Any]:
     """Go back to the block before the current one; its clock runs on from where it was."""
     now = clock.now()
-    await db.run(lambda s: _offer(s, meeting_id, agenda_service.step(s, meeting_id, now, forward=False)))
-    await hub.publish([StructureChanged(meeting_id)])
-    return _meeting_out(await _meeting(db, meeting_id), hub)
+    return await _move(meeting_id, db, hub, lambda s: agenda_service.step(s, meeting_id, now, forward=False))
 
 
 @router.post(
@@ -193,6 +190,16 @@ async def meeting_template(meeting_id: CurrentHost, db: DatabaseDep) -> Response
         media_type="application/yaml; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{template.name}.yaml"'},
     )
+
+
+async def _move(
+    meeting_id: int, db: DatabaseDep, hub: HubDep, move: Callable[[Session], int | None]
+) -> dict[str, Any]:
+    """Move the agenda (``move`` returns the new block's first activity), offer that activity,
+    tell the rooms, and answer with the meeting."""
+    await db.run(lambda s: _offer(s, meeting_id, move(s)))
+    await hub.publish([StructureChanged(meeting_id)])
+    return _meeting_out(await _meeting(db, meeting_id), hub)
 
 
 def _offer(session: Session, meeting_id: int, first_activity: int | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -61,6 +62,27 @@ Nicknames = Annotated[bool, Query(description="false: leave every nickname out o
 Private = Annotated[bool, Query(description="true: include facilitator-only activities (the exploreervraag)")]
 
 
+# matplotlib's font caches are shared between threads: one report is drawn at a time.
+REPORT_LOCK = threading.Lock()
+
+
+async def _report(
+    meeting_id: int, db: DatabaseDep, settings: SettingsDep, nicknames: bool, private: bool, *, pdf: bool
+) -> tuple[export_data.MeetingData, str | bytes]:
+    """The report as HTML (or printed to PDF), drawn off the event loop: a live room keeps running."""
+    from server.services import report  # matplotlib is heavy: loaded on the first report, not at start
+
+    data = await db.run(export_data.load, meeting_id)
+    options = report.ReportOptions(nicknames=nicknames, private=private)
+
+    def build() -> str | bytes:
+        with REPORT_LOCK:
+            html = report.render_html(data, options, settings.zone())
+        return report.render_pdf(html) if pdf else html  # ReportUnavailable: 503 report_unavailable
+
+    return data, await asyncio.to_thread(build)
+
+
 @router.get("/meetings/{code}/report.html", response_class=Response, responses=_file("text/html"))
 async def report_html(
     meeting_id: CurrentHost,
@@ -70,12 +92,7 @@ async def report_html(
     private: Private = False,
 ) -> Response:
     """The wrap-up report to send to the group, as one self-contained HTML file."""
-    from server.services import report  # matplotlib is heavy: loaded on the first report, not at start
-
-    data = await db.run(export_data.load, meeting_id)
-    html = report.render_html(
-        data, report.ReportOptions(nicknames=nicknames, private=private), settings.zone()
-    )
+    data, html = await _report(meeting_id, db, settings, nicknames, private, pdf=False)
     return _download(html, "text/html; charset=utf-8", data, "html")
 
 
@@ -92,16 +109,7 @@ async def report_pdf(
     private: Private = False,
 ) -> Response:
     """The wrap-up report as PDF (printed by headless Chromium)."""
-    from server.services import report  # matplotlib is heavy: loaded on the first report, not at start
-
-    data = await db.run(export_data.load, meeting_id)
-    html = report.render_html(
-        data, report.ReportOptions(nicknames=nicknames, private=private), settings.zone()
-    )
-    try:
-        pdf = await asyncio.to_thread(report.render_pdf, html)
-    except report.ReportUnavailable as exc:
-        raise DomainError("report_unavailable", str(exc)) from None
+    data, pdf = await _report(meeting_id, db, settings, nicknames, private, pdf=True)
     return _download(pdf, "application/pdf", data, "pdf")
 
 

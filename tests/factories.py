@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from server.app import create_app
+from server.services.answers import AnswerOp, commit_batch
 from server.settings import Settings
 
 ORIGIN = "http://127.0.0.1:8000"  # the public URL the in-process apps are given
@@ -79,3 +82,22 @@ def phone_socket(client: TestClient, meeting: dict[str, Any]) -> Any:
 
 def screen_socket(client: TestClient, meeting: dict[str, Any], role: str = "presenter") -> Any:
     return client.websocket_connect(f"/ws/{meeting['code']}/{role}", headers={"origin": ORIGIN})
+
+
+class AnswerWriter:
+    """Answers written the way the app writes them: batches through commit_batch, one per call."""
+
+    def __init__(self, session: Session, meeting_id: int) -> None:
+        self.session, self.meeting_id, self.ids = session, meeting_id, itertools.count(1)
+
+    def answer(self, activity: int, person: int, slot: str, payload: dict[str, Any]) -> int:
+        op = AnswerOp(self.meeting_id, activity, person, f"c{next(self.ids)}", "answer", slot, payload)
+        entry = commit_batch(self.session, [op]).results[0].entry_id
+        self.session.commit()
+        assert entry is not None
+        return entry
+
+    def withdraw(self, activity: int, person: int, slot: str) -> None:
+        op = AnswerOp(self.meeting_id, activity, person, f"c{next(self.ids)}", "withdraw", slot, None)
+        commit_batch(self.session, [op])
+        self.session.commit()

@@ -5,25 +5,18 @@ Time always comes in as ``now`` from the app's injectable clock, never from the 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
-from server.db.tables import Activity, AgendaBlock, Meeting
+from server.db.tables import Activity, AgendaBlock, Meeting, maybe_aware
 from server.domain.agenda import MAX_BLOCK_MINUTES, Agenda, BlockInfo, valid_start_time
 from server.domain.errors import DomainError
 from server.services.events import StructureChanged
 
 BLOCK_FIELDS = ("title", "goal", "description", "who", "materials", "essential", "is_break", "start_time")
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def load_agenda(session: Session, meeting: Meeting, activities: list[Activity]) -> Agenda:
@@ -40,8 +33,8 @@ def load_agenda(session: Session, meeting: Meeting, activities: list[Activity]) 
     return Agenda(
         blocks=tuple(_block_info(row, tuple(by_block.get(row.id or 0, ()))) for row in rows),
         current_block_id=meeting.current_block_id,
-        started_at=aware(meeting.agenda_started_at),
-        ended_at=aware(meeting.agenda_ended_at),
+        started_at=maybe_aware(meeting.agenda_started_at),
+        ended_at=maybe_aware(meeting.agenda_ended_at),
     )
 
 
@@ -246,7 +239,7 @@ def _leave_current(session: Session, meeting: Meeting, now: datetime) -> None:
     if meeting.current_block_id is None:
         return
     current = session.get(AgendaBlock, meeting.current_block_id)
-    entered = aware(current.entered_at) if current is not None else None
+    entered = maybe_aware(current.entered_at) if current is not None else None
     if current is not None and entered is not None:
         current.spent_seconds += max(0, int((now - entered).total_seconds()))
         current.entered_at = None
@@ -313,7 +306,7 @@ def _block_info(row: AgendaBlock, activity_ids: tuple[int, ...]) -> BlockInfo:
         is_break=row.is_break,
         start_time=row.start_time,
         activity_ids=activity_ids,
-        started_at=aware(row.started_at),
-        entered_at=aware(row.entered_at),
+        started_at=maybe_aware(row.started_at),
+        entered_at=maybe_aware(row.entered_at),
         spent_seconds=row.spent_seconds,
     )

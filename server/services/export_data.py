@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from server.db.tables import Activity, AgendaBlock, Answer, Meeting, Participant
+from server.db.tables import Activity, AgendaBlock, Answer, Meeting, Participant, aware, maybe_aware
 from server.domain.activities import Kind, Settings, settings_for
 from server.domain.errors import DomainError
 from server.domain.tally import Audience, Change, Moderation, tally_from_rows
@@ -129,15 +129,6 @@ class MeetingData:
             return self.agenda_started_at
         first = [t for a in self.activities if (t := a.first_answer) is not None]
         return min(first) if first else self.created_at
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def maybe_aware(moment: datetime | None) -> datetime | None:
-    return None if moment is None else aware(moment)
 
 
 def load(session: Session, meeting_id: int) -> MeetingData:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
-from server.db.tables import Activity, AgendaBlock, Answer, Meeting, MeetingHost, Participant, Submission
+from server.db.tables import (
+    Activity,
+    AgendaBlock,
+    Answer,
+    Meeting,
+    MeetingHost,
+    Participant,
+    Submission,
+    maybe_aware,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,12 +33,6 @@ class Expired:
         return self.last_used + timedelta(days=self.retention_days)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def last_used(session: Session, meeting: Meeting) -> datetime:
     """The latest of: created, imported, a participant joined, an answer changed, the agenda ended."""
     assert meeting.id is not None
@@ -42,7 +45,7 @@ def last_used(session: Session, meeting: Meeting) -> datetime:
         select(func.max(col(Participant.created_at))).where(col(Participant.meeting_id) == meeting.id)
     )
     moments = [
-        _aware(m)
+        maybe_aware(m)
         for m in (meeting.created_at, meeting.imported_at, last_answer, last_join, meeting.agenda_ended_at)
     ]
     return max(m for m in moments if m is not None)

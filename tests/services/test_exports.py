@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 import zipfile
 from collections.abc import Iterator
@@ -24,8 +23,8 @@ from server.db.engine import make_engine
 from server.db.tables import Activity, AgendaBlock, Answer, Meeting, Participant, Submission
 from server.domain.errors import DomainError
 from server.services import archive, exports, meetings, participants
-from server.services.answers import AnswerOp, commit_batch
 from server.services.export_data import load
+from tests.factories import AnswerWriter
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SCHEMA = json.loads((ROOT / "server" / "services" / "export_schema.json").read_text(encoding="utf-8"))
@@ -49,25 +48,6 @@ class Built:
     # Per activity, the acknowledged answers as the exports spell them (without the time column):
     # participant number, nickname, the kind's fields, hidden.
     expected: dict[str, list[tuple[Any, ...]]]
-
-
-class Writer:
-    """Answers written the way the app writes them: batches through commit_batch, one per call."""
-
-    def __init__(self, session: Session, meeting_id: int) -> None:
-        self.session, self.meeting_id, self.ids = session, meeting_id, itertools.count(1)
-
-    def answer(self, activity: int, person: int, slot: str, payload: dict[str, Any]) -> int:
-        op = AnswerOp(self.meeting_id, activity, person, f"c{next(self.ids)}", "answer", slot, payload)
-        entry = commit_batch(self.session, [op]).results[0].entry_id
-        self.session.commit()
-        assert entry is not None
-        return entry
-
-    def withdraw(self, activity: int, person: int, slot: str) -> None:
-        op = AnswerOp(self.meeting_id, activity, person, f"c{next(self.ids)}", "withdraw", slot, None)
-        commit_batch(self.session, [op])
-        self.session.commit()
 
 
 def build(session: Session, *, close_all: bool = True) -> Built:
@@ -128,7 +108,7 @@ def build(session: Session, *, close_all: bool = True) -> Built:
     people = [participants.join(session, m, None, nick).participant_id for nick in ("Anna", None, "@bob")]
     session.commit()
     p1, p2, p3 = people
-    w = Writer(session, m)
+    w = AnswerWriter(session, m)
 
     a = ids["open"]
     w.answer(a, p1, "0", {"text": FORMULA})

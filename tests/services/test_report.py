@@ -20,9 +20,9 @@ from sqlmodel import Session, col
 from server.db.engine import make_engine
 from server.db.tables import Activity, AgendaBlock, Answer, Meeting
 from server.services import meetings, participants, report, wordcloud_svg
-from server.services.answers import AnswerOp, commit_batch
 from server.services.export_data import MeetingData, load
 from server.services.report import ReportOptions, ReportUnavailable, render_html, render_pdf
+from tests.factories import AnswerWriter
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 START = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)  # 09:30 in Amsterdam
@@ -48,18 +48,6 @@ class Built:
     meeting_id: int
     code: str
     secrets: list[str]  # host and presenter key, participant tokens
-
-
-class Writer:
-    def __init__(self, session: Session, meeting_id: int) -> None:
-        self.session, self.meeting_id, self.ids = session, meeting_id, itertools.count(1)
-
-    def answer(self, activity: int, person: int, slot: str, payload: dict[str, Any]) -> int:
-        op = AnswerOp(self.meeting_id, activity, person, f"c{next(self.ids)}", "answer", slot, payload)
-        entry = commit_batch(self.session, [op]).results[0].entry_id
-        self.session.commit()
-        assert entry is not None
-        return entry
 
 
 def build(session: Session) -> Built:
@@ -128,7 +116,7 @@ def build(session: Session) -> Built:
     session.commit()
     people = [j.participant_id for j in joined]
     a, b, c, d, e = people
-    w = Writer(session, m)
+    w = AnswerWriter(session, m)
 
     w.answer(ids["expect"], a, "0", {"text": "Inspiratie opdoen bij andere organisaties"})
     highlighted = w.answer(ids["expect"], b, "0", {"text": HIGHLIGHT})

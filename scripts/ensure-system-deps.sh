@@ -14,12 +14,13 @@ set -euo pipefail
 have_chromium()          { [ -x /usr/bin/chromium ]; }
 have_libzbar0()          {
     if command -v dpkg-query >/dev/null 2>&1 &&
-        dpkg-query -W -f='${Status}' libzbar0 2>/dev/null | grep -q 'install ok installed'; then
+        dpkg-query -W -f='${Status}' libzbar0 2>/dev/null | grep 'install ok installed' >/dev/null; then
         return 0
     fi
     local ldconfig
     ldconfig=$(command -v ldconfig || echo /sbin/ldconfig)
-    [ -x "$ldconfig" ] && "$ldconfig" -p 2>/dev/null | grep -q 'libzbar\.so\.0'
+    # grep without -q reads all of its input: an early exit would SIGPIPE ldconfig under pipefail.
+    [ -x "$ldconfig" ] && "$ldconfig" -p 2>/dev/null | grep 'libzbar\.so\.0' >/dev/null
 }
 have_poppler_utils()     { command -v pdftoppm >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; }
 have_fonts_dejavu_core() { [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; }

@@ -285,13 +285,16 @@ class ServerProcess:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 20
+        # Generous: on a loaded 2-core CI machine, two workers take several seconds to import.
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"kring serve exited with {self.process.returncode}")
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.base}/healthz", timeout=0.5).status_code == 200:
                     return
             time.sleep(0.05)
-        raise RuntimeError("kring serve did not start")
+        raise RuntimeError("kring serve did not start within 60 s")
 
     def rss_kib(self) -> int:
         assert self.process is not None

@@ -60,6 +60,7 @@ class Hub:
         self.stall_seconds = stall_seconds
         self.broadcast: Broadcast = broadcast or MemoryBroadcast()
         self.rooms: dict[int, Room] = {}
+        self._codes: dict[str, int] = {}  # join code -> meeting id, for the rooms held here
         self._loading: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         # Remote messages for a room that is being loaded; applied (version-checked) after.
         self._held: dict[int, list[dict[str, Any]]] = {}
@@ -103,6 +104,14 @@ class Hub:
 
     # -- rooms -------------------------------------------------------------------------------
 
+    async def meeting_id_for_code(self, code: str) -> int | None:
+        """A live room answers from memory (a join storm asks twice per phone); others ask the
+        database."""
+        meeting_id = self._codes.get(code)
+        if meeting_id is None:
+            meeting_id = await self.db.run(meeting_service.meeting_id_for_code, code)
+        return meeting_id
+
     async def room(self, meeting_id: int) -> Room | None:
         room = self.rooms.get(meeting_id)
         if room is not None:
@@ -116,6 +125,7 @@ class Hub:
                 room = await self.db.run(self._load, meeting_id)
                 if room is not None:
                     self.rooms[meeting_id] = room
+                    self._codes[room.meeting.code] = meeting_id
                     for message in self._held.get(meeting_id, []):
                         await self._apply_remote(room, message)
             finally:
@@ -233,6 +243,7 @@ class Hub:
         room = self.rooms.pop(meeting_id, None)
         if room is None:
             return
+        self._codes.pop(room.meeting.code, None)
         frame = dump(ClosingOut(reason="meeting deleted"))
         for connection in list(room.connections):
             connection.push(frame)

@@ -31,6 +31,7 @@ from server.realtime.messages import (
     dump,
 )
 from server.services.answers import AnswerOp, StoredAnswer
+from server.services.keys import hash_key
 from server.services.meetings import MeetingAuth
 
 Audience = Literal["presenter", "host"]
@@ -54,6 +55,8 @@ class Room:
         # Participants connected to other workers, as they last reported: worker -> (count, when).
         self.remote_presence: dict[str, tuple[int, float]] = {}
         self.nicknames: dict[int, str | None] = {}
+        # Participant token hash -> id, for those who joined here: their websocket needs no query.
+        self._tokens: dict[str, int] = {}
         self.connections: set[Connection] = set()
         self.present: Counter[int] = Counter()
         self.seq = 0
@@ -114,6 +117,16 @@ class Room:
             self.apply(activity_id, changes, versions)
         self.dirty_mine = True
         self._mark_state()
+
+    def remember_token(self, token: str, participant_id: int) -> None:
+        if token:
+            self._tokens[hash_key(token)] = participant_id
+
+    def participant_for_token(self, token: str) -> tuple[int, str | None] | None:
+        participant_id = self._tokens.get(hash_key(token))
+        if participant_id is None:
+            return None
+        return participant_id, self.nicknames.get(participant_id)
 
     # -- answers -----------------------------------------------------------------------------
 

@@ -460,9 +460,9 @@ async def results(activity_id: ActivityIdPath, meeting_id: CurrentHost, hub: Hub
         **join_responses,
     },
 )
-async def qr_svg(code: CodePath, request: Request, db: DatabaseDep, hub: HubDep, guard: GuardDep) -> Response:
+async def qr_svg(code: CodePath, request: Request, hub: HubDep, guard: GuardDep) -> Response:
     """The join URL as an SVG QR code."""
-    clean, _ = await existing_code(code, request, db, guard)
+    clean, _ = await existing_code(code, request, hub, guard)
     return Response(qr.svg(hub.join_url(clean)), media_type="image/svg+xml")
 
 
@@ -474,13 +474,13 @@ async def qr_svg(code: CodePath, request: Request, db: DatabaseDep, hub: HubDep,
         **join_responses,
     },
 )
-async def qr_png(code: CodePath, request: Request, db: DatabaseDep, hub: HubDep, guard: GuardDep) -> Response:
+async def qr_png(code: CodePath, request: Request, hub: HubDep, guard: GuardDep) -> Response:
     """The join URL as a PNG QR code."""
-    clean, _ = await existing_code(code, request, db, guard)
+    clean, _ = await existing_code(code, request, hub, guard)
     return Response(qr.png(hub.join_url(clean)), media_type="image/png")
 
 
-async def existing_code(code: str, request: Request, db: DatabaseDep, guard: GuardDep) -> tuple[str, int]:
+async def existing_code(code: str, request: Request, hub: HubDep, guard: GuardDep) -> tuple[str, int]:
     """The normalised code and meeting id; unknown codes count against the caller (429 after
     too many), so codes cannot be enumerated."""
     address = request.client.host if request.client else None
@@ -489,7 +489,7 @@ async def existing_code(code: str, request: Request, db: DatabaseDep, guard: Gua
             "too_many_attempts", "Too many unknown codes from here; wait a minute and check the code."
         )
     clean = normalise_code(code)
-    meeting_id = await db.run(service.meeting_id_for_code, clean) if is_valid_code(clean) else None
+    meeting_id = await hub.meeting_id_for_code(clean) if is_valid_code(clean) else None
     if meeting_id is None:
         guard.failed(address)
         raise DomainError("unknown_code", "There is no meeting with this code.")
@@ -502,10 +502,10 @@ async def existing_code(code: str, request: Request, db: DatabaseDep, guard: Gua
     responses=join_responses,
 )
 async def meeting_public(
-    code: CodePath, request: Request, db: DatabaseDep, guard: GuardDep
+    code: CodePath, request: Request, db: DatabaseDep, hub: HubDep, guard: GuardDep
 ) -> dict[str, Any]:
     """Check a join code: the meeting's public face, or 404."""
-    _, meeting_id = await existing_code(code, request, db, guard)
+    _, meeting_id = await existing_code(code, request, hub, guard)
     return (await _meeting(db, meeting_id)).public()
 
 
@@ -522,7 +522,7 @@ async def join(
     joins: JoinsDep,
 ) -> dict[str, Any]:
     """Join (or rejoin) a meeting; sets the HttpOnly participant cookie. No account needed."""
-    clean, meeting_id = await existing_code(code, request, db, guard)
+    clean, meeting_id = await existing_code(code, request, hub, guard)
     token = request.cookies.get(cookie_name(clean))
     nickname = participant_service.clean_nickname(body.nickname)  # refused here, never in a batch
     joined = await joins.submit(
@@ -541,6 +541,8 @@ async def join(
     room = hub.rooms.get(meeting_id)
     if room is not None:
         room.nicknames[joined.participant_id] = joined.nickname
+        # The phone's websocket follows within a second: it finds its participant here.
+        room.remember_token(joined.token or token or "", joined.participant_id)
     # The live room knows the meeting already: a join storm does not reload it once per phone.
     meeting = room.meeting if room is not None else await _meeting(db, meeting_id)
     ws_base = hub.public_base.replace("http", "ws", 1)

@@ -29,7 +29,6 @@ from server.realtime.messages import (
 )
 from server.realtime.room import Room
 from server.routes.api import cookie_name
-from server.services import meetings as meeting_service
 from server.services import participants as participant_service
 from server.services.answers import OpResult
 from server.services.keys import key_matches
@@ -55,13 +54,13 @@ def _origin_allowed(websocket: WebSocket) -> bool:
     return policy.permits(websocket.headers.get("origin"))
 
 
-async def _room_for(websocket: WebSocket, code: str, db: DatabaseDep, hub: HubDep) -> Room | None:
+async def _room_for(websocket: WebSocket, code: str, hub: HubDep) -> Room | None:
     guard: JoinGuard = websocket.app.state.join_guard
     address = websocket.client.host if websocket.client else None
     if guard.blocked(address):
         return None
     clean = normalise_code(code)
-    meeting_id = await db.run(meeting_service.meeting_id_for_code, clean) if is_valid_code(clean) else None
+    meeting_id = await hub.meeting_id_for_code(clean) if is_valid_code(clean) else None
     if meeting_id is None:
         guard.failed(address)
         return None
@@ -99,12 +98,16 @@ async def participant_socket(
     if not _origin_allowed(websocket):
         await websocket.close(1008)  # before accept: the upgrade is refused with 403
         return
-    room = await _room_for(websocket, code, db, hub)
+    room = await _room_for(websocket, code, hub)
     if room is None:
         await _refuse(websocket, 4404, "unknown_code", "There is no meeting with this code.")
         return
     token = websocket.cookies.get(cookie_name(room.meeting.code))
-    found = await db.run(participant_service.participant_for_token, room.meeting.id, token) if token else None
+    found = room.participant_for_token(token) if token else None
+    if found is None and token:
+        found = await db.run(participant_service.participant_for_token, room.meeting.id, token)
+        if found is not None:
+            room.remember_token(token, found[0])
     if found is None:
         await _refuse(websocket, 4401, "not_joined", "Join the meeting first (POST /api/join/{code}).")
         return
@@ -181,13 +184,11 @@ def _ack_or_error(result: OpResult, room: Room) -> str:
     )
 
 
-async def _screen(
-    websocket: WebSocket, code: str, db: DatabaseDep, hub: HubDep, settings: SettingsDep, role: Role
-) -> None:
+async def _screen(websocket: WebSocket, code: str, hub: HubDep, settings: SettingsDep, role: Role) -> None:
     if not _origin_allowed(websocket):
         await websocket.close(1008)
         return
-    room = await _room_for(websocket, code, db, hub)
+    room = await _room_for(websocket, code, hub)
     if room is None:
         await _refuse(websocket, 4404, "unknown_code", "There is no meeting with this code.")
         return
@@ -250,16 +251,12 @@ def _authorised(room: Room, key: str, role: Role) -> bool:
 
 
 @router.websocket("/ws/{code}/presenter")
-async def presenter_socket(
-    websocket: WebSocket, code: str, db: DatabaseDep, hub: HubDep, settings: SettingsDep
-) -> None:
+async def presenter_socket(websocket: WebSocket, code: str, hub: HubDep, settings: SettingsDep) -> None:
     """The big screen: first message {"type": "auth", "key": <presenter or host key>}."""
-    await _screen(websocket, code, db, hub, settings, "presenter")
+    await _screen(websocket, code, hub, settings, "presenter")
 
 
 @router.websocket("/ws/{code}/host")
-async def host_socket(
-    websocket: WebSocket, code: str, db: DatabaseDep, hub: HubDep, settings: SettingsDep
-) -> None:
+async def host_socket(websocket: WebSocket, code: str, hub: HubDep, settings: SettingsDep) -> None:
     """The facilitator's remote: first message {"type": "auth", "key": <host key>}."""
-    await _screen(websocket, code, db, hub, settings, "host")
+    await _screen(websocket, code, hub, settings, "host")

@@ -1,0 +1,202 @@
+"""The benchmark scenarios. Each starts a real server, drives phones from generator processes
+and returns one row of measured figures; nothing here asserts a target (bench.report does)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import numpy as np
+
+from bench.fleet import Fleet
+from bench.server import Facilitator, Server, Stat
+
+
+def pct(values: Any, p: float) -> float | None:
+    data = np.asarray(values, dtype=float)
+    if data.size == 0:
+        return None
+    return round(float(np.percentile(data, p)), 1)
+
+
+@dataclass
+class Run:
+    server: Server
+    fleet: Fleet
+    screen: Fleet
+    facilitator: Facilitator
+    activity: int
+
+
+@contextlib.contextmanager
+def run(
+    *,
+    processes: int = 2,
+    addresses: int = 1,
+    naive: bool = False,
+    workers: int = 1,
+    database_url: str | None = None,
+    broadcast_url: str | None = None,
+    phones_see_results: bool = False,
+    env: dict[str, str] | None = None,
+) -> Iterator[Run]:
+    server = Server(
+        naive=naive, workers=workers, database_url=database_url, broadcast_url=broadcast_url, env=env
+    )
+    fleet = screen = facilitator = None
+    try:
+        facilitator = Facilitator(server.base)
+        activity = facilitator.activity("wordcloud", max_entries=1)
+        facilitator.open(activity)
+        if phones_see_results:
+            facilitator.visibility(activity, phones=True)
+        fleet = Fleet(server.base, processes, addresses)
+        screen = Fleet(server.base, 1)
+        screen.all("screen", code=facilitator.code, key=facilitator.presenter_key)
+        yield Run(server, fleet, screen, facilitator, activity)
+    finally:
+        for part in (fleet, screen):
+            if part is not None:
+                with contextlib.suppress(Exception):
+                    part.close()
+        if facilitator is not None:
+            facilitator.close()
+        server.stop()
+
+
+# -- phases ----------------------------------------------------------------------------------
+
+
+def join(r: Run, count: int, rate: float, lanes: int = 64) -> dict[str, Any]:
+    before = r.server.stat()
+    result = r.fleet.join(r.facilitator.code, count, rate, lanes=lanes)
+    after = r.server.stat()
+    latencies = result["latencies"]
+    return {
+        "phones": count,
+        "join_rate_asked": rate,
+        "joined": result["joined"],
+        "join_failures": sum(result["failures"].values()),
+        "join_failure_kinds": result["failures"],
+        "join_wall_s": round(result["wall_seconds"], 2),
+        "join_p50_ms": pct([x * 1000 for x in latencies], 50),
+        "join_p99_ms": pct([x * 1000 for x in latencies], 99),
+        "server_cpu_ms_per_join": round((after.cpu - before.cpu) / max(1, result["joined"]) * 1000, 3),
+    }
+
+
+def hold(r: Run, baseline: Stat, seconds: float = 10.0) -> dict[str, Any]:
+    """Phones stay connected and idle: memory per phone, and whether they all stay."""
+    time.sleep(seconds)
+    stat = r.server.stat()
+    summary = r.fleet.summary()
+    shown = r.screen.all("screen_records")[0]["participants"]
+    return {
+        "held": summary["connected"],
+        "participants_on_screen": shown,
+        "server_rss_mib": round(stat.rss_kib / 1024, 1),
+        "rss_per_phone_kib": round((stat.rss_kib - baseline.rss_kib) / max(1, summary["connected"]), 1),
+    }
+
+
+def answering(r: Run, rate: float, seconds: float, words: int = 60) -> dict[str, Any]:
+    """Answers at ``rate`` per second; per answer: ack latency and answer→big screen latency."""
+    before_summary = r.fleet.summary()
+    before = r.server.stat()
+    since = time.time()
+    per = rate / len(r.fleet)
+    r.fleet.all("answer", activity=r.activity, rate=per, seconds=seconds, words=words, wait=seconds + 120)
+    after = r.server.stat()
+    summary = r.fleet.summary()
+    sent, acked, versions = r.fleet.records(since)
+    screen = r.screen.all("screen_records")[0]
+    arrivals = np.frombuffer(screen["arrivals"], dtype=float)
+    shown_v = np.maximum.accumulate(np.frombuffer(screen["versions"], dtype=np.int64))
+    sent_a, acked_a, v_a = np.asarray(sent), np.asarray(acked), np.asarray(versions)
+    index = np.searchsorted(shown_v, v_a, side="left")
+    on_screen = index < len(shown_v)
+    screen_ms = (arrivals[index[on_screen]] - sent_a[on_screen]) * 1000
+    n_sent = summary["sent"] - before_summary["sent"]
+    n_acked = summary["acks"] - before_summary["acks"]
+    errors = {
+        k: v - before_summary["errors"].get(k, 0)
+        for k, v in summary["errors"].items()
+        if v - before_summary["errors"].get(k, 0)
+    }
+    cpu = after.cpu - before.cpu
+    expected = r.fleet.words()
+    results = r.facilitator.results(r.activity)
+    shown = {w["text"]: w["count"] for w in results["results"]["words"]}
+    return {
+        "answer_rate_asked": rate,
+        "answer_seconds": seconds,
+        "answers_sent": n_sent,
+        "answers_acked": n_acked,
+        "answers_per_s": round(n_acked / seconds, 1),
+        "answer_errors": errors,
+        "lost": n_sent - n_acked - sum(errors.values()),
+        "tally_exact": shown == expected,
+        "ack_p50_ms": pct((acked_a - sent_a) * 1000, 50),
+        "ack_p99_ms": pct((acked_a - sent_a) * 1000, 99),
+        "screen_p50_ms": pct(screen_ms, 50),
+        "screen_p99_ms": pct(screen_ms, 99),
+        "not_on_screen": int((~on_screen).sum()),
+        "server_cpu_s": round(cpu, 2),
+        "server_cpu_s_per_1k_answers": round(cpu / max(1, n_acked) * 1000, 3),
+        "deliveries": summary["frames"] - before_summary["frames"],
+        "deliveries_per_server_cpu_s": round((summary["frames"] - before_summary["frames"]) / max(cpu, 1e-9)),
+        "generator_cpu_s": round(summary["cpu"] - before_summary["cpu"], 1),
+    }
+
+
+def reveal(r: Run, times: int = 5, timeout: float = 10.0) -> dict[str, Any]:
+    """The facilitator shows the results on the phones: how long until each phone has them."""
+    per_phone: list[float] = []
+    last: list[float] = []
+    missing = 0
+    for _ in range(times):
+        r.facilitator.visibility(r.activity, phones=False)
+        time.sleep(1.0)
+        since = time.time()
+        r.fleet.all("watch", since=since)
+        r.facilitator.visibility(r.activity, phones=True)
+        seen: list[float] = []
+        for result in r.fleet.all("watched", timeout=timeout):
+            seen.extend(np.frombuffer(result["seen"], dtype=float).tolist())
+            missing += result["missing"]
+        per_phone.extend(x * 1000 for x in seen)
+        if seen:
+            last.append(max(seen) * 1000)
+        time.sleep(0.5)
+    return {
+        "reveals": times,
+        "reveal_p50_ms": pct(per_phone, 50),
+        "reveal_p99_ms": pct(per_phone, 99),
+        "reveal_last_phone_ms": pct(last, 50),
+        "reveal_last_phone_worst_ms": round(max(last), 1) if last else None,
+        "reveal_missing": missing,
+    }
+
+
+def stall(r: Run, fraction: float) -> int:
+    return sum(x["stalled"] for x in r.fleet.all("stall", fraction=fraction))
+
+
+def redis_commands(url: str) -> int:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        return int(client.info("stats")["total_commands_processed"])
+    finally:
+        client.close()
+
+
+def healthy(base: str) -> bool:
+    with contextlib.suppress(httpx.HTTPError):
+        return httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+    return False

@@ -38,6 +38,7 @@ from server.services.events import (
 log = logging.getLogger("kring.hub")
 
 PRESENCE_HEARTBEAT = 5.0
+PUBLISH_CHUNK = 2_000  # messages per PUBLISH payload (a tick rarely carries more than one chunk)
 
 
 class Hub:
@@ -277,7 +278,12 @@ class Hub:
         messages = self._outbox
         if self._resync_owed:
             messages = [{"t": "resync"}, *messages]
-        encoded = [json.dumps({**m, "w": self.broadcast.worker_id}).encode() for m in messages]
+        # One PUBLISH per tick, whatever the answer rate: the tick's messages travel together.
+        worker = self.broadcast.worker_id
+        encoded = [
+            json.dumps({"w": worker, "batch": messages[i : i + PUBLISH_CHUNK]}).encode()
+            for i in range(0, len(messages), PUBLISH_CHUNK)
+        ]
         self._outbox = []
         if await self.broadcast.publish(encoded):
             self._resync_owed = False
@@ -288,11 +294,19 @@ class Hub:
 
     async def _on_remote(self, raw: bytes) -> None:
         try:
-            message = json.loads(raw)
+            envelope = json.loads(raw)
         except ValueError:
             return
-        if message.get("w") == self.broadcast.worker_id:
+        if not isinstance(envelope, dict) or envelope.get("w") == self.broadcast.worker_id:
             return
+        batch = envelope.get("batch")
+        if not isinstance(batch, list):
+            return
+        for message in batch:
+            if isinstance(message, dict):
+                await self._on_remote_message({**message, "w": envelope.get("w")})
+
+    async def _on_remote_message(self, message: dict[str, Any]) -> None:
         if message.get("t") == "resync":
             await self.resync()
             return

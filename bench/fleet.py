@@ -53,7 +53,13 @@ class Fleet:
         return self.each(name, [kwargs] * len(self.pipes), wait)
 
     def join(
-        self, code: str, count: int, rate: float, lanes: int = 64, timeout: float = 30
+        self,
+        code: str,
+        count: int,
+        rate: float,
+        lanes: int = 64,
+        timeout: float = 30,
+        deflate: bool = False,
     ) -> dict[str, Any]:
         """``count`` phones join, spread over the processes, arriving at ``rate`` per second in all."""
         share = [count // len(self) + (1 if i < count % len(self) else 0) for i in range(len(self))]
@@ -69,6 +75,7 @@ class Fleet:
                     "rate": rate / len(self),
                     "lanes": lanes,
                     "timeout": timeout,
+                    "deflate": deflate,
                 }
                 for i in range(len(self))
             ],

@@ -15,6 +15,7 @@ import os
 import random
 import resource
 import time
+import zlib
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,19 @@ ERROR = b'{"type":"error"'
 STATE = b'{"type":"state"'
 RESULTS = b'{"type":"results"'
 SNAPSHOT = b'{"type":"snapshot"'
+DEFLATE = {"Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits"}
+TAIL = b"\x00\x00\xff\xff"
+
+
+def payload(frame: WSFrame, inflater: Any) -> tuple[bytes, Any]:
+    """The frame's text; a permessage-deflate frame (the naive server compresses) is inflated
+    with the connection's own context, as a browser would."""
+    data = frame.get_payload_as_bytes()
+    if frame.rsv1:
+        if inflater is None:
+            inflater = zlib.decompressobj(wbits=-15)
+        data = inflater.decompress(data + TAIL)
+    return data, inflater
 
 
 def raise_nofile() -> None:
@@ -59,6 +73,7 @@ class Phone(WSListener):  # type: ignore[misc]
     __slots__ = (
         "counters",
         "index",
+        "inflater",
         "ready",
         "records",
         "sent",
@@ -74,6 +89,7 @@ class Phone(WSListener):  # type: ignore[misc]
         self.counters = counters
         self.records = records
         self.transport: WSTransport | None = None
+        self.inflater: Any = None
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.sent: dict[str, tuple[float, str]] = {}
         self.word: str | None = None  # the last word the server acknowledged
@@ -90,7 +106,7 @@ class Phone(WSListener):  # type: ignore[misc]
             return
         if frame.msg_type != WSMsgType.TEXT:
             return
-        data = frame.get_payload_as_bytes()
+        data, self.inflater = payload(frame, self.inflater)
         now = time.time()
         counters = self.counters
         counters.frames += 1
@@ -144,6 +160,7 @@ class Screen(WSListener):  # type: ignore[misc]
         self.arrivals = array("d")
         self.versions = array("q")
         self.participants = 0
+        self.inflater: Any = None
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
     def on_ws_connected(self, transport: WSTransport) -> None:
@@ -151,7 +168,7 @@ class Screen(WSListener):  # type: ignore[misc]
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         if frame.msg_type == WSMsgType.TEXT:
-            data = frame.get_payload_as_bytes()
+            data, self.inflater = payload(frame, self.inflater)
             if data.startswith(SNAPSHOT):
                 now = time.time()
                 message = json.loads(data)
@@ -225,7 +242,14 @@ class Generator:
     # -- commands ----------------------------------------------------------------------------
 
     async def join(
-        self, code: str, first: int, count: int, rate: float, lanes: int, timeout: float
+        self,
+        code: str,
+        first: int,
+        count: int,
+        rate: float,
+        lanes: int,
+        timeout: float,
+        deflate: bool = False,
     ) -> dict[str, Any]:
         """Open-loop arrivals at ``rate`` per second; each join is timed from its scheduled
         moment (so queueing in the generator or the server counts) until the first state frame."""
@@ -259,7 +283,7 @@ class Generator:
                 _, phone = await ws_connect(
                     lambda: Phone(index, self.counters, self.records),
                     f"{self.ws_base}/ws/{code}",
-                    extra_headers={"Cookie": cookie, "Origin": origin},
+                    extra_headers={"Cookie": cookie, "Origin": origin, **(DEFLATE if deflate else {})},
                     websocket_handshake_timeout=timeout,
                     local_addr=(local, 0),
                 )
@@ -278,11 +302,11 @@ class Generator:
             self.join_failures[name] = self.join_failures.get(name, 0) + n
         return {"joined": len(latencies), "failures": fails, "latencies": latencies.tobytes()}
 
-    async def screen(self, code: str, key: str) -> dict[str, Any]:
+    async def screen(self, code: str, key: str, deflate: bool = False) -> dict[str, Any]:
         _, screen = await ws_connect(
             lambda: Screen(key),
             f"{self.ws_base}/ws/{code}/presenter",
-            extra_headers={"Origin": self.base},
+            extra_headers={"Origin": self.base, **(DEFLATE if deflate else {})},
             local_addr=(self.locals[0], 0),
             max_frame_size=64 * 1024 * 1024,
         )

@@ -30,6 +30,7 @@ class Run:
     screen: Fleet
     facilitator: Facilitator
     activity: int
+    naive: bool
 
 
 @contextlib.contextmanager
@@ -56,8 +57,8 @@ def run(
             facilitator.visibility(activity, phones=True)
         fleet = Fleet(server.base, processes, addresses)
         screen = Fleet(server.base, 1)
-        screen.all("screen", code=facilitator.code, key=facilitator.presenter_key)
-        yield Run(server, fleet, screen, facilitator, activity)
+        screen.all("screen", code=facilitator.code, key=facilitator.presenter_key, deflate=naive)
+        yield Run(server, fleet, screen, facilitator, activity, naive)
     finally:
         for part in (fleet, screen):
             if part is not None:
@@ -73,7 +74,7 @@ def run(
 
 def join(r: Run, count: int, rate: float, lanes: int = 64) -> dict[str, Any]:
     before = r.server.stat()
-    result = r.fleet.join(r.facilitator.code, count, rate, lanes=lanes)
+    result = r.fleet.join(r.facilitator.code, count, rate, lanes=lanes, deflate=r.naive)
     after = r.server.stat()
     latencies = result["latencies"]
     return {

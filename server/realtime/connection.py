@@ -1,4 +1,11 @@
-"""One websocket client: ordered direct frames plus latest-wins channels, sent by its own task."""
+"""One websocket client: ordered direct frames plus latest-wins channels, written without a task.
+
+A frame for a client that is keeping up is written at once, in the caller's stack: the ASGI send
+of a websocket frame completes without suspending while the transport accepts data, so the
+fan-out never wakes one task per phone. Only a client whose transport is full (it stopped
+reading, or its network is slow) gets a task, which finishes that send and then drains what
+queued up meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,8 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from typing import Literal
+from collections.abc import Coroutine
+from typing import Any, Literal
 
 from starlette.websockets import WebSocket
 
@@ -18,7 +26,7 @@ CHANNELS = ("state", "mine", "results", "snapshot", "agenda")
 
 
 class Connection:
-    """Never awaited by the fan-out: frames are parked here and a per-connection task drains them.
+    """Never awaited by the fan-out.
 
     Direct frames (acks, errors) are all delivered in order, up to ``max_backlog``; a client that
     falls further behind is disconnected. Channel frames keep only the latest per channel, so a
@@ -30,8 +38,7 @@ class Connection:
         "_direct",
         "_latest",
         "_max_backlog",
-        "_task",
-        "_wake",
+        "_writer",
         "abandoned",
         "busy_since",
         "closed",
@@ -56,9 +63,9 @@ class Connection:
         self.closed = False
         self._direct: deque[str] = deque()
         self._latest: dict[str, str] = {}
-        self._wake = asyncio.Event()
         self._max_backlog = max_backlog
-        self._task: asyncio.Task[None] | None = None
+        # The task finishing a send that had to wait for the transport (None: nothing waits).
+        self._writer: asyncio.Task[None] | None = None
         self.busy_since: float | None = None
         self.abandoned = False
         self._closer: asyncio.Task[None] | None = None
@@ -66,35 +73,43 @@ class Connection:
         # The task running this client's websocket handler (cancelled by abandon()).
         self.handler: asyncio.Task[object] | None = asyncio.current_task()
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._drain(), name=f"kring-send-{self.role}")
+    @property
+    def _idle(self) -> bool:
+        return self._writer is None and not self._direct and not self._latest
 
     def push(self, frame: str) -> None:
         if self.closed:
+            return
+        if self._idle:
+            self._write(frame)
             return
         if len(self._direct) >= self._max_backlog:
             log.info("dropping a %s connection that fell %d frames behind", self.role, len(self._direct))
             self.close_soon(1008, "too far behind")
             return
         self._direct.append(frame)
-        self._wake.set()
 
     def put_latest(self, channel: str, frame: str) -> None:
         if channel not in CHANNELS:  # a frame on an unknown channel would never be sent
             raise ValueError(f"unknown channel {channel!r}; use one of {CHANNELS}")
         if self.closed:
             return
+        if self._idle:
+            self._write(frame)
+            return
         self._latest[channel] = frame
-        self._wake.set()
+
+    def drop(self, channel: str) -> None:
+        self._latest.pop(channel, None)
 
     def abandon(self) -> None:
         """Give up on a client that stopped reading. Its sends are blocked, so a close frame
-        would never get out either: stop the sender and end the handler; the server then
+        would never get out either: stop the writer and end the handler; the server then
         closes the transport."""
         self.closed = True
         self.abandoned = True
-        if self._task is not None:
-            self._task.cancel()
+        if self._writer is not None:
+            self._writer.cancel()
         self._direct.clear()
         self._latest.clear()
         if self.handler is not None and self.handler is not asyncio.current_task():
@@ -115,57 +130,105 @@ class Connection:
 
         self._closer = asyncio.get_running_loop().create_task(later())
 
-    def drop(self, channel: str) -> None:
-        self._latest.pop(channel, None)
-
     def close_soon(self, code: int = 1000, reason: str = "") -> None:
         if self.closed:
             return
         self.closed = True
-        self._wake.set()
         asyncio.get_running_loop().create_task(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
+        if self._writer is not None:  # the close frame goes after the frame being written
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(self._writer), 1.0)
         with contextlib.suppress(Exception):
             await self.ws.close(code, reason)
 
     async def stop(self) -> None:
         self.closed = True
-        if self._task is not None:
-            self._task.cancel()
+        if self._writer is not None:
+            self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+                await self._writer
 
     async def flush(self, timeout: float = 1.0) -> None:
         """Wait (bounded) until what is queued has been handed to the socket."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while (self._direct or self._latest) and not self.closed and loop.time() < deadline:
+        while not self._idle and not self.closed and loop.time() < deadline:
             await asyncio.sleep(0.01)
 
     def stalled_for(self, now: float) -> float:
         """How long the current send has been blocked (a client that stopped reading)."""
         return 0.0 if self.busy_since is None else now - self.busy_since
 
-    async def _send(self, frame: str) -> None:
-        self.busy_since = asyncio.get_running_loop().time()
-        await self.ws.send_text(frame)
-        self.busy_since = None
+    # -- writing -----------------------------------------------------------------------------
 
-    async def _drain(self) -> None:
+    def _write(self, frame: str) -> None:
+        """Write now; if the transport makes the send wait, a writer task takes over."""
+        send = self.ws.send_text(frame)
         try:
-            while not self.closed:
-                await self._wake.wait()
-                self._wake.clear()
-                while (self._direct or self._latest) and not self.closed:
-                    if "state" in self._latest:
-                        await self._send(self._latest.pop("state"))
-                    if self._direct:
-                        await self._send(self._direct.popleft())
-                        continue
-                    for channel in CHANNELS:
-                        frame = self._latest.pop(channel, None)
-                        if frame is not None:
-                            await self._send(frame)
+            waiting = send.send(None)
+        except StopIteration:
+            return
         except Exception:  # the socket went away; the receive loop notices and cleans up
             self.closed = True
+            return
+        self.busy_since = asyncio.get_running_loop().time()
+        self._writer = asyncio.get_running_loop().create_task(
+            self._finish(send, waiting), name=f"kring-send-{self.role}"
+        )
+
+    def _next(self) -> str | None:
+        if "state" in self._latest:
+            return self._latest.pop("state")
+        if self._direct:
+            return self._direct.popleft()
+        for channel in CHANNELS:
+            frame = self._latest.pop(channel, None)
+            if frame is not None:
+                return frame
+        return None
+
+    async def _finish(self, send: Coroutine[Any, Any, None], waiting: Any) -> None:
+        """Drive a suspended send to its end (as a task would), then drain what queued up."""
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                await _complete(send, waiting)
+                self.busy_since = None
+                while True:  # what queued up while we waited; stop at the next send that waits
+                    frame = None if self.closed else self._next()
+                    if frame is None:
+                        return
+                    send = self.ws.send_text(frame)
+                    try:
+                        waiting = send.send(None)
+                    except StopIteration:
+                        continue
+                    self.busy_since = loop.time()
+                    break
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the socket went away; the receive loop notices and cleans up
+            self.closed = True
+        finally:
+            self._writer = None
+            self.busy_since = None
+
+
+async def _complete(send: Coroutine[Any, Any, None], waiting: Any) -> None:
+    """Resume a coroutine that yielded ``waiting`` each time what it waits for is done."""
+    try:
+        while True:
+            if isinstance(waiting, asyncio.Future):
+                await asyncio.wait((waiting,))
+                waiting._asyncio_future_blocking = False
+            else:  # a bare yield, as in asyncio.sleep(0)
+                await asyncio.sleep(0)
+            try:
+                waiting = send.send(None)
+            except StopIteration:
+                return
+    except BaseException:
+        send.close()
+        raise

@@ -185,7 +185,6 @@ class Hub:
 
     def connect(self, room: Room, connection: Connection) -> None:
         room.add(connection)
-        connection.start()
         room.greet(connection)
         self._mark(room)
 
@@ -236,9 +235,15 @@ class Hub:
                     wake=False,
                 )
             room = self.rooms.get(meeting_id)
-            if room is not None:
-                room.apply(activity_id, changes, batch.versions)
-                self._mark(room)
+            if room is None:
+                continue
+            if self.naive:  # the baseline: a broadcast for every single answer
+                for change in changes:
+                    room.apply(activity_id, [change], batch.versions)
+                    room.flush(naive=True)
+                continue
+            room.apply(activity_id, changes, batch.versions)
+            self._mark(room)
 
     def _close_room(self, meeting_id: int) -> None:
         room = self.rooms.pop(meeting_id, None)
@@ -360,7 +365,7 @@ class Hub:
 
     def _mark(self, room: Room) -> None:
         if self.naive:
-            room.flush()
+            room.flush(naive=True)
             return
         self._dirty.add(room.meeting.id)
         self._wake.set()

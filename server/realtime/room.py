@@ -57,7 +57,9 @@ class Room:
         self.nicknames: dict[int, str | None] = {}
         # Participant token hash -> id, for those who joined here: their websocket needs no query.
         self._tokens: dict[str, int] = {}
-        self.connections: set[Connection] = set()
+        # Phones and screens apart: a tick that only changes the big screen never walks the phones.
+        self.phones: set[Connection] = set()
+        self.screens: set[Connection] = set()
         self.present: Counter[int] = Counter()
         self.seq = 0
         self.version = 0
@@ -219,14 +221,18 @@ class Room:
 
     # -- presence ----------------------------------------------------------------------------
 
+    @property
+    def connections(self) -> list[Connection]:
+        return [*self.phones, *self.screens]
+
     def add(self, connection: Connection) -> None:
-        self.connections.add(connection)
+        (self.phones if connection.role == "participant" else self.screens).add(connection)
         if connection.participant_id is not None:
             self.present[connection.participant_id] += 1
             self.dirty_snapshot = True
 
     def remove(self, connection: Connection) -> None:
-        self.connections.discard(connection)
+        (self.phones if connection.role == "participant" else self.screens).discard(connection)
         pid = connection.participant_id
         if pid is not None and self.present[pid] > 0:
             self.present[pid] -= 1
@@ -239,7 +245,7 @@ class Room:
         presenter_revoked = auth.presenter_key_hash != self.auth.presenter_key_hash
         host_revoked = auth.host_key_hash != self.auth.host_key_hash
         self.auth = auth
-        for connection in list(self.connections):
+        for connection in list(self.screens):
             if (connection.via == "presenter" and presenter_revoked) or (
                 connection.via == "host" and host_revoked
             ):
@@ -387,7 +393,7 @@ class Room:
         agenda = self.meeting.agenda
         if not agenda.running:
             return
-        screens = [c for c in self.connections if c.role in ("presenter", "host") and not c.closed]
+        screens = [c for c in self.screens if not c.closed]
         if not screens:
             return
         now = self.clock.now()
@@ -410,9 +416,12 @@ class Room:
         else:
             connection.put_latest("snapshot", self.snapshot_frame(connection.role))
 
-    def flush(self) -> None:
-        """Build each changed frame once and park it on every connection that needs it."""
-        phones = [c for c in self.connections if c.role == "participant" and not c.closed]
+    def flush(self, naive: bool = False) -> None:
+        """Build each changed frame once and park it on every connection that needs it.
+
+        ``naive`` is the benchmark's baseline: every recipient gets a frame serialised for it.
+        """
+        phones = [c for c in self.phones if not c.closed] if self.dirty_state or self.dirty_results else []
         if self.dirty_state:
             self._state_frame = None
             frame = self.state_frame()
@@ -428,12 +437,16 @@ class Room:
             results = self.results_frame()
             if results is not None:
                 for connection in phones:
+                    if naive:
+                        self._results_cache = None
+                        results = self.results_frame() or results
                     connection.put_latest("results", results)
         if self.dirty_snapshot or self.dirty_results or self.dirty_state:
             frames: dict[str, str] = {}
-            for connection in self.connections:
-                if connection.role in ("presenter", "host") and not connection.closed:
-                    if connection.role not in frames:
-                        frames[connection.role] = self.snapshot_frame(connection.role)
-                    connection.put_latest("snapshot", frames[connection.role])
+            for connection in self.screens:
+                if not connection.closed:
+                    role: Audience = "host" if connection.role == "host" else "presenter"
+                    if role not in frames or naive:
+                        frames[role] = self.snapshot_frame(role)
+                    connection.put_latest("snapshot", frames[role])
         self.dirty_state = self.dirty_results = self.dirty_snapshot = self.dirty_mine = False

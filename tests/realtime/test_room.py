@@ -52,13 +52,36 @@ def word(participant: int, entry: int, text: str) -> Change:
 
 async def test_flush_encodes_one_frame_for_all_presenters() -> None:
     room = make_room()
-    screens = [Connection(FakeSocket(), "presenter") for _ in range(3)]  # type: ignore[arg-type]
-    for screen in screens:
-        room.add(screen)
+    sockets = [FakeSocket() for _ in range(3)]
+    for socket in sockets:
+        room.add(Connection(socket, "presenter"))  # type: ignore[arg-type]
     room.apply(1, [word(1, 1, "Samen")], {})
     room.flush()
-    frames = [screen._latest["snapshot"] for screen in screens]
+    frames = [socket.sent[-1] for socket in sockets]
     assert all(frame is frames[0] for frame in frames)
+
+
+async def test_a_client_that_keeps_up_is_written_to_at_once_without_a_task() -> None:
+    socket = FakeSocket()
+    phone = Connection(socket, "participant", participant_id=1)  # type: ignore[arg-type]
+    phone.push('{"n": 1}')
+    phone.put_latest("results", '{"n": 2}')
+    assert socket.sent == ['{"n": 1}', '{"n": 2}']  # no await in between: written in the caller
+    assert phone._writer is None
+
+
+async def test_frames_queued_behind_a_slow_send_go_out_in_order_after_it() -> None:
+    socket = FakeSocket(delay=0.05)
+    phone = Connection(socket, "participant", participant_id=1)  # type: ignore[arg-type]
+    phone.push("ack-1")  # this send has to wait
+    phone.put_latest("results", "results-old")
+    phone.push("ack-2")
+    phone.put_latest("results", "results-new")  # replaces the old one, which is never sent
+    phone.put_latest("state", "state")
+    assert socket.sent == []
+    await phone.flush(2.0)
+    assert socket.sent == ["ack-1", "state", "ack-2", "results-new"]
+    assert phone.busy_since is None
 
 
 async def test_hub_coalesces_a_burst_into_few_snapshots() -> None:
@@ -85,7 +108,6 @@ async def test_slow_connection_keeps_only_the_latest_snapshot() -> None:
     room = make_room()
     slow = FakeSocket(delay=0.05)
     screen = Connection(slow, "presenter")  # type: ignore[arg-type]
-    screen.start()
     for entry in range(1, 30):
         room.apply(1, [word(entry, entry, "x")], {})
         screen.put_latest("snapshot", room.snapshot_frame("presenter"))

@@ -160,6 +160,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(pages.router)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(ws.SocketFastPath)  # outermost of ours: websockets skip the HTTP stack
     return app
 
 

@@ -61,7 +61,7 @@ class Connection:
         self.role = role
         self.participant_id = participant_id
         self.closed = False
-        self._direct: deque[str] = deque()
+        self._direct: deque[str] | None = None  # made on first need: an empty deque is 600 B
         self._latest: dict[str, str] = {}
         self._max_backlog = max_backlog
         # The task finishing a send that had to wait for the transport (None: nothing waits).
@@ -83,6 +83,8 @@ class Connection:
         if self._idle:
             self._write(frame)
             return
+        if self._direct is None:
+            self._direct = deque()
         if len(self._direct) >= self._max_backlog:
             log.info("dropping a %s connection that fell %d frames behind", self.role, len(self._direct))
             self.close_soon(1008, "too far behind")
@@ -110,7 +112,7 @@ class Connection:
         self.abandoned = True
         if self._writer is not None:
             self._writer.cancel()
-        self._direct.clear()
+        self._direct = None
         self._latest.clear()
         if self.handler is not None and self.handler is not asyncio.current_task():
             self.handler.cancel()
@@ -118,7 +120,7 @@ class Connection:
     async def room_for_replies(self) -> None:
         """Backpressure on a client's own requests: stop reading from it while half of its
         backlog of replies is still unsent, instead of queueing without bound."""
-        while len(self._direct) > self._max_backlog // 2 and not self.closed:
+        while self._direct and len(self._direct) > self._max_backlog // 2 and not self.closed:
             await asyncio.sleep(0.005)
 
     def close_when_sent(self, code: int, reason: str) -> None:

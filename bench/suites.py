@@ -1,0 +1,212 @@
+"""The benchmark suites: which scenarios run, at what size; each returns rows for bench.report."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench import scenarios as s
+
+Row = dict[str, Any]
+
+
+def _log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def scaling(
+    sizes: tuple[int, ...], *, naive: bool, rate: float = 1000.0, seconds: float = 20.0, join_rate: float = 400.0
+) -> list[Row]:
+    """For each N: join, hold (memory), answer at a fixed rate (CPU per answer, latency), then
+    reveal the results to every phone (time until the last phone has them)."""
+    rows = []
+    for n in sizes:
+        mode = "naive" if naive else "optimised"
+        _log(f"scaling: {n} phones, {mode}")
+        with s.run(naive=naive, addresses=2) as r:
+            baseline = r.server.stat()
+            row: Row = {"suite": "scaling", "mode": mode, **s.join(r, n, join_rate)}
+            row.update(s.hold(r, baseline, seconds=5))
+            row.update(s.answering(r, min(rate, n), seconds))
+            row.update(s.reveal(r, times=3))
+            row["server_errors_logged"] = r.server.errors_logged()
+        rows.append(row)
+        _log(_brief(row))
+    return rows
+
+
+def join_storm(n: int = 10_000, rate: float = 1000.0) -> list[Row]:
+    """A hall scans the QR code at once: ``n`` phones arrive at ``rate`` per second."""
+    _log(f"join storm: {n} phones at {rate:.0f}/s")
+    with s.run(addresses=2) as r:
+        baseline = r.server.stat()
+        row: Row = {"suite": "join_storm", "mode": "optimised", **s.join(r, n, rate, lanes=256)}
+        row.update(s.hold(r, baseline, seconds=5))
+        row["server_errors_logged"] = r.server.errors_logged()
+    _log(_brief(row))
+    return [row]
+
+
+def sustained(n: int = 10_000, rate: float = 5000.0, seconds: float = 60.0) -> list[Row]:
+    """The whole hall answers the word cloud at ``rate`` per second for ``seconds``."""
+    _log(f"sustained: {n} phones, {rate:.0f} answers/s for {seconds:.0f} s")
+    with s.run(addresses=2) as r:
+        baseline = r.server.stat()
+        row: Row = {"suite": "sustained", "mode": "optimised", **s.join(r, n, 400)}
+        row.update(s.hold(r, baseline, seconds=3))
+        row.update(s.answering(r, rate, seconds))
+        row["server_errors_logged"] = r.server.errors_logged()
+    _log(_brief(row))
+    return [row]
+
+
+def slow_consumers(n: int = 2000, fraction: float = 0.05, rate: float = 500.0, seconds: float = 20.0) -> list[Row]:
+    """Results are shown on every phone; then ``fraction`` of the phones stop reading. The
+    others' latencies and the server's memory are compared with the same run before."""
+    _log(f"slow consumers: {n} phones, {fraction:.0%} stop reading")
+    with s.run(addresses=2, phones_see_results=True) as r:
+        baseline = r.server.stat()
+        s.join(r, n, 400)
+        before = s.answering(r, rate, seconds)
+        rss_before = r.server.stat().rss_kib
+        stalled = s.stall(r, fraction)
+        after = s.answering(r, rate, seconds)
+        time.sleep(12)  # the stall limit (KRING_WS_STALL_SECONDS, 10 s) drops the stalled
+        rss_after = r.server.stat().rss_kib
+        held = r.fleet.summary()["connected"]
+        row: Row = {
+            "suite": "slow_consumers",
+            "mode": "optimised",
+            "phones": n,
+            "stalled": stalled,
+            "baseline_ack_p99_ms": before["ack_p99_ms"],
+            "baseline_screen_p99_ms": before["screen_p99_ms"],
+            "with_stalled_ack_p99_ms": after["ack_p99_ms"],
+            "with_stalled_screen_p99_ms": after["screen_p99_ms"],
+            "lost": before["lost"] + after["lost"],
+            "tally_exact": after["tally_exact"],
+            "rss_before_mib": round((rss_before - baseline.rss_kib) / 1024, 1),
+            "rss_after_mib": round((rss_after - baseline.rss_kib) / 1024, 1),
+            "connected_after": held,
+            "server_errors_logged": r.server.errors_logged(),
+        }
+    _log(_brief(row))
+    return [row]
+
+
+def workers(
+    postgres_url: str,
+    redis_url: str,
+    *,
+    hold_n: int = 30_000,
+    n: int = 3000,
+    rate: float = 300.0,
+    seconds: float = 20.0,
+) -> list[Row]:
+    """1 worker versus 2 workers, both on PostgreSQL + Redis: how many phones they hold, and the
+    frames delivered per server CPU-second while every phone sees the results change."""
+    rows = []
+    for count in (1, 2):
+        _log(f"workers: {count} on PostgreSQL + Redis, {n} phones see results")
+        schema_url = _fresh_schema(postgres_url)
+        with s.run(
+            workers=count,
+            database_url=schema_url,
+            broadcast_url=redis_url,
+            phones_see_results=True,
+            addresses=2,
+        ) as r:
+            baseline = r.server.stat()
+            row: Row = {"suite": "workers", "mode": f"{count} worker" + ("s" if count > 1 else ""), "workers": count}
+            row.update(s.join(r, n, 300))
+            commands = s.redis_commands(redis_url)
+            started = time.monotonic()
+            row.update(s.answering(r, rate, seconds))
+            row["redis_commands_per_s"] = round((s.redis_commands(redis_url) - commands) / (time.monotonic() - started))
+            row["server_processes"] = baseline.processes
+            row["server_errors_logged"] = r.server.errors_logged()
+        rows.append(row)
+        _log(_brief(row))
+    _log(f"workers: 2 workers hold {hold_n} phones")
+    with s.run(
+        workers=2,
+        database_url=_fresh_schema(postgres_url),
+        broadcast_url=redis_url,
+        processes=3,
+        addresses=4,
+    ) as r:
+        baseline = r.server.stat()
+        row = {"suite": "workers_hold", "mode": "2 workers", "workers": 2, **s.join(r, hold_n, 400, lanes=128)}
+        row.update(s.hold(r, baseline, seconds=10))
+        row["server_errors_logged"] = r.server.errors_logged()
+    rows.append(row)
+    _log(_brief(row))
+    return rows
+
+
+def redis_rates(postgres_url: str, redis_url: str, n: int = 2000, rates: tuple[float, ...] = (100.0, 1000.0)) -> list[Row]:
+    """Redis commands per second at two answer rates (2 workers): batched per tick, so the same."""
+    rows = []
+    with s.run(workers=2, database_url=_fresh_schema(postgres_url), broadcast_url=redis_url, addresses=2) as r:
+        s.join(r, n, 300)
+        for rate in rates:
+            _log(f"redis: 2 workers, {rate:.0f} answers/s")
+            commands = s.redis_commands(redis_url)
+            started = time.monotonic()
+            row: Row = {"suite": "redis_rates", "mode": "2 workers", **s.answering(r, rate, 15)}
+            row["redis_commands_per_s"] = round((s.redis_commands(redis_url) - commands) / (time.monotonic() - started))
+            rows.append(row)
+            _log(_brief(row))
+    return rows
+
+
+def _fresh_schema(url: str) -> str:
+    """A new PostgreSQL schema per run, so runs never see each other's rows."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
+def _brief(row: Row) -> str:
+    keys = (
+        "suite",
+        "mode",
+        "phones",
+        "joined",
+        "join_failures",
+        "join_p99_ms",
+        "held",
+        "rss_per_phone_kib",
+        "answers_per_s",
+        "lost",
+        "tally_exact",
+        "screen_p99_ms",
+        "reveal_p99_ms",
+        "server_cpu_s_per_1k_answers",
+        "deliveries_per_server_cpu_s",
+        "redis_commands_per_s",
+    )
+    return "  ".join(f"{k}={row[k]}" for k in keys if k in row)
+
+
+def services() -> tuple[str, str]:
+    postgres = os.environ.get("KRING_BENCH_POSTGRES_URL") or os.environ.get(
+        "KRING_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+    redis = os.environ.get("KRING_BENCH_REDIS_URL") or os.environ.get(
+        "KRING_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"
+    )
+    return postgres, redis
+
+
+Suite = Callable[[], list[Row]]

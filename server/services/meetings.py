@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
 from server.db.tables import Activity, Answer, Meeting, Participant
-from server.domain.activities import KINDS, Kind, default_settings, settings_for
+from server.domain.activities import KINDS, Kind, default_settings, is_private, settings_for
 from server.domain.errors import DomainError
 from server.domain.meeting import (
     ActivityInfo,
@@ -155,6 +155,8 @@ def add_activity(
         raise DomainError("unknown_kind", f"Unknown activity kind {kind!r}; use one of {', '.join(KINDS)}.")
     language = cast(Language, meeting.language)
     parsed = settings_for(kind, settings) if settings is not None else default_settings(kind, language)
+    if is_private(parsed):  # facilitator-only: hidden until the facilitator shows the results
+        show_results_presenter = show_results_phones = False
     count = session.scalar(
         select(func.count()).select_from(Activity).where(col(Activity.meeting_id) == meeting_id)
     )
@@ -207,6 +209,8 @@ def update_activity(
                 "has_answers",
                 "This activity already has answers; reset its results before changing settings.",
             )
+        if is_private(parsed) and not is_private(settings_for(cast(Kind, activity.kind), activity.settings)):
+            activity.show_results_presenter = activity.show_results_phones = False
         activity.settings = new_settings
     session.add(activity)
     session.flush()

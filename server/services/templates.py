@@ -117,12 +117,14 @@ def template_of(session: Session, meeting_id: int, name: str = "") -> Template:
 
     def spec(activity_id: int) -> ActivitySpec:
         activity = meeting.activity(activity_id)
+        # A private activity the facilitator revealed during the meeting starts hidden again.
+        private = bool(activity.settings.get("private", False))
         return ActivitySpec(
             kind=activity.kind,
             prompt=generalise(activity.prompt),
             settings=generalise(dict(activity.settings)),
-            show_results_presenter=activity.show_results_presenter,
-            show_results_phones=activity.show_results_phones,
+            show_results_presenter=activity.show_results_presenter and not private,
+            show_results_phones=activity.show_results_phones and not private,
         )
 
     blocks = [

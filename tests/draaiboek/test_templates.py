@@ -180,6 +180,7 @@ def test_kickoff_activities(kickoff: Template) -> None:
     assert (cloud.kind, cloud.prompt) == ("wordcloud", "Waar denk jij aan bij Inclusie?")
     assert (question.kind, question.prompt) == ("open", "Wat is jouw exploreervraag?")
     assert question.settings["private"] is True
+    assert not question.show_results_presenter and not question.show_results_phones  # facilitator only
 
     contract, more = acts["Contracteringsafspraken"]
     assert contract.kind == "scales" and contract.settings["mode"] == "yesno"
@@ -335,6 +336,13 @@ MALFORMED: list[tuple[str, str, int, str]] = [
     ("python tag", HEAD + OPENING + "    goal: !!python/name:os.system\n", 9, "tag"),
     ("set tag", HEAD + OPENING + "    goal: !!set {a: null}\n", 9, "is not supported"),
     ("title too long", HEAD.replace("title: Test", "title: " + "x" * 201) + OPENING, 2, "at most 200"),
+    (
+        "private results shown",
+        HEAD + OPENING + "    activities:\n      - kind: open\n        prompt: Exploreervraag?\n"
+        "        settings: {private: true}\n        show_results_presenter: true\n",
+        13,
+        "blocks[0].activities[0].show_results_presenter: a private activity (settings.private: true) starts",
+    ),
 ]
 
 

@@ -69,7 +69,15 @@ def default_prompt(kind: str, language: str, theme: str) -> str:
     return template.format(theme=theme or ("het thema" if language == "nl" else "the theme"))
 
 
-def create_meeting(session: Session, title: str, theme: str, language: Language) -> CreatedMeeting:
+def create_meeting(
+    session: Session,
+    title: str,
+    theme: str,
+    language: Language,
+    *,
+    description: str = "",
+    preparation: str = "",
+) -> CreatedMeeting:
     host_key, presenter_key = new_key(24), new_key(18)
     for _ in range(20):
         code = new_code()
@@ -82,6 +90,8 @@ def create_meeting(session: Session, title: str, theme: str, language: Language)
         title=title,
         theme=theme,
         language=language,
+        description=description,
+        preparation=preparation,
         host_key_hash=hash_key(host_key),
         presenter_key_hash=hash_key(presenter_key),
     )
@@ -124,10 +134,16 @@ def update_meeting(
     theme: str | None = None,
     language: Language | None = None,
     retention_days: int | None = UNSET,
+    description: str | None = None,
+    preparation: str | None = None,
 ) -> StructureChanged:
     meeting = _meeting(session, meeting_id)
     if retention_days is not UNSET:
         meeting.retention_days = retention_days
+    if description is not None:
+        meeting.description = description
+    if preparation is not None:
+        meeting.preparation = preparation
     if title is not None:
         meeting.title = title
     if theme is not None:
@@ -465,4 +481,6 @@ def _info(meeting: Meeting, activities: list[Activity]) -> MeetingInfo:
         language=cast(Language, meeting.language),
         current_activity_id=meeting.current_activity_id,
         activities=tuple(_activity_info(a) for a in activities),
+        description=meeting.description,
+        preparation=meeting.preparation,
     )

@@ -10,6 +10,7 @@ import pytest
 
 from server.__main__ import main
 from tests.draaiboek.test_templates import MALFORMED
+from tests.routes.test_templates_api import OWN
 
 
 @pytest.fixture
@@ -83,3 +84,27 @@ def test_demo_is_the_kickoff_draaiboek(
     out = capsys.readouterr().out
     assert "Lerend netwerk Inclusie — bijeenkomst 1 (kick-off)" in out
     assert "11 blocks, 13 activities" in out and "http://127.0.0.1:8000/m/" in out
+
+
+def test_new_from_your_own_template_file(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "intervisie.yaml"
+    path.write_text(OWN.replace("twintig", "20"), encoding="utf-8")
+    assert main(["new", "--template", str(path), "--set", "thema=Feedback", "--database-url", db]) == 0
+    out = capsys.readouterr().out
+    assert "Meeting 'Intervisie Feedback' created with code" in out and "2 blocks, 1 activities" in out
+    code = out.split("with code ")[1][:6]
+    assert (
+        main(
+            ["export", code, "--format", "template", "--out", str(tmp_path / "x.yaml"), "--database-url", db]
+        )
+        == 0
+    )
+    assert "preparation: Stoelen in een kring." in (tmp_path / "x.yaml").read_text(encoding="utf-8")
+    path.write_text(OWN, encoding="utf-8")
+    assert main(["new", "--template", str(path), "--set", "thema=Feedback", "--database-url", db]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "intervisie.yaml:14: blocks[1].duration: "
+        'must be a whole number of minutes from 1 to 1440, got "twintig"'
+    )
+    assert main(["new", "--template", str(tmp_path / "nope.yaml"), "--database-url", db]) == 1
+    assert "nope.yaml" in capsys.readouterr().err

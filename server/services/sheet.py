@@ -1,0 +1,107 @@
+"""The draaiboek as one printable page for the facilitator: the notes, and every block in full.
+
+What the remote keeps for the host: the meeting's description and preparation notes (preparation,
+set-up, follow-up) and, per block, the planned time, goal, werkvorm, who, materials and the polls.
+No answers are in it. Like the report it is one self-contained HTML file (the CSS inlined, no scripts).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+
+from server.services import report
+from server.services.export_data import MeetingData
+
+KINDS: dict[str, dict[str, str]] = {
+    "nl": {
+        "open": "Open vraag",
+        "wordcloud": "Woordwolk",
+        "scales": "Stellingen",
+        "checkout": "Check-out",
+        "choice": "Meerkeuze",
+        "groups": "Groepjes",
+        "cards": "Inzichten & acties",
+    },
+    "en": {
+        "open": "Open question",
+        "wordcloud": "Word cloud",
+        "scales": "Statements",
+        "checkout": "Check-out",
+        "choice": "Multiple choice",
+        "groups": "Groups",
+        "cards": "Insights & actions",
+    },
+}
+LABELS: dict[str, dict[str, str]] = {
+    "nl": {
+        "kicker": "Draaiboek",
+        "about": "Over deze bijeenkomst",
+        "preparation": "Voorbereiding en notities",
+        "program": "Programma",
+        "time": "Tijd",
+        "minutes": "Duur",
+        "block": "Onderdeel",
+        "goal": "Doel",
+        "who": "Wie",
+        "materials": "Materialen",
+        "polls": "In Kring",
+        "essential": "essentieel",
+        "facilitator_only": "alleen facilitator",
+    },
+    "en": {
+        "kicker": "Run sheet",
+        "about": "About this meeting",
+        "preparation": "Preparation and notes",
+        "program": "Programme",
+        "time": "Time",
+        "minutes": "Length",
+        "block": "Part",
+        "goal": "Goal",
+        "who": "Who",
+        "materials": "Materials",
+        "polls": "In Kring",
+        "essential": "essential",
+        "facilitator_only": "facilitator only",
+    },
+}
+
+
+def render_html(data: MeetingData, zone: ZoneInfo) -> str:
+    language = data.language if data.language in LABELS else "nl"
+    program = report.program(data, zone)
+    blocks: list[dict[str, Any]] = []
+    rows = program["rows"] if program else []
+    for block, row in zip(data.blocks, rows, strict=True):
+        blocks.append(
+            {
+                **row,
+                "description": block.description,
+                "who": block.who,
+                "materials": block.materials,
+                "polls": [
+                    {
+                        "kind": KINDS[language].get(a.kind, a.kind),
+                        "prompt": a.prompt,
+                        "private": a.private,
+                    }
+                    for a in data.activities
+                    if a.block_id == block.id
+                ],
+            }
+        )
+    template = report.environment().get_template("draaiboek.html")
+    return template.render(
+        lang=language,
+        t={**report.labels(language), **LABELS[language]},
+        title=data.title,
+        theme=data.theme,
+        date=report.long_date(data.held_on, zone, language),
+        description=data.description,
+        preparation=data.preparation,
+        blocks=blocks,
+        planned_minutes=program["planned_minutes"] if program else 0,
+        css=Markup(report.STYLESHEET.read_text(encoding="utf-8")),
+    )

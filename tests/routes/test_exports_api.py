@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from typing import Any
@@ -195,3 +196,69 @@ def test_the_draaiboek_page_holds_the_notes_and_every_block_but_no_answer(client
         assert part in page, part
     assert page.count('class="block sheet-block') == 11
     assert "Mijn geheime vraag" not in page and "<script" not in page and meeting["code"] not in page
+
+
+def test_over_the_socket_exports_hold_exactly_the_acknowledged_answers(client: TestClient) -> None:
+    """What the phones really send: acknowledged answers, a resend of one (the same client id),
+    and answers the room refuses (bad payloads, a closed activity). The CSV and the XLSX hold the
+    acknowledged ones, each once."""
+    meeting = make_meeting(client)
+    stars = add_activity(client, meeting, "scales", settings={"statements": ["Een", "Twee"]})
+    words = add_activity(client, meeting, "wordcloud", settings={"max_entries": 1})
+    base = f"/api/meetings/{meeting['code']}"
+    join(client, meeting, "Ans")
+    replies: dict[str, str] = {}
+    with phone_socket(client, meeting) as ws:
+
+        def send(activity: dict[str, Any], client_id: str, slot: str, value: dict[str, Any]) -> None:
+            ws.send_json(
+                {
+                    "type": "answer",
+                    "activity_id": activity["id"],
+                    "slot": slot,
+                    "value": value,
+                    "client_id": client_id,
+                }
+            )
+            while True:
+                reply = ws.receive_json()
+                if reply.get("client_id") == client_id and reply["type"] in ("ack", "error"):
+                    replies[client_id] = reply["type"] if reply["type"] == "ack" else reply["code"]
+                    return
+
+        open_activity(client, meeting, stars["id"])
+        send(stars, "s1", "0", {"value": 4})
+        send(stars, "s1", "0", {"value": 4})  # the resend after a lost ack
+        send(stars, "s2", "1", {"value": 6})
+        send(stars, "s3", "2", {"value": 3})
+        send(stars, "s4", "1", {"text": "vier"})
+        open_activity(client, meeting, words["id"])
+        send(words, "w1", "0", {"word": "=groei"})
+        send(words, "w2", "1", {"word": "tweede"})
+        send(stars, "s5", "1", {"value": 2})  # stars is closed now
+        client.post(f"{base}/activities/{words['id']}/close", headers=auth(meeting))
+        send(words, "w3", "0", {"word": "laat"})
+    assert replies == {
+        "s1": "ack",
+        "s2": "value_out_of_range",
+        "s3": "unknown_statement",
+        "s4": "wrong_kind",
+        "w1": "ack",
+        "w2": "invalid_slot",
+        "s5": "activity_not_open",
+        "w3": "activity_closed",
+    }
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"{base}/export.csv.zip", headers=auth(meeting)).content))
+    names = [n for n in archive.namelist() if n != "meeting.csv"]
+    rows = [list(csv.reader(io.StringIO(archive.read(n).decode("utf-8-sig"))))[1:] for n in names]
+    assert [[r[:4] for r in table] for table in rows] == [
+        [["1", "Ans", "Een", "4"]],
+        [["1", "Ans", "'=groei", "nee"]],
+    ]
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"{base}/export.xlsx", headers=auth(meeting)).content)
+    )
+    sheets = [
+        [[c.value for c in row][:4] for row in book[n].iter_rows(min_row=2)] for n in book.sheetnames[1:]
+    ]
+    assert sheets == [[[1, "Ans", "Een", 4]], [[1, "Ans", "'=groei", False]]]

@@ -529,3 +529,15 @@ def test_builtin_names_and_unknown_builtin() -> None:
         load_builtin("kick-off")
     with pytest.raises(TemplateError):
         load_builtin("../schema")
+
+
+def test_the_docs_describe_the_builtins_as_they_are() -> None:
+    docs = (BUILTIN.parents[2] / "docs" / "templates.md").read_text(encoding="utf-8")
+    kickoff = load_builtin("kickoff")
+    blocks, polls = len(kickoff.blocks), sum(len(b.activities) for b in kickoff.blocks)
+    minutes = sum(b.duration_minutes for b in kickoff.blocks)
+    assert f"{blocks} blocks, {minutes} minutes, {polls} polls" in docs
+    rows = docs.split("| block | kind | prompt |")[1].split("\n\n")[0].splitlines()[2:]
+    assert len(rows) == polls
+    prompts = [a.prompt for b in kickoff.blocks for a in b.activities]
+    assert all(prompt in row for prompt, row in zip(prompts, rows, strict=True))

@@ -168,22 +168,25 @@ async def list_templates() -> list[dict[str, Any]]:
 
 @router.post(
     "/templates/check",
-    response_model=schemas.TemplateOut,
-    responses={
-        400: {"model": schemas.ErrorOut, "description": "`invalid_template`: `file:line: problem`"},
-        401: {"model": schemas.ErrorOut, "description": "`login_required` once accounts exist"},
-    },
+    response_model=schemas.TemplateVerdict,
+    responses={401: {"model": schemas.ErrorOut, "description": "`login_required` once accounts exist"}},
 )
 async def check_template(
     body: schemas.TemplateCheck,
     account: Annotated[Account | None, Depends(current_account)],
     db: DatabaseDep,
 ) -> dict[str, Any]:
-    """Check your own template (YAML text) before creating a meeting from it: its summary and
-    placeholders, or the first problem with its line. Who may create meetings may check."""
+    """Check your own template (YAML text) before creating a meeting from it. The check itself
+    succeeds either way: the verdict holds the template's summary, or its first problem with the line.
+    Who may create meetings may check."""
     if account is None and await db.run(accounts.accounts_exist):
         raise DomainError("login_required", "Log in as a facilitator to check templates on this instance.")
-    return template_service.summary(template_service.parse_own(body.yaml, body.file))
+    try:
+        template = template_service.parse_own(body.yaml, body.file)
+    except DomainError as exc:
+        problem = {"code": exc.code, "message": exc.message, "line": exc.params.get("line")}
+        return {"valid": False, "template": None, "error": problem}
+    return {"valid": True, "template": template_service.summary(template), "error": None}
 
 
 @router.get(

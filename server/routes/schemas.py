@@ -152,6 +152,18 @@ class TemplateOut(BaseModel):
     minutes: int
 
 
+class TemplateProblem(BaseModel):
+    code: Literal["invalid_template"] = "invalid_template"
+    message: str = Field(description="`file:line: problem`, as `kring template validate` prints it")
+    line: int | None = Field(description="The 1-based line of the problem, when there is one")
+
+
+class TemplateVerdict(BaseModel):
+    valid: bool
+    template: TemplateOut | None = Field(description="The template in short, when it is valid")
+    error: TemplateProblem | None = Field(description="The first problem, when it is not")
+
+
 class MeetingOut(BaseModel):
     code: str
     title: str

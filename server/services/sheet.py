@@ -12,43 +12,19 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from server.services import report
+from server.services import exports, report
 from server.services.export_data import MeetingData
 
-KINDS: dict[str, dict[str, str]] = {
-    "nl": {
-        "open": "Open vraag",
-        "wordcloud": "Woordwolk",
-        "scales": "Stellingen",
-        "checkout": "Check-out",
-        "choice": "Meerkeuze",
-        "groups": "Groepjes",
-        "cards": "Inzichten & acties",
-    },
-    "en": {
-        "open": "Open question",
-        "wordcloud": "Word cloud",
-        "scales": "Statements",
-        "checkout": "Check-out",
-        "choice": "Multiple choice",
-        "groups": "Groups",
-        "cards": "Insights & actions",
-    },
-}
 LABELS: dict[str, dict[str, str]] = {
     "nl": {
         "kicker": "Draaiboek",
         "about": "Over deze bijeenkomst",
         "preparation": "Voorbereiding en notities",
         "program": "Programma",
-        "time": "Tijd",
-        "minutes": "Duur",
-        "block": "Onderdeel",
         "goal": "Doel",
         "who": "Wie",
         "materials": "Materialen",
         "polls": "In Kring",
-        "essential": "essentieel",
         "facilitator_only": "alleen facilitator",
     },
     "en": {
@@ -56,20 +32,17 @@ LABELS: dict[str, dict[str, str]] = {
         "about": "About this meeting",
         "preparation": "Preparation and notes",
         "program": "Programme",
-        "time": "Time",
-        "minutes": "Length",
-        "block": "Part",
         "goal": "Goal",
         "who": "Who",
         "materials": "Materials",
         "polls": "In Kring",
-        "essential": "essential",
         "facilitator_only": "facilitator only",
     },
 }
 
 
 def render_html(data: MeetingData, zone: ZoneInfo) -> str:
+    """The page, in the meeting's language; planned times as the report's program computes them."""
     language = data.language if data.language in LABELS else "nl"
     program = report.program(data, zone)
     blocks: list[dict[str, Any]] = []
@@ -83,7 +56,7 @@ def render_html(data: MeetingData, zone: ZoneInfo) -> str:
                 "materials": block.materials,
                 "polls": [
                     {
-                        "kind": KINDS[language].get(a.kind, a.kind),
+                        "kind": exports.KIND_NAMES[language].get(a.kind, a.kind),
                         "prompt": a.prompt,
                         "private": a.private,
                     }

@@ -173,9 +173,16 @@ def test_your_own_template_as_yaml_text(client: TestClient) -> None:
         'mijn.yaml:14: blocks[1].duration: must be a whole number of minutes from 1 to 1440, got "twintig"'
     )
     checked = client.post("/api/templates/check", json={"yaml": OWN, "file": "mijn.yaml"})
-    assert checked.status_code == 400 and checked.json()["error"]["message"].startswith("mijn.yaml:14: ")
+    assert checked.status_code == 200 and checked.json()["valid"] is False  # the check itself worked
+    assert checked.json()["error"] == {
+        "code": "invalid_template",
+        "message": bad.json()["error"]["message"],
+        "line": 14,
+    }
     good = OWN.replace("twintig", "20")
-    summary = client.post("/api/templates/check", json={"yaml": good}).json()
+    verdict = client.post("/api/templates/check", json={"yaml": good}).json()
+    assert verdict["valid"] is True and verdict["error"] is None
+    summary = verdict["template"]
     assert summary["title"] == "Intervisie {{thema}}" and summary["blocks"] == 2 and summary["minutes"] == 30
     assert summary["placeholders"] == [{"name": "thema", "label": "Thema", "default": None}]
     missing = client.post("/api/meetings", json={"template_yaml": good})
@@ -189,6 +196,6 @@ def test_your_own_template_as_yaml_text(client: TestClient) -> None:
     both = client.post("/api/meetings", json={"template": "kickoff", "template_yaml": good})
     assert both.status_code == 400 and "not both" in both.json()["error"]["message"]
     empty = client.post("/api/templates/check", json={"yaml": ""})
-    assert empty.json()["error"]["message"] == (
+    assert empty.json()["valid"] is False and empty.json()["error"]["message"] == (
         "template.yaml:1: the file is empty; a template starts with 'format: kring-draaiboek/1'"
     )

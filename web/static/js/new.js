@@ -46,13 +46,14 @@ async function checkOwn() {
     status.textContent = t("No connection to Kring. Try again.");
     return;
   }
-  const data = await response.json();
-  if (!response.ok) {
-    status.textContent = (data.error && data.error.message) || t("Something went wrong.");
+  const verdict = await response.json();
+  if (!response.ok || !verdict.valid) {
+    status.textContent = (verdict.error && verdict.error.message) || t("Something went wrong.");
     status.className = "notice notice-error";
     fields.replaceChildren();
     return;
   }
+  const data = verdict.template;
   own.ok = true;
   status.className = "hint";
   status.textContent = t("{title}: {blocks} blocks, {activities} activities, {minutes} min", {
@@ -112,7 +113,7 @@ async function submit(event) {
   if (!response.ok) {
     const code = data.error && data.error.code;
     if (code === "login_required") showError(t("Log in first: this Kring has facilitator accounts."));
-    else if (code === "invalid_template_values" && chosen.value) showError(t("Fill in the theme."));
+    else if (code === "invalid_template_values") showError(chosen.value ? t("Fill in the theme.") : t("Fill in every field of your draaiboek."));
     else showError((data.error && data.error.message) || t("Something went wrong."));
     return;
   }

@@ -3,7 +3,7 @@
     .venv/bin/python scripts/report_screenshots.py [--out docs/screenshots] [--dpi 100] [--keep DIR]
 
 Builds the kick-off draaiboek (thema "Inclusie") in a throwaway SQLite database, answers every
-activity as a group of twelve would, runs the agenda (the Inloop and the Kennissnack skipped), renders
+activity as a group of twelve would, runs the agenda (running late, the second pause skipped), renders
 the report as HTML and PDF with ``server.services.report`` and turns the PDF into
 ``report-1.png``, ``report-2.png`` … with ``pdftoppm``. Needs Chromium and poppler-utils.
 """
@@ -51,12 +51,12 @@ NICKNAMES = (
 )
 # The blocks in order, with their actual minutes; None: skipped.
 RUN: tuple[tuple[str, int | None], ...] = (
-    ("Inloop", None),
+    ("Inloop", 17),
     ("Opening", 34),
     ("Kennismaken", 31),
-    ("Pauze", 12),
-    ("Kennissnack / inspiratieblok", None),
-    ("Pauze", 8),
+    ("Pauze", 6),
+    ("Kennissnack / inspiratieblok", 44),
+    ("Pauze", None),
     ("Actieleren – theorie & ervaren", 23),
     ("Actieleren – toepassing", 19),
     ("Contracteringsafspraken", 6),

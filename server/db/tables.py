@@ -28,6 +28,11 @@ class Meeting(SQLModel, table=True):
     title: str = Field(max_length=200)
     theme: str = Field(default="", max_length=200)
     language: str = Field(default="nl", max_length=2)
+    # From the draaiboek template: what the meeting is for (goals), and the facilitator's notes
+    # around it (preparation, materials, set-up, follow-up). For the host only: never on the
+    # big screen or the phones.
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    preparation: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     # Only hashes of the keys are stored: a database dump does not hand out control.
     host_key_hash: str = Field(max_length=64)
     presenter_key_hash: str = Field(max_length=64)

@@ -87,7 +87,7 @@ class _Settings(BaseModel):
 class OpenSettings(_Settings):
     max_length: ClassVar[int] = OPEN_MAX_LENGTH
     max_answers: int = Field(default=1, ge=1, le=20)
-    # Only the facilitator sees the answers (the exploreervraag): never the big screen or phones.
+    # Facilitator-only answers (the exploreervraag): see is_private.
     private: bool = False
 
 
@@ -186,7 +186,10 @@ SETTINGS: dict[Kind, type[Settings]] = {
 
 
 def is_private(settings: Settings) -> bool:
-    """Results only the facilitator sees: the big screen and the phones never get them."""
+    """Answers only the facilitator sees by default. A private activity starts, and when made
+    private goes back to, with its results hidden on the big screen and on the phones; only the
+    facilitator's explicit "results on screen" / "results on phones" switch on the remote shows them.
+    The wrap-up report leaves them out unless the facilitator includes them."""
     return isinstance(settings, OpenSettings | CardsSettings) and settings.private
 
 

@@ -165,10 +165,11 @@ def timing(agenda: Agenda, now: datetime) -> Timing:
 def advise(agenda: Agenda, now: datetime, behind_minutes: int) -> tuple[tuple[Advice, ...], bool]:
     """Which optional blocks to shorten or skip to win back ``behind_minutes``.
 
-    Essential blocks are never touched. Shortening comes first, longest optional block first, and
-    never below half its planned time (a started block only by what it has left); when that is not
-    enough, optional blocks that are not breaks are skipped, longest first. A break is shortened,
-    never skipped. Returns the advice in agenda order, and whether it wins back all the time.
+    Essential blocks are never touched. A block is shortened to no less than half its planned time
+    (a started block only by what it has left). Shortening comes first; only when shortening every
+    optional block is not enough are optional blocks skipped (upcoming ones, never a break), longest
+    first and only as many as needed, and the rest is shortened for whatever is still missing, longest
+    block first. Returns the advice in agenda order, and whether it wins back all the time.
     """
     state = statuses(agenda)
     current = agenda.current
@@ -188,22 +189,21 @@ def advise(agenda: Agenda, now: datetime, behind_minutes: int) -> tuple[tuple[Ad
     candidates.sort(key=lambda b: (-b.duration_minutes, b.position, b.id))
     saved: dict[int, int] = {}
     action: dict[int, AdviceAction] = {}
-    total = 0
+    need = behind_minutes
     for block in candidates:
-        if total >= behind_minutes:
+        if block.is_break or state[block.id] != "upcoming":
+            continue
+        if sum(room[b.id] for b in candidates if b.id not in saved) >= need:
+            break  # shortening what is left is enough: skip no more
+        saved[block.id], action[block.id] = block.duration_minutes, "skip"
+        need -= block.duration_minutes
+    for block in candidates:
+        if need <= 0:
             break
-        take = min(room[block.id], behind_minutes - total)
-        if take > 0:
+        take = min(room[block.id], need)
+        if block.id not in saved and take > 0:
             saved[block.id], action[block.id] = take, "shorten"
-            total += take
-    if total < behind_minutes:
-        for block in candidates:
-            if total >= behind_minutes:
-                break
-            if block.is_break or state[block.id] != "upcoming":
-                continue
-            total += block.duration_minutes - saved.get(block.id, 0)
-            saved[block.id], action[block.id] = block.duration_minutes, "skip"
+            need -= take
     by_id = {b.id: b for b in candidates}
     advice = tuple(
         Advice(
@@ -215,7 +215,7 @@ def advise(agenda: Agenda, now: datetime, behind_minutes: int) -> tuple[tuple[Ad
         )
         for block_id in sorted(saved, key=lambda i: (by_id[i].position, i))
     )
-    return advice, total >= behind_minutes
+    return advice, need <= 0
 
 
 def _iso(moment: datetime | None) -> str | None:

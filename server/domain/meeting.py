@@ -53,6 +53,9 @@ class MeetingInfo:
     current_activity_id: int | None
     activities: tuple[ActivityInfo, ...] = ()
     agenda: Agenda = field(default_factory=Agenda)
+    # The draaiboek's notes for the facilitator (never in public()): goals, and preparation.
+    description: str = ""
+    preparation: str = ""
 
     @property
     def blocks(self) -> tuple[BlockInfo, ...]:

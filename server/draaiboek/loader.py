@@ -22,7 +22,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from server.domain.activities import Kind, settings_for
+from server.domain.activities import Kind, is_private, settings_for
 from server.domain.agenda import valid_start_time
 from server.domain.errors import DomainError
 from server.draaiboek.model import FORMAT, ActivitySpec, BlockSpec, Placeholder, Template, TemplateError
@@ -417,9 +417,17 @@ def _semantic_check(data: dict[str, Any], doc: _Document) -> None:
         for j, activity in enumerate(block.get("activities", [])):
             path: Path_ = ("blocks", i, "activities", j)
             try:
-                settings_for(cast(Kind, activity["kind"]), activity.get("settings"))
+                settings = settings_for(cast(Kind, activity["kind"]), activity.get("settings"))
             except DomainError as exc:
                 raise doc.fail((*path, "settings"), f"{_where((*path, 'settings'))}: {exc.message}") from None
+            for key in ("show_results_presenter", "show_results_phones"):
+                if is_private(settings) and activity.get(key) is True:
+                    raise doc.fail(
+                        (*path, key),
+                        f"{_where((*path, key))}: a private activity (settings.private: true) starts "
+                        "with its results hidden and the facilitator shows them from the remote; "
+                        f"leave {key} out",
+                    )
     for path, text in _strings(data):
         for match in PLACEHOLDER.finditer(text):
             name = match.group(1)
@@ -529,7 +537,7 @@ def _template(data: dict[str, Any], source: str) -> Template:
                         kind=a["kind"],
                         prompt=a["prompt"],
                         settings=dict(a.get("settings", {})),
-                        show_results_presenter=a.get("show_results_presenter", True),
+                        show_results_presenter=a.get("show_results_presenter", not _private(a)),
                         show_results_phones=a.get("show_results_phones", False),
                     )
                     for a in b.get("activities", [])
@@ -578,11 +586,16 @@ def _activity_data(activity: ActivitySpec) -> dict[str, Any]:
     out: dict[str, Any] = {"kind": activity.kind, "prompt": activity.prompt}
     if activity.settings:
         out["settings"] = copy.deepcopy(activity.settings)
-    if not activity.show_results_presenter:
-        out["show_results_presenter"] = False
+    if activity.show_results_presenter != (not activity.settings.get("private", False)):
+        out["show_results_presenter"] = activity.show_results_presenter
     if activity.show_results_phones:
         out["show_results_phones"] = True
     return out
+
+
+def _private(activity: Mapping[str, Any]) -> bool:
+    """Facilitator-only answers: their results start hidden on the big screen."""
+    return bool(activity.get("settings", {}).get("private", False))
 
 
 def _name_from(source: str) -> str:

@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 from sqlmodel import Session
 
-from server.deps import ClockDep, CurrentHost, DatabaseDep, HubDep
+from server.deps import ClockDep, CurrentHost, DatabaseDep, HubDep, current_account
 from server.domain.agenda import agenda_view
+from server.domain.errors import DomainError
 from server.draaiboek import to_yaml
 from server.routes import schemas
 from server.routes.api import _meeting, _meeting_out, block_out, conflict, host_responses
+from server.services import accounts
 from server.services import agenda as agenda_service
 from server.services import meetings as meeting_service
 from server.services import templates as template_service
+from server.services.accounts import Account
 from server.services.events import StructureChanged
 
 router = APIRouter(
@@ -161,6 +164,29 @@ async def restart_agenda(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) 
 async def list_templates() -> list[dict[str, Any]]:
     """The built-in draaiboek templates a meeting can be created from (`POST /api/meetings`)."""
     return template_service.summaries()
+
+
+@router.post(
+    "/templates/check",
+    response_model=schemas.TemplateVerdict,
+    responses={401: {"model": schemas.ErrorOut, "description": "`login_required` once accounts exist"}},
+)
+async def check_template(
+    body: schemas.TemplateCheck,
+    account: Annotated[Account | None, Depends(current_account)],
+    db: DatabaseDep,
+) -> dict[str, Any]:
+    """Check your own template (YAML text) before creating a meeting from it. The check itself
+    succeeds either way: the verdict holds the template's summary, or its first problem with the line.
+    Who may create meetings may check."""
+    if account is None and await db.run(accounts.accounts_exist):
+        raise DomainError("login_required", "Log in as a facilitator to check templates on this instance.")
+    try:
+        template = template_service.parse_own(body.yaml, body.file)
+    except DomainError as exc:
+        problem = {"code": exc.code, "message": exc.message, "line": exc.params.get("line")}
+        return {"valid": False, "template": None, "error": problem}
+    return {"valid": True, "template": template_service.summary(template), "error": None}
 
 
 @router.get(

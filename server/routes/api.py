@@ -116,6 +116,8 @@ def _meeting_out(meeting: MeetingInfo, hub: HubDep) -> dict[str, Any]:
         "participants_online": room.participants if room else 0,
         "activities": [_activity_out(a) for a in meeting.activities],
         "blocks": [block_out(b) for b in meeting.agenda.ordered],
+        "description": meeting.description,
+        "preparation": meeting.preparation,
     }
 
 
@@ -148,8 +150,17 @@ async def create_meeting(
     account exists, only a logged-in facilitator may, and the meeting becomes theirs."""
     if account is None and await db.run(accounts.accounts_exist):
         raise DomainError("login_required", "Log in as a facilitator to create meetings on this instance.")
-    if body.template is not None:
-        template = template_service.builtin(body.template)
+    if body.template is not None and body.template_yaml is not None:
+        raise DomainError(
+            "invalid_template",
+            "Send either template (a builtin's name) or template_yaml (your own), not both.",
+        )
+    if body.template is not None or body.template_yaml is not None:
+        template = (
+            template_service.builtin(body.template)
+            if body.template is not None
+            else template_service.parse_own(body.template_yaml or "", body.template_file)
+        )
         values = dict(body.values)
         if body.theme and "thema" in {p.name for p in template.placeholders}:
             values.setdefault("thema", body.theme)
@@ -184,7 +195,7 @@ async def get_meeting(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> 
 async def update_meeting(
     body: schemas.MeetingUpdate, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
 ) -> dict[str, Any]:
-    """Change the title, theme or language."""
+    """Change the title, theme, language, retention, or the draaiboek's description and notes."""
     event = await db.run(
         lambda s: service.update_meeting(
             s,
@@ -195,6 +206,8 @@ async def update_meeting(
             retention_days=body.retention_days
             if "retention_days" in body.model_fields_set
             else service.UNSET,
+            description=body.description,
+            preparation=body.preparation,
         )
     )
     await hub.publish([event])

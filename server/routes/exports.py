@@ -113,6 +113,18 @@ async def report_pdf(
     return _download(pdf, "application/pdf", data, "pdf")
 
 
+@router.get("/meetings/{code}/draaiboek.html", response_class=Response, responses=_file("text/html"))
+async def draaiboek_html(meeting_id: CurrentHost, db: DatabaseDep, settings: SettingsDep) -> Response:
+    """The facilitator's draaiboek, to read or print: the meeting's notes (preparation, set-up,
+    follow-up) and every block with its time, goal, werkvorm, who, materials and polls. No answers."""
+    from server.services import sheet
+
+    data = await db.run(export_data.load, meeting_id)
+    return _download(
+        sheet.render_html(data, settings.zone()), "text/html; charset=utf-8", data, "draaiboek.html"
+    )
+
+
 @router.post(
     "/import",
     status_code=status.HTTP_201_CREATED,

@@ -18,6 +18,7 @@ def _whole(value: object) -> object:
 Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_whole)]
 Position = Annotated[int, Field(ge=0), BeforeValidator(_whole)]
 Minutes = Annotated[int, Field(ge=1, le=1440), BeforeValidator(_whole)]
+TEMPLATE_MAX_CHARACTERS = 1_000_000  # as server.draaiboek.loader reads at most
 
 
 class _Body(BaseModel):
@@ -47,11 +48,31 @@ class MeetingCreate(_Body):
         description='The template\'s placeholders, e.g. {"thema": "Inclusie"}',
         examples=[{"thema": "Inclusie"}],
     )
+    template_yaml: str | None = Field(
+        default=None,
+        max_length=TEMPLATE_MAX_CHARACTERS,
+        description="Your own draaiboek: a whole template as YAML text (an uploaded or pasted file), "
+        "instead of `template`; checked as `kring template validate` checks a file",
+    )
+    template_file: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The uploaded file's name, used in `invalid_template` messages (`mijn.yaml:7: …`)",
+    )
+
+
+class TemplateCheck(_Body):
+    yaml: str = Field(max_length=TEMPLATE_MAX_CHARACTERS, description="A whole template as YAML text")
+    file: str | None = Field(default=None, max_length=200, description="Its file name, for messages")
 
 
 class MeetingUpdate(_Body):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     theme: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=2000, description="What the meeting is for")
+    preparation: str | None = Field(
+        default=None, max_length=20000, description="The facilitator's notes: preparation, set-up, follow-up"
+    )
     language: Literal["nl", "en"] | None = None
     retention_days: Annotated[int, Field(ge=1, le=3650), BeforeValidator(_whole)] | None = Field(
         default=None,
@@ -131,6 +152,18 @@ class TemplateOut(BaseModel):
     minutes: int
 
 
+class TemplateProblem(BaseModel):
+    code: Literal["invalid_template"] = "invalid_template"
+    message: str = Field(description="`file:line: problem`, as `kring template validate` prints it")
+    line: int | None = Field(description="The 1-based line of the problem, when there is one")
+
+
+class TemplateVerdict(BaseModel):
+    valid: bool
+    template: TemplateOut | None = Field(description="The template in short, when it is valid")
+    error: TemplateProblem | None = Field(description="The first problem, when it is not")
+
+
 class MeetingOut(BaseModel):
     code: str
     title: str
@@ -143,6 +176,10 @@ class MeetingOut(BaseModel):
     participants_online: int
     activities: list[ActivityOut]
     blocks: list[BlockOut] = []
+    description: str = Field(default="", description="From the draaiboek: what the meeting is for")
+    preparation: str = Field(
+        default="", description="From the draaiboek: the facilitator's notes (preparation, set-up, follow-up)"
+    )
 
 
 class MeetingCreated(MeetingOut):

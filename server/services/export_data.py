@@ -112,6 +112,8 @@ class MeetingData:
     agenda_started_at: datetime | None = None
     agenda_ended_at: datetime | None = None
     imported_at: datetime | None = None
+    description: str = ""  # the draaiboek's: what the meeting is for
+    preparation: str = ""  # the draaiboek's notes for the facilitator
 
     @property
     def nicknames(self) -> dict[int, str | None]:
@@ -221,4 +223,6 @@ def load(session: Session, meeting_id: int) -> MeetingData:
         agenda_started_at=maybe_aware(meeting.agenda_started_at),
         agenda_ended_at=maybe_aware(meeting.agenda_ended_at),
         imported_at=maybe_aware(meeting.imported_at),
+        description=meeting.description,
+        preparation=meeting.preparation,
     )

@@ -276,6 +276,8 @@ def to_document(data: MeetingData) -> dict[str, Any]:
             "language": data.language,
             "created_at": utc_text(data.created_at),
             "retention_days": data.retention_days,
+            "description": data.description,
+            "preparation": data.preparation,
         },
         "agenda": {
             "current_block": block_numbers.get(data.current_block_id)

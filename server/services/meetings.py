@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
 from server.db.tables import Activity, Answer, Meeting, Participant
-from server.domain.activities import KINDS, Kind, default_settings, settings_for
+from server.domain.activities import KINDS, Kind, default_settings, is_private, settings_for
 from server.domain.errors import DomainError
 from server.domain.meeting import (
     ActivityInfo,
@@ -69,7 +69,15 @@ def default_prompt(kind: str, language: str, theme: str) -> str:
     return template.format(theme=theme or ("het thema" if language == "nl" else "the theme"))
 
 
-def create_meeting(session: Session, title: str, theme: str, language: Language) -> CreatedMeeting:
+def create_meeting(
+    session: Session,
+    title: str,
+    theme: str,
+    language: Language,
+    *,
+    description: str = "",
+    preparation: str = "",
+) -> CreatedMeeting:
     host_key, presenter_key = new_key(24), new_key(18)
     for _ in range(20):
         code = new_code()
@@ -82,6 +90,8 @@ def create_meeting(session: Session, title: str, theme: str, language: Language)
         title=title,
         theme=theme,
         language=language,
+        description=description,
+        preparation=preparation,
         host_key_hash=hash_key(host_key),
         presenter_key_hash=hash_key(presenter_key),
     )
@@ -124,10 +134,16 @@ def update_meeting(
     theme: str | None = None,
     language: Language | None = None,
     retention_days: int | None = UNSET,
+    description: str | None = None,
+    preparation: str | None = None,
 ) -> StructureChanged:
     meeting = _meeting(session, meeting_id)
     if retention_days is not UNSET:
         meeting.retention_days = retention_days
+    if description is not None:
+        meeting.description = description
+    if preparation is not None:
+        meeting.preparation = preparation
     if title is not None:
         meeting.title = title
     if theme is not None:
@@ -155,6 +171,8 @@ def add_activity(
         raise DomainError("unknown_kind", f"Unknown activity kind {kind!r}; use one of {', '.join(KINDS)}.")
     language = cast(Language, meeting.language)
     parsed = settings_for(kind, settings) if settings is not None else default_settings(kind, language)
+    if is_private(parsed):  # facilitator-only: hidden until the facilitator shows the results
+        show_results_presenter = show_results_phones = False
     count = session.scalar(
         select(func.count()).select_from(Activity).where(col(Activity.meeting_id) == meeting_id)
     )
@@ -207,6 +225,8 @@ def update_activity(
                 "has_answers",
                 "This activity already has answers; reset its results before changing settings.",
             )
+        if is_private(parsed) and not is_private(settings_for(cast(Kind, activity.kind), activity.settings)):
+            activity.show_results_presenter = activity.show_results_phones = False
         activity.settings = new_settings
     session.add(activity)
     session.flush()
@@ -461,4 +481,6 @@ def _info(meeting: Meeting, activities: list[Activity]) -> MeetingInfo:
         language=cast(Language, meeting.language),
         current_activity_id=meeting.current_activity_id,
         activities=tuple(_activity_info(a) for a in activities),
+        description=meeting.description,
+        preparation=meeting.preparation,
     )

@@ -469,7 +469,7 @@ def _mean(value: object) -> float | None:
 # -- the page ---------------------------------------------------------------------------------
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=select_autoescape(["html", "xml"], default=True),
@@ -490,7 +490,7 @@ def render_html(data: MeetingData, options: ReportOptions, zone: ZoneInfo) -> st
         part = section(activity, len(sections) + 1, results, language, options)
         if part is not None:
             sections.append(part)
-    template = _environment().get_template("report.html")
+    template = environment().get_template("report.html")
     return template.render(
         lang=language,
         t=labels(language),

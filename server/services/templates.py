@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import PureWindowsPath
 from typing import Any
 
 from sqlmodel import Session
@@ -18,6 +19,7 @@ from server.draaiboek import (
     builtin_names,
     fill,
     load_builtin,
+    parse,
 )
 from server.services import agenda as agenda_service
 from server.services import meetings as meeting_service
@@ -33,26 +35,35 @@ def builtin(name: str) -> Template:
         raise DomainError("unknown_template", exc.problem) from None
 
 
+def parse_own(text: str, file: str | None = None) -> Template:
+    """A facilitator's own template (uploaded or pasted YAML), checked as `kring template validate`
+    checks a file: an ``invalid_template`` error names the file, the line and the problem."""
+    source = PureWindowsPath(file or "").name or "template.yaml"  # old browsers send C:\fakepath\x.yaml
+    try:
+        return parse(text, source)
+    except TemplateError as exc:
+        raise DomainError("invalid_template", str(exc), line=exc.line) from None
+
+
+def summary(template: Template) -> dict[str, Any]:
+    """A template in short: its title, placeholders and size."""
+    return {
+        "name": template.name,
+        "title": template.title,
+        "language": template.language,
+        "description": template.description,
+        "placeholders": [
+            {"name": p.name, "label": p.label, "default": p.default} for p in template.placeholders
+        ],
+        "blocks": len(template.blocks),
+        "activities": sum(len(b.activities) for b in template.blocks),
+        "minutes": sum(b.duration_minutes for b in template.blocks),
+    }
+
+
 def summaries() -> list[dict[str, Any]]:
     """What `kring template list` and `GET /api/templates` show."""
-    out: list[dict[str, Any]] = []
-    for name in builtin_names():
-        template = load_builtin(name)
-        out.append(
-            {
-                "name": name,
-                "title": template.title,
-                "language": template.language,
-                "description": template.description,
-                "placeholders": [
-                    {"name": p.name, "label": p.label, "default": p.default} for p in template.placeholders
-                ],
-                "blocks": len(template.blocks),
-                "activities": sum(len(b.activities) for b in template.blocks),
-                "minutes": sum(b.duration_minutes for b in template.blocks),
-            }
-        )
-    return out
+    return [summary(load_builtin(name)) for name in builtin_names()]
 
 
 def create_from_template(
@@ -63,7 +74,14 @@ def create_from_template(
         filled = fill(template, values)
     except TemplateError as exc:
         raise DomainError("invalid_template_values", exc.problem) from None
-    created = meeting_service.create_meeting(session, title or filled.title, filled.theme, filled.language)
+    created = meeting_service.create_meeting(
+        session,
+        title or filled.title,
+        filled.theme,
+        filled.language,
+        description=filled.description,
+        preparation=filled.preparation,
+    )
     meeting_id = created.meeting.id
     for block in filled.blocks:
         info, _ = agenda_service.add_block(
@@ -117,12 +135,14 @@ def template_of(session: Session, meeting_id: int, name: str = "") -> Template:
 
     def spec(activity_id: int) -> ActivitySpec:
         activity = meeting.activity(activity_id)
+        # A private activity the facilitator revealed during the meeting starts hidden again.
+        private = bool(activity.settings.get("private", False))
         return ActivitySpec(
             kind=activity.kind,
             prompt=generalise(activity.prompt),
             settings=generalise(dict(activity.settings)),
-            show_results_presenter=activity.show_results_presenter,
-            show_results_phones=activity.show_results_phones,
+            show_results_presenter=activity.show_results_presenter and not private,
+            show_results_phones=activity.show_results_phones and not private,
         )
 
     blocks = [
@@ -132,8 +152,8 @@ def template_of(session: Session, meeting_id: int, name: str = "") -> Template:
             start_time=b.start_time,
             goal=generalise(b.goal),
             description=generalise(b.description),
-            who=b.who,
-            materials=b.materials,
+            who=generalise(b.who),
+            materials=generalise(b.materials),
             essential=b.essential,
             is_break=b.is_break,
             activities=tuple(spec(i) for i in b.activity_ids),
@@ -154,8 +174,9 @@ def template_of(session: Session, meeting_id: int, name: str = "") -> Template:
         name=name or re.sub(r"[^a-z0-9]+", "-", meeting.title.casefold()).strip("-")[:60] or "meeting",
         title=generalise(meeting.title),
         language=meeting.language,
-        description="",
+        description=generalise(meeting.description),
         theme="{{" + THEME_PLACEHOLDER + "}}" if pattern is not None else "",
         placeholders=placeholders,
         blocks=tuple(blocks),
+        preparation=generalise(meeting.preparation),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
@@ -26,34 +27,37 @@ from server.draaiboek import (
     parse,
     to_yaml,
 )
+from tests.draaiboek import run_sheet
+from tests.draaiboek.run_sheet import words
 
 BUILTIN = Path(__file__).resolve().parents[2] / "server" / "draaiboek" / "builtin"
 
-# The run sheet's "Globale opzet bijeenkomst": minutes, onderdeel, and the template blocks it became.
-# (The Inloop comes before the program starts; "Afronding & check-out" is two blocks, 10 + 5.)
-RUN_SHEET_PROGRAM: tuple[tuple[int, str, tuple[str, ...]], ...] = (
-    (30, "Opening / start / belang lerend netwerk / context / verwachtingen", ("Opening",)),
-    (30, "Kennismaking & verbinding", ("Kennismaken",)),
-    (10, "Pauze", ("Pauze",)),
-    (45, "Kennissnack / inspiratieblok over het thema", ("Kennissnack / inspiratieblok",)),
-    (10, "Pauze", ("Pauze",)),
-    (20, "Actieleren – theorie & ervaren", ("Actieleren – theorie & ervaren",)),
-    (20, "Actieleren – toepassing: exploreervraag", ("Actieleren – toepassing",)),
-    (5, "Contracteringsafspraken", ("Contracteringsafspraken",)),
-    (15, "Afronding & check-out", ("Afronding", "Check-out")),
+# The template's blocks for the run sheet's detailed table (its Opbouw is preparation, not a block),
+# and for its "Globale opzet" (where "Afronding & check-out" is the two blocks Afronding and
+# Check-out, and the Inloop comes before the program starts).
+BLOCK_TITLES = (
+    "Inloop",
+    "Opening",
+    "Kennismaken",
+    "Pauze",
+    "Kennissnack / inspiratieblok",
+    "Pauze",
+    "Actieleren – theorie & ervaren",
+    "Actieleren – toepassing",
+    "Contracteringsafspraken",
+    "Afronding",
+    "Check-out",
 )
-KICKOFF_BLOCKS: tuple[tuple[str, int, bool, bool], ...] = (  # title, minutes, essential, break
-    ("Inloop", 15, False, False),
-    ("Opening", 30, True, False),
-    ("Kennismaken", 30, True, False),
-    ("Pauze", 10, False, True),
-    ("Kennissnack / inspiratieblok", 45, False, False),
-    ("Pauze", 10, False, True),
-    ("Actieleren – theorie & ervaren", 20, True, False),
-    ("Actieleren – toepassing", 20, True, False),
-    ("Contracteringsafspraken", 5, True, False),
-    ("Afronding", 10, False, False),
-    ("Check-out", 5, True, False),
+PROGRAM_BLOCKS: tuple[tuple[str, ...], ...] = (
+    ("Opening",),
+    ("Kennismaken",),
+    ("Pauze",),
+    ("Kennissnack / inspiratieblok",),
+    ("Pauze",),
+    ("Actieleren – theorie & ervaren",),
+    ("Actieleren – toepassing",),
+    ("Contracteringsafspraken",),
+    ("Afronding", "Check-out"),
 )
 STATEMENTS = [
     "Ik heb nieuwe ideeën en krijg/neem de ruimte om die uit te voeren!",
@@ -86,6 +90,11 @@ def block(template: Template, title: str) -> BlockSpec:
     return next(b for b in template.blocks if b.title == title)
 
 
+def block_text(spec: BlockSpec) -> str:
+    """A block's werkvorm as the facilitator gets it: the description and its activities' texts."""
+    return "\n".join([spec.description, *(s for a in spec.activities for s in all_strings(a))])
+
+
 # -- the kick-off template ----------------------------------------------------------------------
 
 
@@ -96,30 +105,83 @@ def test_kickoff_header_and_placeholder() -> None:
     assert raw.title == "Lerend netwerk {{thema}} — bijeenkomst 1 (kick-off)"
     assert raw.theme == "{{thema}}"
     assert raw.placeholders == (Placeholder("thema", "Thema van het lerend netwerk", None),)
-    assert "Opbouw" in raw.preparation and "Benodigdheden" in raw.preparation
+    assert "Doelen:" in raw.description and "Wanneer is de bijeenkomst geslaagd?!" in raw.description
+    # What comes before and after the program stays with the meeting, for the facilitator.
+    for part in (
+        "Voorbereidende acties door facilitators:",
+        "Huiswerk voor de bijeenkomst",
+        "Benodigdheden verzamelen:",
+        "Opbouw (45 min) — Alles is gereed voor start bijeenkomst:",
+        "Overweging: eerst starten met kennismaking en daarna belang en context lerend netwerk.",
+        "Afrondende acties",
+        "Bericht voor LinkedIn, nieuwsbrief/website",
+        "Voorbereiding bijeenkomst 2",
+    ):
+        assert part in raw.preparation, part
     assert all(b.title not in ("Opbouw", "Benodigdheden verzamelen") for b in raw.blocks)
 
 
-def test_kickoff_blocks_in_order(kickoff: Template) -> None:
-    got = tuple((b.title, b.duration_minutes, b.essential, b.is_break) for b in kickoff.blocks)
-    assert got == KICKOFF_BLOCKS
-    assert block(kickoff, "Inloop").goal == "Welkom voelen"
-    assert all(b.who == "Facilitator" for b in kickoff.blocks if not b.is_break)
-    assert all(b.goal and b.description for b in kickoff.blocks if not b.is_break)
-    assert "Koffie & thee" in block(kickoff, "Inloop").materials
-    assert "Flappen" in block(kickoff, "Opening").materials
+def test_kickoff_follows_the_run_sheet_rows() -> None:
+    """Duur, Agendapunt, Doel, Wie and Materialen as the run sheet has them; empty stays empty.
+    ([THEMA] in the run sheet is the placeholder {{thema}} in the template.)"""
+    kickoff = load_builtin("kickoff")
+    rows = [row for row in run_sheet.ROWS if row.title != "Opbouw"]
+    assert tuple(b.title for b in kickoff.blocks) == BLOCK_TITLES
+    for row, got in zip(rows, kickoff.blocks, strict=True):
+        assert words(got.title) == words(row.title), row.title
+        assert got.duration_minutes == row.minutes, row.title
+        assert words(got.goal) == words(row.goal), row.title
+        assert got.who == row.who == "", row.title
+        assert words(got.materials) == words(row.materials), row.title
+        for line in run_sheet.WERKVORM.get(row.title, ()):
+            assert words(line) in words(block_text(got)), (row.title, line)
+    opbouw = next(row for row in run_sheet.ROWS if row.title == "Opbouw")
+    assert f"Opbouw ({opbouw.minutes} min) — {opbouw.goal}" in kickoff.preparation
+    for line in run_sheet.WERKVORM["Opbouw"]:
+        assert words(line) in words(kickoff.preparation), line
+
+
+def test_kickoff_marks_only_the_breaks_optional(kickoff: Template) -> None:
+    optional = [(b.title, b.is_break) for b in kickoff.blocks if not b.essential]
+    assert optional == [("Pauze", True), ("Pauze", True)]
+    assert [b.title for b in kickoff.blocks if b.is_break] == ["Pauze", "Pauze"]
+    # The parts the run sheet itself calls "Optioneel" stay inside their blocks' werkvorm.
+    assert "Optioneel: Interview met ambassadeur" in block(kickoff, "Opening").description
+    assert "Optioneel:\nInzichten en acties verzamelen!" in block(kickoff, "Afronding").description
 
 
 def test_kickoff_matches_the_run_sheet_program(kickoff: Template) -> None:
     program = [b for b in kickoff.blocks if b.title != "Inloop"]
     rows = iter(program)
-    for minutes, label, titles in RUN_SHEET_PROGRAM:
+    for (minutes, label), titles in zip(run_sheet.PROGRAM, PROGRAM_BLOCKS, strict=True):
         blocks = [next(rows) for _ in titles]
         assert tuple(b.title for b in blocks) == titles, label
         assert sum(b.duration_minutes for b in blocks) == minutes, label
     assert next(rows, None) is None
-    assert sum(m for m, _, _ in RUN_SHEET_PROGRAM) == 185
+    assert sum(m for m, _ in run_sheet.PROGRAM) == 185
     assert sum(b.duration_minutes for b in kickoff.blocks) == 185 + 15  # plus the inloop
+
+
+@pytest.mark.skipif(not run_sheet.SEED.exists(), reason=f"the run sheet is not at {run_sheet.SEED}")
+def test_the_copied_run_sheet_is_the_seed_and_the_template_keeps_all_its_words() -> None:
+    text = run_sheet.SEED.read_text(encoding="utf-8")
+    assert run_sheet.parse_program(text) == [(m, " ".join(label.split())) for m, label in run_sheet.PROGRAM]
+    parsed = run_sheet.parse_rows(text)
+    assert [row for row, _ in parsed] == list(run_sheet.ROWS)
+    for row, werkvorm in parsed:
+        for line in run_sheet.WERKVORM.get(row.title, ()):
+            assert words(line) in words(werkvorm), (row.title, line)
+    # Every word of each row's werkvorm is in the template (the description, and the prompts and
+    # options of its activities), apart from the run sheet's typing slips the template corrects.
+    template = load_builtin("kickoff")
+    blocks = iter(template.blocks)
+    for row, werkvorm in parsed:
+        target = template.preparation if row.title == "Opbouw" else block_text(next(blocks))
+        for where, wrong, right in run_sheet.CORRECTED:
+            if where == row.title:
+                werkvorm = re.sub(rf"\b{wrong}\b", right, werkvorm, flags=re.IGNORECASE)
+        missing = set(words(werkvorm).split()) - set(words(target).split())
+        assert not missing, (row.title, sorted(missing))
 
 
 def test_kickoff_fills_thema_everywhere(kickoff: Template) -> None:
@@ -130,7 +192,7 @@ def test_kickoff_fills_thema_everywhere(kickoff: Template) -> None:
     assert not [s for s in strings if "{{" in s or "}}" in s]
     assert "{{" not in to_yaml(kickoff)
     assert "Inclusie" in kickoff.preparation
-    assert "Inclusie" in block(kickoff, "Kennissnack / inspiratieblok").goal
+    assert "Inclusie" in block(kickoff, "Opening").description
 
 
 def test_kickoff_activities(kickoff: Template) -> None:
@@ -150,14 +212,14 @@ def test_kickoff_activities(kickoff: Template) -> None:
     assert breakfast.prompt == "Groepjes: wat is je favoriete ontbijt?"
     assert breakfast.settings["options"] == ["havermout", "yoghurt", "brood", "alleen koffie"]
     assert breakfast.settings["questions"] == [
-        "Waar loop je tegen aan als het gaat om Inclusie? Waar wringt de schoen?",
+        "Waar loop je tegen aan mbt het thema Inclusie? (waar wringt de schoen)",
         "Deel in je groepje wat je van het netwerk verwacht en hoopt.",
     ]
     assert sport.prompt == "Groepjes: wat is je favoriete sport?"
     assert sport.settings["options"] == ["zumba", "hardlopen", "fitness", "boksen"]
     assert sport.settings["questions"] == [
-        "Wat neem je aan kennis en ervaring mee in je koffer?",
-        "Zoek in je groep naar de overeenkomsten en verschillen.",
+        "Deel wat je aan kennis en ervaring meeneemt in je koffer?",
+        "Zoek in je groep naar de overeenkomsten en verschillen",
     ]
 
     ready, phase, colours = acts["Actieleren – theorie & ervaren"]
@@ -180,8 +242,9 @@ def test_kickoff_activities(kickoff: Template) -> None:
     assert (cloud.kind, cloud.prompt) == ("wordcloud", "Waar denk jij aan bij Inclusie?")
     assert (question.kind, question.prompt) == ("open", "Wat is jouw exploreervraag?")
     assert question.settings["private"] is True
+    assert not question.show_results_presenter and not question.show_results_phones  # facilitator only
 
-    contract, more = acts["Contracteringsafspraken"]
+    more, contract = acts["Contracteringsafspraken"]  # the run sheet asks first, then agrees
     assert contract.kind == "scales" and contract.settings["mode"] == "yesno"
     assert contract.prompt == "Waardencontract: zijn deze waarden OK voor jou? JA = AFSPRAAK"
     assert contract.settings["statements"] == [
@@ -335,6 +398,13 @@ MALFORMED: list[tuple[str, str, int, str]] = [
     ("python tag", HEAD + OPENING + "    goal: !!python/name:os.system\n", 9, "tag"),
     ("set tag", HEAD + OPENING + "    goal: !!set {a: null}\n", 9, "is not supported"),
     ("title too long", HEAD.replace("title: Test", "title: " + "x" * 201) + OPENING, 2, "at most 200"),
+    (
+        "private results shown",
+        HEAD + OPENING + "    activities:\n      - kind: open\n        prompt: Exploreervraag?\n"
+        "        settings: {private: true}\n        show_results_presenter: true\n",
+        13,
+        "blocks[0].activities[0].show_results_presenter: a private activity (settings.private: true) starts",
+    ),
 ]
 
 
@@ -459,3 +529,15 @@ def test_builtin_names_and_unknown_builtin() -> None:
         load_builtin("kick-off")
     with pytest.raises(TemplateError):
         load_builtin("../schema")
+
+
+def test_the_docs_describe_the_builtins_as_they_are() -> None:
+    docs = (BUILTIN.parents[2] / "docs" / "templates.md").read_text(encoding="utf-8")
+    kickoff = load_builtin("kickoff")
+    blocks, polls = len(kickoff.blocks), sum(len(b.activities) for b in kickoff.blocks)
+    minutes = sum(b.duration_minutes for b in kickoff.blocks)
+    assert f"{blocks} blocks, {minutes} minutes, {polls} polls" in docs
+    rows = docs.split("| block | kind | prompt |")[1].split("\n\n")[0].splitlines()[2:]
+    assert len(rows) == polls
+    prompts = [a.prompt for b in kickoff.blocks for a in b.activities]
+    assert all(prompt in row for prompt, row in zip(prompts, rows, strict=True))

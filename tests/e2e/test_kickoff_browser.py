@@ -1,27 +1,148 @@
-"""The whole kick-off in a real browser: the built-in template, 5 phones, the big screen and the
-remote, moving through every block on an injected clock that the test advances."""
+"""The whole kick-off in real browsers, on an injected clock the test advances.
+
+A facilitator makes the meeting on /new from their own copy of the kick-off draaiboek (a broken file
+first: the page names the line), then runs it from the remote's own buttons: "Volgend blok" through
+all eleven blocks, "… openen" for every activity. Five phones answer every activity, including the
+second groups round and the quote. The big screen and the remote show the current block, its
+countdown, plan versus actual ("10 min achter") and, when the meeting runs late, the advice on the
+optional blocks; the facilitator takes it and catches up. At the end the agenda is ended and the
+meeting deleted with the remote's "Delete this meeting now" and its confirmation.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from server.draaiboek import fill, load_builtin
+from server.draaiboek import TemplateError, parse
 from tests.conftest import sqlite_url
 from tests.factories import ManualClock
 from tests.support import live_server
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(240)]
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+KICKOFF = Path(__file__).resolve().parents[2] / "server" / "draaiboek" / "builtin" / "kickoff.yaml"
 NAMES = ["Ans", "Bram", "Cor", "Dewi", None]  # one participant keeps no nickname
 WAIT = 15_000  # ms: the longest any page may take to follow the room
+
+# Minutes each block really takes (the others: as planned). The Kennismaken runs ten minutes over;
+# the advice is to halve both pauses (the only optional blocks), and the facilitator does. The
+# Kennissnack then runs over too, more than can be won back; the two Actieleren blocks catch up.
+ACTUAL = {
+    "Inloop": 15,
+    "Opening": 30,
+    "Kennismaken": 40,
+    "Pauze": 5,
+    "Kennissnack / inspiratieblok": 55,
+    "Actieleren – theorie & ervaren": 15,
+    "Actieleren – toepassing": 15,
+}
+LATE, NOT_ALL = "Pauze inkorten tot 5 min", "Ook dan haal je niet alle tijd in."
+# Per block, on entering it and at the end of its actual time: plan versus actual, and the remote's
+# advice. A block's unused planned time counts until the facilitator moves on.
+STATES: tuple[tuple[str, list[str], str, list[str]], ...] = (
+    ("op schema", [], "op schema", []),  # Inloop
+    ("op schema", [], "op schema", []),  # Opening
+    ("op schema", [], "10 min achter", [LATE, LATE]),  # Kennismaken, 10 over: halve both pauses
+    ("10 min achter", [LATE, LATE], "10 min achter", [LATE, LATE]),  # Pauze, the advice taken
+    ("5 min achter", [LATE], "15 min achter", [LATE, NOT_ALL]),  # Kennissnack, 10 over
+    ("15 min achter", [LATE, NOT_ALL], "15 min achter", [LATE, NOT_ALL]),  # Pauze, halved
+    ("10 min achter", [], "10 min achter", []),  # Actieleren – theorie, 5 early
+    ("5 min achter", [], "5 min achter", []),  # Actieleren – toepassing, 5 early
+    ("op schema", [], "op schema", []),  # Contracteringsafspraken
+    ("op schema", [], "op schema", []),  # Afronding
+    ("op schema", [], "op schema", []),  # Check-out
+)
+
+
+async def plan_versus_actual(big: Page, remote: Page, delta: str, advice: list[str]) -> None:
+    for page in (big, remote):
+        await expect(page.locator(".agenda-delta")).to_have_text(delta, timeout=WAIT)
+    if advice:
+        await expect(remote.locator("#advice li")).to_have_text(advice, timeout=WAIT)
+        tips = " · ".join(line for line in advice if line != NOT_ALL)
+        await expect(big.locator(".agenda-advice")).to_have_text(f"Tip: {tips}", timeout=WAIT)
+    else:
+        await expect(remote.locator("#advice li")).to_have_count(0, timeout=WAIT)
+        await expect(big.locator(".agenda-advice")).to_have_count(0, timeout=WAIT)
+
+
+Answer = Callable[[int, Page], Awaitable[None]]
+
+
+async def sent(page: Page, count: int = 1) -> None:
+    await expect(page.locator(".sent-ok")).to_have_count(count, timeout=WAIT)
+
+
+def answers(activity: dict[str, Any]) -> Answer:
+    """How phone ``i`` answers this activity: one answer each, so every activity counts five."""
+    kind, settings = activity["kind"], activity["settings"]
+
+    async def open_text(i: int, page: Page) -> None:
+        await page.fill("#answer-text", f"Mijn tekst {i + 1} bij {activity['prompt'][:20]}")
+        await page.click(".kind-open form button[type=submit]")
+        await sent(page)
+
+    async def option(i: int, page: Page) -> None:
+        await page.locator(".option").nth(i % 2 if kind == "groups" else i % len(settings["options"])).click()
+        if kind == "groups":
+            await expect(page.locator(".my-group-title")).to_contain_text("Jouw groep:", timeout=WAIT)
+        else:
+            await sent(page)
+
+    async def scales(i: int, page: Page) -> None:
+        if settings["mode"] == "stars":  # kies er drie: each phone rates one statement here
+            await page.locator(".statement").nth(i).locator(".star").nth(i % 5).click()
+        elif settings["mode"] == "yesno":
+            await page.locator(".statement").nth(i).get_by_role("button", name="Ja").click()
+        else:
+            statement = page.locator(".statement").nth(i)
+            await statement.locator("input[type=range]").fill(str(-5 + i * 7))
+            await statement.get_by_role("button", name="Versturen").click()
+        await sent(page)
+
+    async def word(i: int, page: Page) -> None:
+        field = "#word" if kind == "wordcloud" else "#checkout-word"
+        await page.fill(field, ["Samen", "Erbij horen", "Respect", "Samen", "Ruimte"][i])
+        await page.press(field, "Enter")
+        if kind == "wordcloud":
+            await expect(page.locator(".chip:not(.chip-pending)")).to_have_count(1, timeout=WAIT)
+        else:
+            await sent(page)
+
+    async def card(i: int, page: Page) -> None:
+        await page.fill("#card-insight", f"Inzicht {i + 1}")
+        await page.fill("#card-action", f"Actie {i + 1}")
+        await page.click(".kind-cards form button[type=submit]")
+        await sent(page)
+
+    return {
+        "open": open_text,
+        "groups": option,
+        "choice": option,
+        "scales": scales,
+        "wordcloud": word,
+        "checkout": word,
+        "cards": card,
+    }[kind]
+
+
+# What the big screen shows once the five answers are in (the private exploreervraag: nothing).
+SCREEN = {
+    "open": ".wall-card",
+    "groups": ".group-column .member",
+    "choice": ".bar-figure",
+    "cards": ".idea-card",
+    "checkout": ".checkout-result",
+}
 
 
 async def join(page: Page, base: str, code: str, name: str | None) -> None:
@@ -34,88 +155,128 @@ async def join(page: Page, base: str, code: str, name: str | None) -> None:
     await expect(page.locator("#welcome")).to_be_hidden(timeout=WAIT)
 
 
-async def test_the_kickoff_runs_block_by_block_with_plan_versus_actual(tmp_path: Any) -> None:
+async def make_the_meeting_on_the_page(page: Page, base: str) -> tuple[str, str]:
+    """/new with your own draaiboek: a broken file names its line, the good one makes the meeting.
+    Returns the remote and big-screen links."""
+    good = KICKOFF.read_text(encoding="utf-8")
+    broken = good.replace("duration: 30\n", "duration: dertig\n", 1)
+    with pytest.raises(TemplateError) as problem:
+        parse(broken, "kickoff-kapot.yaml")
+    await page.goto(f"{base}/new")
+    await page.get_by_label("Je eigen draaiboek (YAML)").check()
+    upload = {"name": "kickoff-kapot.yaml", "mimeType": "text/yaml", "buffer": broken.encode()}
+    await page.set_input_files("#own-file", files=[upload])  # type: ignore[list-item]
+    await expect(page.locator("#own-status")).to_have_text(str(problem.value), timeout=WAIT)
+    await page.fill("#own-yaml", good)
+    await expect(page.locator("#own-status")).to_have_text(
+        "Lerend netwerk … — bijeenkomst 1 (kick-off): 11 blokken, 13 activiteiten, 200 min", timeout=WAIT
+    )
+    await page.locator("#own-values").get_by_label("Thema van het lerend netwerk").fill("Inclusie")
+    await page.get_by_role("button", name="Maak de bijeenkomst").click()
+    await expect(page.locator("#created")).to_be_visible(timeout=WAIT)
+    remote = await page.locator("#created-remote").get_attribute("href")
+    screen = await page.locator("#created-presenter").get_attribute("href")
+    assert remote and screen
+    return remote, screen
+
+
+async def test_the_whole_kickoff_with_five_phones_on_an_advancing_clock(tmp_path: Any) -> None:
     clock = ManualClock()
-    plan = fill(load_builtin("kickoff"), {"thema": "Inclusie"})
     with live_server(sqlite_url(tmp_path), clock=clock, ws_rate_per_minute=10_000) as live:
-        response = httpx.post(
-            f"{live.base}/api/meetings",
-            json={"template": "kickoff", "values": {"thema": "Inclusie"}},
-            timeout=10,
-        )
-        assert response.status_code == 201, response.text
-        meeting = response.json()
-        code = meeting["code"]
-        api = httpx.Client(
-            base_url=f"{live.base}/api/meetings/{code}",
-            headers={"Authorization": f"Bearer {meeting['host_key']}"},
-            timeout=10,
-        )
-        blocks = meeting["blocks"]
-        assert [b["title"] for b in blocks] == [b.title for b in plan.blocks]
-        prompts = {a["id"]: a["prompt"] for a in meeting["activities"]}
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            facilitator = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+            facilitator.set_default_timeout(WAIT)
+            remote = await facilitator.new_page()
+            remote_url, screen_url = await make_the_meeting_on_the_page(remote, live.base)
+            code, key = remote_url.split("/m/")[1].split("/")[0], remote_url.split("#key=")[1]
+            api = httpx.Client(
+                base_url=f"{live.base}/api/meetings/",
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=10,
+            )
+            meeting = api.get(code).json()
+            assert meeting["title"] == "Lerend netwerk Inclusie — bijeenkomst 1 (kick-off)"
+            assert "Opbouw (45 min)" in meeting["preparation"]  # the notes came along
+            blocks, activities = meeting["blocks"], {a["id"]: a for a in meeting["activities"]}
+            assert len(blocks) == 11 and len(activities) == 13
+            await remote.goto(remote_url)
             big = await (await browser.new_context(viewport={"width": 1920, "height": 1080})).new_page()
-            await big.goto(meeting["presenter_url"])
-            remote = await (await browser.new_context(viewport={"width": 1280, "height": 800})).new_page()
-            await remote.goto(meeting["host_url"])
+            await big.goto(screen_url)
             phones: list[Page] = []
             for name in NAMES:
-                context = await browser.new_context(viewport={"width": 390, "height": 844})
-                phone = await context.new_page()
+                phone = await (await browser.new_context(viewport={"width": 390, "height": 844})).new_page()
                 await join(phone, live.base, code, name)
                 phones.append(phone)
             await expect(big.locator("#participants")).to_have_text("5", timeout=WAIT)
+            await expect(remote.locator(".block-button")).to_have_count(11, timeout=WAIT)
 
-            late = False
             for index, block in enumerate(blocks):
-                api.post(f"/blocks/{block['id']}/enter").raise_for_status()
+                title, planned = block["title"], block["duration_minutes"]
+                await remote.locator("#block-next").click()  # the remote's own button
                 following = blocks[index + 1]["title"] if index + 1 < len(blocks) else None
                 for phone in phones:
                     line = phone.locator("#agenda-line")
-                    await expect(line).to_contain_text(f"Nu: {block['title']}", timeout=WAIT)
+                    await expect(line).to_contain_text(f"Nu: {title}", timeout=WAIT)
                     if following:
                         await expect(line).to_contain_text(f"Straks: {following}", timeout=WAIT)
-                await expect(big.locator("#agenda .agenda-title")).to_have_text(block["title"], timeout=WAIT)
-                if late and index > 0 and blocks[index - 1]["title"] == "Kennissnack / inspiratieblok":
-                    await expect(big.locator("#agenda .agenda-delta")).to_have_text("op schema", timeout=WAIT)
-                    assert api.get("/agenda").json()["agenda"]["advice"] == []
+                await expect(big.locator("#agenda .agenda-title")).to_have_text(title, timeout=WAIT)
+                await expect(remote.locator(".block-current .block-title")).to_have_text(title, timeout=WAIT)
+                # The clock stands still until the test moves it: the full planned time is left.
+                for page in (big, remote):
+                    await expect(page.locator(".agenda-countdown")).to_have_text(
+                        f"{planned}:00", timeout=WAIT
+                    )
+                await plan_versus_actual(big, remote, *STATES[index][:2])
+
                 for activity_id in block["activity_ids"]:
-                    api.post(f"/activities/{activity_id}/open").raise_for_status()
+                    activity = activities[activity_id]
+                    prompt = activity["prompt"]
+                    await (
+                        remote.locator("#activities").get_by_role("button", name=f"“{prompt}” openen").click()
+                    )
                     for phone in phones:
-                        await expect(phone.locator("#view")).to_contain_text(
-                            prompts[activity_id], timeout=WAIT
+                        await expect(phone.locator("h1.prompt")).to_have_text(prompt, timeout=WAIT)
+                        await expect(phone.locator(".card > .notice")).to_have_count(0, timeout=WAIT)
+                    await expect(big.locator("#prompt")).to_have_text(prompt, timeout=WAIT)
+                    answer = answers(activity)
+                    await asyncio.gather(*(answer(i, phone) for i, phone in enumerate(phones)))
+                    await expect(remote.locator("#responses")).to_have_text("5", timeout=WAIT)
+                    await expect(big.locator("#responses")).to_have_text("5", timeout=WAIT)
+                    if activity["settings"].get("private"):
+                        # The exploreervraag: the remote reads the answers, the big screen only counts.
+                        await expect(remote.locator("#moderation")).to_contain_text(
+                            "Mijn tekst 5", timeout=WAIT
                         )
-                    await expect(big.locator("#prompt")).to_have_text(prompts[activity_id], timeout=WAIT)
-                # The planned time passes; the Kennismaken runs ten minutes over, and the facilitator
-                # takes the advice: the Kennissnack is ten minutes shorter.
-                extra = {"Kennismaken": 10, "Kennissnack / inspiratieblok": -10}.get(block["title"], 0)
-                minutes = block["duration_minutes"] + extra
-                clock.advance(minutes=minutes)
-                if block["title"] == "Kennismaken":
-                    late = True
-                    await expect(big.locator("#agenda .agenda-countdown")).to_have_text(
-                        re.compile(r"^\+10:00$"), timeout=WAIT
-                    )
-                    await expect(big.locator("#agenda .agenda-delta")).to_have_text(
-                        "10 min achter", timeout=WAIT
-                    )
-                    agenda = api.get("/agenda").json()["agenda"]
-                    assert agenda["delta_minutes"] == 10
-                    advice = {a["title"]: a for a in agenda["advice"]}
-                    # Only optional blocks are advised: the longest first, the Kennissnack.
-                    assert list(advice) == ["Kennissnack / inspiratieblok"]
-                    assert advice["Kennissnack / inspiratieblok"]["action"] == "shorten"
-                    await expect(big.locator("#agenda .agenda-advice")).to_contain_text(
-                        "Kennissnack / inspiratieblok inkorten tot 35 min", timeout=WAIT
-                    )
-                    await expect(remote.locator("body")).to_contain_text("Kennissnack", timeout=WAIT)
-                    await expect(remote.locator("body")).to_contain_text("10 min achter", timeout=WAIT)
-            api.post("/agenda/next").raise_for_status()  # past the last block: the agenda ends
-            agenda = api.get("/agenda").json()["agenda"]
+                        await expect(big.locator(".big-count")).to_have_text("5", timeout=WAIT)
+                        await expect(big.locator("#results")).not_to_contain_text("Mijn tekst")
+                    elif activity["kind"] in SCREEN:
+                        await expect(big.locator(SCREEN[activity["kind"]])).to_have_count(
+                            5 if activity["kind"] != "choice" else len(activity["settings"]["options"]),
+                            timeout=WAIT,
+                        )
+
+                actual = ACTUAL.get(title, planned)
+                clock.advance(minutes=actual)
+                countdown = f"+{actual - planned}:00" if actual > planned else f"{planned - actual}:00"
+                for page in (big, remote):
+                    await expect(page.locator(".agenda-countdown")).to_have_text(countdown, timeout=WAIT)
+                await plan_versus_actual(big, remote, *STATES[index][2:])
+
+            await remote.locator("#agenda-end").click()
+            for phone in phones:
+                await expect(phone.locator("#agenda-line")).to_be_hidden(timeout=WAIT)
+            agenda = api.get(f"{code}/agenda").json()["agenda"]
             assert agenda["ended_at"] is not None and agenda["delta_minutes"] == 0
             assert [b["status"] for b in agenda["blocks"]] == ["done"] * len(blocks)
+            assert api.get(f"{code}/export.json").json()["activities"][-1]["answers"]  # the check-out words
+
+            # "Delete this meeting now": the confirmation first, then everything is gone.
+            await remote.locator("#delete").click()
+            await expect(remote.locator("#delete-confirm")).to_be_visible()
+            await remote.locator("#delete-yes").click()
+            await expect(remote.locator("#deleted")).to_be_visible(timeout=WAIT)
+            assert api.get(code).status_code == 404
+            assert api.get(f"{code}/export.json").status_code == 404
             await browser.close()
         api.close()
-    await asyncio.sleep(0)

@@ -170,3 +170,17 @@ def test_pages_carry_security_headers(client: TestClient) -> None:
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert "unsafe-inline" not in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_an_activity_made_private_hides_its_results_until_shown(client: TestClient) -> None:
+    meeting = make_meeting(client)
+    activity = add_activity(client, meeting, "cards")
+    assert activity["show_results_presenter"] is True
+    path = f"/api/meetings/{meeting['code']}/activities/{activity['id']}"
+    client.post(f"{path}/visibility", json={"phones": True}, headers=auth(meeting))
+    made = client.patch(path, json={"settings": {"private": True}}, headers=auth(meeting)).json()
+    assert (made["show_results_presenter"], made["show_results_phones"]) == (False, False)
+    shown = client.post(f"{path}/visibility", json={"presenter": True}, headers=auth(meeting)).json()
+    assert shown["show_results_presenter"] is True  # the facilitator's explicit choice
+    again = client.patch(path, json={"settings": {"private": True, "ask_name": False}}, headers=auth(meeting))
+    assert again.json()["show_results_presenter"] is True  # still private: the choice stays

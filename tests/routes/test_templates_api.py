@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from server.draaiboek import fill, load_builtin, parse
+from server.domain.activities import settings_for
+from server.draaiboek import Template, fill, load_builtin, parse
 from tests.factories import auth, client_for, make_meeting
 
 
@@ -97,3 +99,103 @@ def test_a_meeting_without_blocks_exports_its_activities_in_one_block(client: Te
     )
     assert len(template.blocks) == 1 and [a.kind for a in template.blocks[0].activities] == ["checkout"]
     assert template.placeholders == ()
+
+
+def test_the_kickoff_round_trips_through_export_as_template(client: TestClient) -> None:
+    """The meeting keeps the draaiboek's description and preparation, so its exported template
+    fills in to the builtin kick-off again: every block, activity, setting and note."""
+    meeting = client.post(
+        "/api/meetings", json={"template": "kickoff", "values": {"thema": "Inclusie"}}
+    ).json()
+    builtin = fill(load_builtin("kickoff"), {"thema": "Inclusie"})
+    got = client.get(f"/api/meetings/{meeting['code']}", headers=auth(meeting)).json()
+    assert got["description"] == builtin.description and got["preparation"] == builtin.preparation
+    assert "Inclusie" in got["preparation"]
+    text = client.get(f"/api/meetings/{meeting['code']}/template.yaml", headers=auth(meeting)).text
+    again = fill(parse(text, "export.yaml"), {"thema": "Inclusie"})
+
+    def normal(template: Template) -> Template:
+        blocks = tuple(
+            replace(
+                b,
+                activities=tuple(
+                    replace(a, settings=settings_for(a.kind, a.settings).model_dump(mode="json"))  # type: ignore[arg-type]
+                    for a in b.activities
+                ),
+            )
+            for b in template.blocks
+        )
+        return replace(template, name="kickoff", blocks=blocks)
+
+    assert normal(again) == normal(builtin)
+    # The notes are part of the JSON export too, and come back with an import.
+    exported = client.get(f"/api/meetings/{meeting['code']}/export.json", headers=auth(meeting))
+    assert exported.json()["meeting"]["preparation"] == builtin.preparation
+    restored = client.post("/api/import", content=exported.content).json()
+    assert restored["description"] == builtin.description and restored["preparation"] == builtin.preparation
+
+
+def test_the_notes_can_be_edited(client: TestClient) -> None:
+    meeting = make_meeting(client)
+    assert meeting["description"] == "" and meeting["preparation"] == ""
+    path = f"/api/meetings/{meeting['code']}"
+    edited = client.patch(path, json={"preparation": "Flappen klaarzetten"}, headers=auth(meeting))
+    assert edited.status_code == 200 and edited.json()["preparation"] == "Flappen klaarzetten"
+    assert edited.json()["description"] == ""
+    too_long = client.patch(path, json={"description": "x" * 2001}, headers=auth(meeting))
+    assert too_long.status_code == 422
+
+
+OWN = """\
+format: kring-draaiboek/1
+title: Intervisie {{thema}}
+placeholders:
+  - name: thema
+    label: Thema
+preparation: Stoelen in een kring.
+blocks:
+  - title: Start
+    duration: 10
+    activities:
+      - kind: wordcloud
+        prompt: Waar denk je aan bij {{thema}}?
+  - title: Casus
+    duration: twintig
+"""
+
+
+def test_your_own_template_as_yaml_text(client: TestClient) -> None:
+    bad = client.post(
+        "/api/meetings", json={"template_yaml": OWN, "template_file": "C:\\docs\\mijn.yaml", "values": {}}
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_template"
+    assert bad.json()["error"]["message"] == (
+        'mijn.yaml:14: blocks[1].duration: must be a whole number of minutes from 1 to 1440, got "twintig"'
+    )
+    checked = client.post("/api/templates/check", json={"yaml": OWN, "file": "mijn.yaml"})
+    assert checked.status_code == 200 and checked.json()["valid"] is False  # the check itself worked
+    assert checked.json()["error"] == {
+        "code": "invalid_template",
+        "message": bad.json()["error"]["message"],
+        "line": 14,
+    }
+    good = OWN.replace("twintig", "20")
+    verdict = client.post("/api/templates/check", json={"yaml": good}).json()
+    assert verdict["valid"] is True and verdict["error"] is None
+    summary = verdict["template"]
+    assert summary["title"] == "Intervisie {{thema}}" and summary["blocks"] == 2 and summary["minutes"] == 30
+    assert summary["placeholders"] == [{"name": "thema", "label": "Thema", "default": None}]
+    missing = client.post("/api/meetings", json={"template_yaml": good})
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "invalid_template_values"
+    made = client.post("/api/meetings", json={"template_yaml": good, "values": {"thema": "Feedback"}})
+    assert made.status_code == 201, made.text
+    meeting = made.json()
+    assert meeting["title"] == "Intervisie Feedback" and meeting["preparation"] == "Stoelen in een kring."
+    assert [b["title"] for b in meeting["blocks"]] == ["Start", "Casus"]
+    assert meeting["activities"][0]["prompt"] == "Waar denk je aan bij Feedback?"
+    both = client.post("/api/meetings", json={"template": "kickoff", "template_yaml": good})
+    assert both.status_code == 400 and "not both" in both.json()["error"]["message"]
+    empty = client.post("/api/templates/check", json={"yaml": ""})
+    assert empty.json()["valid"] is False and empty.json()["error"]["message"] == (
+        "template.yaml:1: the file is empty; a template starts with 'format: kring-draaiboek/1'"
+    )

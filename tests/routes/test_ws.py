@@ -22,6 +22,7 @@ from tests.factories import (
     phone_socket,
     screen_socket,
 )
+from tests.support import Phone, Screen, create_meeting, host, live_server
 
 
 @pytest.fixture
@@ -243,3 +244,63 @@ def test_phones_always_see_who_is_in_which_group(client: TestClient) -> None:
         receive_until(ws, "ack")
         results = receive_until(ws, "results")["results"]
         assert results["groups"][1]["members"] == ["Anna"]  # no "show results on phones" needed
+
+
+async def test_private_answers_reach_no_screen_or_phone_until_the_facilitator_shows_them(
+    tmp_path: object,
+) -> None:
+    """The exploreervraag: the big screen and the phones get the counts, never the answers; the
+    remote's "results on screen" (and "on phones") switch is the one explicit way to show them."""
+    secret = "CANARY exploreervraag 7f3a"
+    with live_server(sqlite_url(tmp_path)) as live:
+        meeting = create_meeting(live.base, theme="Inclusie")
+        api = host(live.base, meeting)
+        made = api.post("/activities", json={"kind": "open", "settings": {"private": True}})
+        private = made.json()
+        assert made.status_code == 201 and private["settings"]["private"] is True
+        assert (private["show_results_presenter"], private["show_results_phones"]) == (False, False)
+        api.post(f"/activities/{private['id']}/open").raise_for_status()
+        presenter = await Screen.open(live.base, meeting["code"], meeting["presenter_key"])
+        remote = await Screen.open(live.base, meeting["code"], meeting["host_key"], role="host")
+        phones = [Phone(live.base, meeting["code"], nickname) for nickname in ("Ans", None)]
+        for phone in phones:
+            await phone.join()
+            await phone.connect()
+        for number, phone in enumerate(phones):
+            ack = await phone.answer(private["id"], "0", {"text": f"{secret} {number}"}, f"p{number}")
+            assert ack["type"] == "ack", ack
+        seen = await remote.until(lambda s: s["responses"] == 2)
+        assert secret in json.dumps(seen["results"])  # the facilitator sees the answers
+        entry = seen["results"]["answers"][0]["id"]
+        api.post(f"/activities/{private['id']}/moderation", json={"action": "highlight", "entry_id": entry})
+        # A later, public activity is the sync point: every frame about the private one came before.
+        public = api.post("/activities", json={"kind": "checkout"}).json()
+        api.post(f"/activities/{public['id']}/open").raise_for_status()
+        shown = await presenter.until(lambda s: s["activity"]["id"] == public["id"])
+        for phone in phones:
+            await phone.wait_for(lambda m: m["type"] == "state" and m["activity"]["id"] == public["id"])
+        counted = [s for s in presenter.snapshots if s["activity"] and s["activity"]["id"] == private["id"]]
+        assert counted and counted[-1]["responses"] == 2 and counted[-1]["results_hidden"] is True
+        assert all(s["results"] is None for s in counted)
+        assert shown["results_hidden"] is False  # other activities show as usual
+        assert secret not in json.dumps(presenter.snapshots)
+        for number, phone in enumerate(phones):
+            others = json.dumps([m for m in phone.inbox if m["type"] != "ack"]).replace(
+                f"{secret} {number}", ""
+            )
+            assert secret not in others  # a phone holds its own answer (the mine frame), nobody else's
+
+        # The facilitator shows them on the big screen: only then do they go there, not to the phones.
+        api.post(f"/activities/{private['id']}/open").raise_for_status()
+        api.post(f"/activities/{private['id']}/visibility", json={"presenter": True}).raise_for_status()
+        revealed = await presenter.until(lambda s: s["results"] is not None and secret in json.dumps(s))
+        assert revealed["activity"]["id"] == private["id"]
+        marker = min(len(phone.inbox) for phone in phones)
+        api.post(f"/activities/{private['id']}/visibility", json={"phones": True}).raise_for_status()
+        await phones[1].wait_for(lambda m: f"{secret} 0" in json.dumps(m), start=marker)
+        await phones[0].wait_for(lambda m: f"{secret} 1" in json.dumps(m), start=marker)
+        for phone in phones:
+            await phone.disconnect()
+        await presenter.close()
+        await remote.close()
+        api.close()

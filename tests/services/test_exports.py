@@ -16,12 +16,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from jsonschema import Draft202012Validator
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from server.db.engine import make_engine
 from server.db.tables import Activity, AgendaBlock, Answer, Meeting, Participant, Submission
 from server.domain.errors import DomainError
+from server.realtime.messages import AnswerIn
+from server.realtime.room import Room
 from server.services import archive, exports, meetings, participants
 from server.services.export_data import load
 from tests.factories import AnswerWriter
@@ -155,6 +158,32 @@ def build(session: Session, *, close_all: bool = True) -> Built:
     if close_all:
         session.execute(update(Activity).where(col(Activity.meeting_id) == m).values(status="closed"))
     session.commit()
+    # Answers the app refuses, offered the way a phone's are (the live room checks them before
+    # anything is written): none may turn up in an export.
+    refusals = [
+        ("open", p2, "0", {"text": "te laat"}),  # the activity is closed
+        ("stars", p3, "0", {"value": 9}),  # outside the 1-5 scale
+        ("choice", p3, "0", {"options": [7]}),  # no such option
+        ("cards", p3, "0", {"insight": "x" * 281, "action": "te lang"}),  # too long
+        ("wordcloud", p2, "7", {"word": "extra"}),  # no such slot
+    ]
+    for name, person, slot, value in refusals:
+        current = ids[name]
+        meetings.open_(session, m, current)  # open and current, so only the payload is judged
+        if name == "open":
+            session.execute(update(Activity).where(col(Activity.id) == current).values(status="closed"))
+        session.commit()
+        room = Room(meetings.load_meeting(session, m), meetings.MeetingAuth(m, "", ""), "")  # type: ignore[arg-type]
+        message = AnswerIn(type="answer", activity_id=current, client_id="refused", slot=slot, value=value)
+        with pytest.raises(DomainError) as refused:
+            room.prepare(person, message)
+        assert refused.value.code == REFUSED[name], (name, refused.value.code)
+    session.execute(update(Meeting).where(col(Meeting.id) == m).values(current_activity_id=None))
+    if close_all:
+        session.execute(update(Activity).where(col(Activity.meeting_id) == m).values(status="closed"))
+    else:
+        session.execute(update(Activity).where(col(Activity.meeting_id) == m).values(status="idle"))
+    session.commit()
     statements = [
         "Ik heb nieuwe ideeën en krijg/neem de ruimte om die uit te voeren!",
         "Ik geef aandacht aan mislukte projecten!",
@@ -179,6 +208,13 @@ def build(session: Session, *, close_all: bool = True) -> Built:
 
 
 ORDER = ["open", "wordcloud", "stars", "numeric", "checkout", "choice", "groups", "cards"]
+REFUSED = {
+    "open": "activity_closed",
+    "stars": "value_out_of_range",
+    "choice": "unknown_option",
+    "cards": "text_too_long",
+    "wordcloud": "invalid_slot",
+}
 
 
 def test_xlsx_holds_exactly_the_acknowledged_answers_as_typed_cells(session: Session) -> None:
@@ -220,6 +256,19 @@ def test_xlsx_holds_exactly_the_acknowledged_answers_as_typed_cells(session: Ses
                     assert cell.data_type == "s"
         if name in ("stars", "numeric"):
             assert all(type(row[3].value) is int for row in body)
+        # Columns are sized to what they hold: at least the header, within the bounds.
+        for column, head_cell in enumerate(sheet[1], 1):
+            width = sheet.column_dimensions[get_column_letter(column)].width
+            longest = max(
+                len(str(c.value)) if c.value is not None else 0 for c in sheet[get_column_letter(column)]
+            )
+            if isinstance(sheet.cell(row=2, column=column).value, datetime):
+                longest = max(len(str(head_cell.value)), 19)
+            assert exports.COLUMN_WIDTH_MIN <= width <= exports.COLUMN_WIDTH_MAX, (name, column)
+            assert width == min(max(longest + 2, exports.COLUMN_WIDTH_MIN), exports.COLUMN_WIDTH_MAX)
+    widths = {n: book["Overzicht"].column_dimensions[n].width for n in "ABCD"}
+    assert widths["B"] == len("Check-out: welk woord neem je mee?") + 2  # the longest prompt
+    assert widths["B"] > max(widths["A"], widths["C"], widths["D"])
     open_sheet = book[book.sheetnames[1]]
     assert open_sheet["C2"].value == "'" + FORMULA and open_sheet["C2"].data_type == "s"
 

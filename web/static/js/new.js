@@ -1,8 +1,10 @@
-// A new meeting from a draaiboek template: POST /api/meetings, then the links to run it.
-import { loadStrings, t } from "./common.js";
+// A new meeting from a draaiboek template (a builtin, or your own YAML file checked on the way):
+// POST /api/meetings, then the links to run it.
+import { el, loadStrings, t } from "./common.js";
 
 const form = document.getElementById("new-form");
 const error = document.getElementById("new-error");
+const own = { yaml: document.getElementById("own-yaml"), file: null, ok: false, timer: null };
 
 async function csrfToken() {
   // Logged in (an instance with accounts): state changes carry the session's CSRF token.
@@ -28,6 +30,63 @@ function syncPlaceholders() {
   for (const group of form.querySelectorAll(".template-values")) group.hidden = group !== shown;
 }
 
+// Your own template: checked by the server (POST /api/templates/check) as you type or upload; its
+// placeholders become fields, a problem shows with its line ("mijn.yaml:7: …").
+async function checkOwn() {
+  const status = document.getElementById("own-status");
+  const fields = document.getElementById("own-values");
+  own.ok = false;
+  if (!own.yaml.value.trim()) { status.textContent = ""; fields.replaceChildren(); return; }
+  let response;
+  try {
+    response = await fetch("/api/templates/check", {
+      method: "POST", headers: await headers(), body: JSON.stringify({ yaml: own.yaml.value, file: own.file }),
+    });
+  } catch {
+    status.textContent = t("No connection to Kring. Try again.");
+    return;
+  }
+  const verdict = await response.json();
+  if (!response.ok || !verdict.valid) {
+    status.textContent = (verdict.error && verdict.error.message) || t("Something went wrong.");
+    status.className = "notice notice-error";
+    fields.replaceChildren();
+    return;
+  }
+  const data = verdict.template;
+  own.ok = true;
+  status.className = "hint";
+  status.textContent = t("{title}: {blocks} blocks, {activities} activities, {minutes} min", {
+    title: data.title.replace(/\{\{\s*[a-z0-9_]+\s*\}\}/g, "…"), blocks: data.blocks, activities: data.activities, minutes: data.minutes,
+  });
+  const kept = Object.fromEntries([...fields.querySelectorAll("input")].map((i) => [i.dataset.placeholder, i.value]));
+  fields.replaceChildren(...data.placeholders.flatMap((p) => [
+    el("label", { for: `value-own-${p.name}`, text: p.label }),
+    el("input", { id: `value-own-${p.name}`, "data-placeholder": p.name, maxlength: 200, autocomplete: "off",
+      value: kept[p.name] ?? p.default ?? "" }),
+  ]));
+}
+
+function ownChanged() {
+  clearTimeout(own.timer);
+  own.timer = setTimeout(checkOwn, 400);
+}
+
+async function readFile(event) {
+  const file = event.target.files[0];
+  if (!file) return;
+  own.file = file.name;
+  own.yaml.value = await file.text();
+  checkOwn();
+}
+
+async function headers() {
+  const out = { "Content-Type": "application/json" };
+  const csrf = await csrfToken();
+  if (csrf) out["X-CSRF-Token"] = csrf;
+  return out;
+}
+
 async function submit(event) {
   event.preventDefault();
   error.hidden = true;
@@ -36,15 +95,16 @@ async function submit(event) {
   for (const input of chosenValues().querySelectorAll("input[data-placeholder]")) {
     if (input.value.trim()) values[input.dataset.placeholder] = input.value.trim();
   }
-  const body = { template: chosen.value, values };
+  if (!chosen.value && !own.yaml.value.trim()) {
+    showError(t("Upload or paste your draaiboek first."));
+    return;
+  }
+  const body = chosen.value ? { template: chosen.value, values } : { template_yaml: own.yaml.value, template_file: own.file, values };
   const title = document.getElementById("title").value.trim();
   if (title) body.title = title;
-  const headers = { "Content-Type": "application/json" };
-  const csrf = await csrfToken();
-  if (csrf) headers["X-CSRF-Token"] = csrf;
   let response;
   try {
-    response = await fetch("/api/meetings", { method: "POST", headers, body: JSON.stringify(body) });
+    response = await fetch("/api/meetings", { method: "POST", headers: await headers(), body: JSON.stringify(body) });
   } catch {
     showError(t("No connection to Kring. Try again."));
     return;
@@ -53,7 +113,7 @@ async function submit(event) {
   if (!response.ok) {
     const code = data.error && data.error.code;
     if (code === "login_required") showError(t("Log in first: this Kring has facilitator accounts."));
-    else if (code === "invalid_template_values") showError(t("Fill in the theme."));
+    else if (code === "invalid_template_values") showError(chosen.value ? t("Fill in the theme.") : t("Fill in every field of your draaiboek."));
     else showError((data.error && data.error.message) || t("Something went wrong."));
     return;
   }
@@ -68,6 +128,8 @@ async function main() {
   await loadStrings();
   for (const radio of form.querySelectorAll("input[name=template]")) radio.addEventListener("change", syncPlaceholders);
   syncPlaceholders();
+  own.yaml.addEventListener("input", () => { own.file = null; ownChanged(); });
+  document.getElementById("own-file").addEventListener("change", readFile);
   form.addEventListener("submit", submit);
 }
 

@@ -346,7 +346,7 @@ class Generator:
                 if phone.transport is None or (skip and rng.random() < skip):
                     continue
                 word = f"woord{rng.randrange(words)}"
-                client_id = f"{phone.index}.{n}"
+                client_id = f"{phone.index}.{self.sent}"  # unique across calls: ids are idempotency keys
                 phone.sent[client_id] = (time.time(), word)
                 phone.transport.send(
                     WSMsgType.TEXT,

@@ -68,7 +68,9 @@ def _rss(rows: list[Row]) -> tuple[str, str, bool | None]:
     naive = _one(rows, "scaling", "naive", 10_000) or _last(rows, "scaling", "naive")
     value = opt.get("rss_per_phone_kib") if opt else None
     at = f" at N = {opt['phones']:,}" if opt else ""
-    naive_text = f"{_fmt(naive.get('rss_per_phone_kib'), ' KiB')} at N = {naive['phones']:,}" if naive else "—"
+    naive_text = (
+        f"{_fmt(naive.get('rss_per_phone_kib'), ' KiB')} at N = {naive['phones']:,}" if naive else "—"
+    )
     return _fmt(value, " KiB") + at, naive_text, None if value is None else value <= 32
 
 
@@ -291,7 +293,8 @@ def _cell(value: Any) -> str:
 
 def _gains(rows: list[Row]) -> list[str]:
     lines = [
-        "| N | server CPU per answer, naive ÷ optimised | reveal p99, naive ÷ optimised | RSS per phone, naive ÷ optimised |",
+        "| N | server CPU per answer, naive ÷ optimised | reveal p99, naive ÷ optimised "
+        "| RSS per phone, naive ÷ optimised |",
         "|---|---|---|---|",
     ]
     for opt in sorted(_rows(rows, "scaling", "optimised"), key=lambda r: r["phones"]):
@@ -360,9 +363,8 @@ def document(result: dict[str, Any], notes: str = "") -> str:
     ]
     for t in result["targets"]:
         met = {True: "yes", False: "**no**", None: "—"}[t["met"]]
-        lines.append(
-            f"| {t['metric']} | {t['target']} | {t['stretch'] or '—'} | {t['measured']} | {t['naive']} | {met} |"
-        )
+        cells = (t["metric"], t["target"], t["stretch"] or "—", t["measured"], t["naive"], met)
+        lines.append("| " + " | ".join(cells) + " |")
     lines += [
         "",
         "## Scaling over N",

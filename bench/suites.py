@@ -17,7 +17,12 @@ def _log(message: str) -> None:
 
 
 def scaling(
-    sizes: tuple[int, ...], *, naive: bool, rate: float = 1000.0, seconds: float = 20.0, join_rate: float = 400.0
+    sizes: tuple[int, ...],
+    *,
+    naive: bool,
+    rate: float = 1000.0,
+    seconds: float = 20.0,
+    join_rate: float = 400.0,
 ) -> list[Row]:
     """For each N: join, hold (memory), answer at a fixed rate (CPU per answer, latency), then
     reveal the results to every phone (time until the last phone has them)."""
@@ -62,7 +67,9 @@ def sustained(n: int = 10_000, rate: float = 5000.0, seconds: float = 60.0) -> l
     return [row]
 
 
-def slow_consumers(n: int = 2000, fraction: float = 0.05, rate: float = 500.0, seconds: float = 20.0) -> list[Row]:
+def slow_consumers(
+    n: int = 2000, fraction: float = 0.05, rate: float = 500.0, seconds: float = 20.0
+) -> list[Row]:
     """Results are shown on every phone; then ``fraction`` of the phones stop reading. The
     others' latencies and the server's memory are compared with the same run before."""
     _log(f"slow consumers: {n} phones, {fraction:.0%} stop reading")
@@ -119,12 +126,18 @@ def workers(
             addresses=2,
         ) as r:
             baseline = r.server.stat()
-            row: Row = {"suite": "workers", "mode": f"{count} worker" + ("s" if count > 1 else ""), "workers": count}
+            row: Row = {
+                "suite": "workers",
+                "mode": f"{count} worker" + ("s" if count > 1 else ""),
+                "workers": count,
+            }
             row.update(s.join(r, n, 300))
             commands = s.redis_commands(redis_url)
             started = time.monotonic()
             row.update(s.answering(r, rate, seconds))
-            row["redis_commands_per_s"] = round((s.redis_commands(redis_url) - commands) / (time.monotonic() - started))
+            row["redis_commands_per_s"] = round(
+                (s.redis_commands(redis_url) - commands) / (time.monotonic() - started)
+            )
             row["server_processes"] = baseline.processes
             row["server_errors_logged"] = r.server.errors_logged()
         rows.append(row)
@@ -138,7 +151,12 @@ def workers(
         addresses=4,
     ) as r:
         baseline = r.server.stat()
-        row = {"suite": "workers_hold", "mode": "2 workers", "workers": 2, **s.join(r, hold_n, 400, lanes=128)}
+        row = {
+            "suite": "workers_hold",
+            "mode": "2 workers",
+            "workers": 2,
+            **s.join(r, hold_n, 400, lanes=128),
+        }
         row.update(s.hold(r, baseline, seconds=10))
         row["server_errors_logged"] = r.server.errors_logged()
     rows.append(row)
@@ -146,17 +164,23 @@ def workers(
     return rows
 
 
-def redis_rates(postgres_url: str, redis_url: str, n: int = 2000, rates: tuple[float, ...] = (100.0, 1000.0)) -> list[Row]:
+def redis_rates(
+    postgres_url: str, redis_url: str, n: int = 2000, rates: tuple[float, ...] = (100.0, 1000.0)
+) -> list[Row]:
     """Redis commands per second at two answer rates (2 workers): batched per tick, so the same."""
     rows = []
-    with s.run(workers=2, database_url=_fresh_schema(postgres_url), broadcast_url=redis_url, addresses=2) as r:
+    with s.run(
+        workers=2, database_url=_fresh_schema(postgres_url), broadcast_url=redis_url, addresses=2
+    ) as r:
         s.join(r, n, 300)
         for rate in rates:
             _log(f"redis: 2 workers, {rate:.0f} answers/s")
             commands = s.redis_commands(redis_url)
             started = time.monotonic()
             row: Row = {"suite": "redis_rates", "mode": "2 workers", **s.answering(r, rate, 15)}
-            row["redis_commands_per_s"] = round((s.redis_commands(redis_url) - commands) / (time.monotonic() - started))
+            row["redis_commands_per_s"] = round(
+                (s.redis_commands(redis_url) - commands) / (time.monotonic() - started)
+            )
             rows.append(row)
             _log(_brief(row))
     return rows

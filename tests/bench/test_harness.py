@@ -1,0 +1,48 @@
+"""The load harness at small N: it must count right before its figures mean anything."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import report
+from bench import scenarios as s
+from tests.support import Phone
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+
+
+def test_harness_counts_every_answer_and_the_tally_is_exact_at_200_phones() -> None:
+    with s.run(processes=2) as r:
+        baseline = r.server.stat()
+        row = {"suite": "scaling", "mode": "optimised", **s.join(r, 200, 200)}
+        row.update(s.hold(r, baseline, seconds=0.5))
+        row.update(s.answering(r, 200, 3.0))
+        row.update(s.reveal(r, times=1))
+        row["server_errors_logged"] = r.server.errors_logged()
+    assert row["joined"] == row["held"] == row["participants_on_screen"] == 200
+    assert row["join_failures"] == 0
+    assert row["answers_sent"] > 400
+    assert row["answers_acked"] == row["answers_sent"]
+    assert row["lost"] == 0 and row["answer_errors"] == {}
+    assert row["tally_exact"] is True
+    assert row["not_on_screen"] == 0  # every acknowledged answer reached the big screen
+    assert row["reveal_missing"] == 0 and row["reveal_p99_ms"] is not None
+    assert row["server_errors_logged"] == 0
+    table = {t["metric"]: t for t in report.targets([row])}
+    assert table["server RSS per connected participant"]["measured"].endswith("at N = 200")
+
+
+async def test_harness_notices_a_tally_that_does_not_match() -> None:
+    """An answer from a phone the harness does not drive must make the tally check fail, or the
+    check proves nothing."""
+    with s.run(processes=1) as r:
+        s.join(r, 20, 100)
+        outsider = Phone(r.server.base, r.facilitator.code)
+        await outsider.join()
+        await outsider.connect()
+        ack = await outsider.answer(r.activity, "0", {"word": "buitenstaander"}, "outside-1")
+        assert ack["type"] == "ack"
+        row = s.answering(r, 40, 1.0)
+        await outsider.disconnect()
+    assert row["lost"] == 0 and row["answers_acked"] == row["answers_sent"]
+    assert row["tally_exact"] is False

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
-from server.db.tables import Participant
+from server.db.tables import Participant, utcnow
 from server.domain.errors import DomainError
 from server.domain.words import clean_text
 from server.services.keys import hash_key, new_key
@@ -60,7 +61,8 @@ def join_batch(session: Session, requests: list[JoinRequest]) -> list[Joined]:
         ):
             known[participant.token_hash] = participant
     out: list[Joined | None] = []
-    fresh: list[tuple[int, Participant, str]] = []
+    fresh: list[tuple[int, str, JoinRequest, dict[str, Any]]] = []
+    now = utcnow()
     for index, request in enumerate(requests):
         existing = known.get(hash_key(request.token)) if request.token else None
         if existing is not None and existing.meeting_id == request.meeting_id:
@@ -71,17 +73,23 @@ def join_batch(session: Session, requests: list[JoinRequest]) -> list[Joined]:
             out.append(Joined(existing.id, None, existing.nickname))
             continue
         token = new_key(16)  # 128 bits
-        participant = Participant(
-            meeting_id=request.meeting_id, token_hash=hash_key(token), nickname=request.nickname
-        )
-        session.add(participant)
-        fresh.append((index, participant, token))
+        row = {
+            "meeting_id": request.meeting_id,
+            "token_hash": hash_key(token),
+            "nickname": request.nickname,
+            "created_at": now,
+        }
+        fresh.append((index, token, request, row))
         out.append(None)
     if fresh:
-        session.flush()
-    for index, participant, token in fresh:
-        assert participant.id is not None
-        out[index] = Joined(participant.id, token, participant.nickname)
+        # One multi-row INSERT … RETURNING for the whole storm, not an ORM object per phone.
+        ids = session.scalars(
+            insert(Participant).returning(col(Participant.id), sort_by_parameter_order=True),
+            [row for *_, row in fresh],
+        ).all()
+        for (index, token, request, _), participant_id in zip(fresh, ids, strict=True):
+            assert participant_id is not None
+            out[index] = Joined(participant_id, token, request.nickname)
     return [joined for joined in out if joined is not None]
 
 

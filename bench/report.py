@@ -175,12 +175,11 @@ def _workers(rows: list[Row]) -> tuple[str, str, bool | None]:
     if hold:
         parts.append(f"held {hold['held']:,} of {hold['phones']:,} on 2 workers")
     if one and two:
-        a, b = one["deliveries_per_server_cpu_s"], two["deliveries_per_server_cpu_s"]
-        da = one["deliveries"] / one["answer_seconds"]
-        db = two["deliveries"] / two["answer_seconds"]
+        a, b = one["deliveries_per_s"], two["deliveries_per_s"]
+        ca, cb = one["deliveries_per_server_cpu_s"], two["deliveries_per_server_cpu_s"]
         parts.append(
-            f"deliveries per server CPU-s {a:,} (1 worker) vs {b:,} (2 workers) = {b / a:.2f}×; "
-            f"deliveries/s {da:,.0f} vs {db:,.0f}"
+            f"deliveries/s {a:,} (1 worker) vs {b:,} (2 workers) = {b / max(1, a):.2f}×; "
+            f"per server CPU-s {ca:,} vs {cb:,} = {cb / max(1, ca):.2f}×"
         )
         met = bool(hold and hold["held"] >= 30_000 and b >= 1.6 * a)
     return "; ".join(parts) or "not measured", "—", met

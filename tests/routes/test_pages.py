@@ -65,7 +65,7 @@ def test_pages_render_in_dutch_with_their_parts(client: TestClient) -> None:
         f"/m/{code}/present": [
             "join-strip-code",
             "qr-full",
-            "wordcloud2.js",
+            "stage-hint",
             "/static/js/presenter.js",
             code,
         ],

@@ -1,6 +1,6 @@
 // Result views shared by the big screen, the remote and the phones. Text only, never HTML.
 // options: {stage: big screen, compact: phone, host + onModerate: the remote's moderation}.
-import { el, t } from "./common.js";
+import { el, ngettext, t } from "./common.js";
 
 export function renderResults(results, activity, options = {}) {
   const views = { open: openWall, wordcloud: wordList, scales, checkout, choice, groups, cards };
@@ -64,13 +64,15 @@ function scales(results, activity, options) {
   return starBars(results);
 }
 
-// Stars: per statement the distribution 1…max as bars, and the mean.
+// Stars: per statement the distribution 1…max as bars with the mean marked on them, the mean as a
+// figure, and under the first and last bar the scale's end labels.
 function starBars(results) {
   const list = el("ol", { class: "scale-results" });
+  const span = results.max - results.min + 1;
   for (const statement of results.statements) {
     const most = Math.max(1, ...statement.distribution);
     const columns = el("div", { class: "distribution-columns", role: "img",
-      "aria-label": t("{n} answers, mean {mean}", { n: statement.count, mean: formatMean(statement, results) }) });
+      "aria-label": ngettext("{n} answer, mean {mean}", "{n} answers, mean {mean}", statement.count, { mean: formatMean(statement, results) }) });
     statement.distribution.forEach((count, i) => {
       const bar = el("span", { class: "column-bar" });
       bar.style.height = `${Math.round((count / most) * 100)}%`;
@@ -78,10 +80,19 @@ function starBars(results) {
         el("span", { class: "column-count", text: count ? String(count) : "" }), el("span", { class: "column-track" }, bar),
         el("span", { class: "column-value", "aria-hidden": "true", text: `${results.min + i}★` })));
     });
+    if (statement.mean !== null && statement.mean !== undefined) {
+      const marker = el("span", { class: "mean-tick", "aria-hidden": "true" });
+      marker.style.left = `${((statement.mean - results.min + 0.5) / span) * 100}%`;
+      columns.append(marker);
+    }
+    const ends = results.label_low || results.label_high
+      ? el("div", { class: "scale-ends" }, el("span", { text: results.label_low || "" }), el("span", { text: results.label_high || "" }))
+      : null;
     list.append(el("li", { class: "scale-result" },
       el("div", { class: "scale-head" }, el("span", { class: "statement-text", text: statement.text }),
         el("span", { class: "mean" }, el("span", { class: "mean-label", text: t("mean") }), " ", formatMean(statement, results))),
-      columns, el("span", { class: "scale-n", text: t("{n} answers", { n: statement.count }) })));
+      el("div", { class: "scale-figure" }, columns, ends),
+      el("span", { class: "scale-n", text: ngettext("{n} answer", "{n} answers", statement.count) })));
   }
   return list;
 }
@@ -112,7 +123,7 @@ function numberLines(results, { stage } = {}) {
   const list = el("ol", { class: stage ? "number-lines number-lines-stage" : "number-lines" });
   results.statements.forEach((statement, index) => {
     const line = el("div", { class: "number-line", role: "img",
-      "aria-label": t("{n} answers, mean {mean}", { n: statement.count, mean: formatMean(statement, results) }) });
+      "aria-label": ngettext("{n} answer, mean {mean}", "{n} answers, mean {mean}", statement.count, { mean: formatMean(statement, results) }) });
     const ticks = tickValues(results.min, results.max);
     for (const value of ticks) {
       const tick = el("span", { class: value === 0 ? "tick tick-zero" : "tick", text: String(value) });

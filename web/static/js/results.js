@@ -64,11 +64,17 @@ function scales(results, activity, options) {
   return starBars(results);
 }
 
-// Stars: per statement the distribution 1…max as bars with the mean marked on them, the mean as a
-// figure, and under the first and last bar the scale's end labels.
+// Stars: the scale's end labels once, over the first and last bar; per statement the distribution
+// 1…max as bars with the mean marked on them, and the mean as a figure.
 function starBars(results) {
   const list = el("ol", { class: "scale-results" });
   const span = results.max - results.min + 1;
+  if (results.label_low || results.label_high) {
+    list.append(el("li", { class: "scale-legend" }, el("span", { class: "scale-legend-spacer" }),
+      el("div", { class: "scale-ends" },
+        el("span", { text: `${results.min}★ ${results.label_low || ""}` }),
+        el("span", { text: `${results.label_high || ""} ${results.max}★` }))));
+  }
   for (const statement of results.statements) {
     const most = Math.max(1, ...statement.distribution);
     const columns = el("div", { class: "distribution-columns", role: "img",
@@ -85,13 +91,10 @@ function starBars(results) {
       marker.style.left = `${((statement.mean - results.min + 0.5) / span) * 100}%`;
       columns.append(marker);
     }
-    const ends = results.label_low || results.label_high
-      ? el("div", { class: "scale-ends" }, el("span", { text: results.label_low || "" }), el("span", { text: results.label_high || "" }))
-      : null;
     list.append(el("li", { class: "scale-result" },
       el("div", { class: "scale-head" }, el("span", { class: "statement-text", text: statement.text }),
         el("span", { class: "mean" }, el("span", { class: "mean-label", text: t("mean") }), " ", formatMean(statement, results))),
-      el("div", { class: "scale-figure" }, columns, ends),
+      columns,
       el("span", { class: "scale-n", text: ngettext("{n} answer", "{n} answers", statement.count) })));
   }
   return list;

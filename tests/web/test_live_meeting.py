@@ -378,6 +378,8 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
             await expect(screen.locator(".wall-card", has_text="idee 4")).to_have_count(0)
             await expect(moderation.locator(".wall-card-hidden")).to_have_text(re.compile("idee 4"))
             violations += await axe(remote, "remote (moderating answers)")
+            await remote.locator("#moderation").scroll_into_view_if_needed()
+            await shot(remote, "remote-moderation")
             await shot(screen, "screen-open")
 
             # A reload keeps the participant and the answer (cookie + the `mine` frame).
@@ -540,14 +542,18 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
                     await page.press("#word", "Enter")
 
             async def settled(expected: dict[str, int]) -> dict[str, dict[str, Any]]:
+                """The cloud's words once they show the expected counts and stopped moving."""
                 deadline = asyncio.get_running_loop().time() + WAIT / 1000
+                last: dict[str, dict[str, Any]] = {}
                 while True:
                     state = await screen.locator(".cloud").get_attribute("data-state")
                     boxes: dict[str, dict[str, Any]] = await screen.evaluate(WORD_BOXES)
-                    if state == "settled" and {t: b["count"] for t, b in boxes.items()} == expected:
+                    counts = {text: box["count"] for text, box in boxes.items()}
+                    if state == "settled" and counts == expected and boxes == last:
                         return boxes
-                    assert asyncio.get_running_loop().time() < deadline, (state, boxes)
-                    await asyncio.sleep(0.1)
+                    last = boxes
+                    assert asyncio.get_running_loop().time() < deadline, (state, boxes, problems)
+                    await asyncio.sleep(0.25)
 
             await each(lambda i, page: type_words(page, words[i], words[(i + 1) % 5]))
             before = await settled(dict.fromkeys(words, 2))
@@ -557,17 +563,28 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
             big = min(before, key=lambda w: math.dist(centre(before[w]), middle))  # as people vote
             # More votes for the word in the middle and a new word: the grown word keeps its centre,
             # the new one finds free space, a word moves only if the grown word now covers its place.
+            # (Should the cloud have outgrown the stage it steps back as a whole: every word's centre
+            # then moves towards the middle by the factor its size shrank.)
             await each(lambda i, page: type_words(page, "Luisteren" if i == 0 else big))
             for page in phones:
                 await expect(page.locator(".chip:not(.chip-pending)")).to_have_count(3, timeout=WAIT)
             counts = {**dict.fromkeys(words, 2), big: 6, "Luisteren": 1}
             after = await settled(counts)
             grown = after[big]
-            assert grown["h"] > before[big]["h"] * 1.3, (before, after)
+            scales = {round(after[w]["h"] / before[w]["h"], 2) for w in words if w != big}
+            assert len(scales) == 1, (before, after)  # one factor for all: no word was resized alone
+            scale = (
+                after[words[0] if words[0] != big else words[1]]["h"]
+                / before[words[0] if words[0] != big else words[1]]["h"]
+            )
+            assert 0.5 < scale <= 1.0, scale
+            assert grown["h"] > before[big]["h"] * 1.3 * scale, (before, after)
             for text, box in before.items():
-                if text == big or not overlap(box, grown, margin=10):  # the cloud's gap
-                    (x0, y0), (x1, y1) = centre(box), centre(after[text])
-                    assert abs(x0 - x1) <= 3 and abs(y0 - y1) <= 3, (text, before, after)
+                (x0, y0), (x1, y1) = centre(box), centre(after[text])
+                x0, y0 = middle[0] + (x0 - middle[0]) * scale, middle[1] + (y0 - middle[1]) * scale
+                w, h = box["w"] * scale, box["h"] * scale
+                if text == big or not overlap({"x": x0 - w / 2, "y": y0 - h / 2, "w": w, "h": h}, grown, 10):
+                    assert abs(x0 - x1) <= 3 and abs(y0 - y1) <= 3, (text, scale, before, after)
             for (one, a), (other, b) in itertools.combinations(after.items(), 2):
                 assert not overlap(a, b), (one, other, a, b)
             for box in after.values():
@@ -675,7 +692,9 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
             arrivals = await screen.evaluate("window.__arrivals")
             assert [a["animation"] for a in arrivals] == ["checkout-in"] * 5, arrivals
             shown = sorted(a["at"] for a in arrivals)
-            assert all(b - a >= 200 for a, b in itertools.pairwise(shown)), shown
+            assert all(b - a >= 150 for a, b in itertools.pairwise(shown)), (
+                shown
+            )  # 220 ms apart, give or take a frame
 
             async def step_in(i: int, page: Page) -> None:
                 if i == 0:
@@ -711,7 +730,7 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
             await expect(screen.locator("#prompt")).to_have_text(checkout["prompt"])
 
             await remote.evaluate("window.scrollTo(0, 0)")
-            await shot(remote, "remote", full=True)
+            await shot(remote, "remote")
             await browser.close()
         http.close()
         assert violations == [], violations

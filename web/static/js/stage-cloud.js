@@ -30,16 +30,19 @@ export function weight(count) {
 }
 
 // The size rules, as fractions of the cloud's height: a young cloud's one-vote words and the
-// biggest word at most; and the words' boxes together cover at most FILL of the frame, which leaves
-// room to grow in place. The smallest word stays readable from the back of the room.
+// biggest word at most; and the words' boxes together cover FILL of the frame when the cloud is laid
+// out or steps back, which leaves room to grow in place: it steps back only past FILL_MAX. The
+// smallest word stays readable from the back of the room.
 export const UNIT_MAX = 1 / 13;
 export const BIG_MAX = 1 / 4.2;
 export const FILL = 0.22;
+const FILL_MAX = 0.36;
 const MIN_PX = 18;
-const PAD = 8; // px between words and from the edge
+const PAD = 8; // px from the edge
+const GAP = 0.14; // between two words, in units: it scales with the words, so stepping back keeps every gap
+const SLACK = 1.5; // px a word back at its own (scaled) place may be off: text widths do not scale exactly
 const ZOOM = 0.85; // a zoom-out step
 const EASE_MS = 700; // kring.css .cloud-word transitions
-const ENTER_MS = 650; // kring.css cloud-in
 const STAGGER_MS = 140; // new words appear one by one
 const THROTTLE_MS = 250;
 
@@ -54,7 +57,6 @@ export class StageCloud {
     this.frame = { width: 0, height: 0 };
     this.measurer = document.createElement("canvas").getContext("2d");
     this.timer = null;
-    this.settleTimer = null;
     this.lastLayout = 0;
     window.addEventListener("resize", () => {
       this.unit = null; // a fresh layout for the new size
@@ -81,7 +83,7 @@ export class StageCloud {
 
   measure(text, size) {
     this.measurer.font = `${FONT_WEIGHT} ${size}px ${FONT_STACK}`;
-    return { w: Math.ceil(this.measurer.measureText(text).width), h: Math.ceil(size * LINE) };
+    return { w: this.measurer.measureText(text).width, h: size * LINE };
   }
 
   layout() {
@@ -103,9 +105,12 @@ export class StageCloud {
       const box = this.measure(w.text, 100 * weight(w.count));
       return sum + box.w * box.h;
     }, 0);
-    const wanted = Math.min(height * Math.min(UNIT_MAX, BIG_MAX / weight(most)),
-      100 * Math.sqrt((FILL * width * height) / Math.max(area, 1)));
-    let unit = this.unit === null ? wanted : wanted < this.unit ? Math.min(wanted, this.unit * ZOOM) : this.unit;
+    const byHeight = height * Math.min(UNIT_MAX, BIG_MAX / weight(most));
+    const byArea = (fill) => 100 * Math.sqrt((fill * width * height) / Math.max(area, 1));
+    const wanted = Math.min(byHeight, byArea(FILL));
+    let unit = this.unit;
+    if (unit === null) unit = wanted;
+    else if (Math.min(byHeight, byArea(FILL_MAX)) < unit) unit = Math.min(wanted, unit * ZOOM);
     const floor = Math.max(MIN_PX, height / 40);
     let plan = null;
     for (let attempt = 0; attempt < 12; attempt += 1) {
@@ -125,6 +130,7 @@ export class StageCloud {
     const cx = width / 2;
     const cy = height / 2;
     const scale = this.unit ? unit / this.unit : 1;
+    this.gap = unit * GAP;
     const items = this.words.map((w, order) => {
       const known = this.placed.get(w.key);
       let size = Math.max(floor, unit * weight(w.count));
@@ -147,7 +153,7 @@ export class StageCloud {
       // A word grown past the edge shifts inwards just enough.
       item.at.x = Math.min(Math.max(item.at.x, PAD + item.w / 2), width - PAD - item.w / 2);
       item.at.y = Math.min(Math.max(item.at.y, PAD + item.h / 2), height - PAD - item.h / 2);
-      if (this.free(item.at.x, item.at.y, item, settled)) {
+      if (this.free(item.at.x, item.at.y, item, settled, SLACK)) {
         Object.assign(item, item.at);
         settled.push(item);
       } else {
@@ -170,14 +176,15 @@ export class StageCloud {
     return { settled, moved, unplaced };
   }
 
-  free(x, y, item, settled) {
+  free(x, y, item, settled, slack = 0) {
     const { width, height } = this.frame;
     const left = x - item.w / 2;
     const top = y - item.h / 2;
     if (left < PAD || top < PAD || left + item.w > width - PAD || top + item.h > height - PAD) return false;
+    const gap = this.gap - slack;
     for (const other of settled) {
-      if (left < other.x + other.w / 2 + PAD && other.x - other.w / 2 < left + item.w + PAD
-        && top < other.y + other.h / 2 + PAD && other.y - other.h / 2 < top + item.h + PAD) return false;
+      if (left < other.x + other.w / 2 + gap && other.x - other.w / 2 < left + item.w + gap
+        && top < other.y + other.h / 2 + gap && other.y - other.h / 2 < top + item.h + gap) return false;
     }
     return true;
   }
@@ -231,10 +238,23 @@ export class StageCloud {
       const word = this.placed.get(item.key);
       if (word) this.leave(item.key, word);
     }
+    this.settle();
+  }
+
+  // "settled" once every transition and animation this layout started has run (tests wait for it).
+  async settle() {
+    const generation = (this.generation = (this.generation || 0) + 1);
     this.node.dataset.state = "moving";
-    clearTimeout(this.settleTimer);
-    const busy = Math.max(EASE_MS, entering ? (entering - 1) * stagger + ENTER_MS : 0);
-    this.settleTimer = setTimeout(() => { this.node.dataset.state = "settled"; }, busy + 60);
+    const frame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    await frame();
+    for (;;) {
+      // Finished animations that fill forwards stay listed: only the ones still to run count.
+      const running = this.layer.getAnimations({ subtree: true }).filter((a) => a.playState !== "finished");
+      if (!running.length) break;
+      await Promise.allSettled(running.map((animation) => animation.finished));
+      await frame();
+    }
+    if (generation === this.generation) this.node.dataset.state = "settled";
   }
 
   leave(key, word) {

@@ -39,26 +39,36 @@ def extract() -> Catalog:
 
 def merge(template: Catalog, language: str) -> tuple[Catalog, list[str]]:
     path = WEB / "locale" / language / "LC_MESSAGES" / "messages.po"
-    old: dict[str, str] = {}
+    old: dict[str, str | tuple[str, ...]] = {}  # a plural message by its singular msgid
     if path.exists():
         with path.open("rb") as handle:
             for message in read_po(handle, locale=language):
-                if message.id and isinstance(message.string, str):
+                if not message.id:
+                    continue
+                if message.pluralizable:
+                    old[str(message.id[0])] = tuple(str(form) for form in message.string)
+                elif isinstance(message.string, str):
                     old[str(message.id)] = message.string
     catalog = Catalog(locale=language, project="Kring", domain="messages")
     missing = []
     for message in template:
         if not message.id:
             continue
-        text = old.get(str(message.id), "")
-        if language == "en" and not text:
-            text = str(message.id)  # msgids are English
-        if not text:
-            missing.append(str(message.id))
+        key = str(message.id[0]) if message.pluralizable else str(message.id)
+        text: str | tuple[str, ...] = old.get(key, "")
+        if message.pluralizable:
+            forms = tuple(text) if isinstance(text, tuple) else ()
+            if language == "en" and not any(forms):
+                forms = tuple(str(part) for part in message.id)  # msgids are English
+            text = forms if len(forms) == catalog.num_plurals else ("",) * catalog.num_plurals
+        elif language == "en" and not text:
+            text = str(message.id)
+        if not text or (isinstance(text, tuple) and not all(text)):
+            missing.append(key)
         catalog.add(message.id, text, message.locations)
     # Strings used only from Python (error texts, defaults) are kept even if no template uses them.
     for msgid, text in old.items():
-        if msgid not in catalog:
+        if msgid not in catalog and isinstance(text, str):
             catalog.add(msgid, text)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
@@ -71,7 +81,8 @@ def main() -> int:
     status = 0
     for language in LANGUAGES:
         _, missing = merge(template, language)
-        for _msgid in missing:
+        for msgid in missing:
+            sys.stderr.write(f"{language}: untranslated: {msgid}\n")
             status = 1
     return status
 

@@ -1,58 +1,73 @@
-"""Translations from Babel catalogues (web/locale/<lang>/LC_MESSAGES/messages.po)."""
+"""Translations from Babel catalogues: web/locale/<lang>/LC_MESSAGES/messages.po, compiled to .mo.
+
+The .po files are the only source: each is compiled to .mo bytes with Babel when first used and
+loaded through gettext, so the pages can never serve a stale compiled catalogue (there is no .mo on
+disk to forget to rebuild, and the install tree may stay read-only)."""
 
 from __future__ import annotations
 
 from functools import cache
+from io import BytesIO
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "web" / "locale"
 
 
+def po_path(language: str) -> Path:
+    return LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+
+
 @cache
-def catalog(language: str) -> dict[str, str]:
-    """msgid -> translated text; an untranslated message falls back to its msgid."""
-    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+def _po(language: str) -> Catalog | None:
+    path = po_path(language)
     if not path.exists():
-        return {}
+        return None
     with path.open("rb") as handle:
-        po = read_po(handle, locale=language)
-    out: dict[str, str] = {}
-    for message in po:
-        if (
-            message.id and isinstance(message.id, str) and isinstance(message.string, str) and message.string
-        ) and not message.fuzzy:
-            out[message.id] = message.string
-    return out
+        return read_po(handle, locale=language)
 
 
-class CatalogTranslations(Translations):
-    """gettext-compatible, built from the .po file without a compiled .mo on disk."""
-
-    def __init__(self, language: str) -> None:
-        super().__init__()
-        self._messages = catalog(language)
-
-    def gettext(self, message: str) -> str:
-        return self._messages.get(message, message)
-
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.gettext(singular if n == 1 else plural)
-
-    def ugettext(self, message: str) -> str:  # pragma: no cover - py2 name kept by jinja2
-        return self.gettext(message)
-
-    def ungettext(self, singular: str, plural: str, n: int) -> str:  # pragma: no cover
-        return self.ngettext(singular, plural, n)
+def compile_mo(language: str) -> bytes:
+    """The language's catalogue as a compiled .mo (fuzzy and untranslated messages left out)."""
+    po = _po(language)
+    if po is None:
+        return b""
+    out = BytesIO()
+    write_mo(out, po)
+    return out.getvalue()
 
 
 @cache
-def translations(language: str) -> CatalogTranslations:
-    return CatalogTranslations(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+def translations(language: str) -> NullTranslations:
+    """gettext and ngettext (with the catalogue's Plural-Forms) for the templates."""
+    chosen = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    mo = compile_mo(chosen)
+    return Translations(BytesIO(mo), domain="messages") if mo else NullTranslations()
+
+
+@cache
+def catalog(language: str) -> dict[str, str | list[str]]:
+    """The page scripts' strings: msgid -> text; a plural message's singular msgid -> its forms.
+
+    An untranslated message is left out, so the scripts fall back to the msgid (English)."""
+    po = _po(language)
+    out: dict[str, str | list[str]] = {}
+    for message in po or ():
+        if not message.id or message.fuzzy:
+            continue
+        if message.pluralizable and isinstance(message.string, tuple | list):
+            forms = [str(form) for form in message.string]
+            if all(forms):
+                out[str(message.id[0])] = forms
+        elif isinstance(message.string, str) and message.string:
+            out[str(message.id)] = message.string
+    return out
 
 
 def pick_language(requested: str | None, accept_language: str | None, fallback: str) -> str:

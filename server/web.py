@@ -8,7 +8,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
-from server.i18n import catalog, translations
+from server.i18n import translations
 
 
 class Pages:
@@ -24,7 +24,3 @@ class Pages:
         env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
         html = env.get_template(name).render(lang=language, **context)
         return HTMLResponse(html, status_code=status_code)
-
-
-def js_catalog(language: str) -> dict[str, str]:
-    return catalog(language)

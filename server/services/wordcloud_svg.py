@@ -1,9 +1,12 @@
-"""A word cloud drawn on the server as SVG: a deterministic spiral layout, largest word in the centre.
+"""A word cloud drawn on the server as SVG, with the big screen's look and layout.
 
-Like wordcloud2.js on a big screen, words are placed largest first, each at the first free spot on an
-Archimedean spiral out of the centre. Text is measured with matplotlib's TextPath on DejaVu Sans Bold
-(the font the SVG asks for), so the boxes of two words never overlap; ``textLength`` pins each word to
-its measured width, so a viewer with another font still keeps them apart.
+The same rules as web/static/js/stage-cloud.js: a word's colour comes from a hash of its text, its
+size is unit × (1 + ln count) with the unit capped by the frame's height, the font stack and weight
+are the stage's; words are placed biggest first, each at the first free spot on an Archimedean spiral
+out of the centre, stretched like the frame is wide, and the whole cloud steps back (a smaller unit)
+when a word finds no room. Text is measured with matplotlib's TextPath on DejaVu Sans Bold, so the
+boxes of two words never overlap; ``textLength`` pins each word to its measured width, so a viewer
+with another font of the stack still keeps them apart.
 """
 
 from __future__ import annotations
@@ -17,14 +20,35 @@ from html import escape
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextPath, TextToPath
 
-FONT_FAMILY = "DejaVu Sans"
-FONT_STACK = "'DejaVu Sans', 'Segoe UI', Roboto, sans-serif"
-# The big screen's word-cloud colours (web/static/js/stage-cloud.js) and weight (700).
+FONT_FAMILY = "DejaVu Sans"  # what the words are measured in (the stack's last named font)
+FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif'  # the stage's
 PALETTE = ("#0a4f44", "#0f6e5f", "#8a4b00", "#234a6b", "#5a2e7a", "#7a2e3a", "#2f5d1e")
+UNIT_MAX = 1 / 13  # a one-vote word, as a fraction of the frame's height, while the cloud is young
+BIG_MAX = 1 / 4.2  # the biggest word at most
+FILL = 0.22  # the words' boxes (advance × LINE × size) cover at most this much of the frame
+LINE = 1.2
+ZOOM = 0.85  # one step back when a word finds no room
 MAX_WORDS = 80
 PADDING = 5.0  # pixels kept free between words and around the edge
 MIN_SIZE = 11.0
 REFERENCE = 100.0  # words are measured once at this size and scaled
+
+
+def text_hash(text: str) -> int:
+    """Java's 32-bit string hash over code points, as stage-cloud.js computes it."""
+    h = 0
+    for char in text:
+        h = (h * 31 + ord(char)) & 0xFFFFFFFF
+    return h - (1 << 32) if h >= 1 << 31 else h
+
+
+def colour_for(text: str) -> str:
+    return PALETTE[abs(text_hash(text)) % len(PALETTE)]
+
+
+def weight(count: int) -> float:
+    """A word's size in units: one vote is 1; every doubling adds about 0.7."""
+    return 1 + math.log(max(1, count))
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,53 +103,60 @@ def measure(text: str, size: float) -> tuple[float, float, float, float]:
     return x0 * scale, y0 * scale, x1 * scale, y1 * scale
 
 
-def _sizes(counts: list[int], width: float, height: float) -> list[float]:
-    low, high = min(counts), max(counts)
-    biggest = max(min(height / 4.2, width / 7), MIN_SIZE + 4)
-    smallest = max(MIN_SIZE, min(height / 16, biggest / 2.6))
-    if high == low:
-        middle = smallest + (biggest - smallest) * (0.6 if len(counts) <= 6 else 0.3)
-        return [middle for _ in counts]
-    return [smallest + (biggest - smallest) * ((c - low) / (high - low)) ** 0.75 for c in counts]
-
-
 def layout(words: list[tuple[str, int]], width: int, height: int) -> list[Placed]:
-    """Place the words, largest first; a word that fits nowhere, even smaller, is left out."""
+    """Place the words, biggest first; a word that fits nowhere, even at the smallest unit, is left out."""
     cleaned = [(" ".join(text.split()), count) for text, count in words if text.strip() and count > 0]
     ordered = sorted(cleaned, key=lambda w: (-w[1], w[0].casefold(), w[0]))[:MAX_WORDS]
     if not ordered:
         return []
-    sizes = _sizes([c for _, c in ordered], width, height)
+    floor = max(MIN_SIZE, height / 40)
+    area = sum(
+        advance(text, REFERENCE * weight(count)) * LINE * REFERENCE * weight(count) for text, count in ordered
+    )
+    unit = min(
+        height * min(UNIT_MAX, BIG_MAX / weight(ordered[0][1])),
+        REFERENCE * math.sqrt(FILL * width * height / max(area, 1.0)),
+    )
+    while True:
+        placed, missing = _place(ordered, unit, floor, width, height)
+        if not missing or unit * weight(1) <= floor:
+            return placed
+        unit *= ZOOM
+
+
+def _place(
+    ordered: list[tuple[str, int]], unit: float, floor: float, width: int, height: int
+) -> tuple[list[Placed], int]:
     placed: list[Placed] = []
+    missing = 0
     cx, cy = width / 2, height / 2
     aspect = width / height
-    for index, ((text, count), size) in enumerate(zip(ordered, sizes, strict=True)):
+    for text, count in ordered:
+        size = max(floor, unit * weight(count))
         x0, y0, x1, y1 = measure(text, size)
-        limit = (width - 2 * PADDING) / max(x1 - x0, 1e-6)
-        size = min(size, size * limit)  # the widest word still fits the width
-        while size >= MIN_SIZE * 0.8:
-            spot = _find_spot(text, size, placed, width, height, cx, cy, aspect)
-            if spot is not None:
-                x, y = spot
-                x0, y0, x1, y1 = measure(text, size)
-                placed.append(
-                    Placed(
-                        text=text,
-                        count=count,
-                        size=size,
-                        x=x,
-                        y=y,
-                        width=x1 - x0,
-                        height=y1 - y0,
-                        baseline_x=x - x0,
-                        baseline_y=y + y1,
-                        advance=advance(text, size),
-                        colour=PALETTE[index % len(PALETTE)],
-                    )
-                )
-                break
-            size *= 0.85
-    return placed
+        size = min(size, size * (width - 2 * PADDING) / max(x1 - x0, 1e-6))  # a long phrase fits the width
+        spot = _find_spot(text, size, placed, width, height, cx, cy, aspect)
+        if spot is None:
+            missing += 1
+            continue
+        x, y = spot
+        x0, y0, x1, y1 = measure(text, size)
+        placed.append(
+            Placed(
+                text=text,
+                count=count,
+                size=size,
+                x=x,
+                y=y,
+                width=x1 - x0,
+                height=y1 - y0,
+                baseline_x=x - x0,
+                baseline_y=y + y1,
+                advance=advance(text, size),
+                colour=colour_for(text),
+            )
+        )
+    return placed, missing
 
 
 def _find_spot(

@@ -4,8 +4,10 @@ attributes), their scripts never build HTML from strings, and every string is in
 from __future__ import annotations
 
 import importlib.util
+import io
 import re
 from collections.abc import Iterator
+from gettext import GNUTranslations
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
 from server.app import create_app
+from server.i18n import compile_mo, po_path, translations
 from server.settings import Settings
 from tests.conftest import sqlite_url
 
@@ -65,7 +68,7 @@ def test_pages_render_in_dutch_with_their_parts(client: TestClient) -> None:
         f"/m/{code}/present": [
             "join-strip-code",
             "qr-full",
-            "wordcloud2.js",
+            "stage-hint",
             "/static/js/presenter.js",
             code,
         ],
@@ -107,13 +110,45 @@ def test_script_strings_are_served_per_language(client: TestClient) -> None:
     assert en["Now: {title}"] == "Now: {title}"
 
 
+def test_plural_forms_in_templates_and_scripts(client: TestClient) -> None:
+    nl, en = translations("nl"), translations("en")
+    assert nl.ngettext("{n} answer", "{n} answers", 1) == "{n} antwoord"
+    assert nl.ngettext("{n} answer", "{n} answers", 2) == "{n} antwoorden"
+    assert en.ngettext("{n} answer", "{n} answers", 1) == "{n} answer"
+    assert client.get("/i18n/nl.json").json()["participant"] == ["deelnemer", "deelnemers"]
+    assert client.get("/i18n/en.json").json()["{n} answer"] == ["{n} answer", "{n} answers"]
+    code = _meeting(client)["code"]
+    assert '<span id="participants-label">deelnemers</span>' in client.get(f"/m/{code}/present").text
+
+
+def test_the_pages_use_the_po_files_compiled_to_mo() -> None:
+    for language in ("nl", "en"):
+        compiled = GNUTranslations(io.BytesIO(compile_mo(language)))
+        with po_path(language).open("rb") as handle:
+            catalogue = read_po(handle, locale=language)
+        assert compiled.plural(1) == 0 and compiled.plural(2) == 1  # Plural-Forms: n != 1
+        for message in catalogue:
+            if not message.id or message.fuzzy:
+                continue
+            if message.pluralizable:
+                singular, plural = (str(part) for part in message.id)
+                assert compiled.ngettext(singular, plural, 1) == message.string[0], singular
+                assert compiled.ngettext(singular, plural, 5) == message.string[1], singular
+            else:
+                assert compiled.gettext(str(message.id)) == message.string, message.id
+
+
 def test_every_page_string_has_dutch_and_english() -> None:
     used = {str(message.id) for message in extract() if message.id}
     assert len(used) > 150
     for language in ("nl", "en"):
         path = WEB / "locale" / language / "LC_MESSAGES" / "messages.po"
         with path.open("rb") as handle:
-            translated = {str(m.id) for m in read_po(handle, locale=language) if m.id and m.string}
+            translated = {
+                str(m.id)
+                for m in read_po(handle, locale=language)
+                if m.id and (all(m.string) if m.pluralizable else m.string)
+            }
         missing = sorted(used - translated)
         assert missing == [], f"{language}: run scripts/extract_messages.py and translate {missing[:10]}"
 

@@ -12,13 +12,29 @@ export async function loadStrings() {
   }
 }
 
-// The page scripts use the English msgids of the shared .po catalogue.
-export function t(msgid, params = {}) {
-  let text = strings[msgid] || msgid;
+function fill(text, params) {
   for (const [key, value] of Object.entries(params)) {
     text = text.replaceAll(`{${key}}`, String(value));
   }
   return text;
+}
+
+// The page scripts use the English msgids of the shared .po catalogue.
+export function t(msgid, params = {}) {
+  const text = strings[msgid];
+  return fill(typeof text === "string" ? text : msgid, params);
+}
+
+// Both of Kring's languages have two plural forms, [one, other] in gettext's order; the CSP allows
+// no eval of the catalogue's Plural-Forms, and Intl's CLDR rules say the same for nl and en.
+const plurals = new Intl.PluralRules(lang);
+
+// "1 antwoord", "2 antwoorden": the catalogue's forms for n, with {n} filled in.
+export function ngettext(singular, plural, n, params = {}) {
+  const forms = strings[singular];
+  const index = plurals.select(n) === "one" ? 0 : 1;
+  const text = Array.isArray(forms) ? forms[index] || forms[forms.length - 1] : index === 0 ? singular : plural;
+  return fill(text, { n, ...params });
 }
 
 // Marks a string for extraction where it is translated later (t(variable)).
@@ -63,6 +79,11 @@ export function wsUrl(path) {
 }
 
 // A websocket that reconnects with capped exponential backoff and jitter.
+// Venue wifi drops without closing sockets (Chromium keeps a socket "open" through an offline spell),
+// so the browser's offline event and a silent heartbeat both count as a lost connection.
+const HEARTBEAT_MS = 15000;
+const SILENT_MS = 40000; // no frame at all (not even the pong) for this long: the socket is dead
+
 export class LiveSocket {
   constructor(path, { onOpen, onMessage, onState, firstMessage } = {}) {
     this.path = path;
@@ -74,10 +95,13 @@ export class LiveSocket {
     this.ws = null;
     this.stopped = false;
     this.timer = null;
+    this.heard = 0;
     window.addEventListener("online", () => this.reconnectNow());
+    window.addEventListener("offline", () => this.drop());
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") this.reconnectNow();
     });
+    setInterval(() => this.heartbeat(), HEARTBEAT_MS);
   }
 
   get open() {
@@ -86,23 +110,33 @@ export class LiveSocket {
 
   connect() {
     if (this.stopped) return;
+    if (navigator.onLine === false) {
+      // The device says it has no network: wait for "online" (or the next backoff step).
+      this.onState("offline");
+      this.schedule();
+      return;
+    }
     this.onState("connecting");
     const ws = new WebSocket(wsUrl(this.path));
     this.ws = ws;
     ws.addEventListener("open", () => {
+      if (this.ws !== ws) return;
       this.attempt = 0;
+      this.heard = Date.now();
       if (this.firstMessage) ws.send(JSON.stringify(this.firstMessage()));
       this.onState("online");
       this.onOpen();
     });
     ws.addEventListener("message", (event) => {
+      if (this.ws !== ws) return;
+      this.heard = Date.now();
       let message;
       try {
         message = JSON.parse(event.data);
       } catch {
         return;
       }
-      this.onMessage(message);
+      if (message.type !== "pong") this.onMessage(message);
     });
     ws.addEventListener("close", (event) => {
       if (this.ws !== ws) return;
@@ -114,6 +148,26 @@ export class LiveSocket {
       this.onState("offline");
       this.schedule();
     });
+  }
+
+  // Give up on the current socket at once (it may look open but carry nothing) and retry later.
+  drop() {
+    const ws = this.ws;
+    if (this.stopped || !ws) return;
+    this.ws = null;
+    try {
+      ws.close(4000, "connection lost");
+    } catch {
+      /* already closing */
+    }
+    this.onState("offline");
+    this.schedule();
+  }
+
+  heartbeat() {
+    if (!this.open) return;
+    if (Date.now() - this.heard > SILENT_MS) this.drop();
+    else this.ws.send(JSON.stringify({ type: "ping" }));
   }
 
   schedule() {
@@ -155,6 +209,14 @@ export function deltaLabel(minutes) {
   if (minutes === null || minutes === undefined) return "";
   if (minutes === 0) return t("on schedule");
   return minutes > 0 ? t("{n} min behind", { n: minutes }) : t("{n} min ahead", { n: -minutes });
+}
+
+// The live counts with their words: "1 deelnemer · 12 reacties".
+export function showCounts(snapshot) {
+  document.getElementById("participants").textContent = snapshot.participants;
+  document.getElementById("participants-label").textContent = ngettext("participant", "participants", snapshot.participants);
+  document.getElementById("responses").textContent = snapshot.responses;
+  document.getElementById("responses-label").textContent = ngettext("response", "responses", snapshot.responses);
 }
 
 export function setConnState(node, state) {

@@ -262,7 +262,7 @@ function start() {
     onState: async (connState, closeCode) => {
       setConnState(connNode, connState);
       state.online = connState === "online";
-      if (connState !== "online") render();
+      render();
       if (connState === "refused" && closeCode === 4401) {
         try { await join(); } catch { /* retried on the next reconnect */ }
       }

@@ -1,6 +1,6 @@
 // One view per activity kind on the phone. Each gets a context (see participant.js): the activity,
 // whether it is closed, current(slot) for what the phone holds, answer(), withdraw() and a draft.
-import { el, t } from "./common.js";
+import { el, ngettext, t } from "./common.js";
 import { namedFirst } from "./results.js";
 
 const OPEN_MAX = 280;
@@ -27,7 +27,7 @@ function counter(node, max) {
   const out = el("span", { class: "counter", "aria-live": "polite" });
   const update = () => {
     const left = max - node.value.length;
-    out.textContent = t("{n} characters left", { n: left });
+    out.textContent = ngettext("{n} character left", "{n} characters left", left);
     out.classList.toggle("counter-low", left < 20);
   };
   node.addEventListener("input", update);
@@ -237,7 +237,7 @@ function checkoutView(card, ctx) {
     const stepped = current(slot);
     list.append(el("li", { class: "checkout-word" },
       el("span", { class: "checkout-text", text: word.text }),
-      el("span", { class: "stepins", "aria-label": t("{n} stepped in", { n: word.stepins }) }, `+${word.stepins}`),
+      el("span", { class: "stepins", "aria-label": ngettext("{n} stepped in", "{n} stepped in", word.stepins) }, `+${word.stepins}`),
       el("button", {
         type: "button", class: stepped ? "button button-small step step-on" : "button button-small step",
         "aria-pressed": stepped ? "true" : "false", disabled: closed,

@@ -1,10 +1,12 @@
 // The big screen: join strip, live counts, the agenda clock and the current activity's results.
 // Keys: Q or a click on the QR code shows it full screen, F full screen, H hides the results on this
-// screen (only the count stays). With the host key in the link, → / Space and ← move the activities
-// and D opens the downloads (exports and the wrap-up report).
-import { LiveSocket, clear, downloadExport, el, hashKey, loadStrings, t } from "./common.js";
+// screen (only the count stays). With the host key in the link, → / Space / PageDown and ← / PageUp
+// (what a presentation clicker sends) move the activities and D opens the downloads (exports and
+// the wrap-up report); with the presenter key the arrows only say that the remote moves them.
+import { LiveSocket, clear, downloadExport, el, hashKey, loadStrings, ngettext, showCounts, t } from "./common.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
+import { StageCheckout } from "./stage-checkout.js";
 import { StageCloud } from "./stage-cloud.js";
 
 const code = document.body.dataset.code;
@@ -17,8 +19,14 @@ let last = null;
 let agenda = null;
 let hiddenHere = false;
 let hostKey = false;
-let cloud = null;
-let cloudFor = null;
+// Views that live on between snapshots (so that words keep their place and animate), per activity.
+const STAGE_VIEWS = {
+  wordcloud: { make: () => new StageCloud(), data: (results) => results.words, empty: (words) => !words.length },
+  checkout: { make: () => new StageCheckout(), data: (results) => results.words, empty: () => false },
+};
+let stageView = null;
+let stageViewFor = null;
+let hintTimer = null;
 
 function renderAgenda() {
   const view = agendaClock(agenda);
@@ -32,8 +40,7 @@ function renderAgenda() {
 
 function render(snapshot) {
   last = snapshot;
-  document.getElementById("participants").textContent = snapshot.participants;
-  document.getElementById("responses").textContent = snapshot.responses;
+  showCounts(snapshot);
   const activity = snapshot.activity;
   promptNode.textContent = activity ? activity.prompt : snapshot.meeting.title;
   document.body.dataset.kind = activity ? activity.kind : "none";
@@ -46,42 +53,61 @@ function render(snapshot) {
   if (hiddenHere || snapshot.results_hidden || !snapshot.results) {
     clear(resultsNode).append(el("div", { class: "stage-hidden" },
       el("p", { class: "big-count", text: String(snapshot.responses) }),
-      el("p", { text: activity.status === "open" ? t("responses so far") : t("responses") })));
+      el("p", { text: activity.status === "open"
+        ? ngettext("response so far", "responses so far", snapshot.responses)
+        : ngettext("response", "responses", snapshot.responses) })));
     return;
   }
-  if (activity.kind === "wordcloud") {
-    renderCloud(snapshot.results.words, activity);
+  if (STAGE_VIEWS[activity.kind]) {
+    renderStageView(STAGE_VIEWS[activity.kind], snapshot.results, activity);
   } else {
     clear(resultsNode).append(renderResults(snapshot.results, activity, { stage: true }));
   }
   if (activity.status === "closed") resultsNode.append(el("p", { class: "stage-closed", text: t("Closed") }));
 }
 
-function renderCloud(words, activity) {
-  if (!cloud || cloudFor !== activity.id) {
-    cloud = new StageCloud();
-    cloudFor = activity.id;
+function renderStageView(kind, results, activity) {
+  if (!stageView || stageViewFor !== activity.id) {
+    stageView = kind.make();
+    stageViewFor = activity.id;
   }
-  if (!words.length) {
+  const data = kind.data(results);
+  if (kind.empty(data)) {
     clear(resultsNode).append(el("p", { class: "stage-empty", text: t("No words yet") }));
-    cloud.signature = "";
     return;
   }
-  if (!cloud.node.isConnected) clear(resultsNode).append(cloud.node);
-  else for (const node of [...resultsNode.children]) if (node !== cloud.node) node.remove();
-  cloud.update(words);
+  if (!stageView.node.isConnected) clear(resultsNode).append(stageView.node);
+  else for (const node of [...resultsNode.children]) if (node !== stageView.node) node.remove();
+  stageView.update(data);
+}
+
+// A short line at the top of the screen: what a key did, or why it did nothing.
+function hint(text) {
+  const node = document.getElementById("stage-hint");
+  node.textContent = text;
+  node.hidden = false;
+  clearTimeout(hintTimer);
+  hintTimer = setTimeout(() => { node.hidden = true; }, 4000);
 }
 
 function toggleQr(show) {
   qrFull.hidden = show === undefined ? !qrFull.hidden : !show;
 }
 
-async function control(path, body) {
-  if (!hostKey) return;
-  await fetch(`/api/meetings/${code}${path}`, {
-    method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
-    body: JSON.stringify(body || {}),
-  });
+// → and ← with the host key: the API answers with the new current activity, or why not.
+async function step(direction) {
+  if (!hostKey) {
+    hint(t("The remote moves the questions; this link only shows them."));
+    return;
+  }
+  try {
+    const response = await fetch(`/api/meetings/${code}/${direction}`, {
+      method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` }, body: "{}",
+    });
+    if (!response.ok) hint((await response.json()).error.message);
+  } catch {
+    hint(t("No connection to the Kring server."));
+  }
 }
 
 document.addEventListener("keydown", (event) => {
@@ -95,11 +121,13 @@ document.addEventListener("keydown", (event) => {
   } else if (name === "h") {
     hiddenHere = !hiddenHere;
     if (last) render(last);
-  } else if ((event.key === "ArrowRight" || event.key === " ") && hostKey) {
+  } else if (event.key === "ArrowRight" || event.key === " " || event.key === "PageDown") {
     event.preventDefault();
-    control("/next");
-  } else if (event.key === "ArrowLeft" && hostKey) control("/previous");
-  else if (name === "d" && hostKey) {
+    step("next");
+  } else if (event.key === "ArrowLeft" || event.key === "PageUp") {
+    event.preventDefault();
+    step("previous");
+  } else if (name === "d" && hostKey) {
     const panel = document.getElementById("downloads");
     panel.hidden = !panel.hidden;
   }

@@ -1,6 +1,6 @@
 // The facilitator's remote: the agenda and its clock, the activities, moderation, downloads and
 // deleting the meeting. Needs the host key (in the #key= fragment).
-import { LiveSocket, N_, clear, downloadExport, el, hashKey, loadStrings, setConnState, t } from "./common.js";
+import { LiveSocket, N_, clear, downloadExport, el, hashKey, loadStrings, ngettext, setConnState, showCounts, t } from "./common.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
 
@@ -104,8 +104,7 @@ function activityItem(activity, current) {
 
 function render(snapshot) {
   last = snapshot;
-  $("participants").textContent = snapshot.participants;
-  $("responses").textContent = snapshot.responses;
+  showCounts(snapshot);
   const current = snapshot.activity;
   const block = agenda && agenda.current ? agenda.blocks.find((b) => b.id === agenda.current.id) : null;
   const inBlock = block ? snapshot.activities.filter((a) => a.block_id === block.id) : [];
@@ -121,7 +120,9 @@ function render(snapshot) {
   const moderation = clear($("moderation"));
   $("current-prompt").textContent = current ? current.prompt : t("Moderation");
   if (current && snapshot.results) {
-    moderation.append(el("p", { class: "hint", text: t("{n} responses from {m} people", { n: snapshot.responses, m: snapshot.respondents }) }));
+    const responses = ngettext("{n} response", "{n} responses", snapshot.responses);
+    const people = ngettext("{n} person", "{n} people", snapshot.respondents);
+    moderation.append(el("p", { class: "hint", text: t("{responses} from {people}", { responses, people }) }));
     moderation.append(renderResults(snapshot.results, current, {
       host: true,
       onModerate: (action, extra) => api("POST", `/activities/${current.id}/moderation`, { action, ...extra }),

@@ -1,6 +1,6 @@
 // Result views shared by the big screen, the remote and the phones. Text only, never HTML.
 // options: {stage: big screen, compact: phone, host + onModerate: the remote's moderation}.
-import { el, t } from "./common.js";
+import { el, ngettext, t } from "./common.js";
 
 export function renderResults(results, activity, options = {}) {
   const views = { open: openWall, wordcloud: wordList, scales, checkout, choice, groups, cards };
@@ -64,13 +64,21 @@ function scales(results, activity, options) {
   return starBars(results);
 }
 
-// Stars: per statement the distribution 1…max as bars, and the mean.
+// Stars: the scale's end labels once, over the first and last bar; per statement the distribution
+// 1…max as bars with the mean marked on them, and the mean as a figure.
 function starBars(results) {
   const list = el("ol", { class: "scale-results" });
+  const span = results.max - results.min + 1;
+  if (results.label_low || results.label_high) {
+    list.append(el("li", { class: "scale-legend" }, el("span", { class: "scale-legend-spacer" }),
+      el("div", { class: "scale-ends" },
+        el("span", { text: `${results.min}★ ${results.label_low || ""}` }),
+        el("span", { text: `${results.label_high || ""} ${results.max}★` }))));
+  }
   for (const statement of results.statements) {
     const most = Math.max(1, ...statement.distribution);
     const columns = el("div", { class: "distribution-columns", role: "img",
-      "aria-label": t("{n} answers, mean {mean}", { n: statement.count, mean: formatMean(statement, results) }) });
+      "aria-label": ngettext("{n} answer, mean {mean}", "{n} answers, mean {mean}", statement.count, { mean: formatMean(statement, results) }) });
     statement.distribution.forEach((count, i) => {
       const bar = el("span", { class: "column-bar" });
       bar.style.height = `${Math.round((count / most) * 100)}%`;
@@ -78,10 +86,16 @@ function starBars(results) {
         el("span", { class: "column-count", text: count ? String(count) : "" }), el("span", { class: "column-track" }, bar),
         el("span", { class: "column-value", "aria-hidden": "true", text: `${results.min + i}★` })));
     });
+    if (statement.mean !== null && statement.mean !== undefined) {
+      const marker = el("span", { class: "mean-tick", "aria-hidden": "true" });
+      marker.style.left = `${((statement.mean - results.min + 0.5) / span) * 100}%`;
+      columns.append(marker);
+    }
     list.append(el("li", { class: "scale-result" },
       el("div", { class: "scale-head" }, el("span", { class: "statement-text", text: statement.text }),
         el("span", { class: "mean" }, el("span", { class: "mean-label", text: t("mean") }), " ", formatMean(statement, results))),
-      columns, el("span", { class: "scale-n", text: t("{n} answers", { n: statement.count }) })));
+      columns,
+      el("span", { class: "scale-n", text: ngettext("{n} answer", "{n} answers", statement.count) })));
   }
   return list;
 }
@@ -112,7 +126,7 @@ function numberLines(results, { stage } = {}) {
   const list = el("ol", { class: stage ? "number-lines number-lines-stage" : "number-lines" });
   results.statements.forEach((statement, index) => {
     const line = el("div", { class: "number-line", role: "img",
-      "aria-label": t("{n} answers, mean {mean}", { n: statement.count, mean: formatMean(statement, results) }) });
+      "aria-label": ngettext("{n} answer, mean {mean}", "{n} answers, mean {mean}", statement.count, { mean: formatMean(statement, results) }) });
     const ticks = tickValues(results.min, results.max);
     for (const value of ticks) {
       const tick = el("span", { class: value === 0 ? "tick tick-zero" : "tick", text: String(value) });

@@ -1,99 +1,265 @@
-// The big screen's word cloud: wordcloud2 (vendored, window.WordCloud) on a canvas sized to the stage.
-// Snapshots arrive up to ten times a second; the cloud is laid out again only when the words change,
-// at most once every LAYOUT_MS, so it stays calm. The words drawn are kept on the canvas (data-drawn)
-// and, for screen readers, in a list beside it.
+// The big screen's word cloud, laid out here so that it stays calm while votes come in:
+// - a word keeps its place; when it gets votes it grows where it stands (CSS eases the size);
+// - a new word drops into free space on a spiral out of the centre, one after the other;
+// - only a word that no longer fits where it is moves, to the nearest free spot (fading on the way);
+// - when the cloud outgrows the stage it zooms out as a whole, every word towards the centre, so
+//   nothing overlaps on the way; words never overlap (boxes with a margin).
+// The look matches the report's cloud (server/services/wordcloud_svg.py): the colour from a hash of
+// the text, the size unit × (1 + ln count), the same font stack and weight.
 import { el, t } from "./common.js";
 
-const LAYOUT_MS = 1200;
-const COLOURS = ["#0a4f44", "#0f6e5f", "#8a4b00", "#234a6b", "#5a2e7a", "#7a2e3a", "#2f5d1e"];
+export const PALETTE = ["#0a4f44", "#0f6e5f", "#8a4b00", "#234a6b", "#5a2e7a", "#7a2e3a", "#2f5d1e"];
+export const FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
+export const FONT_WEIGHT = 700;
+export const LINE = 1.2; // a word's box is its advance × LINE × its font size
+
+// A 32-bit string hash over code points (Java's), the same in Python: a word keeps its colour.
+export function hash(text) {
+  let h = 0;
+  for (const ch of text) h = (Math.imul(h, 31) + ch.codePointAt(0)) | 0;
+  return h;
+}
+
+export function colourFor(text) {
+  return PALETTE[Math.abs(hash(text)) % PALETTE.length];
+}
+
+// How big a word is, in units: one vote is 1; every doubling adds about 0.7.
+export function weight(count) {
+  return 1 + Math.log(Math.max(1, count));
+}
+
+// The size rules, as fractions of the cloud's height: a young cloud's one-vote words and the
+// biggest word at most; and the words' boxes together cover FILL of the frame when the cloud is laid
+// out or steps back, which leaves room to grow in place: it steps back only past FILL_MAX. The
+// smallest word stays readable from the back of the room.
+export const UNIT_MAX = 1 / 13;
+export const BIG_MAX = 1 / 4.2;
+export const FILL = 0.22;
+const FILL_MAX = 0.36;
+const MIN_PX = 18;
+const PAD = 8; // px from the edge
+const GAP = 0.14; // between two words, in units: it scales with the words, so stepping back keeps every gap
+const SLACK = 1.5; // px a word back at its own (scaled) place may be off: text widths do not scale exactly
+const ZOOM = 0.85; // a zoom-out step
+const EASE_MS = 700; // kring.css .cloud-word transitions
+const STAGGER_MS = 140; // new words appear one by one
+const THROTTLE_MS = 250;
 
 export class StageCloud {
   constructor() {
-    this.canvas = el("canvas", { class: "cloud-canvas", "aria-hidden": "true" });
+    this.layer = el("div", { class: "cloud-layer", "aria-hidden": "true" });
     this.list = el("ul", { class: "visually-hidden", "aria-label": t("Words") });
-    this.node = el("div", { class: "cloud" }, this.canvas, this.list);
-    this.signature = "";
+    this.node = el("div", { class: "cloud", dataset: { state: "settled" } }, this.layer, this.list);
     this.words = [];
+    this.placed = new Map(); // key -> {node, text, count, size, x, y, w, h}
+    this.unit = null;
+    this.frame = { width: 0, height: 0 };
+    this.measurer = document.createElement("canvas").getContext("2d");
     this.timer = null;
     this.lastLayout = 0;
-    this.drawn = [];
-    this.canvas.addEventListener("wordclouddrawn", (event) => {
-      if (event.detail.drawn) this.drawn.push(event.detail.item[0]);
+    window.addEventListener("resize", () => {
+      this.unit = null; // a fresh layout for the new size
+      this.schedule();
     });
-    this.canvas.addEventListener("wordcloudstop", () => {
-      this.canvas.dataset.drawn = this.drawn.join("\n");
-      this.canvas.dataset.state = "done";
-    });
-    window.addEventListener("resize", () => this.schedule(true));
   }
 
   update(words) {
-    const signature = words.map((w) => `${w.text}\u0000${w.count}`).join("\u0001");
-    if (signature === this.signature) return;
-    this.signature = signature;
     this.words = words;
     this.list.replaceChildren(...words.map((w) => el("li", { text: t("{word}: {n}", { word: w.text, n: w.count }) })));
-    this.schedule(false);
+    this.schedule();
   }
 
-  schedule(force) {
+  schedule() {
     if (this.timer) return;
-    const wait = force ? 150 : Math.max(0, this.lastLayout + LAYOUT_MS - Date.now());
+    const wait = Math.max(0, this.lastLayout + THROTTLE_MS - Date.now());
     this.timer = setTimeout(() => {
       this.timer = null;
+      if (!this.node.isConnected) return;
+      this.lastLayout = Date.now();
       this.layout();
     }, wait);
   }
 
+  measure(text, size) {
+    this.measurer.font = `${FONT_WEIGHT} ${size}px ${FONT_STACK}`;
+    return { w: this.measurer.measureText(text).width, h: size * LINE };
+  }
+
   layout() {
-    if (!this.node.isConnected || typeof window.WordCloud !== "function") {
-      this.timer = setTimeout(() => { this.timer = null; this.layout(); }, 200);
-      return;
-    }
-    this.lastLayout = Date.now();
     const box = this.node.getBoundingClientRect();
-    const ratio = window.devicePixelRatio || 1;
     const width = Math.max(200, Math.floor(box.width));
     const height = Math.max(150, Math.floor(box.height));
-    this.canvas.width = Math.floor(width * ratio);
-    this.canvas.height = Math.floor(height * ratio);
-    this.canvas.style.width = `${width}px`;
-    this.canvas.style.height = `${height}px`;
-    const most = Math.max(1, ...this.words.map((w) => w.count));
-    const least = Math.min(most, ...this.words.map((w) => w.count));
-    // The biggest word about a sixth of the stage's height; the smallest still readable from the back.
-    const big = Math.min(height / 5.5, width / 9) * ratio;
-    const small = Math.max(22 * ratio, big / 4.5);
-    const size = (count) => (most === least ? big * 0.8 : small + ((count - least) / (most - least)) * (big - small));
-    this.drawn = [];
-    this.canvas.dataset.state = "drawing";
-    const list = this.words.slice(0, 80).map((w) => [w.text, w.count]);
-    if (!list.length) {
-      const context = this.canvas.getContext("2d");
-      context.clearRect(0, 0, this.canvas.width, this.canvas.height);
-      this.canvas.dataset.drawn = "";
-      this.canvas.dataset.state = "done";
-      return;
+    if (width !== this.frame.width || height !== this.frame.height) {
+      if (this.frame.width) this.unit = null;
+      this.frame = { width, height };
     }
-    window.WordCloud(this.canvas, {
-      list,
-      weightFactor: size,
-      fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif',
-      fontWeight: "700",
-      color: (word, weight, fontSize, distance, theta) => COLOURS[Math.abs(hash(word)) % COLOURS.length],
-      backgroundColor: "rgba(0,0,0,0)",
-      gridSize: Math.round(10 * ratio),
-      rotateRatio: 0,
-      shuffle: false,
-      shrinkToFit: true,
-      drawOutOfBound: false,
-      ellipticity: Math.min(1, height / width + 0.15),
-    });
+    const fresh = this.unit === null;
+    if (fresh) for (const word of this.placed.values()) word.x = word.y = null;
+    const keys = new Set(this.words.map((w) => w.key));
+    for (const [key, word] of this.placed) {
+      if (!keys.has(key)) this.leave(key, word);
+    }
+    const most = Math.max(1, ...this.words.map((w) => w.count));
+    const area = this.words.reduce((sum, w) => { // at a unit of 100 px
+      const box = this.measure(w.text, 100 * weight(w.count));
+      return sum + box.w * box.h;
+    }, 0);
+    const byHeight = height * Math.min(UNIT_MAX, BIG_MAX / weight(most));
+    const byArea = (fill) => 100 * Math.sqrt((fill * width * height) / Math.max(area, 1));
+    const wanted = Math.min(byHeight, byArea(FILL));
+    let unit = this.unit;
+    if (unit === null) unit = wanted;
+    else if (Math.min(byHeight, byArea(FILL_MAX)) < unit) unit = Math.min(wanted, unit * ZOOM);
+    const floor = Math.max(MIN_PX, height / 40);
+    let plan = null;
+    for (let attempt = 0; attempt < 12; attempt += 1) {
+      plan = this.plan(unit, floor);
+      if (plan.unplaced.length === 0 || unit * weight(1) <= floor) break;
+      unit *= ZOOM; // no room: the whole cloud steps back
+    }
+    this.unit = unit;
+    this.apply(plan, fresh);
   }
-}
 
-function hash(text) {
-  let h = 0;
-  for (const ch of text) h = (h * 31 + ch.codePointAt(0)) | 0;
-  return h;
+  // Where every word goes at this unit: first every shown word that still fits where it was (scaled
+  // towards the centre when the unit shrank), biggest first; then the ones that no longer fit, each to
+  // the free spot nearest its old place (so a grown word never sets off a cascade); then the new ones.
+  plan(unit, floor) {
+    const { width, height } = this.frame;
+    const cx = width / 2;
+    const cy = height / 2;
+    const scale = this.unit ? unit / this.unit : 1;
+    this.gap = unit * GAP;
+    const items = this.words.map((w, order) => {
+      const known = this.placed.get(w.key);
+      let size = Math.max(floor, unit * weight(w.count));
+      let { w: bw, h: bh } = this.measure(w.text, size);
+      if (bw > width - 2 * PAD) { // a long phrase: as big as fits the width
+        size *= (width - 2 * PAD) / bw;
+        ({ w: bw, h: bh } = this.measure(w.text, size));
+      }
+      const at = known && known.x !== null
+        ? { x: cx + (known.x - cx) * scale, y: cy + (known.y - cy) * scale }
+        : null;
+      return { key: w.key, text: w.text, count: w.count, size, w: bw, h: bh, at, order };
+    });
+    const bySize = (a, b) => b.size - a.size || a.order - b.order;
+    const settled = [];
+    const moved = new Set();
+    const unplaced = [];
+    const displaced = [];
+    for (const item of items.filter((i) => i.at).sort(bySize)) {
+      // A word grown past the edge shifts inwards just enough.
+      item.at.x = Math.min(Math.max(item.at.x, PAD + item.w / 2), width - PAD - item.w / 2);
+      item.at.y = Math.min(Math.max(item.at.y, PAD + item.h / 2), height - PAD - item.h / 2);
+      if (this.free(item.at.x, item.at.y, item, settled, SLACK)) {
+        Object.assign(item, item.at);
+        settled.push(item);
+      } else {
+        displaced.push(item);
+      }
+    }
+    for (const item of displaced) {
+      const spot = this.spiral(item, item.at.x, item.at.y, settled);
+      if (!spot) { unplaced.push(item); continue; }
+      Object.assign(item, spot);
+      moved.add(item.key);
+      settled.push(item);
+    }
+    for (const item of items.filter((i) => !i.at).sort(bySize)) {
+      const spot = this.spiral(item, cx, cy, settled);
+      if (!spot) { unplaced.push(item); continue; }
+      Object.assign(item, spot);
+      settled.push(item);
+    }
+    return { settled, moved, unplaced };
+  }
+
+  free(x, y, item, settled, slack = 0) {
+    const { width, height } = this.frame;
+    const left = x - item.w / 2;
+    const top = y - item.h / 2;
+    if (left < PAD || top < PAD || left + item.w > width - PAD || top + item.h > height - PAD) return false;
+    const gap = this.gap - slack;
+    for (const other of settled) {
+      if (left < other.x + other.w / 2 + gap && other.x - other.w / 2 < left + item.w + gap
+        && top < other.y + other.h / 2 + gap && other.y - other.h / 2 < top + item.h + gap) return false;
+    }
+    return true;
+  }
+
+  // The first free spot on an Archimedean spiral out of (x0, y0), stretched like the stage is wide.
+  spiral(item, x0, y0, settled) {
+    const { width, height } = this.frame;
+    const aspect = width / height;
+    const reach = Math.hypot(width, height);
+    const spacing = 4 / (2 * Math.PI);
+    const step = Math.max(3, Math.min(item.w, item.h) / 5);
+    for (let turn = 0; spacing * turn <= reach;) {
+      const r = spacing * turn;
+      turn += Math.min(0.35, step / (r * Math.max(aspect, 1) + 1));
+      const x = x0 + r * Math.cos(turn) * aspect;
+      const y = y0 + r * Math.sin(turn);
+      if (this.free(x, y, item, settled)) return { x, y };
+    }
+    return null;
+  }
+
+  apply(plan, fresh) {
+    let entering = 0;
+    const arriving = plan.settled.filter((item) => !this.placed.has(item.key)).length;
+    const stagger = Math.min(STAGGER_MS, 2400 / Math.max(1, arriving)); // a full cloud still arrives in seconds
+    for (const item of plan.settled) {
+      let word = this.placed.get(item.key);
+      if (!word) {
+        const node = el("span", { class: "cloud-word cloud-word-enter", dataset: { key: item.key } });
+        node.style.animationDelay = `${Math.round(entering * stagger)}ms`;
+        entering += 1;
+        node.addEventListener("animationend", () => node.classList.remove("cloud-word-enter"), { once: true });
+        this.layer.append(node);
+        word = { node };
+        this.placed.set(item.key, word);
+      } else if (plan.moved.has(item.key) && !fresh) {
+        // Out of sight while it slides, so it never seems to pass through other words.
+        word.node.animate([{ opacity: 1 }, { opacity: 0, offset: 0.25 }, { opacity: 0, offset: 0.75 }, { opacity: 1 }],
+          { duration: EASE_MS });
+      }
+      Object.assign(word, { text: item.text, count: item.count, size: item.size, x: item.x, y: item.y, w: item.w, h: item.h });
+      const node = word.node;
+      node.textContent = item.text;
+      node.dataset.count = String(item.count);
+      node.style.left = `${item.x.toFixed(1)}px`;
+      node.style.top = `${item.y.toFixed(1)}px`;
+      node.style.fontSize = `${item.size.toFixed(1)}px`;
+      node.style.color = colourFor(item.text);
+    }
+    for (const item of plan.unplaced) { // nowhere to go even at the smallest size: not drawn
+      const word = this.placed.get(item.key);
+      if (word) this.leave(item.key, word);
+    }
+    this.settle();
+  }
+
+  // "settled" once every transition and animation this layout started has run (tests wait for it).
+  async settle() {
+    const generation = (this.generation = (this.generation || 0) + 1);
+    this.node.dataset.state = "moving";
+    const frame = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    await frame();
+    for (;;) {
+      // Finished animations that fill forwards stay listed: only the ones still to run count.
+      const running = this.layer.getAnimations({ subtree: true }).filter((a) => a.playState !== "finished");
+      if (!running.length) break;
+      await Promise.allSettled(running.map((animation) => animation.finished));
+      await frame();
+    }
+    if (generation === this.generation) this.node.dataset.state = "settled";
+  }
+
+  leave(key, word) {
+    this.placed.delete(key);
+    word.node.classList.add("cloud-word-leave");
+    setTimeout(() => word.node.remove(), 450);
+  }
 }

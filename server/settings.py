@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     ws_max_backlog: int = Field(default=256, ge=8)
     # A client whose socket takes no frame for this long has stopped reading and is dropped.
     ws_stall_seconds: float = Field(default=10.0, gt=0)
-    # Benchmark baseline: broadcast on every answer, no coalescing.
+    # Benchmark baseline: a broadcast for every answer, serialised per recipient, compression on.
     naive_broadcast: bool = False
     cookie_secure: bool = False
     # Websocket upgrades are accepted only from the public origin and these (comma-separated).

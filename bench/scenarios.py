@@ -114,7 +114,7 @@ def answering(r: Run, rate: float, seconds: float, words: int = 60) -> dict[str,
     after = r.server.stat()
     summary = r.fleet.summary()
     sent, acked, versions = r.fleet.records(since)
-    screen = r.screen.all("screen_records")[0]
+    screen = _screen_until(r, max(versions, default=0))
     arrivals = np.frombuffer(screen["arrivals"], dtype=float)
     shown_v = np.maximum.accumulate(np.frombuffer(screen["versions"], dtype=np.int64))
     sent_a, acked_a, v_a = np.asarray(sent), np.asarray(acked), np.asarray(versions)
@@ -152,6 +152,18 @@ def answering(r: Run, rate: float, seconds: float, words: int = 60) -> dict[str,
         "deliveries_per_server_cpu_s": round((summary["frames"] - before_summary["frames"]) / max(cpu, 1e-9)),
         "generator_cpu_s": round(summary["cpu"] - before_summary["cpu"], 1),
     }
+
+
+def _screen_until(r: Run, version: int, timeout: float = 5.0) -> dict[str, Any]:
+    """The big screen's records once its latest snapshot includes ``version`` (the last
+    acknowledgement can beat the tick that shows it), or after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        screen: dict[str, Any] = r.screen.all("screen_records")[0]
+        shown = np.frombuffer(screen["versions"], dtype=np.int64)
+        if (shown.size and shown.max() >= version) or time.monotonic() > deadline:
+            return screen
+        time.sleep(0.05)
 
 
 def reveal(r: Run, times: int = 5, timeout: float = 10.0) -> dict[str, Any]:

@@ -236,7 +236,7 @@ class Screen:
                 return self.last
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
-                raise TimeoutError(f"snapshot never matched; last: {self.snapshots[-1:]}")
+                raise TimeoutError(f"snapshot never matched; last: {str(self.snapshots[-1:])[:800]}")
             self._event.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._event.wait(), remaining)
@@ -258,7 +258,8 @@ class ServerProcess:
         self.extra_args = extra_args
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, **env_overrides: str) -> None:
+    def start(self, log: Path | None = None, **env_overrides: str) -> None:
+        """Start (or restart) the process; with ``log``, its stdout and stderr are appended there."""
         env = {
             **os.environ,
             "KRING_PUBLIC_URL": self.base,
@@ -267,6 +268,7 @@ class ServerProcess:
             "KRING_WS_RATE_BURST": "100000",
             **env_overrides,
         }
+        output: Any = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -282,15 +284,19 @@ class ServerProcess:
                 *self.extra_args,
             ],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 20
+        if log is not None:
+            output.close()  # the child holds its own copy
+        deadline = time.monotonic() + 60  # generous: the machine may be busy with other tests
         while time.monotonic() < deadline:
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.base}/healthz", timeout=0.5).status_code == 200:
                     return
             time.sleep(0.05)
+        self.process.kill()
+        self.process.wait(10)
         raise RuntimeError("kring serve did not start")
 
     def rss_kib(self) -> int:

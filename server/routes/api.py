@@ -484,14 +484,16 @@ async def existing_code(code: str, request: Request, db: DatabaseDep, guard: Gua
     """The normalised code and meeting id; unknown codes count against the caller (429 after
     too many), so codes cannot be enumerated."""
     address = request.client.host if request.client else None
+    blocked = DomainError(
+        "too_many_attempts", "Too many unknown codes from here; wait a minute and check the code."
+    )
     if guard.blocked(address):
-        raise DomainError(
-            "too_many_attempts", "Too many unknown codes from here; wait a minute and check the code."
-        )
+        raise blocked
     clean = normalise_code(code)
     meeting_id = await db.run(service.meeting_id_for_code, clean) if is_valid_code(clean) else None
     if meeting_id is None:
-        guard.failed(address)
+        if not guard.failed(address):  # guesses sent in parallel: no more 404s than the limit
+            raise blocked
         raise DomainError("unknown_code", "There is no meeting with this code.")
     return clean, meeting_id
 

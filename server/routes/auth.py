@@ -68,12 +68,12 @@ async def _login(
     account_key = email.strip().lower()
     if by_ip.blocked(address) or by_account.blocked(account_key):
         raise DomainError("too_many_attempts", "Too many failed logins; wait a few minutes.")
-    try:
-        logged_in = await db.run(accounts.login, email, password)
-    except DomainError:
-        by_ip.failed(address)
-        by_account.failed(account_key)
-        raise
+    # Counted as failed until the password checks out: parallel guesses all count.
+    by_ip.attempt(address)
+    by_account.attempt(account_key)
+    logged_in = await db.run(accounts.login, email, password)
+    by_ip.succeeded(address)
+    by_account.succeeded(account_key)
     response.set_cookie(
         SESSION_COOKIE,
         logged_in.token,

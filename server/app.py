@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server import logfilter
 from server.db.database import Database
 from server.db.engine import make_engine
 from server.domain.agenda import Clock, SystemClock
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        logfilter.install()  # after uvicorn has set up its loggers: no raw client addresses
         db = Database(make_engine(settings.database_url))
         hub = Hub(
             db,

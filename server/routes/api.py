@@ -537,7 +537,7 @@ async def join(
             max_age=COOKIE_MAX_AGE,
             httponly=True,
             samesite="lax",
-            secure=settings.cookie_secure,
+            secure=settings.secure_cookies(),
             path="/",
         )
     room = hub.rooms.get(meeting_id)

@@ -211,11 +211,15 @@ async def _race(race: Race, out: Any, go: Any) -> None:
             got: list[dict[str, Any]] = []
             while len(got) < expected:
                 message = json.loads(await asyncio.wait_for(ws.recv(), 30))
-                if message["type"] in ("ack", "error") and str(message.get("client_id", "")).startswith(f"p{n}-"):
+                if message["type"] in ("ack", "error") and str(message.get("client_id", "")).startswith(
+                    f"p{n}-"
+                ):
                     got.append(message)
             return got
 
-        per_socket = await asyncio.gather(*(replies(ws, len(ids)) for ws, ids in zip(group, sent, strict=True)))
+        per_socket = await asyncio.gather(
+            *(replies(ws, len(ids)) for ws, ids in zip(group, sent, strict=True))
+        )
         return [reply for replies_ in per_socket for reply in replies_]
 
     results = await asyncio.gather(*(participant(i, group) for i, group in enumerate(sockets)))
@@ -223,8 +227,12 @@ async def _race(race: Race, out: Any, go: Any) -> None:
         (
             "done",
             {
-                "replies": Counter(r["type"] if r["type"] == "ack" else r["code"] for group in results for r in group),
-                "entries": [sorted({r["entry_id"] for r in group if r["type"] == "ack"}) for group in results],
+                "replies": Counter(
+                    r["type"] if r["type"] == "ack" else r["code"] for group in results for r in group
+                ),
+                "entries": [
+                    sorted({r["entry_id"] for r in group if r["type"] == "ack"}) for group in results
+                ],
             },
         )
     )

@@ -13,12 +13,11 @@ import sqlite3
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from sqlalchemy import select
+from sqlmodel import Session
 
 from server.db.engine import make_engine
 from server.db.tables import Answer
@@ -191,7 +190,9 @@ async def test_dedup_race_stores_one_answer_per_participant(tmp_path: Path, figu
     finally:
         server.kill(15)
     with sqlite3.connect(database) as db:
-        stored = db.execute("SELECT count(*) FROM answer WHERE activity_id = ?", (activity["id"],)).fetchone()[0]
+        stored = db.execute(
+            "SELECT count(*) FROM answer WHERE activity_id = ?", (activity["id"],)
+        ).fetchone()[0]
         people_stored = db.execute(
             "SELECT count(DISTINCT participant_id) FROM answer WHERE activity_id = ?", (activity["id"],)
         ).fetchone()[0]

@@ -19,7 +19,7 @@ from websockets.exceptions import InvalidStatus
 from server.domain.meeting import CODE_ALPHABET, CODE_LENGTH
 from tests.conftest import sqlite_url
 from tests.support import Phone, Screen, ServerProcess, create_meeting, host, live_server
-from tests.trust.conftest import SOAK, Figures
+from tests.trust.conftest import Figures
 from tests.trust.crowd import Crowd, Plan, percentile
 
 pytestmark = pytest.mark.e2e
@@ -129,7 +129,9 @@ async def test_enum_random_codes_get_429_after_twenty_failures(tmp_path: Path, f
     assert known == 429  # even a real code: the client is blocked, not the code
 
 
-async def test_rate_limit_caps_one_participant_and_spares_the_others(tmp_path: Path, figures: Figures) -> None:
+async def test_rate_limit_caps_one_participant_and_spares_the_others(
+    tmp_path: Path, figures: Figures
+) -> None:
     per_minute, burst = 120, 40
     server = ServerProcess(tmp_path / "rate.db")
     server.start(KRING_WS_RATE_PER_MINUTE=str(per_minute), KRING_WS_RATE_BURST=str(burst))

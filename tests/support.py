@@ -205,14 +205,21 @@ class Screen:
 
     ws: Any
     snapshots: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     _reader: asyncio.Task[None] | None = None
     _event: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
-    async def open(cls, base: str, code: str, key: str, role: str = "presenter") -> Screen:
+    async def open(
+        cls, base: str, code: str, key: str | None, role: str = "presenter", session: str | None = None
+    ) -> Screen:
+        """Opened with ``key``, or (``key=None``) with the ``kring_session`` cookie ``session``."""
         url = base.replace("http", "ws", 1) + f"/ws/{code}/{role}"
-        ws = await websockets.connect(url, compression=None, origin=websockets.Origin(base))
-        await ws.send(json.dumps({"type": "auth", "key": key}))
+        headers = {"Cookie": f"kring_session={session}"} if session else {}
+        ws = await websockets.connect(
+            url, compression=None, origin=websockets.Origin(base), additional_headers=headers
+        )
+        await ws.send(json.dumps({"type": "auth", "key": key} if key is not None else {"type": "auth"}))
         screen = cls(ws)
         screen._reader = asyncio.create_task(screen._read())
         return screen
@@ -224,6 +231,15 @@ class Screen:
                 if message["type"] == "snapshot":
                     self.snapshots.append(message)
                     self._event.set()
+                elif message["type"] == "error":
+                    self.errors.append(message["code"])
+
+    async def closed(self, timeout: float = 5.0) -> int | None:
+        """Wait for the server to close this screen; its close code."""
+        assert self._reader is not None
+        await asyncio.wait_for(self._reader, timeout)
+        code: int | None = self.ws.close_code
+        return code
 
     @property
     def last(self) -> dict[str, Any]:

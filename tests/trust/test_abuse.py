@@ -1,4 +1,4 @@
-"""Trust suite: WS-FUZZ, DEDUP-RACE, IDEMPOTENT and TOKENS (reduced sizes run in `make test`)."""
+"""Trust suite: WS-FUZZ, DEDUP-RACE and IDEMPOTENT."""
 
 from __future__ import annotations
 
@@ -237,40 +237,3 @@ async def test_idempotent_resend_across_reconnects(tmp_path: Path) -> None:
         rows = session.scalars(select(Answer)).all()
     engine.dispose()
     assert [(r.payload, r.rev) for r in rows] == [({"text": "één keer"}, 1)]
-
-
-async def test_tokens_tampered_are_rejected_and_never_logged(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
-) -> None:
-    caplog.set_level(logging.INFO)
-    with live_server(sqlite_url(tmp_path), log_level="info") as live:
-        meeting = create_meeting(live.base, demo=True)
-        assert len(base64.urlsafe_b64decode(meeting["host_key"] + "==")) * 8 >= 128
-        assert len(base64.urlsafe_b64decode(meeting["presenter_key"] + "==")) * 8 >= 128
-        phone = Phone(live.base, meeting["code"])
-        await phone.join()
-        assert phone.cookie is not None and len(base64.urlsafe_b64decode(phone.cookie + "==")) * 8 >= 64
-        await phone.connect()
-        await phone.wait_for(lambda m: m["type"] == "state")
-        await phone.disconnect()
-        flip = lambda key: key[:-1] + ("A" if key[-1] != "A" else "B")  # noqa: E731
-        async with httpx.AsyncClient(base_url=f"{live.base}/api/meetings/{meeting['code']}") as client:
-            for key in (flip(meeting["host_key"]), meeting["presenter_key"], "x", meeting["host_key"][:-4]):
-                response = await client.post("/next", headers={"Authorization": f"Bearer {key}"})
-                assert response.status_code in (401, 403)
-        tampered = Phone(live.base, meeting["code"], cookie=flip(phone.cookie))
-        await tampered.connect()
-        assert tampered._reader is not None
-        await asyncio.wait_for(tampered._reader, 5)
-        assert tampered.ws.close_code == 4401
-        assert [m["code"] for m in tampered.inbox] == ["not_joined"]
-        for role, key in (("presenter", flip(meeting["presenter_key"])), ("host", flip(meeting["host_key"]))):
-            screen = await Screen.open(live.base, meeting["code"], key, role=role)
-            assert screen._reader is not None
-            await asyncio.wait_for(screen._reader, 5)
-            assert screen.ws.close_code == 4403
-    out, err = capfd.readouterr()
-    logged = "\n".join([out, err, *(r.getMessage() for r in caplog.records)])
-    assert '"WebSocket /ws/' in logged and "POST /api/join/" in logged  # the access log was captured
-    for secret in (meeting["host_key"], meeting["presenter_key"], phone.cookie):
-        assert secret not in logged

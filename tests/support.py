@@ -128,8 +128,9 @@ class Phone:
             response.raise_for_status()
             self.cookie = response.cookies.get(f"kring_{self.code}") or self.cookie
 
-    async def connect(self) -> None:
-        url = self.base.replace("http", "ws", 1) + f"/ws/{self.code}"
+    async def connect(self, url: str | None = None) -> None:
+        """The phone's socket; ``url`` instead of the server's, e.g. through a proxy."""
+        url = url or self.base.replace("http", "ws", 1) + f"/ws/{self.code}"
         self.ws = await websockets.connect(
             url,
             additional_headers={"Cookie": f"kring_{self.code}={self.cookie}"},

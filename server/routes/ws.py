@@ -241,6 +241,9 @@ async def _screen(
                     allowed = via != "session" or await _session_hosts(websocket, room, db, clock)
                 if not allowed:
                     connection.push(_error("forbidden", "This key does not open this screen."))
+                    await connection.flush(0.5)
+                    with contextlib.suppress(Exception):
+                        await websocket.close(4403)
                     break
                 if isinstance(message, PingIn):
                     connection.push(dump(PongOut()))

@@ -161,7 +161,7 @@ async def logout(request: Request, db: DatabaseDep) -> Response:
 
 @router.get("/api/me", responses=errors)
 async def me(found: SessionDep, db: DatabaseDep) -> dict[str, Any]:
-    """The logged-in facilitator, their CSRF token and their meetings."""
+    """The logged-in facilitator, their CSRF token and the meetings they own or co-host."""
     if found is None:
         raise DomainError("login_required", "Not logged in.")
     account, csrf = found
@@ -170,7 +170,9 @@ async def me(found: SessionDep, db: DatabaseDep) -> dict[str, Any]:
         "email": account.email,
         "name": account.name,
         "csrf_token": csrf,
-        "meetings": [{"code": code, "title": title} for code, title in meetings],
+        "meetings": [
+            {"code": m.code, "title": m.title, "owner": m.owner, "cohosts": list(m.cohosts)} for m in meetings
+        ],
     }
 
 

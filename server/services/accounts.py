@@ -156,14 +156,34 @@ def add_cohost(session: Session, meeting_id: int, email: str) -> Account:
     return Account(user.id, user.email, user.name)
 
 
-def meetings_of(session: Session, user_id: int) -> list[tuple[str, str]]:
+@dataclass(frozen=True, slots=True)
+class HostedMeeting:
+    code: str
+    title: str
+    owner: bool  # False: a co-facilitator
+    cohosts: tuple[str, ...]  # the co-facilitators' email addresses
+
+
+def meetings_of(session: Session, user_id: int) -> list[HostedMeeting]:
+    """The meetings a facilitator owns or co-hosts, newest first, with their co-facilitators."""
     cohosted = select(col(MeetingHost.meeting_id)).where(col(MeetingHost.user_id) == user_id)
     rows = session.execute(
-        select(col(Meeting.code), col(Meeting.title))
+        select(col(Meeting.id), col(Meeting.code), col(Meeting.title), col(Meeting.owner_id))
         .where((col(Meeting.owner_id) == user_id) | col(Meeting.id).in_(cohosted))
         .order_by(col(Meeting.created_at).desc())
     ).all()
-    return [(str(code), str(title)) for code, title in rows]
+    cohosts: dict[int, list[str]] = {}
+    for meeting_id, email in session.execute(
+        select(col(MeetingHost.meeting_id), col(User.email))
+        .join(User, col(User.id) == col(MeetingHost.user_id))
+        .where(col(MeetingHost.meeting_id).in_([row[0] for row in rows]))
+        .order_by(col(User.email))
+    ):
+        cohosts.setdefault(meeting_id, []).append(email)
+    return [
+        HostedMeeting(str(code), str(title), owner == user_id, tuple(cohosts.get(meeting_id, [])))
+        for meeting_id, code, title, owner in rows
+    ]
 
 
 def rotate_presenter_key(session: Session, meeting_id: int) -> str:

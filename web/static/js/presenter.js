@@ -2,13 +2,13 @@
 // Keys: Q or a click on the QR code shows it full screen, F full screen, H hides the results on this
 // screen (only the count stays). With the host key in the link, → / Space and ← move the activities
 // and D opens the downloads (exports and the wrap-up report).
-import { LiveSocket, clear, downloadExport, el, hashKey, loadStrings, t } from "./common.js";
+import { LiveSocket, clear, downloadExport, el, facilitator, loadStrings, t } from "./common.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
 import { StageCloud } from "./stage-cloud.js";
 
 const code = document.body.dataset.code;
-const key = hashKey();
+let me = null; // { headers, auth } from facilitator(): the key in the link, or a facilitator's login
 const resultsNode = document.getElementById("results");
 const promptNode = document.getElementById("prompt");
 const agendaNode = document.getElementById("agenda");
@@ -79,7 +79,7 @@ function toggleQr(show) {
 async function control(path, body) {
   if (!hostKey) return;
   await fetch(`/api/meetings/${code}${path}`, {
-    method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
+    method: "POST", headers: { "Content-Type": "application/json", ...me.headers },
     body: JSON.stringify(body || {}),
   });
 }
@@ -105,19 +105,20 @@ document.addEventListener("keydown", (event) => {
   }
 });
 for (const button of document.querySelectorAll("#downloads [data-download]")) {
-  button.addEventListener("click", () => downloadExport(code, key, button.dataset.download, button));
+  button.addEventListener("click", () => downloadExport(code, me.headers, button.dataset.download, button));
 }
 document.getElementById("qr-button").addEventListener("click", () => toggleQr(true));
 qrFull.addEventListener("click", () => toggleQr(false));
 
 async function main() {
   await loadStrings();
-  if (!key) {
+  me = await facilitator();
+  if (!me) {
     document.getElementById("auth-error").hidden = false;
     return;
   }
   const socket = new LiveSocket(`/ws/${code}/presenter`, {
-    firstMessage: () => ({ type: "auth", key }),
+    firstMessage: () => me.auth,
     onState: (state) => { document.getElementById("stage-conn").hidden = state !== "offline"; },
     onMessage: (message) => {
       if (message.type === "snapshot") {
@@ -135,7 +136,7 @@ async function main() {
   socket.connect();
   // The host key may drive the activities from the keyboard; a presenter key only shows.
   try {
-    const probe = await fetch(`/api/meetings/${code}`, { headers: { Authorization: `Bearer ${key}` } });
+    const probe = await fetch(`/api/meetings/${code}`, { headers: me.headers });
     hostKey = probe.ok;
   } catch {
     hostKey = false;

@@ -1,4 +1,5 @@
-"""Log lines without client addresses: uvicorn's access lines get a salted pseudonym instead."""
+"""What uvicorn logs, made fit to keep: client addresses become salted pseudonyms, and a
+client's protocol fault is a one-line warning rather than a traceback it could flood the log with."""
 
 from __future__ import annotations
 
@@ -35,6 +36,19 @@ class ClientAddressFilter(logging.Filter):
         return True
 
 
+class ClientFaultFilter(logging.Filter):
+    """uvicorn refuses a text frame that is not UTF-8 (close 1007) and logs the refusal as an
+    error with a traceback: one per hostile frame. It is the client's fault, handled: a warning."""
+
+    FAULTS = ("Invalid UTF-8 sequence received from client",)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith(self.FAULTS):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def install() -> None:
     """Once per process, on the loggers uvicorn writes client addresses to."""
     shared = (
@@ -53,3 +67,6 @@ def install() -> None:
         logger = logging.getLogger(name)
         if shared not in logger.filters:
             logger.addFilter(shared)
+    errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, ClientFaultFilter) for f in errors.filters):
+        errors.addFilter(ClientFaultFilter())

@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import logging
 import os
 import random
+import re
 import secrets
 import sqlite3
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -80,51 +81,90 @@ def fuzz_frames(rng: random.Random, activity_id: int, count: int) -> list[str]:
     return [rng.choice(makers)() for _ in range(count)]
 
 
-async def test_ws_fuzz_gets_errors_and_never_crashes(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+CRASH = re.compile(
+    r"^(ERROR|CRITICAL)|Traceback|Exception in ASGI application|exception was never retrieved", re.M
+)
+
+
+async def test_ws_fuzz_gets_errors_and_never_crashes(tmp_path: Path, figures: Figures) -> None:
     total = 10_000
-    caplog.set_level(logging.WARNING)
-    with live_server(sqlite_url(tmp_path), ws_rate_per_minute=1_000_000, ws_rate_burst=1_000_000) as live:
-        meeting = create_meeting(live.base)
-        with host(live.base, meeting) as http:
+    log = tmp_path / "server.log"
+    server = ServerProcess(tmp_path / "fuzz.db")
+    server.start(log=log, KRING_LOG_LEVEL="info")  # everything the server says goes to the log
+    try:
+        meeting = create_meeting(server.base)
+        with host(server.base, meeting) as http:
             activity = http.post("/activities", json={"kind": "wordcloud"}).json()
+            http.post(f"/activities/{activity['id']}/visibility", json={"phones": True}).raise_for_status()
             http.post(f"/activities/{activity['id']}/open").raise_for_status()
-        bystander = Phone(live.base, meeting["code"])
+        bystander = Phone(server.base, meeting["code"])
         await bystander.join()
         await bystander.connect()
-        fuzzers = [Phone(live.base, meeting["code"]) for _ in range(10)]
+        fuzzers = [Phone(server.base, meeting["code"]) for _ in range(10)]
         for phone in fuzzers:
             await phone.join()
             await phone.connect()
         rng = random.Random(7)
-        per_phone = total // len(fuzzers) - 10  # the rest are binary frames and invalid UTF-8
-        errors_expected = 0
+        per_phone = total // len(fuzzers) - 10  # the rest are binary frames
+        stop = asyncio.Event()
+        health: list[int] = []
+        calm: list[dict[str, Any]] = []
+
+        async def poll() -> None:  # /healthz, all through the fuzzing
+            async with httpx.AsyncClient(base_url=server.base, timeout=10) as client:
+                while not stop.is_set():
+                    health.append((await client.get("/healthz")).status_code)
+                    await asyncio.sleep(0.05)
+
+        async def bystand() -> None:  # another phone keeps answering and seeing the results
+            while not stop.is_set():
+                n = len(calm)
+                calm.append(
+                    await bystander.answer(activity["id"], str(n % 3), {"word": f"rustig{n}"}, f"ok-{n}")
+                )
+                await asyncio.sleep(0.1)
 
         async def fuzz(phone: Phone) -> None:
-            for frame in fuzz_frames(rng, activity["id"], per_phone):
+            for n, frame in enumerate(fuzz_frames(rng, activity["id"], per_phone)):
                 await phone.ws.send(frame)
+                if n % 20 == 0:
+                    await asyncio.sleep(0.001)  # let the health checks and the bystander in
             for _ in range(10):
                 await phone.ws.send(os.urandom(rng.randint(1, 64)))  # binary
 
+        background = [asyncio.create_task(poll()), asyncio.create_task(bystand())]
         await asyncio.gather(*(fuzz(p) for p in fuzzers))
-        errors_expected = len(fuzzers) * (per_phone + 10)
         for phone in fuzzers:
             await phone.send({"type": "ping"})
-            await phone.wait_for(lambda m: m["type"] == "pong", timeout=30)
-        errors = sum(1 for p in fuzzers for m in p.inbox if m["type"] == "error")
-        assert errors == errors_expected
+            await phone.wait_for(lambda m: m["type"] == "pong", timeout=60)
         # Invalid UTF-8 in a text frame: the connection is closed with 1007, nothing else breaks.
         closed = await asyncio.gather(
-            *(invalid_utf8(live.base, meeting["code"], p.cookie) for p in fuzzers[:5])
+            *(invalid_utf8(server.base, meeting["code"], p.cookie) for p in fuzzers[:5])
         )
-        assert closed == [1007] * 5
-        assert (await bystander.answer(activity["id"], "0", {"word": "nog steeds"}, "ok-1"))["type"] == "ack"
-        assert httpx.get(f"{live.base}/healthz").status_code == 200
+        stop.set()
+        await asyncio.gather(*background)
+        errors = sum(1 for p in fuzzers for m in p.inbox if m["type"] == "error")
+        results_seen = sum(1 for m in bystander.inbox if m["type"] in ("results", "state"))
         for phone in [bystander, *fuzzers]:
             await phone.disconnect()
-    crashes = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    finally:
+        server.kill(15)
+    crashes = [m.group(0) for m in CRASH.finditer(log.read_text(encoding="utf-8"))]
+    figures(
+        "WS-FUZZ",
+        frames=len(fuzzers) * (per_phone + 10),
+        error_frames=errors,
+        invalid_utf8_closes=dict(Counter(closed)),
+        crashes_in_server_log=len(crashes),
+        healthz=dict(Counter(health)),
+        bystander_acks=sum(1 for r in calm if r["type"] == "ack"),
+        bystander_answers=len(calm),
+    )
+    assert errors == len(fuzzers) * (per_phone + 10)  # an error frame for each
+    assert closed == [1007] * 5
     assert crashes == []
+    assert len(health) >= 10 and set(health) == {200}
+    assert len(calm) >= 5 and all(r["type"] == "ack" for r in calm) and results_seen >= 5
 
 
 async def invalid_utf8(base: str, code: str, cookie: str | None) -> int:

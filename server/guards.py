@@ -62,8 +62,8 @@ class TokenBucket:
         now = time.monotonic() if now is None else now
         if self.tokens < 0:
             self.tokens = self.burst
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
+        self.tokens = min(self.burst, self.tokens + max(0.0, now - self.stamp) * self.rate)
+        self.stamp = max(self.stamp, now)
         if self.tokens >= 1:
             self.tokens -= 1
             return True

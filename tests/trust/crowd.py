@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.cookiejar
 import json
 import multiprocessing as mp
 import os
@@ -38,6 +39,14 @@ class Plan:
     heads: bool = False
 
 
+def _client(base: str) -> httpx.AsyncClient:
+    """For joining many phones at once: a jar that keeps no cookie, so no join rides on another
+    phone's cookie (each reads its own from its response)."""
+    jar = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    limits = httpx.Limits(max_connections=20)
+    return httpx.AsyncClient(base_url=base, timeout=30, verify=False, limits=limits, cookies=jar)
+
+
 @dataclass
 class Phone:
     index: int
@@ -52,8 +61,7 @@ class Phone:
 async def _join(client: httpx.AsyncClient, plan: Plan, index: int) -> Phone:
     response = await client.post(f"/api/join/{plan.code}", json={})
     response.raise_for_status()
-    cookie = response.cookies.get(f"kring_{plan.code}")
-    client.cookies.clear()
+    cookie = response.cookies[f"kring_{plan.code}"]
     ws = await websockets.connect(
         plan.base.replace("http", "ws", 1) + f"/ws/{plan.code}",
         origin=websockets.Origin(plan.base),
@@ -110,8 +118,7 @@ async def _until(event: Any) -> None:
 
 
 async def _run(plan: Plan, out: Any, go: Any, stop: Any) -> None:
-    limits = httpx.Limits(max_connections=20)
-    async with httpx.AsyncClient(base_url=plan.base, timeout=30, verify=False, limits=limits) as client:
+    async with _client(plan.base) as client:
         phones: list[Phone] = []
         for first in range(0, plan.phones, 50):
             batch = range(first, min(plan.phones, first + 50))
@@ -165,13 +172,12 @@ class Race:
 
 async def _race(race: Race, out: Any, go: Any) -> None:
     url = race.base.replace("http", "ws", 1) + f"/ws/{race.code}"
-    limits = httpx.Limits(max_connections=20)
-    async with httpx.AsyncClient(base_url=race.base, timeout=30, verify=False, limits=limits) as client:
+    async with _client(race.base) as client:
 
         async def join() -> str:
             response = await client.post(f"/api/join/{race.code}", json={})
             response.raise_for_status()
-            return response.cookies[f"kring_{race.code}"]  # read from the response, not the jar
+            return response.cookies[f"kring_{race.code}"]
 
         cookies = await asyncio.gather(*(join() for _ in range(race.people)))
 

@@ -1,4 +1,6 @@
-"""Trust suite SLOW: stalled readers among normal phones while results change 100 times a second.
+"""Trust suite SLOW: stalled readers among normal phones while results change 100 times a second
+(a ~60 KB open-question wall; the server's 100 ms tick coalesces the changes into at most 10
+frames per phone per second, latest wins).
 
 The normal phones read in other processes (tests/trust/crowd.py), so the figures are the
 server's, not this process's. Reduced in `make test`; `make soak` runs 500 clients for 30 s."""

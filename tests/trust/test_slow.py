@@ -119,6 +119,7 @@ async def test_slow_readers_are_dropped_and_others_keep_up(tmp_path: Path, figur
             crowd.go()
             cpu_before = server.cpu_seconds()
             sent: list[tuple[float, int]] = []  # (send time, acked v)
+            acked: list[float] = []  # each change's ack latency: its commit
             dropped_at: list[float] = []
             start = time.monotonic()
 
@@ -135,6 +136,7 @@ async def test_slow_readers_are_dropped_and_others_keep_up(tmp_path: Path, figur
                     )
                     assert ack["type"] == "ack"
                     sent.append((started, ack["v"]))
+                    acked.append(time.monotonic() - started)
                     n += writers_count
 
             async def watch() -> None:
@@ -169,6 +171,7 @@ async def test_slow_readers_are_dropped_and_others_keep_up(tmp_path: Path, figur
             frames_per_phone_per_s=round(sum(len(s) for s in arrivals) / len(arrivals) / seconds, 1),
             normal_p50_ms=round(percentile(latencies, 50) * 1000, 1),
             normal_p99_ms=round(p99_ms, 1),
+            writer_ack_p99_ms=round(percentile(acked, 99) * 1000, 1),
             rss_growth_mib=round(growth_mib, 1),
             stalled_dropped_after_s=round(dropped_at[0], 1) if dropped_at else None,
             queued_to_stalled_kib=most_queued // 1024,

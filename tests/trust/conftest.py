@@ -28,7 +28,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     rows = config.stash.get(FIGURES, [])
     if not rows:
         return
-    sizes = "full sizes (KRING_SOAK=1)" if SOAK else "KILL9, SIGTERM, RESYNC and SLOW reduced"
+    sizes = "full sizes (KRING_SOAK=1)" if SOAK else "KILL9, SIGTERM, RESYNC, SLOW, DEDUP-RACE, ENUM reduced"
     terminalreporter.write_sep("=", f"trust suite figures: {sizes}")
     width = max(len(row) for row, _ in rows)
     for row, text in rows:

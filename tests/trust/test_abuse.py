@@ -24,7 +24,7 @@ from server.db.engine import make_engine
 from server.db.tables import Answer
 from tests.conftest import sqlite_url
 from tests.support import Phone, Screen, ServerProcess, create_meeting, host, live_server
-from tests.trust.conftest import Figures
+from tests.trust.conftest import SOAK, Figures
 from tests.trust.crowd import Crowd, Race
 
 pytestmark = pytest.mark.e2e
@@ -107,21 +107,21 @@ async def test_ws_fuzz_gets_errors_and_never_crashes(tmp_path: Path, figures: Fi
         rng = random.Random(7)
         per_phone = total // len(fuzzers) - 10  # the rest are binary frames
         stop = asyncio.Event()
-        health: list[int] = []
-        calm: list[dict[str, Any]] = []
+        health: list[tuple[float, int]] = []  # (asked at, status)
+        calm: list[tuple[float, dict[str, Any]]] = []  # (sent at, reply)
 
         async def poll() -> None:  # /healthz, all through the fuzzing
             async with httpx.AsyncClient(base_url=server.base, timeout=10) as client:
                 while not stop.is_set():
-                    health.append((await client.get("/healthz")).status_code)
+                    asked = time.monotonic()
+                    health.append((asked, (await client.get("/healthz")).status_code))
                     await asyncio.sleep(0.05)
 
         async def bystand() -> None:  # another phone keeps answering and seeing the results
             while not stop.is_set():
-                n = len(calm)
-                calm.append(
-                    await bystander.answer(activity["id"], str(n % 3), {"word": f"rustig{n}"}, f"ok-{n}")
-                )
+                n, sent = len(calm), time.monotonic()
+                reply = await bystander.answer(activity["id"], str(n % 3), {"word": f"rustig{n}"}, f"ok-{n}")
+                calm.append((sent, reply))
                 await asyncio.sleep(0.1)
 
         async def fuzz(phone: Phone) -> None:
@@ -137,6 +137,7 @@ async def test_ws_fuzz_gets_errors_and_never_crashes(tmp_path: Path, figures: Fi
         for phone in fuzzers:
             await phone.send({"type": "ping"})
             await phone.wait_for(lambda m: m["type"] == "pong", timeout=60)
+        fuzzed = time.monotonic()  # the server has handled every frame
         # Invalid UTF-8 in a text frame: the connection is closed with 1007, nothing else breaks.
         closed = await asyncio.gather(
             *(invalid_utf8(server.base, meeting["code"], p.cookie) for p in fuzzers[:5])
@@ -156,15 +157,17 @@ async def test_ws_fuzz_gets_errors_and_never_crashes(tmp_path: Path, figures: Fi
         error_frames=errors,
         invalid_utf8_closes=dict(Counter(closed)),
         crashes_in_server_log=len(crashes),
-        healthz=dict(Counter(health)),
-        bystander_acks=sum(1 for r in calm if r["type"] == "ack"),
+        healthz=dict(Counter(status for _, status in health)),
+        bystander_acks=sum(1 for _, r in calm if r["type"] == "ack"),
         bystander_answers=len(calm),
     )
     assert errors == len(fuzzers) * (per_phone + 10)  # an error frame for each
     assert closed == [1007] * 5
     assert crashes == []
-    assert len(health) >= 10 and set(health) == {200}
-    assert len(calm) >= 5 and all(r["type"] == "ack" for r in calm) and results_seen >= 5
+    assert {status for _, status in health} == {200}
+    assert all(r["type"] == "ack" for _, r in calm) and results_seen >= len(calm) // 2
+    # Both went on while the server was busy with the fuzz, not only after it.
+    assert sum(1 for t, _ in health if t < fuzzed) >= 3 and sum(1 for t, _ in calm if t < fuzzed) >= 2
 
 
 async def invalid_utf8(base: str, code: str, cookie: str | None) -> int:
@@ -201,8 +204,9 @@ async def invalid_utf8(base: str, code: str, cookie: str | None) -> int:
     return code_seen
 
 
+@pytest.mark.timeout(3600 if SOAK else 300)
 async def test_dedup_race_stores_one_answer_per_participant(tmp_path: Path, figures: Figures) -> None:
-    people, copies, sockets, procs = 500, 20, 4, 2
+    people, copies, sockets, procs = (500, 20, 4, 2) if SOAK else (200, 20, 4, 2)
     database = tmp_path / "dedup.db"
     server = ServerProcess(database)
     server.start()

@@ -99,13 +99,18 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-async def current_account(request: Request, db: DatabaseDep) -> Account | None:
+async def session_of(request: Request, db: DatabaseDep, clock: ClockDep) -> tuple[Account, str] | None:
+    """The logged-in facilitator and their CSRF token, if the session cookie is valid."""
+    token = request.cookies.get(SESSION_COOKIE)
+    return await db.run(accounts.session_user, token, clock.now()) if token else None
+
+
+SessionDep = Annotated[tuple[Account, str] | None, Depends(session_of)]
+
+
+async def current_account(request: Request, found: SessionDep) -> Account | None:
     """The logged-in facilitator. State-changing requests must carry the session's CSRF token:
     the session cookie rides along on cross-site requests, a header set by our own script does not."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
-    found = await db.run(accounts.session_user, token)
     if found is None:
         return None
     account, csrf = found
@@ -120,6 +125,7 @@ async def current_host(
     code: CodePath,
     request: Request,
     db: DatabaseDep,
+    clock: ClockDep,
     authorization: Annotated[
         str | None, Header(description="`Bearer <host key>`, as returned when the meeting was made")
     ] = None,
@@ -134,7 +140,7 @@ async def current_host(
         if not key_matches(key, auth.host_key_hash):
             raise DomainError("forbidden", "The host key is not valid for this meeting.")
         return auth.meeting_id
-    account = await current_account(request, db)
+    account = await current_account(request, await session_of(request, db, clock))
     if account is None:
         raise DomainError(
             "unauthorized", "This action needs the host key: 'Authorization: Bearer <host key>'."

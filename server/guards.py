@@ -62,8 +62,8 @@ class TokenBucket:
         now = time.monotonic() if now is None else now
         if self.tokens < 0:
             self.tokens = self.burst
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
+        self.tokens = min(self.burst, self.tokens + max(0.0, now - self.stamp) * self.rate)
+        self.stamp = max(self.stamp, now)
         if self.tokens >= 1:
             self.tokens -= 1
             return True
@@ -115,8 +115,25 @@ class JoinGuard:
             stamps.pop(0)
         return len(stamps) >= self.limit
 
-    def failed(self, address: str | None, now: float | None = None) -> None:
+    def attempt(self, address: str | None, now: float | None = None) -> bool:
+        """False when the client is blocked. Otherwise the attempt counts as a failure until
+        ``succeeded``: concurrent guesses cannot all pass while the first lookups are pending."""
+        if self.blocked(address, now):
+            return False
+        self.failed(address, now)
+        return True
+
+    def succeeded(self, address: str | None) -> None:
+        """The attempt was not a failure after all: take back what ``attempt`` counted."""
+        stamps = self._failures.get(self._key(address))
+        if stamps:
+            stamps.pop()
+
+    def failed(self, address: str | None, now: float | None = None) -> bool:
+        """Count a failure; False when the client was already at the limit. Requests that were
+        let in together can all fail after the limit was reached: those get 429 too."""
         now = time.monotonic() if now is None else now
+        allowed = not self.blocked(address, now)
         key = self._key(address)
         stamps = self._failures.setdefault(key, [])
         self._failures.move_to_end(key)
@@ -125,3 +142,4 @@ class JoinGuard:
             del stamps[: len(stamps) - self.limit * 2]
         if len(self._failures) > self.capacity:
             self._failures.popitem(last=False)
+        return allowed

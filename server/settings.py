@@ -36,7 +36,10 @@ class Settings(BaseSettings):
     ws_stall_seconds: float = Field(default=10.0, gt=0)
     # Benchmark baseline: a broadcast for every answer, serialised per recipient, compression on.
     naive_broadcast: bool = False
-    cookie_secure: bool = False
+    # Cookies carry the Secure flag: unset, exactly when the public URL is https.
+    cookie_secure: bool | None = None
+    # How long a facilitator's login lasts.
+    session_days: int = Field(default=14, ge=1, le=365)
     # Websocket upgrades are accepted only from the public origin and these (comma-separated).
     allowed_origins: str = ""
     # Development: also accept pages served from loopback (127.0.0.1, localhost).
@@ -73,6 +76,11 @@ class Settings(BaseSettings):
 
     def extra_origins(self) -> list[str]:
         return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
+
+    def secure_cookies(self) -> bool:
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.public_base().lower().startswith("https://")
 
     def public_base(self) -> str:
         if self.public_url:

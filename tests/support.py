@@ -128,8 +128,9 @@ class Phone:
             response.raise_for_status()
             self.cookie = response.cookies.get(f"kring_{self.code}") or self.cookie
 
-    async def connect(self) -> None:
-        url = self.base.replace("http", "ws", 1) + f"/ws/{self.code}"
+    async def connect(self, url: str | None = None) -> None:
+        """The phone's socket; ``url`` instead of the server's, e.g. through a proxy."""
+        url = url or self.base.replace("http", "ws", 1) + f"/ws/{self.code}"
         self.ws = await websockets.connect(
             url,
             additional_headers={"Cookie": f"kring_{self.code}={self.cookie}"},
@@ -205,14 +206,21 @@ class Screen:
 
     ws: Any
     snapshots: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     _reader: asyncio.Task[None] | None = None
     _event: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
-    async def open(cls, base: str, code: str, key: str, role: str = "presenter") -> Screen:
+    async def open(
+        cls, base: str, code: str, key: str | None, role: str = "presenter", session: str | None = None
+    ) -> Screen:
+        """Opened with ``key``, or (``key=None``) with the ``kring_session`` cookie ``session``."""
         url = base.replace("http", "ws", 1) + f"/ws/{code}/{role}"
-        ws = await websockets.connect(url, compression=None, origin=websockets.Origin(base))
-        await ws.send(json.dumps({"type": "auth", "key": key}))
+        headers = {"Cookie": f"kring_session={session}"} if session else {}
+        ws = await websockets.connect(
+            url, compression=None, origin=websockets.Origin(base), additional_headers=headers
+        )
+        await ws.send(json.dumps({"type": "auth", "key": key} if key is not None else {"type": "auth"}))
         screen = cls(ws)
         screen._reader = asyncio.create_task(screen._read())
         return screen
@@ -224,6 +232,15 @@ class Screen:
                 if message["type"] == "snapshot":
                     self.snapshots.append(message)
                     self._event.set()
+                elif message["type"] == "error":
+                    self.errors.append(message["code"])
+
+    async def closed(self, timeout: float = 5.0) -> int | None:
+        """Wait for the server to close this screen; its close code."""
+        assert self._reader is not None
+        await asyncio.wait_for(self._reader, timeout)
+        code: int | None = self.ws.close_code
+        return code
 
     @property
     def last(self) -> dict[str, Any]:
@@ -236,7 +253,7 @@ class Screen:
                 return self.last
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
-                raise TimeoutError(f"snapshot never matched; last: {self.snapshots[-1:]}")
+                raise TimeoutError(f"snapshot never matched; last: {str(self.snapshots[-1:])[:800]}")
             self._event.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._event.wait(), remaining)
@@ -258,7 +275,8 @@ class ServerProcess:
         self.extra_args = extra_args
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, **env_overrides: str) -> None:
+    def start(self, log: Path | None = None, **env_overrides: str) -> None:
+        """Start (or restart) the process; with ``log``, its stdout and stderr are appended there."""
         env = {
             **os.environ,
             "KRING_PUBLIC_URL": self.base,
@@ -267,6 +285,7 @@ class ServerProcess:
             "KRING_WS_RATE_BURST": "100000",
             **env_overrides,
         }
+        output: Any = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -282,11 +301,12 @@ class ServerProcess:
                 *self.extra_args,
             ],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL,
         )
-        # Generous: on a loaded 2-core CI machine, two workers take several seconds to import.
-        deadline = time.monotonic() + 60
+        if log is not None:
+            output.close()  # the child holds its own copy
+        deadline = time.monotonic() + 60  # generous: the machine may be busy with other tests
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"kring serve exited with {self.process.returncode}")
@@ -294,7 +314,9 @@ class ServerProcess:
                 if httpx.get(f"{self.base}/healthz", timeout=0.5).status_code == 200:
                     return
             time.sleep(0.05)
-        raise RuntimeError("kring serve did not start within 60 s")
+        self.process.kill()
+        self.process.wait(10)
+        raise RuntimeError("kring serve did not start")
 
     def rss_kib(self) -> int:
         assert self.process is not None
@@ -303,6 +325,12 @@ class ServerProcess:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1])
         return 0
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far."""
+        assert self.process is not None
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def kill(self, sig: int) -> float:
         assert self.process is not None

@@ -41,10 +41,11 @@ class PingIn(_In):
 
 
 class AuthIn(_In):
-    """The first message on a presenter or host socket: the presenter or host key."""
+    """The first message on a presenter or host socket: the presenter or host key; without a
+    key, the facilitator's session cookie decides."""
 
     type: Literal["auth"]
-    key: Annotated[str, Field(min_length=1, max_length=200)]
+    key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 
 ParticipantIn = Annotated[AnswerIn | WithdrawIn | PingIn, Field(discriminator="type")]

@@ -497,14 +497,16 @@ async def existing_code(code: str, request: Request, hub: HubDep, guard: GuardDe
     """The normalised code and meeting id; unknown codes count against the caller (429 after
     too many), so codes cannot be enumerated."""
     address = request.client.host if request.client else None
+    blocked = DomainError(
+        "too_many_attempts", "Too many unknown codes from here; wait a minute and check the code."
+    )
     if guard.blocked(address):
-        raise DomainError(
-            "too_many_attempts", "Too many unknown codes from here; wait a minute and check the code."
-        )
+        raise blocked
     clean = normalise_code(code)
     meeting_id = await hub.meeting_id_for_code(clean) if is_valid_code(clean) else None
     if meeting_id is None:
-        guard.failed(address)
+        if not guard.failed(address):  # guesses sent in parallel: no more 404s than the limit
+            raise blocked
         raise DomainError("unknown_code", "There is no meeting with this code.")
     return clean, meeting_id
 
@@ -548,7 +550,7 @@ async def join(
             max_age=COOKIE_MAX_AGE,
             httponly=True,
             samesite="lax",
-            secure=settings.cookie_secure,
+            secure=settings.secure_cookies(),
             path="/",
         )
     room = hub.rooms.get(meeting_id)

@@ -10,10 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from server.deps import (
     SESSION_COOKIE,
+    ClockDep,
     CurrentHost,
     DatabaseDep,
     HubDep,
     PagesDep,
+    SessionDep,
     SettingsDep,
 )
 from server.domain.errors import DomainError
@@ -56,7 +58,13 @@ def _guards(request: Request) -> tuple[JoinGuard, JoinGuard]:
 
 
 async def _login(
-    request: Request, response: Response, db: DatabaseDep, settings: SettingsDep, email: str, password: str
+    request: Request,
+    response: Response,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    email: str,
+    password: str,
 ) -> accounts.LoggedIn:
     policy: OriginPolicy = request.app.state.origins
     origin = request.headers.get("origin")
@@ -68,19 +76,19 @@ async def _login(
     account_key = email.strip().lower()
     if by_ip.blocked(address) or by_account.blocked(account_key):
         raise DomainError("too_many_attempts", "Too many failed logins; wait a few minutes.")
-    try:
-        logged_in = await db.run(accounts.login, email, password)
-    except DomainError:
-        by_ip.failed(address)
-        by_account.failed(account_key)
-        raise
+    # Counted as failed until the password checks out: parallel guesses all count.
+    by_ip.attempt(address)
+    by_account.attempt(account_key)
+    logged_in = await db.run(accounts.login, email, password, clock.now(), settings.session_days)
+    by_ip.succeeded(address)
+    by_account.succeeded(account_key)
     response.set_cookie(
         SESSION_COOKIE,
         logged_in.token,
-        max_age=accounts.SESSION_DAYS * 86400,
+        max_age=settings.session_days * 86400,
         httponly=True,
         samesite="lax",
-        secure=settings.cookie_secure,
+        secure=settings.secure_cookies(),
         path="/",
     )
     return logged_in
@@ -97,13 +105,14 @@ async def login_form(
     request: Request,
     db: DatabaseDep,
     settings: SettingsDep,
+    clock: ClockDep,
     pages: PagesDep,
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=1000)],
 ) -> Response:
     redirect = RedirectResponse("/account", status_code=303)
     try:
-        await _login(request, redirect, db, settings, email, password)
+        await _login(request, redirect, db, settings, clock, email, password)
     except DomainError as exc:
         status = 429 if exc.code == "too_many_attempts" else 403 if exc.code == "csrf" else 401
         return pages.render(
@@ -119,11 +128,16 @@ async def login_form(
 
 @router.post("/api/login", responses=errors)
 async def login_api(
-    body: LoginBody, request: Request, response: Response, db: DatabaseDep, settings: SettingsDep
+    body: LoginBody,
+    request: Request,
+    response: Response,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    clock: ClockDep,
 ) -> dict[str, Any]:
     """Log in as a facilitator: sets the HttpOnly session cookie; returns the CSRF token that
     every state-changing request with that cookie must send as X-CSRF-Token."""
-    logged_in = await _login(request, response, db, settings, body.email, body.password)
+    logged_in = await _login(request, response, db, settings, clock, body.email, body.password)
     return {
         "email": logged_in.account.email,
         "name": logged_in.account.name,
@@ -146,10 +160,8 @@ async def logout(request: Request, db: DatabaseDep) -> Response:
 
 
 @router.get("/api/me", responses=errors)
-async def me(request: Request, db: DatabaseDep) -> dict[str, Any]:
-    """The logged-in facilitator, their CSRF token and their meetings."""
-    token = request.cookies.get(SESSION_COOKIE)
-    found = await db.run(accounts.session_user, token) if token else None
+async def me(found: SessionDep, db: DatabaseDep) -> dict[str, Any]:
+    """The logged-in facilitator, their CSRF token and the meetings they own or co-host."""
     if found is None:
         raise DomainError("login_required", "Not logged in.")
     account, csrf = found
@@ -158,14 +170,16 @@ async def me(request: Request, db: DatabaseDep) -> dict[str, Any]:
         "email": account.email,
         "name": account.name,
         "csrf_token": csrf,
-        "meetings": [{"code": code, "title": title} for code, title in meetings],
+        "meetings": [
+            {"code": m.code, "title": m.title, "owner": m.owner, "cohosts": list(m.cohosts)} for m in meetings
+        ],
     }
 
 
 @router.get("/account", response_class=HTMLResponse, include_in_schema=False)
-async def account_page(request: Request, db: DatabaseDep, pages: PagesDep, settings: SettingsDep) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
-    found = await db.run(accounts.session_user, token) if token else None
+async def account_page(
+    found: SessionDep, db: DatabaseDep, pages: PagesDep, settings: SettingsDep
+) -> Response:
     if found is None:
         return RedirectResponse("/login", status_code=303)
     account, csrf = found
@@ -185,6 +199,17 @@ async def add_cohost(body: CohostBody, meeting_id: CurrentHost, db: DatabaseDep)
     """Give another facilitator account host rights on this meeting (no password shared)."""
     account = await db.run(accounts.add_cohost, meeting_id, body.email)
     return {"email": account.email, "name": account.name}
+
+
+@router.post("/api/meetings/{code}/host-key", responses=errors)
+async def rotate_host_key(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> dict[str, str]:
+    """A new host key (remote link), e.g. after the old one leaked. The old one stops working
+    at once; remotes using it close. Sessions of the owner and co-facilitators keep working."""
+    key = await db.run(accounts.rotate_host_key, meeting_id)
+    await hub.publish([StructureChanged(meeting_id)])
+    room = await hub.room(meeting_id)
+    code = room.meeting.code if room else ""
+    return {"host_key": key, "remote_url": f"{hub.public_base}/m/{code}/remote#key={key}"}
 
 
 @router.post("/api/meetings/{code}/presenter-key", responses=errors)

@@ -12,7 +12,8 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.db.database import Database
-from server.deps import BatcherDep, DatabaseDep, HubDep, SettingsDep
+from server.deps import SESSION_COOKIE, BatcherDep, DatabaseDep, HubDep, SettingsDep
+from server.domain.agenda import Clock
 from server.domain.errors import DomainError
 from server.domain.meeting import is_valid_code, normalise_code
 from server.guards import JoinGuard, OriginPolicy, RateLimiter, TokenBucket
@@ -33,6 +34,7 @@ from server.realtime.messages import (
 )
 from server.realtime.room import Room
 from server.routes.api import cookie_name
+from server.services import accounts
 from server.services import participants as participant_service
 from server.services.answers import OpResult
 from server.services.batcher import AnswerBatcher
@@ -196,7 +198,10 @@ def _ack_or_error(result: OpResult, room: Room) -> str:
     )
 
 
-async def _screen(websocket: WebSocket, code: str, hub: HubDep, settings: SettingsDep, role: Role) -> None:
+async def _screen(
+    websocket: WebSocket, code: str, db: Database, hub: Hub, settings: Settings, role: Role
+) -> None:
+    clock: Clock = websocket.app.state.clock
     if not _origin_allowed(websocket):
         await websocket.close(1008)
         return
@@ -210,7 +215,12 @@ async def _screen(websocket: WebSocket, code: str, hub: HubDep, settings: Settin
         if raw is None:
             return
         message: Any = parse(screen_in, raw)
-        if not isinstance(message, AuthIn) or not _authorised(room, message.key, role):
+        via = (
+            await _opened_by(websocket, room, message, role, db, clock)
+            if isinstance(message, AuthIn)
+            else None
+        )
+        if via is None:
             raise DomainError("forbidden", "This key does not open this screen.")
     except (DomainError, TimeoutError) as exc:
         code_, text = (
@@ -225,7 +235,7 @@ async def _screen(websocket: WebSocket, code: str, hub: HubDep, settings: Settin
     except WebSocketDisconnect:
         return
     connection = Connection(websocket, role, max_backlog=settings.ws_max_backlog)
-    connection.via = "host" if key_matches(message.key, room.auth.host_key_hash) else "presenter"
+    connection.via = via
     bucket = TokenBucket(settings.ws_rate_per_minute / 60, settings.ws_rate_burst)
     hub.connect(room, connection)
     try:
@@ -239,11 +249,19 @@ async def _screen(websocket: WebSocket, code: str, hub: HubDep, settings: Settin
                 continue
             try:
                 message = parse(screen_in, raw)
+                # Every message is checked again: a key sent now, or the session that opened it.
+                if isinstance(message, AuthIn):
+                    allowed = await _opened_by(websocket, room, message, role, db, clock) is not None
+                else:
+                    allowed = via != "session" or await _session_hosts(websocket, room, db, clock)
+                if not allowed:
+                    connection.push(_error("forbidden", "This key does not open this screen."))
+                    await connection.flush(0.5)
+                    with contextlib.suppress(Exception):
+                        await websocket.close(4403)
+                    break
                 if isinstance(message, PingIn):
                     connection.push(dump(PongOut()))
-                elif not _authorised(room, message.key, role):
-                    connection.push(_error("forbidden", "This key does not open this screen."))
-                    break
             except DomainError as exc:
                 connection.push(_error(exc.code, exc.message))
     except WebSocketDisconnect:
@@ -256,22 +274,41 @@ async def _screen(websocket: WebSocket, code: str, hub: HubDep, settings: Settin
         await hub.disconnect(room, connection)
 
 
-def _authorised(room: Room, key: str, role: Role) -> bool:
-    if key_matches(key, room.auth.host_key_hash):
-        return True
-    return role == "presenter" and key_matches(key, room.auth.presenter_key_hash)
+async def _opened_by(
+    websocket: WebSocket, room: Room, message: AuthIn, role: Role, db: DatabaseDep, clock: Clock
+) -> str | None:
+    """What opens this screen: "host" or "presenter" (the key sent), "session" (no key: the
+    logged-in owner or a co-facilitator), or None."""
+    if message.key is None:
+        return "session" if await _session_hosts(websocket, room, db, clock) else None
+    if key_matches(message.key, room.auth.host_key_hash):
+        return "host"
+    if role == "presenter" and key_matches(message.key, room.auth.presenter_key_hash):
+        return "presenter"
+    return None
+
+
+async def _session_hosts(websocket: WebSocket, room: Room, db: DatabaseDep, clock: Clock) -> bool:
+    token = websocket.cookies.get(SESSION_COOKIE)
+    return bool(token) and await db.run(accounts.session_hosts, token, room.meeting.id, clock.now())
 
 
 @router.websocket("/ws/{code}/presenter")
-async def presenter_socket(websocket: WebSocket, code: str, hub: HubDep, settings: SettingsDep) -> None:
-    """The big screen: first message {"type": "auth", "key": <presenter or host key>}."""
-    await _screen(websocket, code, hub, settings, "presenter")
+async def presenter_socket(
+    websocket: WebSocket, code: str, db: DatabaseDep, hub: HubDep, settings: SettingsDep
+) -> None:
+    """The big screen: first message {"type": "auth", "key": <presenter or host key>}, or
+    {"type": "auth"} from the logged-in owner or a co-facilitator (the session cookie)."""
+    await _screen(websocket, code, db, hub, settings, "presenter")
 
 
 @router.websocket("/ws/{code}/host")
-async def host_socket(websocket: WebSocket, code: str, hub: HubDep, settings: SettingsDep) -> None:
-    """The facilitator's remote: first message {"type": "auth", "key": <host key>}."""
-    await _screen(websocket, code, hub, settings, "host")
+async def host_socket(
+    websocket: WebSocket, code: str, db: DatabaseDep, hub: HubDep, settings: SettingsDep
+) -> None:
+    """The facilitator's remote: first message {"type": "auth", "key": <host key>}, or
+    {"type": "auth"} from the logged-in owner or a co-facilitator (the session cookie)."""
+    await _screen(websocket, code, db, hub, settings, "host")
 
 
 _SOCKETS: tuple[tuple[re.Pattern[str], Role], ...] = (
@@ -304,7 +341,7 @@ class SocketFastPath:
         if role == "participant":
             await _participant(websocket, code, state.db, state.hub, state.batcher, state.settings)
         else:
-            await _screen(websocket, code, state.hub, state.settings, role)
+            await _screen(websocket, code, state.db, state.hub, state.settings, role)
 
 
 def _socket_for(path: str) -> tuple[Role, str] | None:

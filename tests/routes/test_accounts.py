@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -11,9 +13,12 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from starlette.websockets import WebSocketDisconnect
 
+from server.app import create_app
 from server.db.engine import make_engine
+from server.db.migrate import upgrade
 from server.db.tables import User
 from server.services import accounts
+from server.settings import Settings
 from tests.factories import ORIGIN, client_for, screen_socket
 from tests.test_docs import routes
 
@@ -106,29 +111,160 @@ def test_other_facilitators_meeting_is_forbidden_until_co_hosted(client: TestCli
     assert client.post(path, json={"kind": "open"}, headers={"X-CSRF-Token": bram}).status_code == 201
 
 
+def test_per_client_login_limit_counts_failures_across_accounts(database_url: str) -> None:
+    with client_for(database_url, login_failures_per_ip=4, login_failures_per_account=100) as client:
+        client.database_url = database_url  # type: ignore[attr-defined]
+        for name in ("anna", "bram", "carla"):
+            add_user(client, f"{name}@example.org")
+        guesses = [
+            client.post("/api/login", json={"email": f"{n}@example.org", "password": "fout"}).status_code
+            for n in ("anna", "bram", "carla", "anna", "bram")
+        ]
+        assert guesses == [401, 401, 401, 401, 429]
+        # From this client, no account gets in now, not even with its right password.
+        right = client.post("/api/login", json={"email": "carla@example.org", "password": PASSWORD})
+        assert right.status_code == 429 and right.json()["error"]["code"] == "too_many_attempts"
+
+
+@pytest.mark.parametrize(
+    ("public_url", "setting", "secure"),
+    [
+        ("https://kring.example.org", None, True),
+        ("http://192.168.1.20:8000", None, False),
+        ("http://192.168.1.20:8000", True, True),  # behind a TLS proxy that talks http to Kring
+        ("https://kring.example.org", False, False),
+    ],
+)
+def test_cookies_are_secure_behind_https(
+    tmp_path: Any, public_url: str, setting: bool | None, secure: bool
+) -> None:
+    url = f"sqlite:///{tmp_path}/secure.db"
+    upgrade(url)
+    settings = Settings(database_url=url, public_url=public_url, cookie_secure=setting)
+    with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
+        client.database_url = url  # type: ignore[attr-defined]
+        meeting = client.post("/api/meetings", json={"title": "Veilig"}).json()
+        joined = client.post(f"/api/join/{meeting['code']}", json={})
+        add_user(client, "anna@example.org")
+        logged_in = client.post(
+            "/api/login",
+            json={"email": "anna@example.org", "password": PASSWORD},
+            headers={"Origin": public_url},
+        )
+    for response in (joined, logged_in):
+        cookie = response.headers["set-cookie"]
+        assert ("; secure" in cookie.lower()) == secure, cookie
+        assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+
+
+def test_co_facilitators_open_the_remote_and_big_screen_with_their_session(client: TestClient) -> None:
+    for name in ("anna", "bram", "carla"):
+        add_user(client, f"{name}@example.org")
+    csrf = login(client, "anna@example.org")
+    meeting = client.post(
+        "/api/meetings", json={"title": "Samen", "demo": True}, headers={"X-CSRF-Token": csrf}
+    )
+    code = meeting.json()["code"]
+    invited = client.post(
+        f"/api/meetings/{code}/cohosts", json={"email": " Bram@Example.org "}, headers={"X-CSRF-Token": csrf}
+    )
+    assert invited.status_code == 200 and invited.json()["email"] == "bram@example.org"
+    me = client.get("/api/me").json()
+    assert me["meetings"] == [
+        {"code": code, "title": "Samen", "owner": True, "cohosts": ["bram@example.org"]}
+    ]
+    client.cookies.clear()
+    for email, allowed in (("bram@example.org", True), ("carla@example.org", False)):
+        login(client, email)
+        session = client.cookies["kring_session"]
+        for role in ("host", "presenter"):
+            with client.websocket_connect(
+                f"/ws/{code}/{role}", headers={"origin": ORIGIN, "cookie": f"kring_session={session}"}
+            ) as ws:
+                ws.send_text(json.dumps({"type": "auth"}))
+                reply = ws.receive_json()
+                assert reply["type"] == ("snapshot" if allowed else "error"), (email, role, reply)
+        page = client.get("/account")
+        assert (code in page.text) == allowed and ("/m/" + code + "/remote" in page.text) == allowed
+        client.post("/logout", headers={"Origin": ORIGIN})
+        client.cookies.clear()
+    # After logging out, the session no longer opens the remote.
+    with client.websocket_connect(
+        f"/ws/{code}/host", headers={"origin": ORIGIN, "cookie": f"kring_session={session}"}
+    ) as ws:
+        ws.send_text(json.dumps({"type": "auth"}))
+        assert ws.receive_json()["code"] == "forbidden"
+
+
+def test_user_add_from_the_command_line_creates_a_facilitator(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path}/cli.db"
+    kring = [sys.executable, "-m", "server", "user"]
+    added = subprocess.run(
+        [*kring, "add", "anna@example.org", "--name", "Anna", "--password-stdin", "--database-url", url],
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert added.returncode == 0 and "anna@example.org created" in added.stdout
+    short = subprocess.run(
+        [*kring, "add", "bram@example.org", "--password-stdin", "--database-url", url],
+        input="kort\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert short.returncode == 1 and "at least 10 characters" in short.stdout
+    listed = subprocess.run(
+        [*kring, "list", "--database-url", url], capture_output=True, text=True, check=True
+    )
+    assert listed.stdout == "anna@example.org\tAnna\n"
+    with client_for(url) as client:
+        assert (
+            client.post("/api/login", json={"email": "anna@example.org", "password": PASSWORD}).status_code
+            == 200
+        )
+
+
 def test_csrf_every_facilitator_action_refused_cross_site_without_token(client: TestClient) -> None:
     add_user(client, "anna@example.org")
     csrf = login(client, "anna@example.org")
     meeting = client.post(
-        "/api/meetings", json={"title": "CSRF", "demo": True}, headers={"X-CSRF-Token": csrf}
+        "/api/meetings",
+        json={"template": "kickoff", "values": {"thema": "CSRF"}},
+        headers={"X-CSRF-Token": csrf},
     ).json()
-    activity = meeting["activities"][0]["id"]
-    app = client.app
-    actions = [
+    ids = {
+        "{code}": meeting["code"],
+        "{activity_id}": str(meeting["activities"][0]["id"]),
+        "{block_id}": str(meeting["blocks"][0]["id"]),
+    }
+    changing = {
         (method, path)
-        for method, path in routes(app.routes)  # type: ignore[attr-defined]
-        if method in ("POST", "PUT", "PATCH", "DELETE") and path.startswith("/api/meetings")
-    ]
-    assert len(actions) >= 15
+        for method, path in routes(client.app.routes)  # type: ignore[attr-defined]
+        if method in ("POST", "PUT", "PATCH", "DELETE")
+    }
+    # Forms that check the Origin instead, and the participants' public join.
+    by_origin = {("POST", "/login"), ("POST", "/api/login"), ("POST", "/logout")}
+    public = {("POST", "/api/join/{code}")}
+    actions = sorted(changing - by_origin - public)
+    assert ("POST", "/api/import") in actions and len(actions) >= 28
+    assert all(path.startswith(("/api/meetings", "/api/import")) for _, path in actions)
     for method, path in actions:
-        url = path.replace("{code}", meeting["code"]).replace("{activity_id}", str(activity))
+        url = path
+        for name, value in ids.items():
+            url = url.replace(name, value)
         response = client.request(method, url, json={}, headers={"Origin": "http://evil.example"})
-        if path == "/api/meetings":
-            # Creating needs the session; without the token it is refused like any other action.
-            assert response.status_code == 403, (method, path, response.text)
-        else:
-            assert response.status_code == 403, (method, path, response.text)
+        assert response.status_code == 403, (method, path, response.text)
         assert response.json()["error"]["code"] == "csrf", (method, path)
+    for path in ("/logout", "/api/login"):
+        response = client.post(
+            path,
+            json={"email": "anna@example.org", "password": PASSWORD},
+            headers={"Origin": "http://evil.example"},
+        )
+        assert response.status_code == 403 and response.json()["error"]["code"] == "csrf", path
+    assert client.get("/api/me").status_code == 200  # the cross-site logout did not end the session
     assert (
         client.get(f"/api/meetings/{meeting['code']}", headers={"Authorization": "Bearer x"}).status_code
         == 403

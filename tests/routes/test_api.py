@@ -166,10 +166,45 @@ def test_host_key_never_appears_on_participant_page(client: TestClient) -> None:
 
 
 def test_pages_carry_security_headers(client: TestClient) -> None:
-    response = client.get("/")
-    assert "script-src 'self'" in response.headers["content-security-policy"]
-    assert "unsafe-inline" not in response.headers["content-security-policy"]
-    assert response.headers["x-content-type-options"] == "nosniff"
+    meeting = make_meeting(client)
+    for path in ("/", f"/{meeting['code']}", f"/m/{meeting['code']}/remote", "/login", "/api/templates"):
+        headers = client.get(path).headers
+        csp = headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp, path
+        assert "frame-ancestors 'none'" in csp and headers["x-frame-options"] == "DENY", path
+        assert headers["referrer-policy"] == "same-origin", path
+        assert headers["x-content-type-options"] == "nosniff", path
+
+
+def test_no_api_explorer_page_only_the_schema(client: TestClient) -> None:
+    # Swagger UI and ReDoc load from a CDN: Kring makes no third-party requests.
+    assert client.get("/docs").status_code == 404 and client.get("/redoc").status_code == 404
+    assert client.get("/openapi.json").json()["info"]["title"] == "Kring"
+
+
+def test_unknown_and_deleted_meetings_answer_byte_for_byte_alike(client: TestClient) -> None:
+    meeting = make_meeting(client)
+    gone = meeting["code"]
+    assert client.delete(f"/api/meetings/{gone}", headers=auth(meeting)).status_code == 204
+    never = next(c for c in ("ZZZZZZ", "YYYYYY") if c != gone)
+
+    def answer(code: str) -> list[tuple[int, bytes, list[tuple[str, str]]]]:
+        client.cookies.clear()
+        out = []
+        for response in (
+            client.get(f"/api/join/{code}"),
+            client.post(f"/api/join/{code}", json={}),
+            client.get(f"/api/meetings/{code}/qr.svg"),
+            client.get(f"/{code}"),
+        ):
+            headers = sorted(
+                (k, v) for k, v in response.headers.items() if k not in ("date", "content-length")
+            )
+            out.append((response.status_code, response.content.replace(code.encode(), b"CODE"), headers))
+        return out
+
+    assert answer(gone) == answer(never)
+    assert answer(never)[0][0] == 404
 
 
 def test_an_activity_made_private_hides_its_results_until_shown(client: TestClient) -> None:

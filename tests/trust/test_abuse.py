@@ -1,29 +1,33 @@
-"""Trust suite: WS-FUZZ, DEDUP-RACE, IDEMPOTENT and TOKENS (reduced sizes run in `make test`)."""
+"""Trust suite: WS-FUZZ, DEDUP-RACE and IDEMPOTENT."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import json
-import logging
 import os
 import random
+import re
 import secrets
+import sqlite3
+import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
-from sqlmodel import Session, col
+from sqlalchemy import select
+from sqlmodel import Session
 
 from server.db.engine import make_engine
 from server.db.tables import Answer
 from tests.conftest import sqlite_url
-from tests.support import Phone, Screen, create_meeting, host, live_server
+from tests.support import Phone, Screen, ServerProcess, create_meeting, host, live_server
+from tests.trust.conftest import SOAK, Figures
+from tests.trust.crowd import Crowd, Race
 
 pytestmark = pytest.mark.e2e
-SOAK = os.environ.get("KRING_SOAK") == "1"
 
 
 def fuzz_frames(rng: random.Random, activity_id: int, count: int) -> list[str]:
@@ -77,51 +81,93 @@ def fuzz_frames(rng: random.Random, activity_id: int, count: int) -> list[str]:
     return [rng.choice(makers)() for _ in range(count)]
 
 
-async def test_ws_fuzz_gets_errors_and_never_crashes(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+CRASH = re.compile(
+    r"^(ERROR|CRITICAL)|Traceback|Exception in ASGI application|exception was never retrieved", re.M
+)
+
+
+async def test_ws_fuzz_gets_errors_and_never_crashes(tmp_path: Path, figures: Figures) -> None:
     total = 10_000
-    caplog.set_level(logging.WARNING)
-    with live_server(sqlite_url(tmp_path), ws_rate_per_minute=1_000_000, ws_rate_burst=1_000_000) as live:
-        meeting = create_meeting(live.base)
-        with host(live.base, meeting) as http:
+    log = tmp_path / "server.log"
+    server = ServerProcess(tmp_path / "fuzz.db")
+    server.start(log=log, KRING_LOG_LEVEL="info")  # everything the server says goes to the log
+    try:
+        meeting = create_meeting(server.base)
+        with host(server.base, meeting) as http:
             activity = http.post("/activities", json={"kind": "wordcloud"}).json()
+            http.post(f"/activities/{activity['id']}/visibility", json={"phones": True}).raise_for_status()
             http.post(f"/activities/{activity['id']}/open").raise_for_status()
-        bystander = Phone(live.base, meeting["code"])
+        bystander = Phone(server.base, meeting["code"])
         await bystander.join()
         await bystander.connect()
-        fuzzers = [Phone(live.base, meeting["code"]) for _ in range(10)]
+        fuzzers = [Phone(server.base, meeting["code"]) for _ in range(10)]
         for phone in fuzzers:
             await phone.join()
             await phone.connect()
         rng = random.Random(7)
-        per_phone = total // len(fuzzers) - 10  # the rest are binary frames and invalid UTF-8
-        errors_expected = 0
+        per_phone = total // len(fuzzers) - 10  # the rest are binary frames
+        stop = asyncio.Event()
+        health: list[tuple[float, int]] = []  # (asked at, status)
+        calm: list[tuple[float, dict[str, Any]]] = []  # (sent at, reply)
+
+        async def poll() -> None:  # /healthz, all through the fuzzing
+            async with httpx.AsyncClient(base_url=server.base, timeout=10) as client:
+                while not stop.is_set():
+                    asked = time.monotonic()
+                    health.append((asked, (await client.get("/healthz")).status_code))
+                    await asyncio.sleep(0.05)
+
+        async def bystand() -> None:  # another phone keeps answering and seeing the results
+            while not stop.is_set():
+                n, sent = len(calm), time.monotonic()
+                reply = await bystander.answer(activity["id"], str(n % 3), {"word": f"rustig{n}"}, f"ok-{n}")
+                calm.append((sent, reply))
+                await asyncio.sleep(0.1)
 
         async def fuzz(phone: Phone) -> None:
-            for frame in fuzz_frames(rng, activity["id"], per_phone):
+            for n, frame in enumerate(fuzz_frames(rng, activity["id"], per_phone)):
                 await phone.ws.send(frame)
+                if n % 20 == 0:
+                    await asyncio.sleep(0.001)  # let the health checks and the bystander in
             for _ in range(10):
                 await phone.ws.send(os.urandom(rng.randint(1, 64)))  # binary
 
+        background = [asyncio.create_task(poll()), asyncio.create_task(bystand())]
         await asyncio.gather(*(fuzz(p) for p in fuzzers))
-        errors_expected = len(fuzzers) * (per_phone + 10)
         for phone in fuzzers:
             await phone.send({"type": "ping"})
-            await phone.wait_for(lambda m: m["type"] == "pong", timeout=30)
-        errors = sum(1 for p in fuzzers for m in p.inbox if m["type"] == "error")
-        assert errors == errors_expected
+            await phone.wait_for(lambda m: m["type"] == "pong", timeout=60)
+        fuzzed = time.monotonic()  # the server has handled every frame
         # Invalid UTF-8 in a text frame: the connection is closed with 1007, nothing else breaks.
         closed = await asyncio.gather(
-            *(invalid_utf8(live.base, meeting["code"], p.cookie) for p in fuzzers[:5])
+            *(invalid_utf8(server.base, meeting["code"], p.cookie) for p in fuzzers[:5])
         )
-        assert closed == [1007] * 5
-        assert (await bystander.answer(activity["id"], "0", {"word": "nog steeds"}, "ok-1"))["type"] == "ack"
-        assert httpx.get(f"{live.base}/healthz").status_code == 200
+        stop.set()
+        await asyncio.gather(*background)
+        errors = sum(1 for p in fuzzers for m in p.inbox if m["type"] == "error")
+        results_seen = sum(1 for m in bystander.inbox if m["type"] in ("results", "state"))
         for phone in [bystander, *fuzzers]:
             await phone.disconnect()
-    crashes = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    finally:
+        server.kill(15)
+    crashes = [m.group(0) for m in CRASH.finditer(log.read_text(encoding="utf-8"))]
+    figures(
+        "WS-FUZZ",
+        frames=len(fuzzers) * (per_phone + 10),
+        error_frames=errors,
+        invalid_utf8_closes=dict(Counter(closed)),
+        crashes_in_server_log=len(crashes),
+        healthz=dict(Counter(status for _, status in health)),
+        bystander_acks=sum(1 for _, r in calm if r["type"] == "ack"),
+        bystander_answers=len(calm),
+    )
+    assert errors == len(fuzzers) * (per_phone + 10)  # an error frame for each
+    assert closed == [1007] * 5
     assert crashes == []
+    assert {status for _, status in health} == {200}
+    assert all(r["type"] == "ack" for _, r in calm) and results_seen >= len(calm) // 2
+    # Both went on while the server was busy with the fuzz, not only after it.
+    assert sum(1 for t, _ in health if t < fuzzed) >= 3 and sum(1 for t, _ in calm if t < fuzzed) >= 2
 
 
 async def invalid_utf8(base: str, code: str, cookie: str | None) -> int:
@@ -159,50 +205,55 @@ async def invalid_utf8(base: str, code: str, cookie: str | None) -> int:
 
 
 @pytest.mark.timeout(3600 if SOAK else 300)
-async def test_dedup_race_stores_one_answer_per_participant(tmp_path: Path) -> None:
-    people, copies, sockets = (500, 20, 4) if SOAK else (100, 20, 4)
-    url = sqlite_url(tmp_path)
-    with live_server(url) as live:
-        meeting = create_meeting(live.base)
-        with host(live.base, meeting) as http:
+async def test_dedup_race_stores_one_answer_per_participant(tmp_path: Path, figures: Figures) -> None:
+    people, copies, sockets, procs = (500, 20, 4, 2) if SOAK else (200, 20, 4, 2)
+    database = tmp_path / "dedup.db"
+    server = ServerProcess(database)
+    server.start()
+    try:
+        meeting = create_meeting(server.base)
+        with host(server.base, meeting) as http:
             activity = http.post("/activities", json={"kind": "choice"}).json()
             http.post(f"/activities/{activity['id']}/open").raise_for_status()
-        screen = await Screen.open(live.base, meeting["code"], meeting["presenter_key"])
-
-        async def participant(n: int) -> list[dict[str, Any]]:
-            first = Phone(live.base, meeting["code"])
-            await first.join()
-            phones = [first] + [
-                Phone(live.base, meeting["code"], cookie=first.cookie) for _ in range(sockets - 1)
-            ]
-            for phone in phones:
-                await phone.connect()
-            option = n % 2
-            sends = []
-            for copy in range(copies):
-                phone = phones[copy % sockets]
-                # Half the copies resend one client id, half use new ids for the same answer.
-                client_id = f"p{n}-same" if copy % 2 else f"p{n}-{copy}"
-                sends.append(phone.answer(activity["id"], "0", {"options": [option]}, client_id))
-            replies = await asyncio.gather(*sends)
-            for phone in phones:
-                await phone.disconnect()
-            return replies
-
-        replies = [
-            r for group in await asyncio.gather(*(participant(n) for n in range(people))) for r in group
+        screen = await Screen.open(server.base, meeting["code"], meeting["presenter_key"])
+        share = people // procs
+        races = [
+            Race(server.base, meeting["code"], activity["id"], i * share, share, copies, sockets)
+            for i in range(procs)
         ]
-        assert all(r["type"] == "ack" for r in replies), [r for r in replies if r["type"] != "ack"][:3]
+        async with Crowd(races) as crowd:
+            started = time.monotonic()
+            crowd.go()
+            done = await crowd.finish()
+            seconds = time.monotonic() - started
+        replies = sum((Counter(d["replies"]) for d in done), Counter())
+        entries = [e for d in done for e in d["entries"]]
         snapshot = await screen.until(lambda m: m["respondents"] == people)
-        assert [o["count"] for o in snapshot["results"]["options"]] == [people // 2, people - people // 2]
+        tally = [o["count"] for o in snapshot["results"]["options"]]
         await screen.close()
-    engine = make_engine(url)
-    with Session(engine) as session:
-        stored = session.scalar(
-            select(func.count()).select_from(Answer).where(col(Answer.activity_id) == activity["id"])
-        )
-    engine.dispose()
-    assert stored == people
+    finally:
+        server.kill(15)
+    with sqlite3.connect(database) as db:
+        stored = db.execute(
+            "SELECT count(*) FROM answer WHERE activity_id = ?", (activity["id"],)
+        ).fetchone()[0]
+        people_stored = db.execute(
+            "SELECT count(DISTINCT participant_id) FROM answer WHERE activity_id = ?", (activity["id"],)
+        ).fetchone()[0]
+    figures(
+        "DEDUP-RACE",
+        participants=people,
+        sends=people * copies,
+        sockets=people * sockets,
+        in_seconds=round(seconds, 1),
+        replies=dict(replies),
+        stored=stored,
+        tally=sum(tally),
+    )
+    assert replies == {"ack": people * copies}  # no integrity error ever surfaced, as 500 or otherwise
+    assert all(len(e) == 1 for e in entries)  # every copy acked with the one stored entry
+    assert stored == people_stored == people
+    assert tally == [people // 2, people - people // 2]
 
 
 async def test_idempotent_resend_across_reconnects(tmp_path: Path) -> None:
@@ -230,40 +281,3 @@ async def test_idempotent_resend_across_reconnects(tmp_path: Path) -> None:
         rows = session.scalars(select(Answer)).all()
     engine.dispose()
     assert [(r.payload, r.rev) for r in rows] == [({"text": "één keer"}, 1)]
-
-
-async def test_tokens_tampered_are_rejected_and_never_logged(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
-) -> None:
-    caplog.set_level(logging.INFO)
-    with live_server(sqlite_url(tmp_path), log_level="info") as live:
-        meeting = create_meeting(live.base, demo=True)
-        assert len(base64.urlsafe_b64decode(meeting["host_key"] + "==")) * 8 >= 128
-        assert len(base64.urlsafe_b64decode(meeting["presenter_key"] + "==")) * 8 >= 128
-        phone = Phone(live.base, meeting["code"])
-        await phone.join()
-        assert phone.cookie is not None and len(base64.urlsafe_b64decode(phone.cookie + "==")) * 8 >= 64
-        await phone.connect()
-        await phone.wait_for(lambda m: m["type"] == "state")
-        await phone.disconnect()
-        flip = lambda key: key[:-1] + ("A" if key[-1] != "A" else "B")  # noqa: E731
-        async with httpx.AsyncClient(base_url=f"{live.base}/api/meetings/{meeting['code']}") as client:
-            for key in (flip(meeting["host_key"]), meeting["presenter_key"], "x", meeting["host_key"][:-4]):
-                response = await client.post("/next", headers={"Authorization": f"Bearer {key}"})
-                assert response.status_code in (401, 403)
-        tampered = Phone(live.base, meeting["code"], cookie=flip(phone.cookie))
-        await tampered.connect()
-        assert tampered._reader is not None
-        await asyncio.wait_for(tampered._reader, 5)
-        assert tampered.ws.close_code == 4401
-        assert [m["code"] for m in tampered.inbox] == ["not_joined"]
-        for role, key in (("presenter", flip(meeting["presenter_key"])), ("host", flip(meeting["host_key"]))):
-            screen = await Screen.open(live.base, meeting["code"], key, role=role)
-            assert screen._reader is not None
-            await asyncio.wait_for(screen._reader, 5)
-            assert screen.ws.close_code == 4403
-    out, err = capfd.readouterr()
-    logged = "\n".join([out, err, *(r.getMessage() for r in caplog.records)])
-    assert '"WebSocket /ws/' in logged and "POST /api/join/" in logged  # the access log was captured
-    for secret in (meeting["host_key"], meeting["presenter_key"], phone.cookie):
-        assert secret not in logged

@@ -64,6 +64,14 @@ async def test_privacy_no_third_party_requests_and_only_the_needed_cookie(tmp_pa
         ]
         assert foreign == []
         assert len(requests) > 5  # the pages really loaded their assets over the network
+        # Keys travel in URL fragments, headers and websocket messages: never in a request's URL.
+        cookie_values = [c["value"] for c in cookies]
+        keyed = [
+            u
+            for u in requests
+            if any(k in u for k in (meeting["host_key"], meeting["presenter_key"], *cookie_values))
+        ]
+        assert keyed == [] and not any("key=" in urlsplit(u).query for u in requests)
         assert [c["name"] for c in cookies] == [f"kring_{meeting['code']}"]
         assert all(c["httpOnly"] and c["sameSite"] == "Lax" for c in cookies)
         # What leaves Kring in a download holds nothing that identifies a device or opens a door.

@@ -233,11 +233,26 @@ export function hashKey() {
   return key || sessionStorage.getItem(`kring:key:${location.pathname}`);
 }
 
-// A host-only download (export or report): fetched with the host key, saved as a file.
-export async function downloadExport(code, key, name, button) {
+// Who a facilitator page acts as: the key in its link (#key=…), or else the logged-in owner or
+// co-facilitator (the session cookie, with the CSRF token from /api/me). null: neither.
+export async function facilitator() {
+  const key = hashKey();
+  if (key) return { headers: { Authorization: `Bearer ${key}` }, auth: { type: "auth", key } };
+  try {
+    const response = await fetch("/api/me");
+    if (response.ok) {
+      const me = await response.json();
+      return { headers: { "X-CSRF-Token": me.csrf_token }, auth: { type: "auth" } };
+    }
+  } catch { /* no connection: no login either */ }
+  return null;
+}
+
+// A host-only download (export or report): fetched with the facilitator's headers, saved as a file.
+export async function downloadExport(code, headers, name, button) {
   button.disabled = true;
   try {
-    const response = await fetch(`/api/meetings/${code}/${name}`, { headers: { Authorization: `Bearer ${key}` } });
+    const response = await fetch(`/api/meetings/${code}/${name}`, { headers });
     if (!response.ok) return false;
     const url = URL.createObjectURL(await response.blob());
     const link = el("a", { href: url, download: `kring-${code}-${name}` });

@@ -3,14 +3,14 @@
 // screen (only the count stays). With the host key in the link, → / Space / PageDown and ← / PageUp
 // (what a presentation clicker sends) move the activities and D opens the downloads (exports and
 // the wrap-up report); with the presenter key the arrows only say that the remote moves them.
-import { LiveSocket, clear, downloadExport, el, hashKey, loadStrings, ngettext, showCounts, t } from "./common.js";
+import { LiveSocket, clear, downloadExport, el, facilitator, loadStrings, ngettext, showCounts, t } from "./common.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
 import { StageCheckout } from "./stage-checkout.js";
 import { StageCloud } from "./stage-cloud.js";
 
 const code = document.body.dataset.code;
-const key = hashKey();
+let me = null; // { headers, auth } from facilitator(): the key in the link, or a facilitator's login
 const resultsNode = document.getElementById("results");
 const promptNode = document.getElementById("prompt");
 const agendaNode = document.getElementById("agenda");
@@ -102,7 +102,7 @@ async function step(direction) {
   }
   try {
     const response = await fetch(`/api/meetings/${code}/${direction}`, {
-      method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` }, body: "{}",
+      method: "POST", headers: { "Content-Type": "application/json", ...me.headers }, body: "{}",
     });
     if (!response.ok) hint((await response.json()).error.message);
   } catch {
@@ -133,19 +133,20 @@ document.addEventListener("keydown", (event) => {
   }
 });
 for (const button of document.querySelectorAll("#downloads [data-download]")) {
-  button.addEventListener("click", () => downloadExport(code, key, button.dataset.download, button));
+  button.addEventListener("click", () => downloadExport(code, me.headers, button.dataset.download, button));
 }
 document.getElementById("qr-button").addEventListener("click", () => toggleQr(true));
 qrFull.addEventListener("click", () => toggleQr(false));
 
 async function main() {
   await loadStrings();
-  if (!key) {
+  me = await facilitator();
+  if (!me) {
     document.getElementById("auth-error").hidden = false;
     return;
   }
   const socket = new LiveSocket(`/ws/${code}/presenter`, {
-    firstMessage: () => ({ type: "auth", key }),
+    firstMessage: () => me.auth,
     onState: (state) => { document.getElementById("stage-conn").hidden = state !== "offline"; },
     onMessage: (message) => {
       if (message.type === "snapshot") {
@@ -163,7 +164,7 @@ async function main() {
   socket.connect();
   // The host key may drive the activities from the keyboard; a presenter key only shows.
   try {
-    const probe = await fetch(`/api/meetings/${code}`, { headers: { Authorization: `Bearer ${key}` } });
+    const probe = await fetch(`/api/meetings/${code}`, { headers: me.headers });
     hostKey = probe.ok;
   } catch {
     hostKey = false;

@@ -1,6 +1,7 @@
 // The facilitator's remote: the agenda and its clock, the activities, moderation, downloads and
-// deleting the meeting. Needs the host key (in the #key= fragment).
-import { LiveSocket, N_, clear, downloadExport, el, hashKey, loadStrings, ngettext, setConnState, showCounts, t } from "./common.js";
+// deleting the meeting. Needs the host key (in the #key= fragment) or the login of the meeting's
+// owner or a co-facilitator.
+import { LiveSocket, N_, clear, downloadExport, el, facilitator, loadStrings, ngettext, setConnState, showCounts, t } from "./common.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
 
@@ -12,7 +13,7 @@ const KIND_NAMES = {
 };
 
 const code = document.body.dataset.code;
-const key = hashKey();
+let me = null; // { headers, auth } from facilitator()
 const $ = (id) => document.getElementById(id);
 let last = null;
 let agenda = null;
@@ -30,7 +31,7 @@ async function api(method, path, body) {
   let response;
   try {
     response = await fetch(`/api/meetings/${code}${path}`, {
-      method, headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
+      method, headers: { "Content-Type": "application/json", ...me.headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
@@ -133,7 +134,7 @@ function render(snapshot) {
 }
 
 async function download(name, button) {
-  if (!(await downloadExport(code, key, name, button))) toast(t("The download failed. Try again."));
+  if (!(await downloadExport(code, me.headers, name, button))) toast(t("The download failed. Try again."));
 }
 
 function wire() {
@@ -172,13 +173,14 @@ function wire() {
 
 async function main() {
   await loadStrings();
-  if (!key) {
+  me = await facilitator();
+  if (!me) {
     $("auth-error").hidden = false;
     return;
   }
   wire();
   socket = new LiveSocket(`/ws/${code}/host`, {
-    firstMessage: () => ({ type: "auth", key }),
+    firstMessage: () => me.auth,
     onState: (state) => setConnState($("conn"), state),
     onMessage: (message) => {
       if (message.type === "snapshot") {

@@ -138,7 +138,12 @@ def test_ws_authz_every_facilitator_action_is_refused_without_its_rights(
         }
         assert set(host_actions) == under_meeting - PUBLIC and len(host_actions) >= 35
         creating = actions(client.app, current_account)  # type: ignore[arg-type]
-        assert set(creating) == {("POST", "/api/meetings"), ("POST", "/api/import")}
+        # Creating, importing or checking a draaiboek of your own needs a logged-in facilitator.
+        assert set(creating) == {
+            ("POST", "/api/meetings"),
+            ("POST", "/api/import"),
+            ("POST", "/api/templates/check"),
+        }
         export_before = client.get(f"/api/meetings/{code}/export.json", headers=own).content
         before = database_rows(url)
         refused = 0
@@ -157,7 +162,10 @@ def test_ws_authz_every_facilitator_action_is_refused_without_its_rights(
             for who, headers in credentials.items():
                 if who == "another facilitator's session":
                     continue  # Bram may create meetings of his own
-                response = client.request(method, path, json={"title": "Niet van jou"}, headers=headers)
+                body = (
+                    {"yaml": "title: Niet van jou"} if path.endswith("/check") else {"title": "Niet van jou"}
+                )
+                response = client.request(method, path, json=body, headers=headers)
                 assert response.status_code == 401, (method, path, who, response.text)
                 assert response.json()["error"]["code"] == "login_required"
                 refused += 1

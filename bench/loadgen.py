@@ -14,6 +14,7 @@ import json
 import os
 import random
 import resource
+import threading
 import time
 import zlib
 from array import array
@@ -441,7 +442,15 @@ class Generator:
     async def serve(self) -> None:
         loop = asyncio.get_running_loop()
         inbox: asyncio.Queue[Any] = asyncio.Queue()
-        loop.add_reader(self.pipe.fileno(), lambda: inbox.put_nowait(self.pipe.recv()))
+
+        def read() -> None:  # a thread: the pipe stays blocking, so a large reply is never cut short
+            while True:
+                message = self.pipe.recv()
+                loop.call_soon_threadsafe(inbox.put_nowait, message)
+                if message[0] == "exit":
+                    return
+
+        threading.Thread(target=read, daemon=True).start()
         commands: dict[str, Callable[..., Any]] = {
             "join": self.join,
             "screen": self.screen,
@@ -464,9 +473,10 @@ class Generator:
                 result = commands[name](**kwargs)
                 if asyncio.iscoroutine(result):
                     result = await result
-                self.pipe.send(("ok", result))
+                reply: tuple[str, Any] = ("ok", result)
             except Exception as exc:  # reported to the coordinator, which stops the run
-                self.pipe.send(("error", f"{type(exc).__name__}: {exc}"))
+                reply = ("error", f"{type(exc).__name__}: {exc}")
+            await asyncio.to_thread(self.pipe.send, reply)  # the phones keep reading meanwhile
 
 
 def main(pipe: Pipe, base: str, worker: int, locals_: list[str]) -> None:

@@ -22,14 +22,21 @@ Row = dict[str, Any]
 
 def _all() -> list[Row]:
     postgres, redis = suites.services()
+    steps: list[tuple[str, Callable[[], list[Row]]]] = [
+        ("scaling", lambda: suites.scaling((1000, 2000, 5000, 10_000, 15_000, 19_000), naive=False)),
+        ("scaling naive", lambda: suites.scaling((1000, 2000, 5000, 10_000), naive=True)),
+        ("join storm", suites.join_storm),
+        ("sustained", suites.sustained),
+        ("slow consumers", suites.slow_consumers),
+        ("workers", lambda: suites.workers(postgres, redis)),
+        ("redis", lambda: suites.redis_rates(postgres, redis)),
+    ]
     rows: list[Row] = []
-    rows += suites.scaling((1000, 2000, 5000, 10_000, 15_000, 19_000), naive=False)
-    rows += suites.scaling((1000, 2000, 5000, 10_000), naive=True)
-    rows += suites.join_storm()
-    rows += suites.sustained()
-    rows += suites.slow_consumers()
-    rows += suites.workers(postgres, redis)
-    rows += suites.redis_rates(postgres, redis)
+    started = time.monotonic()
+    for name, step in steps:
+        rows += suites.guarded(name, step)
+        report.write(rows, seconds=time.monotonic() - started, name="partial")  # a crash keeps these
+    (report.RESULTS / "partial.json").unlink(missing_ok=True)
     return rows
 
 

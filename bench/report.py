@@ -97,7 +97,8 @@ def _sustained(rows: list[Row]) -> tuple[str, str, bool | None]:
         return "not measured", "—", None
     text = (
         f"{_fmt(row['answers_per_s'])}/s asked {_fmt(row['answer_rate_asked'])}/s for "
-        f"{row['answer_seconds']:.0f} s at N = {row['held']:,}; lost {row['lost']}, "
+        f"{row['answer_seconds']:.0f} s at N = {row['held']:,}; {row['unacknowledged']:,} not acknowledged "
+        f"by the end, {row['lost']} acknowledged but lost, "
         f"tally exact: {'yes' if row['tally_exact'] else 'NO'}"
     )
     met = row["answers_per_s"] >= 0.98 * 5000 and row["lost"] == 0 and row["tally_exact"]
@@ -121,6 +122,8 @@ def _reveal(rows: list[Row]) -> tuple[str, str, bool | None]:
     def text(row: Row | None) -> str:
         if row is None:
             return "not measured"
+        if row.get("reveal_p99_ms") is None:
+            return f"not measured at N = {row['phones']:,}: {row.get('error', 'no reveal')}"
         return (
             f"p99 {_fmt(row['reveal_p99_ms'], ' ms')} (last phone, median of {row['reveals']}: "
             f"{_fmt(row['reveal_last_phone_ms'], ' ms')}) at N = {row['phones']:,}"
@@ -137,8 +140,10 @@ def _cpu_ratio(rows: list[Row]) -> tuple[str, str, bool | None]:
         small, big = _one(rows, "scaling", mode, 1000), _one(rows, "scaling", mode, 10_000)
         if not small or not big:
             return None
-        a, b = small["server_cpu_s_per_1k_answers"], big["server_cpu_s_per_1k_answers"]
-        return (b / a if a else float("inf")), a, b
+        a, b = small.get("server_cpu_s_per_1k_answers"), big.get("server_cpu_s_per_1k_answers")
+        if not a or not b:
+            return None
+        return b / a, a, b
 
     opt, naive = ratio("optimised"), ratio("naive")
 
@@ -264,6 +269,7 @@ SCALING_COLUMNS = [
     ("tally_exact", "tally exact"),
     ("server_cpu_s_per_1k_answers", "server CPU-s/1k answers"),
     ("generator_cpu_s", "generator CPU-s"),
+    ("error", "stopped by"),
 ]
 
 

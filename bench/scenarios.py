@@ -139,7 +139,10 @@ def answering(r: Run, rate: float, seconds: float, words: int = 60) -> dict[str,
         "answers_acked": n_acked,
         "answers_per_s": round(n_acked / seconds, 1),
         "answer_errors": errors,
-        "lost": n_sent - n_acked - sum(errors.values()),
+        # Sent but neither acknowledged nor refused when the run ended (a server behind).
+        "unacknowledged": n_sent - n_acked - sum(errors.values()),
+        # Acknowledged, yet missing from the final tally: what "0 lost" is about.
+        "lost": sum(max(0, n - shown.get(word, 0)) for word, n in expected.items()),
         "tally_exact": shown == expected,
         "ack_p50_ms": pct((acked_a - sent_a) * 1000, 50),
         "ack_p99_ms": pct((acked_a - sent_a) * 1000, 99),

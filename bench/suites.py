@@ -30,13 +30,18 @@ def scaling(
     for n in sizes:
         mode = "naive" if naive else "optimised"
         _log(f"scaling: {n} phones, {mode}")
-        with s.run(naive=naive, addresses=2) as r:
-            baseline = r.server.stat()
-            row: Row = {"suite": "scaling", "mode": mode, **s.join(r, n, join_rate)}
-            row.update(s.hold(r, baseline, seconds=5))
-            row.update(s.answering(r, min(rate, n), seconds))
-            row.update(s.reveal(r, times=3))
-            row["server_errors_logged"] = r.server.errors_logged()
+        row: Row = {"suite": "scaling", "mode": mode, "phones": n}
+        try:
+            with s.run(naive=naive, addresses=2) as r:
+                baseline = r.server.stat()
+                row.update(s.join(r, n, join_rate))
+                row.update(s.hold(r, baseline, seconds=5))
+                row.update(s.answering(r, min(rate, n), seconds))
+                row.update(s.reveal(r, times=3))
+                row["server_errors_logged"] = r.server.errors_logged()
+        except Exception as exc:  # the row keeps what was measured, and why it stopped
+            row["error"] = f"{type(exc).__name__}: {exc}"
+            _log(f"scaling {n} {mode} stopped: {row['error']}")
         rows.append(row)
         _log(_brief(row))
     return rows
@@ -178,6 +183,15 @@ def redis_rates(
     return rows
 
 
+def guarded(name: str, step: Callable[[], list[Row]]) -> list[Row]:
+    """Run one suite; if it fails, a row says how, and the other suites still run."""
+    try:
+        return step()
+    except Exception as exc:
+        _log(f"{name} failed: {type(exc).__name__}: {exc}")
+        return [{"suite": "failed", "mode": name, "error": f"{type(exc).__name__}: {exc}"}]
+
+
 def _fresh_schema(url: str) -> str:
     """A new PostgreSQL schema per run, so runs never see each other's rows."""
     import uuid
@@ -204,6 +218,7 @@ def _brief(row: Row) -> str:
         "held",
         "rss_per_phone_kib",
         "answers_per_s",
+        "unacknowledged",
         "lost",
         "tally_exact",
         "screen_p99_ms",

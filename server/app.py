@@ -21,6 +21,7 @@ from server.domain.agenda import Clock, SystemClock
 from server.domain.errors import DomainError
 from server.guards import JoinGuard, OriginPolicy, RateLimiter
 from server.realtime.backends import make_broadcast
+from server.realtime.collector import Collector
 from server.realtime.hub import Hub
 from server.routes import agenda, api, auth, exports, pages, ws
 from server.services.batcher import AnswerBatcher, JoinBatcher
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             broadcast=make_broadcast(settings.broadcast_url),
             stall_seconds=settings.ws_stall_seconds,
             clock=clock,
+            collector=Collector(settings.gc_full_seconds),
         )
         batcher = AnswerBatcher(
             db,

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     ws_max_backlog: int = Field(default=256, ge=8)
     # A client whose socket takes no frame for this long has stopped reading and is dropped.
     ws_stall_seconds: float = Field(default=10.0, gt=0)
+    # A full garbage collection stops everything (about 1 s with 10,000 phones): the server runs
+    # it when quiet, and at least this often; 0 leaves Python's own schedule.
+    gc_full_seconds: float = Field(default=600.0, ge=0)
     # Benchmark baseline: a broadcast for every answer, serialised per recipient, compression on.
     naive_broadcast: bool = False
     # Cookies carry the Secure flag: unset, exactly when the public URL is https.

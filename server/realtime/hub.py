@@ -21,6 +21,7 @@ from server.db.database import Database
 from server.domain.agenda import Clock, SystemClock
 from server.domain.tally import Change
 from server.realtime.backends import Broadcast, MemoryBroadcast
+from server.realtime.collector import Collector
 from server.realtime.connection import Connection
 from server.realtime.messages import ClosingOut, dump
 from server.realtime.room import Room
@@ -52,6 +53,7 @@ class Hub:
         broadcast: Broadcast | None = None,
         stall_seconds: float = 10.0,
         clock: Clock | None = None,
+        collector: Collector | None = None,
     ) -> None:
         self.db = db
         self.clock: Clock = clock or SystemClock()
@@ -59,6 +61,7 @@ class Hub:
         self.tick = tick
         self.naive = naive
         self.stall_seconds = stall_seconds
+        self.collector = collector or Collector(0)
         self.broadcast: Broadcast = broadcast or MemoryBroadcast()
         self.rooms: dict[int, Room] = {}
         self._codes: dict[str, int] = {}  # join code -> meeting id, for the rooms held here
@@ -80,6 +83,7 @@ class Hub:
 
     async def start(self) -> None:
         if self._task is None:
+            self.collector.start()
             await self.broadcast.start(self._on_remote, self.resync)
             self._task = asyncio.create_task(self._ticker(), name="kring-ticker")
 
@@ -89,6 +93,7 @@ class Hub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        self.collector.stop()
         await self._publish_outbox()
         await self.broadcast.stop()
         frame = dump(ClosingOut(reason="server stopping"))
@@ -184,6 +189,7 @@ class Hub:
         self._presence_sent.clear()
 
     def connect(self, room: Room, connection: Connection) -> None:
+        self.collector.busy()
         room.add(connection)
         room.greet(connection)
         self._mark(room)
@@ -221,6 +227,7 @@ class Hub:
 
     def answers_committed(self, batch: BatchResult) -> None:
         """The batcher's hook: runs once per committed batch, before any ack is sent."""
+        self.collector.busy()
         meeting_of = {r.op.activity_id: r.op.meeting_id for r in batch.results}
         for activity_id, changes in batch.changes.items():
             meeting_id = meeting_of[activity_id]
@@ -396,6 +403,7 @@ class Hub:
                 self._last_sweep = started
                 self._drop_stalled(started)
                 self._send_agendas()
+                self.collector.tick()
             await asyncio.sleep(max(0.0, self.tick - (loop.time() - started)))
 
 

@@ -13,7 +13,7 @@ def test_start_freezes_the_startup_objects_and_stop_gives_everything_back() -> N
     c = Collector(600)
     c.start()
     try:
-        assert gc.get_threshold() == (module.YOUNG_THRESHOLD, 10, module.NEVER)
+        assert gc.get_threshold() == (module.YOUNG_THRESHOLD, 20, module.NEVER)
         assert gc.get_freeze_count() > 1000  # modules, the ORM, the app: never walked again
     finally:
         c.stop()

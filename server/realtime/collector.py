@@ -20,7 +20,7 @@ import time
 
 log = logging.getLogger("kring.gc")
 
-YOUNG_THRESHOLD = 50_000  # allocations between generation-0 collections (Python's default: 700)
+YOUNG_THRESHOLD = 10_000  # allocations between generation-0 collections (Python's default: 700)
 NEVER = 1_000_000_000  # a generation-2 threshold that is never reached
 QUIET_SECONDS = 5.0  # no answers or joins for this long: a good moment for a full collection
 QUIET_MINIMUM = 60.0  # but not more often than this

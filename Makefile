@@ -89,9 +89,9 @@ ifneq ($(SKIP_SYSTEM_DEPS),1)
 	bash scripts/ensure-system-deps.sh
 endif
 
-# make test runs these six reduced; both print the trust figures table at the end.
-soak: $(STAMP_DEV) system-deps ## Trust runs at full size: KILL9 20x500, SLOW 500, SIGTERM 500, RESYNC 1,000, DEDUP-RACE, ENUM
-	KRING_SOAK=1 $(BIN)/pytest tests/trust -k "kill9 or slow or sigterm or resync or dedup or enum" $(PYTEST_ARGS)
+# make test runs these reduced; both print the trust figures table at the end.
+soak: $(STAMP_DEV) system-deps ## Trust runs at full size: KILL9 20x500, SLOW 500, SIGTERM 500, RESYNC 1,000, DEDUP-RACE, ENUM, STATEFUL, SCHEMA
+	KRING_SOAK=1 $(BIN)/pytest tests/trust -k "kill9 or slow or sigterm or resync or dedup or enum or stateful or schemathesis" $(PYTEST_ARGS)
 
 # --- benchmarks -----------------------------------------------------------------
 

@@ -13,6 +13,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -39,6 +40,8 @@ from server.services.events import (
 log = logging.getLogger("kring.hub")
 
 PRESENCE_HEARTBEAT = 5.0
+IDLE_WAKE = 0.25  # seconds the ticker sleeps at most when nothing happens
+AGENDA_EVERY = timedelta(seconds=1)  # the big screens' agenda clock moves by the second
 PUBLISH_CHUNK = 2_000  # messages per PUBLISH payload (a tick rarely carries more than one chunk)
 
 
@@ -73,6 +76,7 @@ class Hub:
         self._presence_sent: dict[int, tuple[int, float]] = {}
         self._resync_owed = False
         self._last_sweep = 0.0
+        self._agenda_at: datetime | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -363,7 +367,7 @@ class Hub:
                     connection.abandon()
 
     def _send_agendas(self) -> None:
-        """Once a second, a running agenda's clock goes to the big screens and remotes."""
+        """Each second on the agenda's clock, a running agenda goes to the big screens and remotes."""
         for meeting_id, room in list(self.rooms.items()):
             try:
                 room.send_agenda()
@@ -382,9 +386,9 @@ class Hub:
         loop = asyncio.get_running_loop()
         while True:
             with contextlib.suppress(TimeoutError):
-                # Wake at least once a second: stalled clients are swept, and presence reports
-                # to other workers stay fresh.
-                await asyncio.wait_for(self._wake.wait(), 1.0)
+                # Wake a few times a second even when idle: the agenda clock goes out when it
+                # moved, stalled clients are swept and presence reports to other workers stay fresh.
+                await asyncio.wait_for(self._wake.wait(), IDLE_WAKE)
             self._wake.clear()
             started = loop.time()
             dirty, self._dirty = self._dirty, set()
@@ -399,10 +403,13 @@ class Hub:
                 await self._publish_outbox()
             except Exception:
                 log.exception("publishing to the other workers failed")
+            now = self.clock.now()
+            if self._agenda_at is None or not timedelta(0) <= now - self._agenda_at < AGENDA_EVERY:
+                self._agenda_at = now  # a second on the agenda's clock (an injected one may jump)
+                self._send_agendas()
             if started - self._last_sweep > 1.0:
                 self._last_sweep = started
                 self._drop_stalled(started)
-                self._send_agendas()
                 self.collector.tick()
             await asyncio.sleep(max(0.0, self.tick - (loop.time() - started)))
 

@@ -58,7 +58,7 @@ def stored(database: Path) -> tuple[list[tuple[Any, ...]], str]:
 
 @pytest.mark.timeout(3600 if SOAK else 300)
 async def test_kill9_loses_no_acknowledged_answer(tmp_path: Path, figures: Figures) -> None:
-    runs, people, answers = (20, 500, 20) if SOAK else (2, 40, 20)
+    runs, people, answers = (20, 500, 20) if SOAK else (1, 40, 20)
     rng = random.Random(9)
     acked_at_kill, resent = [], 0
     for run in range(runs):

@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import sqlite_url
 from tests.support import create_meeting, live_server
+from tests.trust.conftest import SOAK
 
 pytestmark = pytest.mark.e2e
 
@@ -97,7 +98,7 @@ def test_openapi_passes_every_schemathesis_check(tmp_path: Path) -> None:
                 "--phases",
                 "examples,coverage,fuzzing,stateful",
                 "--max-examples",
-                "25",
+                "50" if SOAK else "10",
                 "--seed",
                 "1",
                 "--workers",

@@ -15,6 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from server.db.migrate import upgrade
 from tests.factories import ORIGIN, add_activity, auth, client_for, make_meeting
+from tests.trust.conftest import SOAK
 
 WORDS = ["Samen", "samen", "Leren", "Groei", "Plezier"]
 
@@ -152,6 +153,9 @@ class MeetingMachine(RuleBasedStateMachine):
 
 
 MeetingMachine.TestCase.settings = settings(
-    max_examples=25, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=200 if SOAK else 12,
+    stateful_step_count=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 test_stateful_meeting = MeetingMachine.TestCase

@@ -263,6 +263,10 @@ class Generator:
         fails: dict[str, int] = {}
         latencies = array("d")
 
+        def fail(exc: BaseException) -> None:
+            kind = f"{type(exc).__name__}: {str(exc)[:60]}"
+            fails[kind] = fails.get(kind, 0) + 1
+
         async def one(i: int) -> None:
             due = start + i / rate if rate > 0 else start
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
@@ -271,7 +275,7 @@ class Generator:
             try:
                 status, headers, _ = await lane.post(f"/api/join/{code}", b"{}")
             except Exception as exc:
-                fails[type(exc).__name__] = fails.get(type(exc).__name__, 0) + 1
+                fail(exc)
                 return
             finally:
                 free.put_nowait(lane)
@@ -290,7 +294,7 @@ class Generator:
                 )
                 await asyncio.wait_for(phone.ready, timeout)
             except Exception as exc:
-                fails[type(exc).__name__] = fails.get(type(exc).__name__, 0) + 1
+                fail(exc)
                 return
             self.phones.append(phone)
             latencies.append(time.perf_counter() - due)

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops, ImageFilter
 from playwright.async_api import Browser, Page, async_playwright, expect
 from pyzbar.pyzbar import decode
 
@@ -49,6 +49,31 @@ WORD_BOXES = """() => Object.fromEntries([...document.querySelectorAll('.cloud-w
   .map((n) => { const b = n.getBoundingClientRect();
     return [n.textContent, {x: b.x, y: b.y, w: b.width, h: b.height, count: Number(n.dataset.count),
       colour: getComputedStyle(n).color}]; }))"""
+
+# Wraps wordcloud2.js (loaded from /static/vendor/) before the cloud opens: every word it is asked
+# to place, at what size, whether it drew it and where (the centre of the <span> it drew), in stage
+# pixels.
+WATCH_WORDCLOUD = """() => {
+  const real = window.WordCloud;
+  window.__placements = [];
+  window.WordCloud = Object.assign(function (elements, options) {
+    const [canvas, sink] = elements;
+    const stage = document.querySelector('.cloud').getBoundingClientRect().width;
+    canvas.addEventListener('wordclouddrawn', (event) => {
+      const span = event.detail.drawn ? sink.lastElementChild : null;
+      const px = stage / canvas.width;
+      const x = span ? (parseFloat(span.style.left) + parseFloat(span.style.width) / 2) * px : null;
+      window.__placements.push({word: event.detail.item[0], drawn: event.detail.drawn,
+        size: event.detail.item[1] * px, x});
+    }, {once: true});
+    return real(elements, options);
+  }, real);
+  return performance.getEntriesByType('resource').map((entry) => new URL(entry.name).pathname);
+}"""
+
+# Only one word of the cloud visible (or all again, with null).
+SHOW_ONLY = """(text) => { for (const node of document.querySelectorAll('.cloud-word')) {
+  node.style.visibility = text === null || node.textContent === text ? '' : 'hidden'; } }"""
 
 # Records, for the check-out circle, when each word was put in and when it shows (its animation's
 # delay), and whether a step-in counter animates when it changes.
@@ -88,6 +113,17 @@ def overlap(a: dict[str, float], b: dict[str, float], margin: float = 0) -> bool
         or a["y"] + a["h"] + margin <= b["y"]
         or b["y"] + b["h"] + margin <= a["y"]
     )
+
+
+async def ink(screen: Page, texts: list[str]) -> dict[str, Image.Image]:
+    """What the room sees of each word: its letters' pixels in the cloud, the other words hidden."""
+    masks = {}
+    for text in texts:
+        await screen.evaluate(SHOW_ONLY, text)
+        picture = Image.open(io.BytesIO(await screen.locator(".cloud").screenshot())).convert("L")
+        masks[text] = picture.point(lambda value: 255 if value < 200 else 0)
+    await screen.evaluate(SHOW_ONLY, None)
+    return masks
 
 
 def hex_colour(css: str) -> str:
@@ -533,6 +569,8 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
             # -- word cloud: chips on the phones; on the big screen a cloud that grows in place.
             cloud = find("wordcloud")
             await enter("Actieleren – toepassing")
+            loaded = await screen.evaluate(WATCH_WORDCLOUD)
+            assert "/static/vendor/wordcloud2/wordcloud2.js" in loaded, loaded
             await open_activity(cloud)
             words = ["Samenwerking", "Gelijkwaardigheid", "Respect", "Openheid", "Erbij horen"]
 
@@ -585,11 +623,25 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
                 w, h = box["w"] * scale, box["h"] * scale
                 if text == big or not overlap({"x": x0 - w / 2, "y": y0 - h / 2, "w": w, "h": h}, grown, 10):
                     assert abs(x0 - x1) <= 3 and abs(y0 - y1) <= 3, (text, scale, before, after)
-            for (one, a), (other, b) in itertools.combinations(after.items(), 2):
-                assert not overlap(a, b), (one, other, a, b)
-            for box in after.values():
-                assert area["x"] <= box["x"] and box["x"] + box["w"] <= area["x"] + area["width"], box
-                assert area["y"] <= box["y"] and box["y"] + box["h"] <= area["y"] + area["height"], box
+            # wordcloud2 placed every word, the new one where the stage shows it (moved towards the
+            # middle as much as it shrank since, should the cloud have stepped back after).
+            placements = await screen.evaluate("window.__placements")
+            assert set(after) <= {p["word"] for p in placements if p["drawn"]}, placements
+            placed = [p for p in placements if p["word"] == "Luisteren" and p["drawn"]][-1]
+            shrunk = after["Luisteren"]["h"] / wordcloud_svg.LINE / placed["size"]
+            assert 0.5 < shrunk <= 1.01, (placed, after)
+            expected = area["x"] + area["width"] / 2 + (placed["x"] - area["width"] / 2) * shrunk
+            assert abs(expected - centre(after["Luisteren"])[0]) <= 1.5, (placed, after)
+            # The room sees no two words touch: 4 px at least between the letters of any two, and
+            # none cut off at the edge.
+            masks = await ink(screen, list(after))
+            dilated = {text: mask.filter(ImageFilter.MaxFilter(5)) for text, mask in masks.items()}
+            for one, other in itertools.combinations(masks, 2):
+                touching = ImageChops.multiply(dilated[one], dilated[other]).getbbox()
+                assert touching is None, (one, other, touching, after)
+            for text, mask in masks.items():
+                left, top, right, bottom = mask.getbbox() or (0, 0, 0, 0)
+                assert left >= 2 and top >= 2 and right <= mask.width - 2 and bottom <= mask.height - 2, text
             # The report's cloud has the big screen's look: the same colour per word (the same hash
             # in JavaScript and Python), the same size curve and the same font stack.
             for text, box in after.items():

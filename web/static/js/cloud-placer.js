@@ -66,6 +66,17 @@ export class Placer {
     return [word.x * this.scale - dx, (word.y + this.belowCentre * word.size) * this.scale - dy];
   }
 
+  // Where the word's letters reach, in stage pixels.
+  inkBox(word) {
+    const [x, y] = this.letters(this.scratch, word);
+    const m = this.scratch.measureText(word.text);
+    const s = this.scale;
+    return {
+      left: (x - m.actualBoundingBoxLeft) / s, right: (x + m.actualBoundingBoxRight) / s,
+      top: (y - m.actualBoundingBoxAscent) / s, bottom: (y + m.actualBoundingBoxDescent) / s,
+    };
+  }
+
   // The word is taken from now on, with a halo of `gap` stage pixels around its letters.
   paint(word, gap) {
     const { ctx } = this;

@@ -4,7 +4,8 @@
 // - a new word is placed by wordcloud2 in the free space nearest the middle, and they appear one by one;
 // - only a word that no longer fits where it is moves: wordcloud2 finds it the free spot nearest its
 //   old place (it fades on the way);
-// - when the cloud outgrows the stage it zooms out as a whole, every word towards the centre;
+// - when the cloud outgrows the stage it zooms out as a whole, every word towards the centre; when it
+//   has grown on one side it glides back to the middle as a whole;
 // - letters never touch: wordcloud2 packs by the letters' pixels, with a gap that scales with the words.
 // The look matches the report's cloud (server/services/wordcloud_svg.py): the colour from a hash of
 // the text, the size unit × (1 + ln count), the same font stack and weight.
@@ -44,6 +45,7 @@ const MIN_PX = 18;
 const PAD = 8; // px from the edge
 const GAP = 0.14; // between two words' letters, in units: it scales with the words, so stepping back keeps every gap
 const ZOOM = 0.85; // a zoom-out step
+const CENTRE_PX = 12; // a cloud this close to the middle stays where it is
 const EASE_MS = 700; // kring.css .cloud-word transitions
 const STAGGER_MS = 140; // new words appear one by one
 const THROTTLE_MS = 250;
@@ -119,6 +121,10 @@ export class StageCloud {
     for (const [key, word] of this.placed) {
       if (!keys.has(key)) this.leave(key, word);
     }
+    const shift = this.offCentre();
+    for (const word of this.placed.values()) {
+      if (word.x !== null) Object.assign(word, { x: word.x + shift.dx, y: word.y + shift.dy });
+    }
     const most = Math.max(1, ...words.map((w) => w.count));
     const area = words.reduce((sum, w) => { // at a unit of 100 px
       const box = this.measure(w.text, 100 * weight(w.count));
@@ -139,6 +145,27 @@ export class StageCloud {
     }
     this.unit = unit;
     this.apply(plan, fresh);
+    // Words placed or grown on one side: the next layout moves the whole cloud back to the middle
+    // (after this one, so a word first shows where wordcloud2 put it).
+    const rest = this.offCentre();
+    if (rest.dx || rest.dy) this.dirty = true;
+  }
+
+  // How far the shown cloud's letters are from the middle of the stage, as far as the edges allow;
+  // in whole canvas pixels (the letters then fill the same pixels and still fit), and 0 for a few px.
+  offCentre() {
+    const boxes = [...this.placed.values()].filter((w) => w.x !== null).map((w) => this.placer.inkBox(w));
+    if (!boxes.length) return { dx: 0, dy: 0 };
+    const axis = (low, high, size) => {
+      const wanted = size / 2 - (low + high) / 2;
+      const shift = Math.min(Math.max(wanted, Math.min(0, PAD + 1 - low)), Math.max(0, size - PAD - 1 - high));
+      const whole = Math.trunc(shift * this.placer.scale) / this.placer.scale;
+      return Math.abs(whole) < CENTRE_PX ? 0 : whole;
+    };
+    return {
+      dx: axis(Math.min(...boxes.map((b) => b.left)), Math.max(...boxes.map((b) => b.right)), this.frame.width),
+      dy: axis(Math.min(...boxes.map((b) => b.top)), Math.max(...boxes.map((b) => b.bottom)), this.frame.height),
+    };
   }
 
   // Where every word goes at this unit: first every shown word that still fits where it was (scaled

@@ -633,10 +633,10 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
             # the new one finds free space, a word moves only if the grown word now covers its place.
             # The cloud may move as a whole: step back (every word's centre towards the middle by the
             # factor its size shrank) and glide back to the middle (every word by the same offset).
-            await each(lambda i, page: type_words(page, "Luisteren" if i == 0 else big))
+            await each(lambda i, page: type_words(page, {0: "Luisteren", 4: "Moed"}.get(i, big)))
             for page in phones:
                 await expect(page.locator(".chip:not(.chip-pending)")).to_have_count(3, timeout=WAIT)
-            counts = {**dict.fromkeys(words, 1), big: 5, "Luisteren": 1}
+            counts = {**dict.fromkeys(words, 1), big: 4, "Luisteren": 1, "Moed": 1}
             after = await settled(counts)
             grown = after[big]
             scales = {round(after[w]["h"] / before[w]["h"], 2) for w in words if w != big}
@@ -668,7 +668,8 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
                 w, h = box["w"] * scale, box["h"] * scale
                 assert overlap({"x": x0 - w / 2, "y": y0 - h / 2, "w": w, "h": h}, grown, 10), (text, after)
                 assert text in replaced, (text, placements)
-            assert big in kept and len(kept) >= 3, (kept, before, after)
+            print(f"cloud: {len(kept)} of {len(before)} words kept their place")
+            assert big in kept and len(kept) >= 2, (kept, before, after)
             # wordcloud2 placed every word; the new one first showed exactly where it put it.
             assert set(after) <= {p["word"] for p in placements if p["drawn"]}, placements
             arrival = (await screen.evaluate("window.__arrivals"))["Luisteren"]

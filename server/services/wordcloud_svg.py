@@ -1,12 +1,13 @@
-"""A word cloud drawn on the server as SVG, with the big screen's look and layout.
+"""A word cloud drawn on the server as SVG, with the big screen's look.
 
 The same rules as web/static/js/stage-cloud.js: a word's colour comes from a hash of its text, its
-size is unit × (1 + ln count) with the unit capped by the frame's height, the font stack and weight
-are the stage's; words are placed biggest first, each at the first free spot on an Archimedean spiral
-out of the centre, stretched like the frame is wide, and the whole cloud steps back (a smaller unit)
-when a word finds no room. Text is measured with matplotlib's TextPath on DejaVu Sans Bold, so the
-boxes of two words never overlap; ``textLength`` pins each word to its measured width, so a viewer
-with another font of the stack still keeps them apart.
+size is unit × (1 + ln count) with the unit capped by the frame's height and by the share of the frame
+the words' boxes cover (FILL), the font stack and weight are the stage's. The layout is the server's
+own (the stage's wordcloud2.js runs only in a browser): words are placed biggest first, each at the
+first free spot on an Archimedean spiral out of the centre, stretched like the frame is wide, and the
+whole cloud steps back (a smaller unit) when a word finds no room. Text is measured with matplotlib's
+TextPath on DejaVu Sans Bold, so the boxes of two words never overlap; ``textLength`` pins each word
+to its measured width, so a viewer with another font of the stack still keeps them apart.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-
 PALETTE = ("#0a4f44", "#0f6e5f", "#8a4b00", "#234a6b", "#5a2e7a", "#7a2e3a", "#2f5d1e")
 UNIT_MAX = 1 / 13  # a one-vote word, as a fraction of the frame's height, while the cloud is young
 BIG_MAX = 1 / 4.2  # the biggest word at most
-FILL = 0.22  # the words' boxes (advance × LINE × size) cover at most this much of the frame
+FILL = 0.3  # the words' boxes (advance × LINE × size) cover at most this much of the frame
 LINE = 1.2
 ZOOM = 0.85  # one step back when a word finds no room
 MAX_WORDS = 80

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops, ImageFilter
 from playwright.async_api import Browser, Page, async_playwright, expect
 from pyzbar.pyzbar import decode
 
@@ -49,6 +49,39 @@ WORD_BOXES = """() => Object.fromEntries([...document.querySelectorAll('.cloud-w
   .map((n) => { const b = n.getBoundingClientRect();
     return [n.textContent, {x: b.x, y: b.y, w: b.width, h: b.height, count: Number(n.dataset.count),
       colour: getComputedStyle(n).color}]; }))"""
+
+# Wraps wordcloud2.js (loaded from /static/vendor/) before the cloud opens: every word it is asked
+# to place, whether it drew it and where (the centre of the <span> it drew), in stage pixels; and
+# where each word of the big screen's cloud first shows, with how many placements had been made then.
+WATCH_WORDCLOUD = """() => {
+  const real = window.WordCloud;
+  window.__placements = [];
+  window.__arrivals = {};
+  new MutationObserver((records) => {
+    for (const record of records) for (const node of record.addedNodes) {
+      if (node.classList && node.classList.contains('cloud-word')) {
+        const x = parseFloat(node.style.left);
+        window.__arrivals[node.textContent] = {x, after: window.__placements.length};
+      }
+    }
+  }).observe(document.getElementById('results'), {childList: true, subtree: true});
+  window.WordCloud = Object.assign(function (elements, options) {
+    const [canvas, sink] = elements;
+    const stage = document.querySelector('.cloud').getBoundingClientRect().width;
+    canvas.addEventListener('wordclouddrawn', (event) => {
+      const span = event.detail.drawn ? sink.lastElementChild : null;
+      const px = stage / canvas.width;
+      const x = span ? (parseFloat(span.style.left) + parseFloat(span.style.width) / 2) * px : null;
+      window.__placements.push({word: event.detail.item[0], drawn: event.detail.drawn, x});
+    }, {once: true});
+    return real(elements, options);
+  }, real);
+  return performance.getEntriesByType('resource').map((entry) => new URL(entry.name).pathname);
+}"""
+
+# Only one word of the cloud visible (or all again, with null).
+SHOW_ONLY = """(text) => { for (const node of document.querySelectorAll('.cloud-word')) {
+  node.style.visibility = text === null || node.textContent === text ? '' : 'hidden'; } }"""
 
 # Records, for the check-out circle, when each word was put in and when it shows (its animation's
 # delay), and whether a step-in counter animates when it changes.
@@ -88,6 +121,17 @@ def overlap(a: dict[str, float], b: dict[str, float], margin: float = 0) -> bool
         or a["y"] + a["h"] + margin <= b["y"]
         or b["y"] + b["h"] + margin <= a["y"]
     )
+
+
+async def ink(screen: Page, texts: list[str]) -> dict[str, Image.Image]:
+    """What the room sees of each word: its letters' pixels in the cloud, the other words hidden."""
+    masks = {}
+    for text in texts:
+        await screen.evaluate(SHOW_ONLY, text)
+        picture = Image.open(io.BytesIO(await screen.locator(".cloud").screenshot())).convert("L")
+        masks[text] = picture.point(lambda value: 255 if value < 200 else 0)
+    await screen.evaluate(SHOW_ONLY, None)
+    return masks
 
 
 def hex_colour(css: str) -> str:
@@ -131,6 +175,10 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
             timeout=10,
         )
         activities = meeting["activities"]
+        # The facilitator's notes are text, never markup, wherever the remote shows them.
+        itself = f"{live.base}/api/meetings/{code}"
+        preparation = http.get(itself).json()["preparation"] + "\n<b>Stoelen in een halve cirkel</b>"
+        http.patch(itself, json={"preparation": preparation}).raise_for_status()
 
         def find(kind: str, mode: str | None = None) -> dict[str, Any]:
             return next(
@@ -241,6 +289,22 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
                 re.compile(r"^(30:00|29:[0-5]\d)$")
             )
             await expect(remote.locator(".block-current .block-title")).to_have_text("Opening", timeout=WAIT)
+            # The draaiboek on the remote: the current block's goal, werkvorm and materials (open),
+            # the meeting's preparation (folded until tapped), as text.
+            opening = next(b for b in meeting["blocks"] if b["title"] == "Opening")
+            notes = remote.locator("#block-notes")
+            await expect(notes.locator("summary")).to_have_text("Draaiboek: Opening")
+            await expect(notes.locator("dt")).to_have_text(["Doel", "Werkvorm", "Materialen"])
+            await expect(notes.locator("dd")).to_have_text(
+                [opening["goal"], opening["description"].strip(), opening["materials"]]
+            )
+            folded = remote.locator("#preparation")
+            await expect(folded.locator("#preparation-text")).to_be_hidden()
+            await folded.locator("summary").tap()
+            await expect(folded.locator("#preparation-text")).to_contain_text(
+                "<b>Stoelen in een halve cirkel</b>"
+            )
+            assert await folded.locator("b").count() == 0
             violations += await axe(remote, "remote")
 
             async def enter(title: str) -> None:
@@ -533,8 +597,11 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
             # -- word cloud: chips on the phones; on the big screen a cloud that grows in place.
             cloud = find("wordcloud")
             await enter("Actieleren – toepassing")
+            loaded = await screen.evaluate(WATCH_WORDCLOUD)
+            assert "/static/vendor/wordcloud2/wordcloud2.js" in loaded, loaded
             await open_activity(cloud)
             words = ["Samenwerking", "Gelijkwaardigheid", "Respect", "Openheid", "Erbij horen"]
+            words += ["Vertrouwen", "Diversiteit", "Veiligheid", "Nieuwsgierig", "Ruimte"]
 
             async def type_words(page: Page, *typed: str) -> None:
                 for word in typed:
@@ -555,20 +622,21 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
                     assert asyncio.get_running_loop().time() < deadline, (state, boxes, problems)
                     await asyncio.sleep(0.25)
 
-            await each(lambda i, page: type_words(page, words[i], words[(i + 1) % 5]))
-            before = await settled(dict.fromkeys(words, 2))
+            await each(lambda i, page: type_words(page, words[2 * i], words[2 * i + 1]))
+            before = await settled(dict.fromkeys(words, 1))
+            placed_before = len(await screen.evaluate("window.__placements"))
             area = await screen.locator(".cloud").bounding_box()
             assert area is not None and area["width"] > 1500 and area["height"] > 400, area
             middle = (area["x"] + area["width"] / 2, area["y"] + area["height"] / 2)
             big = min(before, key=lambda w: math.dist(centre(before[w]), middle))  # as people vote
-            # More votes for the word in the middle and a new word: the grown word keeps its centre,
+            # More votes for the word in the middle and a new word: the grown word keeps its place,
             # the new one finds free space, a word moves only if the grown word now covers its place.
-            # (Should the cloud have outgrown the stage it steps back as a whole: every word's centre
-            # then moves towards the middle by the factor its size shrank.)
-            await each(lambda i, page: type_words(page, "Luisteren" if i == 0 else big))
+            # The cloud may move as a whole: step back (every word's centre towards the middle by the
+            # factor its size shrank) and glide back to the middle (every word by the same offset).
+            await each(lambda i, page: type_words(page, {0: "Luisteren", 4: "Moed"}.get(i, big)))
             for page in phones:
                 await expect(page.locator(".chip:not(.chip-pending)")).to_have_count(3, timeout=WAIT)
-            counts = {**dict.fromkeys(words, 2), big: 6, "Luisteren": 1}
+            counts = {**dict.fromkeys(words, 1), big: 4, "Luisteren": 1, "Moed": 1}
             after = await settled(counts)
             grown = after[big]
             scales = {round(after[w]["h"] / before[w]["h"], 2) for w in words if w != big}
@@ -579,17 +647,44 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
             )
             assert 0.5 < scale <= 1.0, scale
             assert grown["h"] > before[big]["h"] * 1.3 * scale, (before, after)
+
+            def moved(box: dict[str, float]) -> tuple[float, float]:
+                x, y = centre(box)
+                return middle[0] + (x - middle[0]) * scale, middle[1] + (y - middle[1]) * scale
+
+            offset = (centre(grown)[0] - moved(before[big])[0], centre(grown)[1] - moved(before[big])[1])
+            assert max(map(abs, offset)) < area["height"] / 4, offset  # a glide, not a jump
+            placements = await screen.evaluate("window.__placements")
+            replaced = {p["word"] for p in placements[placed_before:] if p["drawn"]}
+            kept = []
             for text, box in before.items():
-                (x0, y0), (x1, y1) = centre(box), centre(after[text])
-                x0, y0 = middle[0] + (x0 - middle[0]) * scale, middle[1] + (y0 - middle[1]) * scale
+                x0, y0 = moved(box)
+                x0, y0 = x0 + offset[0], y0 + offset[1]
+                x1, y1 = centre(after[text])
+                if abs(x0 - x1) <= 3 and abs(y0 - y1) <= 3:
+                    kept.append(text)
+                    continue
+                # It moved: wordcloud2 found it a new spot because the grown word reaches its place.
                 w, h = box["w"] * scale, box["h"] * scale
-                if text == big or not overlap({"x": x0 - w / 2, "y": y0 - h / 2, "w": w, "h": h}, grown, 10):
-                    assert abs(x0 - x1) <= 3 and abs(y0 - y1) <= 3, (text, scale, before, after)
-            for (one, a), (other, b) in itertools.combinations(after.items(), 2):
-                assert not overlap(a, b), (one, other, a, b)
-            for box in after.values():
-                assert area["x"] <= box["x"] and box["x"] + box["w"] <= area["x"] + area["width"], box
-                assert area["y"] <= box["y"] and box["y"] + box["h"] <= area["y"] + area["height"], box
+                assert overlap({"x": x0 - w / 2, "y": y0 - h / 2, "w": w, "h": h}, grown, 10), (text, after)
+                assert text in replaced, (text, placements)
+            print(f"cloud: {len(kept)} of {len(before)} words kept their place")
+            assert big in kept and len(kept) >= 2, (kept, before, after)
+            # wordcloud2 placed every word; the new one first showed exactly where it put it.
+            assert set(after) <= {p["word"] for p in placements if p["drawn"]}, placements
+            arrival = (await screen.evaluate("window.__arrivals"))["Luisteren"]
+            placed = [p for p in placements[: arrival["after"]] if p["word"] == "Luisteren"][-1]
+            assert placed["drawn"] and abs(placed["x"] - arrival["x"]) <= 1, (placed, arrival)
+            # The room sees no two words touch: 4 px at least between the letters of any two, and
+            # none cut off at the edge.
+            masks = await ink(screen, list(after))
+            dilated = {text: mask.filter(ImageFilter.MaxFilter(5)) for text, mask in masks.items()}
+            for one, other in itertools.combinations(masks, 2):
+                touching = ImageChops.multiply(dilated[one], dilated[other]).getbbox()
+                assert touching is None, (one, other, touching, after)
+            for text, mask in masks.items():
+                left, top, right, bottom = mask.getbbox() or (0, 0, 0, 0)
+                assert left >= 2 and top >= 2 and right <= mask.width - 2 and bottom <= mask.height - 2, text
             # The report's cloud has the big screen's look: the same colour per word (the same hash
             # in JavaScript and Python), the same size curve and the same font stack.
             for text, box in after.items():

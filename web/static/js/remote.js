@@ -1,6 +1,7 @@
-// The facilitator's remote: the agenda and its clock, the activities, moderation, downloads and
-// deleting the meeting. Needs the host key (in the #key= fragment) or the login of the meeting's
-// owner or a co-facilitator.
+// The facilitator's remote: the agenda and its clock, the draaiboek's notes (the current block's
+// goal, werkvorm, who and materials; the meeting's description and preparation), the activities,
+// moderation, downloads and deleting the meeting. Needs the host key (in the #key= fragment) or the
+// login of the meeting's owner or a co-facilitator.
 import { LiveSocket, N_, clear, downloadExport, el, facilitator, loadStrings, ngettext, setConnState, showCounts, t } from "./common.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
@@ -65,6 +66,7 @@ function renderAgenda() {
     for (const item of agenda.advice) advice.append(el("li", { class: `advice-item advice-${item.action}`, text: adviceText(item) }));
     if (!agenda.advice_recovers) advice.append(el("li", { class: "advice-item hint", text: t("Even so you will not make up all the time.") }));
   }
+  renderBlockNotes();
   $("no-agenda").hidden = Boolean(agenda);
   for (const id of ["block-prev", "block-next", "agenda-end"]) $(id).disabled = !agenda;
   // The clock ticks every second; the list is rebuilt only when it changes (keeps focus steady).
@@ -89,6 +91,36 @@ function renderAgenda() {
           el("span", { class: block.essential ? "tag tag-essential" : "tag tag-optional", text: block.essential ? t("essential") : t("optional") }))),
       el("span", { class: `badge badge-block-${block.status}`, text: t(BLOCK_STATUS[block.status] || block.status) }))));
   }
+}
+
+// The current block's notes from the draaiboek, rebuilt only when they change (the agenda ticks every
+// second): the facilitator's open or closed choice stays.
+function renderBlockNotes() {
+  const block = agenda && agenda.current ? agenda.blocks.find((b) => b.id === agenda.current.id) : null;
+  const facts = block
+    ? [[t("Goal"), block.goal], [t("Method"), block.description], [t("Who"), block.who], [t("Materials"), block.materials]]
+      .filter(([, value]) => value && value.trim())
+    : [];
+  const signature = JSON.stringify([block && block.title, facts]);
+  if (signature === renderBlockNotes.signature) return;
+  renderBlockNotes.signature = signature;
+  $("block-notes").hidden = !facts.length;
+  if (!facts.length) return;
+  $("block-notes-title").textContent = t("Run sheet: {title}", { title: block.title });
+  $("block-notes-facts").replaceChildren(...facts.flatMap(([label, value]) => [
+    el("dt", { text: label }), el("dd", { class: "note-text", text: value.trim() })]));
+}
+
+// The meeting's own notes: what it is about and how to prepare (host only, from the API).
+async function loadMeetingNotes() {
+  const response = await api("GET", "");
+  if (!response || !response.ok) return;
+  const meeting = await response.json();
+  for (const [id, text] of [["about", meeting.description], ["preparation", meeting.preparation]]) {
+    $(`${id}-text`).textContent = (text || "").trim();
+    $(id).hidden = !(text || "").trim();
+  }
+  $("meeting-notes").hidden = $("about").hidden && $("preparation").hidden;
 }
 
 function activityItem(activity, current) {
@@ -196,6 +228,7 @@ async function main() {
     },
   });
   socket.connect();
+  loadMeetingNotes();
 }
 
 main();

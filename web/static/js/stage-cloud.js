@@ -1,12 +1,16 @@
-// The big screen's word cloud, laid out here so that it stays calm while votes come in:
+// The big screen's word cloud, laid out by wordcloud2.js (see cloud-placer.js) so that it stays calm
+// while votes come in:
 // - a word keeps its place; when it gets votes it grows where it stands (CSS eases the size);
-// - a new word drops into free space on a spiral out of the centre, one after the other;
-// - only a word that no longer fits where it is moves, to the nearest free spot (fading on the way);
-// - when the cloud outgrows the stage it zooms out as a whole, every word towards the centre, so
-//   nothing overlaps on the way; words never overlap (boxes with a margin).
+// - a new word is placed by wordcloud2 in the free space nearest the middle, and they appear one by one;
+// - only a word that no longer fits where it is moves: wordcloud2 finds it the free spot nearest its
+//   old place (it fades on the way);
+// - when the cloud outgrows the stage it zooms out as a whole, every word towards the centre; when it
+//   has grown on one side it glides back to the middle as a whole;
+// - letters never touch: wordcloud2 packs by the letters' pixels, with a gap that scales with the words.
 // The look matches the report's cloud (server/services/wordcloud_svg.py): the colour from a hash of
 // the text, the size unit × (1 + ln count), the same font stack and weight.
 import { el, t } from "./common.js";
+import { Placer } from "./cloud-placer.js";
 
 export const PALETTE = ["#0a4f44", "#0f6e5f", "#8a4b00", "#234a6b", "#5a2e7a", "#7a2e3a", "#2f5d1e"];
 export const FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
@@ -35,13 +39,13 @@ export function weight(count) {
 // smallest word stays readable from the back of the room.
 export const UNIT_MAX = 1 / 13;
 export const BIG_MAX = 1 / 4.2;
-export const FILL = 0.22;
-const FILL_MAX = 0.36;
+export const FILL = 0.3;
+const FILL_MAX = 0.45;
 const MIN_PX = 18;
 const PAD = 8; // px from the edge
-const GAP = 0.14; // between two words, in units: it scales with the words, so stepping back keeps every gap
-const SLACK = 1.5; // px a word back at its own (scaled) place may be off: text widths do not scale exactly
+const GAP = 0.14; // between two words' letters, in units: it scales with the words, so stepping back keeps every gap
 const ZOOM = 0.85; // a zoom-out step
+const CENTRE_PX = 12; // a cloud this close to the middle stays where it is
 const EASE_MS = 700; // kring.css .cloud-word transitions
 const STAGGER_MS = 140; // new words appear one by one
 const THROTTLE_MS = 250;
@@ -55,8 +59,11 @@ export class StageCloud {
     this.placed = new Map(); // key -> {node, text, count, size, x, y, w, h}
     this.unit = null;
     this.frame = { width: 0, height: 0 };
+    this.placer = null;
     this.measurer = document.createElement("canvas").getContext("2d");
     this.timer = null;
+    this.running = false;
+    this.dirty = false;
     this.lastLayout = 0;
     window.addEventListener("resize", () => {
       this.unit = null; // a fresh layout for the new size
@@ -70,14 +77,26 @@ export class StageCloud {
     this.schedule();
   }
 
+  // One layout at a time (wordcloud2 places words asynchronously), at most one per THROTTLE_MS;
+  // whatever arrives meanwhile is laid out next.
   schedule() {
-    if (this.timer) return;
+    this.dirty = true;
+    this.node.dataset.state = "moving";
+    if (this.timer || this.running) return;
     const wait = Math.max(0, this.lastLayout + THROTTLE_MS - Date.now());
-    this.timer = setTimeout(() => {
+    this.timer = setTimeout(async () => {
       this.timer = null;
       if (!this.node.isConnected) return;
+      this.running = true;
+      this.dirty = false;
       this.lastLayout = Date.now();
-      this.layout();
+      try {
+        await this.layout();
+      } finally {
+        this.running = false;
+        if (this.dirty) this.schedule();
+        else this.settle();
+      }
     }, wait);
   }
 
@@ -86,22 +105,28 @@ export class StageCloud {
     return { w: this.measurer.measureText(text).width, h: size * LINE };
   }
 
-  layout() {
+  async layout() {
     const box = this.node.getBoundingClientRect();
     const width = Math.max(200, Math.floor(box.width));
     const height = Math.max(150, Math.floor(box.height));
     if (width !== this.frame.width || height !== this.frame.height) {
       if (this.frame.width) this.unit = null;
       this.frame = { width, height };
+      this.placer = new Placer({ width, height, pad: PAD, font: FONT_STACK, weight: FONT_WEIGHT });
     }
     const fresh = this.unit === null;
     if (fresh) for (const word of this.placed.values()) word.x = word.y = null;
-    const keys = new Set(this.words.map((w) => w.key));
+    const words = this.words;
+    const keys = new Set(words.map((w) => w.key));
     for (const [key, word] of this.placed) {
       if (!keys.has(key)) this.leave(key, word);
     }
-    const most = Math.max(1, ...this.words.map((w) => w.count));
-    const area = this.words.reduce((sum, w) => { // at a unit of 100 px
+    const shift = this.offCentre();
+    for (const word of this.placed.values()) {
+      if (word.x !== null) Object.assign(word, { x: word.x + shift.dx, y: word.y + shift.dy });
+    }
+    const most = Math.max(1, ...words.map((w) => w.count));
+    const area = words.reduce((sum, w) => { // at a unit of 100 px
       const box = this.measure(w.text, 100 * weight(w.count));
       return sum + box.w * box.h;
     }, 0);
@@ -114,24 +139,45 @@ export class StageCloud {
     const floor = Math.max(MIN_PX, height / 40);
     let plan = null;
     for (let attempt = 0; attempt < 12; attempt += 1) {
-      plan = this.plan(unit, floor);
+      plan = await this.plan(words, unit, floor);
       if (plan.unplaced.length === 0 || unit * weight(1) <= floor) break;
       unit *= ZOOM; // no room: the whole cloud steps back
     }
     this.unit = unit;
     this.apply(plan, fresh);
+    // Words placed or grown on one side: the next layout moves the whole cloud back to the middle
+    // (after this one, so a word first shows where wordcloud2 put it).
+    const rest = this.offCentre();
+    if (rest.dx || rest.dy) this.dirty = true;
+  }
+
+  // How far the shown cloud's letters are from the middle of the stage, as far as the edges allow;
+  // in whole canvas pixels (the letters then fill the same pixels and still fit), and 0 for a few px.
+  offCentre() {
+    const boxes = [...this.placed.values()].filter((w) => w.x !== null).map((w) => this.placer.inkBox(w));
+    if (!boxes.length) return { dx: 0, dy: 0 };
+    const axis = (low, high, size) => {
+      const wanted = size / 2 - (low + high) / 2;
+      const shift = Math.min(Math.max(wanted, Math.min(0, PAD + 1 - low)), Math.max(0, size - PAD - 1 - high));
+      const whole = Math.trunc(shift * this.placer.scale) / this.placer.scale;
+      return Math.abs(whole) < CENTRE_PX ? 0 : whole;
+    };
+    return {
+      dx: axis(Math.min(...boxes.map((b) => b.left)), Math.max(...boxes.map((b) => b.right)), this.frame.width),
+      dy: axis(Math.min(...boxes.map((b) => b.top)), Math.max(...boxes.map((b) => b.bottom)), this.frame.height),
+    };
   }
 
   // Where every word goes at this unit: first every shown word that still fits where it was (scaled
-  // towards the centre when the unit shrank), biggest first; then the ones that no longer fit, each to
-  // the free spot nearest its old place (so a grown word never sets off a cascade); then the new ones.
-  plan(unit, floor) {
+  // towards the centre when the unit shrank), biggest first; then wordcloud2 places the ones that no
+  // longer fit, each from its old place (so a grown word never sets off a cascade), and the new ones,
+  // biggest first, from the middle.
+  async plan(words, unit, floor) {
     const { width, height } = this.frame;
-    const cx = width / 2;
-    const cy = height / 2;
+    const centre = { x: width / 2, y: height / 2 };
     const scale = this.unit ? unit / this.unit : 1;
-    this.gap = unit * GAP;
-    const items = this.words.map((w, order) => {
+    const gap = unit * GAP;
+    const items = words.map((w, order) => {
       const known = this.placed.get(w.key);
       let size = Math.max(floor, unit * weight(w.count));
       let { w: bw, h: bh } = this.measure(w.text, size);
@@ -140,7 +186,7 @@ export class StageCloud {
         ({ w: bw, h: bh } = this.measure(w.text, size));
       }
       const at = known && known.x !== null
-        ? { x: cx + (known.x - cx) * scale, y: cy + (known.y - cy) * scale }
+        ? { x: centre.x + (known.x - centre.x) * scale, y: centre.y + (known.y - centre.y) * scale }
         : null;
       return { key: w.key, text: w.text, count: w.count, size, w: bw, h: bh, at, order };
     });
@@ -149,61 +195,27 @@ export class StageCloud {
     const moved = new Set();
     const unplaced = [];
     const displaced = [];
+    const placer = this.placer;
+    placer.reset();
     for (const item of items.filter((i) => i.at).sort(bySize)) {
-      // A word grown past the edge shifts inwards just enough.
-      item.at.x = Math.min(Math.max(item.at.x, PAD + item.w / 2), width - PAD - item.w / 2);
-      item.at.y = Math.min(Math.max(item.at.y, PAD + item.h / 2), height - PAD - item.h / 2);
-      if (this.free(item.at.x, item.at.y, item, settled, SLACK)) {
-        Object.assign(item, item.at);
+      Object.assign(item, item.at);
+      if (placer.fits(item)) {
+        placer.paint(item, gap);
         settled.push(item);
       } else {
         displaced.push(item);
       }
     }
-    for (const item of displaced) {
-      const spot = this.spiral(item, item.at.x, item.at.y, settled);
+    const newcomers = items.filter((i) => !i.at).sort(bySize);
+    for (const item of [...displaced, ...newcomers]) {
+      const spot = await placer.place(item, item.at || centre);
       if (!spot) { unplaced.push(item); continue; }
       Object.assign(item, spot);
-      moved.add(item.key);
-      settled.push(item);
-    }
-    for (const item of items.filter((i) => !i.at).sort(bySize)) {
-      const spot = this.spiral(item, cx, cy, settled);
-      if (!spot) { unplaced.push(item); continue; }
-      Object.assign(item, spot);
+      if (item.at) moved.add(item.key);
+      placer.paint(item, gap);
       settled.push(item);
     }
     return { settled, moved, unplaced };
-  }
-
-  free(x, y, item, settled, slack = 0) {
-    const { width, height } = this.frame;
-    const left = x - item.w / 2;
-    const top = y - item.h / 2;
-    if (left < PAD || top < PAD || left + item.w > width - PAD || top + item.h > height - PAD) return false;
-    const gap = this.gap - slack;
-    for (const other of settled) {
-      if (left < other.x + other.w / 2 + gap && other.x - other.w / 2 < left + item.w + gap
-        && top < other.y + other.h / 2 + gap && other.y - other.h / 2 < top + item.h + gap) return false;
-    }
-    return true;
-  }
-
-  // The first free spot on an Archimedean spiral out of (x0, y0), stretched like the stage is wide.
-  spiral(item, x0, y0, settled) {
-    const { width, height } = this.frame;
-    const aspect = width / height;
-    const reach = Math.hypot(width, height);
-    const spacing = 4 / (2 * Math.PI);
-    const step = Math.max(3, Math.min(item.w, item.h) / 5);
-    for (let turn = 0; spacing * turn <= reach;) {
-      const r = spacing * turn;
-      turn += Math.min(0.35, step / (r * Math.max(aspect, 1) + 1));
-      const x = x0 + r * Math.cos(turn) * aspect;
-      const y = y0 + r * Math.sin(turn);
-      if (this.free(x, y, item, settled)) return { x, y };
-    }
-    return null;
   }
 
   apply(plan, fresh) {
@@ -238,7 +250,6 @@ export class StageCloud {
       const word = this.placed.get(item.key);
       if (word) this.leave(item.key, word);
     }
-    this.settle();
   }
 
   // "settled" once every transition and animation this layout started has run (tests wait for it).
@@ -254,7 +265,9 @@ export class StageCloud {
       await Promise.allSettled(running.map((animation) => animation.finished));
       await frame();
     }
-    if (generation === this.generation) this.node.dataset.state = "settled";
+    if (generation === this.generation && !this.dirty && !this.running && !this.timer) {
+      this.node.dataset.state = "settled";
+    }
   }
 
   leave(key, word) {

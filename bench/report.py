@@ -84,10 +84,20 @@ def _storm(rows: list[Row]) -> tuple[str, str, bool | None]:
     if row is None:
         return "not measured", "—", None
     text = (
-        f"{row['joined']:,} of {row['phones']:,} in {row['join_wall_s']:.1f} s, "
-        f"{row['join_failures']} failures, p99 {_fmt(row['join_p99_ms'], ' ms')}"
+        f"{row['joined']:,} of {row['phones']:,} arriving at {row['join_rate_asked']:,.0f}/s, all in "
+        f"{row['join_wall_s']:.1f} s, {row['join_failures']} failures, "
+        f"p50 {_fmt(row['join_p50_ms'], ' ms')}, p99 {_fmt(row['join_p99_ms'], ' ms')}; "
+        f"server CPU {row['server_cpu_ms_per_join']} ms per join; "
+        f"accept-queue overflows {_fmt(row.get('accept_queue_overflows'))}"
     )
-    met = row["joined"] == row["phones"] and row["join_wall_s"] <= 10.5 and (row["join_p99_ms"] or 1e9) < 1000
+    # Phones arrive open-loop over 10 s, so the last one is done at 10 s plus its own join time:
+    # with p99 < 1 s, everything is in by 11 s.
+    met = (
+        row["joined"] == row["phones"]
+        and row["phones"] / row["join_rate_asked"] <= 10
+        and row["join_wall_s"] <= 11.0
+        and (row["join_p99_ms"] or 1e9) < 1000
+    )
     return text, "—", met
 
 

@@ -7,6 +7,7 @@ import contextlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -72,11 +73,21 @@ def run(
 # -- phases ----------------------------------------------------------------------------------
 
 
+def tcp_counters() -> dict[str, int]:
+    """The kernel's TcpExt counters (machine-wide; on this box only our loopback traffic moves them)."""
+    text = Path("/proc/net/netstat").read_text()
+    lines = [line.split() for line in text.splitlines() if line.startswith("TcpExt:")]
+    return dict(zip(lines[0][1:], map(int, lines[1][1:]), strict=True)) if len(lines) >= 2 else {}
+
+
 def join(r: Run, count: int, rate: float, lanes: int = 64) -> dict[str, Any]:
-    before = r.server.stat()
+    tcp_before = tcp_counters()
+    before, generator_before = r.server.stat(), r.fleet.summary()["cpu"]
     result = r.fleet.join(r.facilitator.code, count, rate, lanes=lanes, deflate=r.naive)
-    after = r.server.stat()
+    after, generator_after = r.server.stat(), r.fleet.summary()["cpu"]
     latencies = result["latencies"]
+    wall = max(0.001, result["wall_seconds"])
+    tcp_after = tcp_counters()
     return {
         "phones": count,
         "join_rate_asked": rate,
@@ -87,6 +98,13 @@ def join(r: Run, count: int, rate: float, lanes: int = 64) -> dict[str, Any]:
         "join_p50_ms": pct([x * 1000 for x in latencies], 50),
         "join_p99_ms": pct([x * 1000 for x in latencies], 99),
         "server_cpu_ms_per_join": round((after.cpu - before.cpu) / max(1, result["joined"]) * 1000, 3),
+        # Shares of one core while joining: a generator near 1.0 per process is the limit, not the server.
+        "join_server_cpu_share": round((after.cpu - before.cpu) / wall, 2),
+        "join_generator_cpu_share": round((generator_after - generator_before) / wall, 2),
+        # Connections the kernel dropped because the server's accept queue was full, and the
+        # SYNs resent after them (each costs the phone 1 s, then 3 s, 7 s...).
+        "accept_queue_overflows": tcp_after.get("ListenOverflows", 0) - tcp_before.get("ListenOverflows", 0),
+        "syn_retransmits": tcp_after.get("TCPSynRetrans", 0) - tcp_before.get("TCPSynRetrans", 0),
     }
 
 

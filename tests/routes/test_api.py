@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from server.domain.meeting import CODE_ALPHABET, CODE_LENGTH
+from server.routes import api
 from tests.factories import add_activity, auth, client_for, make_meeting
 
 
@@ -141,6 +143,63 @@ def test_join_sets_httponly_lax_cookie_and_rejoins_same_participant(client: Test
     again = client.post(f"/api/join/{meeting['code']}", json={})
     assert "set-cookie" not in again.headers  # the same participant: no new cookie
     assert again.json()["nickname"] == "Anna"
+
+
+def test_the_join_fast_path_answers_exactly_as_the_route(database_url: str, monkeypatch: Any) -> None:
+    """``JoinFastPath`` takes common joins past FastAPI's router; the answer is the route's."""
+    taken: list[bool] = []
+    fast = api.JoinFastPath._fast
+
+    async def spy(self: api.JoinFastPath, *args: Any) -> bool:
+        taken.append(await fast(self, *args))
+        return taken[-1]
+
+    monkeypatch.setattr(api.JoinFastPath, "_fast", spy)
+
+    def joins(**overrides: Any) -> list[tuple[int, Any, dict[str, str]]]:
+        out = []
+        with client_for(database_url, **overrides) as client:
+            code = make_meeting(client, title="Fast")["code"]
+            for path, body, cookie in (
+                (f"/api/join/{code}", {"nickname": "  Anna  "}, True),  # new: a cookie
+                (f"/api/join/{code}", {}, True),  # the same participant again: no cookie
+                (f"/api/join/{code.lower()}", {"nickname": None}, False),  # lower case, a new phone
+                (f"/api/join/{code}", {"nickname": "x" * 41}, False),  # too long: the route's 422
+                (f"/api/join/{code}", {"nick": "A"}, False),  # unknown field: 422
+                (f"/api/join/{code}", "not json", False),
+                ("/api/join/ZZZZZZ", {}, False),  # unknown: 404, counted once
+            ):
+                if not cookie:
+                    client.cookies.clear()
+                kwargs: dict[str, Any] = {"content": body} if isinstance(body, str) else {"json": body}
+                response = client.post(path, **kwargs)
+                headers = {k: v for k, v in response.headers.items() if k not in ("date", "content-length")}
+                if "set-cookie" in headers:
+                    cookie_text = headers["set-cookie"].replace(code, "CODE")
+                    headers["set-cookie"] = re.sub(r"=[^;]+;", "=TOKEN;", cookie_text, count=1)
+                text = response.text.replace(code, "CODE")
+                parsed = json.loads(text) if text.startswith("{") else text
+                out.append((response.status_code, parsed, headers))
+        return out
+
+    fast_answers = joins()
+    assert taken == [True, True, True, False, False, False, False]
+    taken.clear()
+    route_answers = joins(naive_broadcast=True)  # the benchmark's naive mode turns it off
+    assert taken == []
+    assert fast_answers == route_answers
+    assert [status for status, _, _ in fast_answers] == [200, 200, 200, 422, 422, 422, 404]
+    assert "HttpOnly" in fast_answers[0][2]["set-cookie"] and "set-cookie" not in fast_answers[1][2]
+    assert fast_answers[0][2]["content-security-policy"].startswith("default-src")
+
+
+def test_unknown_codes_are_counted_once_each_then_429(database_url: str) -> None:
+    with client_for(database_url, join_failures_allowed=5) as client:
+        code = make_meeting(client)["code"]
+        statuses = [client.post("/api/join/ZZZZZZ", json={}).status_code for _ in range(7)]
+        assert statuses == [404] * 5 + [429] * 2
+        blocked = client.post(f"/api/join/{code}", json={})  # the right code, from a blocked client
+        assert blocked.status_code == 429 and blocked.json()["error"]["code"] == "too_many_attempts"
 
 
 def test_unknown_code_is_404_with_dutch_page(client: TestClient) -> None:

@@ -1,0 +1,41 @@
+"""How a refused request looks over HTTP: the status for each error code, and the body."""
+
+from __future__ import annotations
+
+from fastapi.responses import JSONResponse
+
+from server.domain.errors import DomainError
+
+STATUS_BY_CODE = {
+    "unknown_code": 404,
+    "unknown_meeting": 404,
+    "unknown_activity": 404,
+    "unknown_block": 404,
+    "unknown_template": 404,
+    "invalid_template_values": 400,
+    "report_unavailable": 503,
+    "too_large": 413,
+    "storage_failed": 503,
+    "no_block": 409,
+    "no_agenda": 409,
+    "agenda_not_started": 409,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "has_answers": 409,
+    "confirmation_required": 409,
+    "no_activity": 409,
+    "too_many_attempts": 429,
+    "csrf": 403,
+    "login_required": 401,
+    "login_failed": 401,
+    "email_taken": 409,
+    "unknown_user": 404,
+}
+
+
+def error_response(exc: DomainError) -> JSONResponse:
+    """``{"error": {"code", "message"}}`` with the code's status (400 when it has none)."""
+    return JSONResponse(
+        {"error": {"code": exc.code, "message": exc.message}},
+        status_code=STATUS_BY_CODE.get(exc.code, 400),
+    )

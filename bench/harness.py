@@ -1,4 +1,4 @@
-"""``python -m bench [smoke|all|scaling|storm|sustained|slow|workers|redis|profile|report]``.
+"""``python -m bench [smoke|all|scaling|storm|sustained|slow|workers|redis|profile|accept|report]``.
 
 ``all`` (``make bench``) runs every suite and writes ``bench/results/latest.json`` (each target
 row with its measured figure), ``docs/benchmarks.md`` and ``docs/benchmarks.png``. The others run
@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import report, suites
+from bench.accept import accept
 from bench.loadgen import assert_loopback, raise_nofile
 from bench.profile import profile
 
@@ -62,7 +63,7 @@ SUITES: dict[str, Callable[[], list[Row]]] = {
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("suite", choices=[*SUITES, "profile", "report"], nargs="?", default="smoke")
+    parser.add_argument("suite", choices=[*SUITES, "profile", "accept", "report"], nargs="?", default="smoke")
     args = parser.parse_args(argv)
     for url in suites.services():
         assert_loopback(url.replace("postgresql+psycopg", "postgresql"))
@@ -75,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     raise_nofile()
     if args.suite == "profile":
         profile()
+        return 0
+    if args.suite == "accept":
+        accept()
         return 0
     started = time.monotonic()
     rows = SUITES[args.suite]()

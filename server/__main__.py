@@ -112,9 +112,9 @@ def serve(args: argparse.Namespace) -> int:
         "ws_ping_interval": settings.ws_ping_interval,
         "ws_ping_timeout": settings.ws_ping_timeout,
         "timeout_graceful_shutdown": 10,
-        # A hall scanning the QR code at once: with uvicorn's 2,048 the accept queue overflowed
-        # at 1,000 joins/s and phones waited out SYN retransmits (1 s, 3 s, 7 s). The kernel caps
-        # it at net.core.somaxconn.
+        # uvloop, accepting waiting connections in batches (server/loop.py); with it, a backlog
+        # as deep as the kernel allows (net.core.somaxconn) for a hall scanning the QR code.
+        "loop": "server.loop:loop_factory",
         "backlog": 65_535,
         "log_level": os.environ.get("KRING_LOG_LEVEL", "info"),
     }

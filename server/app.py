@@ -20,6 +20,7 @@ from server.db.engine import make_engine
 from server.domain.agenda import Clock, SystemClock
 from server.domain.errors import DomainError
 from server.guards import JoinGuard, OriginPolicy, RateLimiter
+from server.i18n import asked_language, say
 from server.realtime.backends import make_broadcast
 from server.realtime.collector import Collector
 from server.realtime.hub import Hub
@@ -131,9 +132,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.settings = settings
 
     @app.exception_handler(DomainError)
-    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        # English, or the language the request asks for where the message is a Text (its details
+        # matter: a template's line and problem); the pages send their own language, and show the
+        # other codes in it from the catalogue.
         status = STATUS_BY_CODE.get(exc.code, 400)
-        return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=status)
+        message = say(exc.message, asked_language(request.headers.get("accept-language")))
+        return JSONResponse({"error": {"code": exc.code, "message": message}}, status_code=status)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -37,6 +37,7 @@ from server.services import participants as participant_service
 from server.services import templates as template_service
 from server.services.accounts import Account
 from server.services.events import MeetingDeleted
+from server.text import N_
 
 router = APIRouter(
     prefix="/api",
@@ -153,7 +154,7 @@ async def create_meeting(
     if body.template is not None and body.template_yaml is not None:
         raise DomainError(
             "invalid_template",
-            "Send either template (a builtin's name) or template_yaml (your own), not both.",
+            N_("Send either template (a builtin's name) or template_yaml (your own), not both."),
         )
     if body.template is not None or body.template_yaml is not None:
         template = (
@@ -357,7 +358,7 @@ async def _step(
     if target is None:
         raise DomainError(
             "no_activity",
-            "There is no next activity." if forward else "There is no previous activity.",
+            N_("There is no next activity.") if forward else N_("There is no previous activity."),
         )
     event = await db.run(service.open_, meeting_id, target.id, clock.now())
     await hub.publish([event])

@@ -823,6 +823,11 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
                 "De afstandsbediening wisselt de vragen; deze link laat ze alleen zien."
             )
             await expect(screen.locator("#prompt")).to_have_text(checkout["prompt"])
+            # Past the last activity the remote says why in Dutch (the server's words are English).
+            await remote.locator("#next").tap()
+            await expect(remote.locator("#toast")).to_have_text(
+                "Er is geen volgende activiteit.", timeout=WAIT
+            )
 
             await remote.evaluate("window.scrollTo(0, 0)")
             await shot(remote, "remote")

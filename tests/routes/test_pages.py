@@ -223,6 +223,22 @@ def test_messages_with_details_come_in_the_language_the_page_asks_for(client: Te
         "code": "invalid_template_values",
         "message": "onbekende invulwaarde stad; dit draaiboek vraagt om: thema",
     }
+    # An activity's settings: pydantic's refusal, in the page's language too.
+    settings = (
+        "format: kring-draaiboek/1\ntitle: Mijn dag\nblocks:\n  - title: Start\n    duration: 20\n"
+        "    activities:\n      - kind: wordcloud\n        prompt: Een woord\n"
+        "        settings:\n          max_entries: 100\n"
+    )
+    check = {"yaml": settings, "file": "mijn.yaml"}
+    said = client.post("/api/templates/check", json=check, headers={"Accept-Language": "nl"}).json()
+    assert said["error"]["message"] == (
+        "mijn.yaml:9: blocks[0].activities[0].settings: Ongeldige instellingen voor wordcloud: "
+        "max_entries: mag hoogstens 20 zijn."
+    )
+    assert client.post("/api/templates/check", json=check).json()["error"]["message"] == (
+        "mijn.yaml:9: blocks[0].activities[0].settings: Invalid wordcloud settings: "
+        "max_entries: Input should be less than or equal to 20."
+    )
     # Which way there is no activity: said by the server; every other code by the page itself.
     meeting = client.post("/api/meetings", json={"title": "Leeg"}).json()
     host = {"Authorization": f"Bearer {meeting['host_key']}"}

@@ -7,7 +7,7 @@
 import { N_, lang, t } from "./common.js";
 
 // Messages the server says in the page's language (server/text.py): shown as they come.
-const SAID_BY_SERVER = new Set(["invalid_template", "invalid_template_values", "unknown_template", "no_activity", "no_block"]);
+const SAID_BY_SERVER = new Set(["invalid_template", "invalid_template_values", "unknown_template", "invalid_settings", "no_activity", "no_block"]);
 
 const UNFIT = N_("That answer does not fit this question.");
 const NOT_UNDERSTOOD = N_("The server did not understand that message; reload the page.");

@@ -521,6 +521,21 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
                 await expect(labels).to_have_count(len(stars["settings"]["statements"]))
                 await expect(labels.nth(0).locator("span")).to_have_text([low, high])
                 await expect(labels.last.locator("span")).to_have_text([low, high])
+            # A refusal on the phone reads in its own language, whatever the server's English said.
+            refusals = [
+                {"code": "too_many_picks", "message": "You may rate 3 of the statements; withdraw a rating."},
+                {"code": "code_from_the_future", "message": "Something new went wrong."},
+            ]
+            said = """async (errors) => { const m = await import('/static/js/errors.js');
+              return errors.map((error) => m.errorText(error)); }"""
+            assert await phones[0].evaluate(said, refusals) == [
+                "Je hebt al het maximale aantal stellingen gekozen.",
+                "Er ging iets mis (code_from_the_future).",
+            ]
+            assert await phones[ENGLISH].evaluate(said, refusals) == [
+                "You already picked the maximum number of statements.",
+                "Something new went wrong.",
+            ]
             violations += await axe(phones[0], "phone stars")
             small += await small_targets(phones[0], "phone stars")
             await shot(phones[0], "phone-stars")

@@ -1,4 +1,5 @@
-"""Extract translatable strings from templates and page scripts into web/locale/*/messages.po.
+"""Extract translatable strings from templates, page scripts and the server's messages (``N_`` in
+server/, see server/text.py) into web/locale/*/messages.po.
 
 Existing translations are kept; new msgids are added untranslated.
 Run: python scripts/extract_messages.py
@@ -23,6 +24,7 @@ OPTIONS = {
     "static/js/**.js": {},
 }
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "t": None, "N_": None}
+SERVER = ROOT / "server"  # messages said in the request's language: N_("...", blank=value)
 
 
 def extract() -> Catalog:
@@ -34,6 +36,10 @@ def extract() -> Catalog:
         keywords=KEYWORDS,
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    for filename, lineno, message, comments, context in extract_from_dir(
+        str(SERVER), method_map=[("**.py", "python")], keywords={"N_": None}
+    ):
+        catalog.add(message, None, [(f"server/{filename}", lineno)], auto_comments=comments, context=context)
     return catalog
 
 

@@ -109,8 +109,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.settings = settings
 
     @app.exception_handler(DomainError)
-    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return error_response(exc)
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        # English, or the language the request asks for where the message is a Text (its details
+        # matter: a template's line and problem); the pages send their own language, and show the
+        # other codes in it from the catalogue.
+        return error_response(exc, request.headers.get("accept-language"))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

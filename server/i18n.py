@@ -11,13 +11,19 @@ from io import BytesIO
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from server.text import Text, fill
+
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "web" / "locale"
+SCRIPTS_DIR = LOCALE_DIR.parent / "static" / "js"
+# How the page scripts mark their strings (scripts/extract_messages.py extracts them the same way).
+SCRIPT_KEYWORDS = {"t": None, "N_": None, "ngettext": (1, 2)}
 
 
 def po_path(language: str) -> Path:
@@ -52,14 +58,26 @@ def translations(language: str) -> NullTranslations:
 
 
 @cache
+def script_msgids() -> frozenset[str]:
+    """Every msgid the page scripts use (a plural message by its singular)."""
+    found = extract_from_dir(str(SCRIPTS_DIR), method_map=[("**.js", "javascript")], keywords=SCRIPT_KEYWORDS)
+    return frozenset(str(m if isinstance(m, str) else m[0]) for _file, _line, m, _notes, _context in found)
+
+
+@cache
 def catalog(language: str) -> dict[str, str | list[str]]:
     """The page scripts' strings: msgid -> text; a plural message's singular msgid -> its forms.
 
-    An untranslated message is left out, so the scripts fall back to the msgid (English)."""
+    Only the strings the scripts use (the phone loads them before its first answer: what the
+    templates and the server say stays out). An untranslated message is left out, so the scripts
+    fall back to the msgid (English)."""
     po = _po(language)
+    used = script_msgids()
     out: dict[str, str | list[str]] = {}
     for message in po or ():
         if not message.id or message.fuzzy:
+            continue
+        if str(message.id[0] if message.pluralizable else message.id) not in used:
             continue
         if message.pluralizable and isinstance(message.string, tuple | list):
             forms = [str(form) for form in message.string]
@@ -79,3 +97,21 @@ def pick_language(requested: str | None, accept_language: str | None, fallback: 
             if tag in LANGUAGES:
                 return tag
     return fallback if fallback in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def asked_language(accept_language: str | None) -> str:
+    """The language a request asks for with Accept-Language (the pages send their own); English,
+    the API's language, when it names neither of Kring's."""
+    return pick_language(None, accept_language, "en")
+
+
+def say(message: str, language: str) -> str:
+    """A message in the language: a Text through the catalogue, its blanks filled (a blank that is a
+    Text itself said in the same language); any other string as it is (English)."""
+    if not isinstance(message, Text) or language not in LANGUAGES:
+        return str(message)
+    params = {
+        key: say(value, language) if isinstance(value, Text) else value
+        for key, value in message.params.items()
+    }
+    return fill(translations(language).gettext(message.msgid), params)

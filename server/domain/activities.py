@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from server.domain.errors import Code, DomainError
 from server.domain.words import clean_text
+from server.text import N_, Text
 
 if TYPE_CHECKING:
     from server.domain.tally import Tally
@@ -121,15 +122,22 @@ class ScalesSettings(_Settings):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.min >= self.max:
-            raise ValueError(f"min ({self.min}) must be below max ({self.max})")
+            raise ValueError(N_("min ({min}) must be below max ({max})", min=self.min, max=self.max))
         if self.mode == "stars" and not (self.min >= 1 and self.max <= STARS_MAX):
-            raise ValueError(f"stars run from 1 up to at most {STARS_MAX}")
+            raise ValueError(N_("stars run from 1 up to at most {n}", n=STARS_MAX))
         if self.max - self.min + 1 > SCALE_MAX_VALUES:
             raise ValueError(
-                f"a scale has at most {SCALE_MAX_VALUES} values; {self.min}–{self.max} is too wide"
+                N_(
+                    "a scale has at most {n} values; {min}–{max} is too wide",
+                    n=SCALE_MAX_VALUES,
+                    min=self.min,
+                    max=self.max,
+                )
             )
         if self.pick is not None and self.pick > len(self.statements):
-            raise ValueError(f"pick ({self.pick}) is more than the {len(self.statements)} statements")
+            raise ValueError(
+                N_("pick ({pick}) is more than the {n} statements", pick=self.pick, n=len(self.statements))
+            )
         return self
 
 
@@ -144,7 +152,13 @@ class ChoiceSettings(_Settings):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.max_choices > len(self.options):
-            raise ValueError(f"max_choices ({self.max_choices}) is more than the {len(self.options)} options")
+            raise ValueError(
+                N_(
+                    "max_choices ({k}) is more than the {n} options",
+                    k=self.max_choices,
+                    n=len(self.options),
+                )
+            )
         return self
 
 
@@ -201,22 +215,78 @@ def settings_for(kind: Kind, raw: Mapping[str, object] | None) -> Settings:
             Code.UNKNOWN_KIND, f"Unknown activity kind {kind!r}; use one of {', '.join(KINDS)}."
         )
     if raw is not None and not isinstance(raw, Mapping):
-        raise DomainError(Code.INVALID_SETTINGS, f"Settings for a {kind} activity must be an object.")
+        raise DomainError(
+            Code.INVALID_SETTINGS, N_("Settings for a {kind} activity must be an object.", kind=kind)
+        )
     try:
         return model.model_validate(dict(raw or {}))
     except ValidationError as exc:
         problems = [_describe(error) for error in exc.errors(include_url=False)]
+        said = problems[0]
+        for problem in problems[1:3]:
+            said = N_("{first}; {then}", first=said, then=problem)
         raise DomainError(
             Code.INVALID_SETTINGS,
-            f"Invalid {kind} settings: " + "; ".join(problems[:3]) + ".",
-            problems=problems,
+            N_("Invalid {kind} settings: {problems}.", kind=kind, problems=said),
+            problems=[str(problem) for problem in problems],
         ) from None
+
+
+# pydantic's words for the refusals settings meet, as catalogue messages: said in English exactly as
+# pydantic says them, and in the language a page asks for (see server/text.py).
+_PYDANTIC: dict[str, Text] = {
+    "missing": N_("Field required"),
+    "extra_forbidden": N_("Extra inputs are not permitted"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "string_type": N_("Input should be a valid string"),
+    "list_type": N_("Input should be a valid list"),
+    "string_too_short": N_("String should have at least {min_length} characters"),
+    "string_too_long": N_("String should have at most {max_length} characters"),
+    "too_short": N_(
+        "{field_type} should have at least {min_length} items after validation, not {actual_length}"
+    ),
+    "too_long": N_(
+        "{field_type} should have at most {max_length} items after validation, not {actual_length}"
+    ),
+}
+# ... and for a limit of one ("at least 1 item").
+_PYDANTIC_ONE: dict[str, Text] = {
+    "string_too_short": N_("String should have at least {min_length} character"),
+    "string_too_long": N_("String should have at most {max_length} character"),
+    "too_short": N_(
+        "{field_type} should have at least {min_length} item after validation, not {actual_length}"
+    ),
+    "too_long": N_(
+        "{field_type} should have at most {max_length} item after validation, not {actual_length}"
+    ),
+}
 
 
 def _describe(error: Mapping[str, Any]) -> str:
     where = ".".join(str(part) for part in error["loc"])
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{where}: {message}" if where else message
+    message = _said(error)
+    return N_("{where}: {problem}", where=where, problem=message) if where else message
+
+
+def _said(error: Mapping[str, Any]) -> str:
+    """pydantic's message, as a Text where the catalogue has its words (else as it is, English)."""
+    english = str(error["msg"]).removeprefix("Value error, ")
+    context = dict(error.get("ctx") or {})
+    original = context.get("error")
+    if error["type"] == "value_error" and isinstance(original, ValueError) and original.args:
+        reason = original.args[0]
+        return reason if isinstance(reason, Text) and str(reason) == english else english
+    for table in (_PYDANTIC, _PYDANTIC_ONE):
+        known = table.get(str(error["type"]))
+        if known is not None and str(said := Text(known.msgid, **context)) == english:
+            return said
+    return english  # a refusal (or a wording of this pydantic) the catalogue does not have
 
 
 def default_settings(kind: Kind, language: Language = "nl") -> Settings:

@@ -8,6 +8,7 @@ from functools import cache
 from importlib import resources
 
 from server.domain.errors import Code, DomainError
+from server.text import N_
 
 _HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
 _SPACE_AROUND_NEWLINE = re.compile(r" ?\n ?")
@@ -33,11 +34,11 @@ def clean_text(raw: str, *, max_length: int, allow_newlines: bool) -> str:
         text = _MANY_NEWLINES.sub("\n\n", _SPACE_AROUND_NEWLINE.sub("\n", text))
     text = text.strip()
     if not text:
-        raise DomainError(Code.TEXT_EMPTY, "Text is empty; write something first.")
+        raise DomainError(Code.TEXT_EMPTY, N_("Text is empty; write something first."))
     if len(text) > max_length:
         raise DomainError(
             Code.TEXT_TOO_LONG,
-            f"Text is {len(text)} characters; the maximum is {max_length}.",
+            N_("Text is {n} characters; the maximum is {max}.", n=len(text), max=max_length),
             length=len(text),
             maximum=max_length,
         )
@@ -75,11 +76,13 @@ def _joins_visible(text: str, index: int) -> bool:
 def _control_error(ch: str) -> DomainError:
     point = f"U+{ord(ch):04X}"
     if ch == "\n":
-        message = "A word cannot contain a line break; keep it on one line."
+        message = N_("A word cannot contain a line break; keep it on one line.")
     elif unicodedata.category(ch) == "Cs":
-        message = f"Text contains an invalid character (a lone surrogate, {point}); retype it."
+        message = N_(
+            "Text contains an invalid character (a lone surrogate, {point}); retype it.", point=point
+        )
     else:
-        message = f"Text contains an invisible or control character ({point}); remove it."
+        message = N_("Text contains an invisible or control character ({point}); remove it.", point=point)
     return DomainError(Code.CONTROL_CHARACTERS, message, character=point)
 
 

@@ -26,6 +26,7 @@ from server.domain.activities import Kind, is_private, settings_for
 from server.domain.agenda import valid_start_time
 from server.domain.errors import DomainError
 from server.draaiboek.model import FORMAT, ActivitySpec, BlockSpec, Placeholder, Template, TemplateError
+from server.text import N_, Text
 
 Path_ = tuple[str | int, ...]
 
@@ -87,21 +88,30 @@ _Dumper.add_representer(str, _represent_str)
 def parse(text: str, source: str = "<template>") -> Template:
     """YAML text to a checked Template; a TemplateError names the line of the first problem."""
     if len(text) > MAX_CHARACTERS:
-        raise TemplateError(source, None, f"the file is longer than {MAX_CHARACTERS} characters")
+        raise TemplateError(source, None, N_("the file is longer than {n} characters", n=MAX_CHARACTERS))
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "unreadable"
-        context = f" ({exc.context})" if exc.context and exc.problem else ""
-        if context and exc.context_mark is not None and mark is not exc.context_mark:
-            context = f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
-        raise TemplateError(source, line, f"not valid YAML: {problem}{context}") from None
+        problem = exc.problem or exc.context or "unreadable"  # PyYAML's own words stay English
+        said: Text = N_("not valid YAML: {problem}", problem=problem)
+        if exc.context and exc.problem:
+            said = N_("not valid YAML: {problem} ({context})", problem=problem, context=exc.context)
+            if exc.context_mark is not None and mark is not exc.context_mark:
+                said = N_(
+                    "not valid YAML: {problem} ({context} that starts on line {line})",
+                    problem=problem,
+                    context=exc.context,
+                    line=exc.context_mark.line + 1,
+                )
+        raise TemplateError(source, line, said) from None
     except yaml.YAMLError as exc:
-        raise TemplateError(source, None, f"not valid YAML: {exc}") from None
+        raise TemplateError(source, None, N_("not valid YAML: {problem}", problem=str(exc))) from None
     if root is None:
-        raise TemplateError(source, 1, f"the file is empty; a template starts with 'format: {FORMAT}'")
+        raise TemplateError(
+            source, 1, N_("the file is empty; a template starts with 'format: {format}'", format=FORMAT)
+        )
     doc = _Document(source)
     data = doc.build(root, (), 0)
     doc.check_format(data)
@@ -126,7 +136,9 @@ def load_builtin(name: str) -> Template:
     known = builtin_names()
     if name not in known:
         raise TemplateError(
-            name or "<template>", None, f"unknown template {name!r}; known templates: {', '.join(known)}"
+            name or "<template>",
+            None,
+            N_("unknown template {name}; known templates: {known}", name=repr(name), known=", ".join(known)),
         )
     file = resources.files(__package__ or "server.draaiboek").joinpath(_BUILTIN, f"{name}.yaml")
     return parse(file.read_text(encoding="utf-8"), f"{name}.yaml")
@@ -141,20 +153,22 @@ def fill(template: Template, values: Mapping[str, str]) -> Template:
     declared = {p.name: p for p in template.placeholders}
     unknown = sorted(str(key) for key in values if key not in declared)
     if unknown:
-        asks = ", ".join(declared) or "nothing"
+        asks = ", ".join(declared) or N_("nothing")
         raise TemplateError(
-            source, None, f"unknown placeholder value {', '.join(unknown)}; this template asks for: {asks}"
+            source,
+            None,
+            N_(
+                "unknown placeholder value {names}; this template asks for: {asks}",
+                names=", ".join(unknown),
+                asks=asks,
+            ),
         )
     filled: dict[str, str] = {}
     for placeholder in template.placeholders:
         raw = values.get(placeholder.name)
         if raw is None:
             if placeholder.default is None:
-                raise TemplateError(
-                    source,
-                    None,
-                    f"missing a value for placeholder {placeholder.name!r} ({placeholder.label})",
-                )
+                raise TemplateError(source, None, _missing_value(placeholder))
             filled[placeholder.name] = placeholder.default
             continue
         filled[placeholder.name] = _clean_value(source, placeholder, raw)
@@ -250,12 +264,14 @@ class _Document:
     def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
         self.nodes[path] = node
         if depth > MAX_DEPTH:
-            raise self.fail(path, f"nested more than {MAX_DEPTH} levels deep")
+            raise self.fail(path, N_("nested more than {n} levels deep", n=MAX_DEPTH))
         if id(node) in self.seen:  # an alias (*name): refused, so a small file stays small
-            raise self.fail(path, f"{_where(path)}: anchors and aliases (& and *) are not supported")
+            raise self.fail(
+                path, N_("{where}: anchors and aliases (& and *) are not supported", where=_where(path))
+            )
         self.seen.add(id(node))
         if not isinstance(node, yaml.ScalarNode) and node.tag not in (_SEQ, _MAP):
-            raise self.fail(path, f"{_where(path)}: the YAML tag {node.tag} is not supported")
+            raise self.fail(path, _unsupported_tag(path, node.tag))
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -266,14 +282,17 @@ class _Document:
                 key = self.scalar(key_node, path) if isinstance(key_node, yaml.ScalarNode) else None
                 if not isinstance(key, str):
                     line = key_node.start_mark.line + 1
-                    raise TemplateError(self.source, line, f"{_where(path)}: keys must be text")
+                    raise TemplateError(
+                        self.source, line, N_("{where}: keys must be text", where=_where(path))
+                    )
                 if key in out:
                     line = key_node.start_mark.line + 1
-                    raise TemplateError(self.source, line, f"{_where((*path, key))}: the key appears twice")
+                    twice = N_("{where}: the key appears twice", where=_where((*path, key)))
+                    raise TemplateError(self.source, line, twice)
                 self.keys[(*path, key)] = key_node
                 out[key] = self.build(value_node, (*path, key), depth + 1)
             return out
-        raise self.fail(path, "unreadable YAML node")  # pragma: no cover - compose makes only these
+        raise self.fail(path, N_("unreadable YAML node"))  # pragma: no cover - compose makes only these
 
     def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
         tag, value = node.tag, node.value
@@ -290,21 +309,23 @@ class _Document:
                 return float(value)
         except ValueError:
             raise TemplateError(
-                self.source, node.start_mark.line + 1, f"{_where(path)}: {value!r} is not a valid {tag}"
+                self.source,
+                node.start_mark.line + 1,
+                N_("{where}: {value} is not a valid {tag}", where=_where(path), value=repr(value), tag=tag),
             ) from None
-        raise TemplateError(
-            self.source, node.start_mark.line + 1, f"{_where(path)}: the YAML tag {tag} is not supported"
-        )
+        raise TemplateError(self.source, node.start_mark.line + 1, _unsupported_tag(path, tag))
 
     def check_format(self, data: Any) -> None:
         if not isinstance(data, dict):
-            raise self.fail((), "a template is a YAML mapping of keys (format, title, blocks, ...)")
+            raise self.fail((), N_("a template is a YAML mapping of keys (format, title, blocks, ...)"))
         if "format" not in data:
-            raise self.fail((), f"missing 'format: {FORMAT}' (the first key of every template)")
+            raise self.fail(
+                (), N_("missing 'format: {format}' (the first key of every template)", format=FORMAT)
+            )
         if data["format"] != FORMAT:
             raise self.fail(
                 ("format",),
-                f"format: must be {FORMAT!r}, got {_show(data['format'])}",
+                N_("format: must be {expected}, got {got}", expected=repr(FORMAT), got=_show(data["format"])),
             )
 
 
@@ -331,17 +352,16 @@ def _schema_check(data: Any, doc: _Document) -> None:
     raise TemplateError(doc.source, line, problem)
 
 
-_ALLOWED = "allowed keys"
-_SPECIAL: dict[str, str] = {
-    "duration": "must be a whole number of minutes from 1 to 1440",
-    "start": 'must be a time written as "HH:MM" (00:00 to 23:59)',
-    "language": 'must be "nl" or "en"',
-    "kind": "must be one of open, wordcloud, scales, checkout, choice, groups, cards",
-    "settings": "must be a mapping of settings (key: value)",
+_SPECIAL: dict[str, Text] = {
+    "duration": N_("must be a whole number of minutes from 1 to 1440"),
+    "start": N_('must be a time written as "HH:MM" (00:00 to 23:59)'),
+    "language": N_('must be "nl" or "en"'),
+    "kind": N_("must be one of open, wordcloud, scales, checkout, choice, groups, cards"),
+    "settings": N_("must be a mapping of settings (key: value)"),
 }
 
 
-def _describe(error: ValidationError, doc: _Document) -> tuple[int | None, int, str]:
+def _describe(error: ValidationError, doc: _Document) -> tuple[int | None, int, Text]:
     """(line, depth, plain words) for one schema error."""
     path: Path_ = tuple(error.absolute_path)
     where = _where(path)
@@ -353,45 +373,80 @@ def _describe(error: ValidationError, doc: _Document) -> tuple[int | None, int, 
         extra = [key for key in instance if key not in allowed]
         key = extra[0]
         hint = difflib.get_close_matches(key, allowed, n=1)
-        mean = f" (did you mean {hint[0]!r}?)" if hint else ""
-        inside = f" in {where}" if path else ""
-        problem = f"unknown key {key!r}{inside}{mean}; {_ALLOWED}: {', '.join(allowed)}"
+        problem = N_(
+            "unknown key {key}{inside}{mean}; allowed keys: {allowed}",
+            key=repr(key),
+            inside=N_(" in {where}", where=where) if path else "",
+            mean=N_(" (did you mean {hint}?)", hint=repr(hint[0])) if hint else "",
+            allowed=", ".join(allowed),
+        )
         return doc.line((*path, key), key=True), depth + 1, problem
     if error.validator == "required" and isinstance(instance, dict):
         required = error.validator_value if isinstance(error.validator_value, list) else []
         missing = [key for key in required if key not in instance] or ["?"]
-        prefix = f"{where}: " if path else ""
-        return doc.line(path), depth, f"{prefix}missing the required key {missing[0]!r}"
+        if path:
+            return (
+                doc.line(path),
+                depth,
+                N_("{where}: missing the required key {key}", where=where, key=repr(missing[0])),
+            )
+        return doc.line(path), depth, N_("missing the required key {key}", key=repr(missing[0]))
     if error.validator == "minItems" and path == ("blocks",):
-        return doc.line(path), depth, "blocks: a template needs at least one block"
+        return doc.line(path), depth, _NO_BLOCKS
     expectation = _expectation(path, schema)
-    if expectation is None:
-        return doc.line(path), depth, f"{where}: {error.message}"
-    return doc.line(path), depth, f"{where}: {expectation}, got {_show(instance)}"
+    if expectation is None:  # jsonschema's own words stay English
+        return doc.line(path), depth, N_("{where}: {problem}", where=where, problem=error.message)
+    return doc.line(path), depth, _got(where, expectation, instance)
 
 
-def _expectation(path: Path_, schema: Mapping[str, Any]) -> str | None:
+_NO_BLOCKS = N_("blocks: a template needs at least one block")
+
+
+def _got(where: str, expectation: Text, value: Any) -> Text:
+    return N_("{where}: {expectation}, got {got}", where=where, expectation=expectation, got=_show(value))
+
+
+def _missing_value(placeholder: Placeholder) -> Text:
+    return N_(
+        "missing a value for placeholder {name} ({label})",
+        name=repr(placeholder.name),
+        label=placeholder.label,
+    )
+
+
+def _unsupported_tag(path: Path_, tag: str) -> Text:
+    return N_("{where}: the YAML tag {tag} is not supported", where=_where(path), tag=tag)
+
+
+def _expectation(path: Path_, schema: Mapping[str, Any]) -> Text | None:
     key = next((part for part in reversed(path) if isinstance(part, str)), "")
     if key == "name" and path[:1] == ("placeholders",):
-        return "must be a name of lowercase letters, digits and _ that starts with a letter (at most 40)"
+        return N_("must be a name of lowercase letters, digits and _ that starts with a letter (at most 40)")
     if key == "name":
-        return "must be a short id of lowercase letters, digits, - and _ (at most 64)"
+        return N_("must be a short id of lowercase letters, digits, - and _ (at most 64)")
     if key in _SPECIAL and path and path[-1] == key:
         return _SPECIAL[key]
     kind = schema.get("type")
     if kind in ("string", ["string", "null"]):
         low, high = schema.get("minLength", 0), schema.get("maxLength")
-        text = "must be text" if low == 0 else "must be non-empty text"
-        return f"{text} of at most {high} characters" if high else text
+        if high:
+            if low == 0:
+                return N_("must be text of at most {n} characters", n=high)
+            return N_("must be non-empty text of at most {n} characters", n=high)
+        return N_("must be text") if low == 0 else N_("must be non-empty text")
     if kind == "boolean":
-        return "must be true or false"
+        return N_("must be true or false")
     if kind == "integer":
-        return f"must be a whole number from {schema.get('minimum')} to {schema.get('maximum')}"
+        return N_(
+            "must be a whole number from {low} to {high}",
+            low=schema.get("minimum"),
+            high=schema.get("maximum"),
+        )
     if kind == "array":
         most = schema.get("maxItems")
-        return f"must be a list of at most {most} items" if most else "must be a list"
+        return N_("must be a list of at most {n} items", n=most) if most else N_("must be a list")
     if kind == "object":
-        return "must be a mapping (key: value)"
+        return N_("must be a mapping (key: value)")
     return None
 
 
@@ -402,31 +457,37 @@ def _semantic_check(data: dict[str, Any], doc: _Document) -> None:
         name = placeholder["name"]
         if name in seen:
             raise doc.fail(
-                ("placeholders", i, "name"), f"placeholders[{i}]: the placeholder {name!r} is declared twice"
+                ("placeholders", i, "name"),
+                N_("placeholders[{i}]: the placeholder {name} is declared twice", i=i, name=repr(name)),
             )
         seen.add(name)
     blocks: list[dict[str, Any]] = data["blocks"]
     if not blocks:
-        raise doc.fail(("blocks",), "blocks: a template needs at least one block")
+        raise doc.fail(("blocks",), _NO_BLOCKS)
     for i, block in enumerate(blocks):
         start = block.get("start")
         if start is not None and not valid_start_time(start):
-            raise doc.fail(
-                ("blocks", i, "start"), f"blocks[{i}].start: {_SPECIAL['start']}, got {_show(start)}"
-            )
+            raise doc.fail(("blocks", i, "start"), _got(f"blocks[{i}].start", _SPECIAL["start"], start))
         for j, activity in enumerate(block.get("activities", [])):
             path: Path_ = ("blocks", i, "activities", j)
             try:
                 settings = settings_for(cast(Kind, activity["kind"]), activity.get("settings"))
             except DomainError as exc:
-                raise doc.fail((*path, "settings"), f"{_where((*path, 'settings'))}: {exc.message}") from None
+                where = _where((*path, "settings"))
+                raise doc.fail(
+                    (*path, "settings"), N_("{where}: {problem}", where=where, problem=exc.message)
+                ) from None
             for key in ("show_results_presenter", "show_results_phones"):
                 if is_private(settings) and activity.get(key) is True:
                     raise doc.fail(
                         (*path, key),
-                        f"{_where((*path, key))}: a private activity (settings.private: true) starts "
-                        "with its results hidden and the facilitator shows them from the remote; "
-                        f"leave {key} out",
+                        N_(
+                            "{where}: a private activity (settings.private: true) starts "
+                            "with its results hidden and the facilitator shows them from the remote; "
+                            "leave {key} out",
+                            where=_where((*path, key)),
+                            key=key,
+                        ),
                     )
     for path, text in _strings(data):
         for match in PLACEHOLDER.finditer(text):
@@ -435,18 +496,22 @@ def _semantic_check(data: dict[str, Any], doc: _Document) -> None:
                 continue
             hint = difflib.get_close_matches(name, sorted(seen), n=1)
             if hint:
-                advice = f"did you mean {{{{{hint[0]}}}}}?"
+                advice = N_("did you mean {hint}?", hint="{{" + hint[0] + "}}")
             elif seen:
-                advice = f"declared placeholders: {', '.join(sorted(seen))}"
+                advice = N_("declared placeholders: {names}", names=", ".join(sorted(seen)))
             else:
-                advice = "declare it under placeholders"
+                advice = N_("declare it under placeholders")
             offset = 0
             node = doc.nodes.get(path)
             if isinstance(node, yaml.ScalarNode) and node.style == "|":
                 offset = 1 + text.count("\n", 0, match.start())
-            raise doc.fail(
-                path, f"{_where(path)}: unknown placeholder {match.group(0)}; {advice}", offset=offset
+            problem = N_(
+                "{where}: unknown placeholder {found}; {advice}",
+                where=_where(path),
+                found=match.group(0),
+                advice=advice,
             )
+            raise doc.fail(path, problem, offset=offset)
 
 
 def _strings(data: dict[str, Any]) -> Iterator[tuple[Path_, str]]:
@@ -488,20 +553,36 @@ def _map_strings(value: Any, change: Any) -> Any:
 def _clean_value(source: str, placeholder: Placeholder, raw: object) -> str:
     name = placeholder.name
     if not isinstance(raw, str):
-        raise TemplateError(source, None, f"the value for {name!r} must be text")
+        raise TemplateError(source, None, N_("the value for {name} must be text", name=repr(name)))
     value = raw.strip()
     if placeholder.default is None and not value:
-        raise TemplateError(source, None, f"missing a value for placeholder {name!r} ({placeholder.label})")
+        raise TemplateError(source, None, _missing_value(placeholder))
     if len(value) > VALUE_MAX_LENGTH:
         raise TemplateError(
             source,
             None,
-            f"the value for {name!r} is {len(value)} characters; the maximum is {VALUE_MAX_LENGTH}",
+            N_(
+                "the value for {name} is {n} characters; the maximum is {max}",
+                name=repr(name),
+                n=len(value),
+                max=VALUE_MAX_LENGTH,
+            ),
         )
     if any(unicodedata.category(ch) == "Cc" for ch in value):
-        raise TemplateError(source, None, f"the value for {name!r} contains control characters")
+        raise TemplateError(
+            source, None, N_("the value for {name} contains control characters", name=repr(name))
+        )
     if "{{" in value or "}}" in value:
-        raise TemplateError(source, None, f"the value for {name!r} may not contain {{{{ or }}}}")
+        raise TemplateError(
+            source,
+            None,
+            N_(
+                "the value for {name} may not contain {open} or {close}",
+                name=repr(name),
+                open="{{",
+                close="}}",
+            ),
+        )
     return unicodedata.normalize("NFC", value)
 
 
@@ -612,9 +693,9 @@ def _where(path: Path_) -> str:
 
 def _show(value: Any) -> str:
     if isinstance(value, dict):
-        return "a mapping"
+        return N_("a mapping")
     if isinstance(value, list):
-        return "a list"
+        return N_("a list")
     if isinstance(value, str) and len(value) > 60:
-        return f"text of {len(value)} characters"
+        return N_("text of {n} characters", n=len(value))
     return json.dumps(value, ensure_ascii=False)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from server.text import N_, Text
+
 FORMAT = "kring-draaiboek/1"
 
 
@@ -57,11 +59,15 @@ class Template:
 
 
 class TemplateError(ValueError):
-    """A template that cannot be used: which file, which line (1-based, or None) and what is wrong."""
+    """A template that cannot be used: which file, which line (1-based, or None) and what is wrong.
+
+    ``str()`` is the English message; ``message`` is the same as a Text, to be said in the language
+    of the page that asked (``server.i18n.say``), as is ``problem`` when the loader made it one."""
 
     def __init__(self, source: str, line: int | None, problem: str) -> None:
         self.source = source
         self.line = line
         self.problem = problem
         where = f"{source}:{line}" if line is not None else source
-        super().__init__(f"{where}: {problem}")
+        self.message: Text = N_("{where}: {problem}", where=where, problem=problem)
+        super().__init__(str(self.message))

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 from sqlmodel import Session
 
 from server.deps import ClockDep, CurrentHost, DatabaseDep, HubDep, current_account
 from server.domain.agenda import agenda_view
 from server.domain.errors import DomainError
 from server.draaiboek import to_yaml
+from server.i18n import asked_language, say
 from server.routes import schemas
 from server.routes.api import _meeting, _meeting_out, block_out, conflict, host_responses
 from server.services import accounts
@@ -172,6 +173,7 @@ async def list_templates() -> list[dict[str, Any]]:
     responses={401: {"model": schemas.ErrorOut, "description": "`login_required` once accounts exist"}},
 )
 async def check_template(
+    request: Request,
     body: schemas.TemplateCheck,
     account: Annotated[Account | None, Depends(current_account)],
     db: DatabaseDep,
@@ -184,7 +186,8 @@ async def check_template(
     try:
         template = template_service.parse_own(body.yaml, body.file)
     except DomainError as exc:
-        problem = {"code": exc.code, "message": exc.message, "line": exc.params.get("line")}
+        message = say(exc.message, asked_language(request.headers.get("accept-language")))
+        problem = {"code": exc.code, "message": message, "line": exc.params.get("line")}
         return {"valid": False, "template": None, "error": problem}
     return {"valid": True, "template": template_service.summary(template), "error": None}
 

@@ -49,6 +49,7 @@ from server.services.accounts import Account
 from server.services.batcher import JoinBatcher
 from server.services.events import MeetingDeleted
 from server.settings import Settings
+from server.text import N_
 
 router = APIRouter(
     prefix="/api",
@@ -165,7 +166,7 @@ async def create_meeting(
     if body.template is not None and body.template_yaml is not None:
         raise DomainError(
             "invalid_template",
-            "Send either template (a builtin's name) or template_yaml (your own), not both.",
+            N_("Send either template (a builtin's name) or template_yaml (your own), not both."),
         )
     if body.template is not None or body.template_yaml is not None:
         template = (
@@ -369,7 +370,7 @@ async def _step(
     if target is None:
         raise DomainError(
             "no_activity",
-            "There is no next activity." if forward else "There is no previous activity.",
+            N_("There is no next activity.") if forward else N_("There is no previous activity."),
         )
     event = await db.run(service.open_, meeting_id, target.id, clock.now())
     await hub.publish([event])
@@ -665,7 +666,7 @@ class JoinFastPath:
         try:
             out, new_token = await admit(state.db, hub, state.joins, clean, request)
         except DomainError as exc:
-            response: Response = error_response(exc)
+            response: Response = error_response(exc, headers.get("accept-language"))
         else:
             response = JSONResponse(out)
             if new_token is not None:

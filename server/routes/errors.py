@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.responses import JSONResponse
 
 from server.domain.errors import DomainError
+from server.i18n import asked_language, say
 
 STATUS_BY_CODE = {
     "unknown_code": 404,
@@ -33,9 +34,10 @@ STATUS_BY_CODE = {
 }
 
 
-def error_response(exc: DomainError) -> JSONResponse:
-    """``{"error": {"code", "message"}}`` with the code's status (400 when it has none)."""
+def error_response(exc: DomainError, accept_language: str | None = None) -> JSONResponse:
+    """``{"error": {"code", "message"}}`` with the code's status (400 when it has none); the
+    message in the language the request asks for where it is a Text, else English."""
     return JSONResponse(
-        {"error": {"code": exc.code, "message": exc.message}},
+        {"error": {"code": exc.code, "message": say(exc.message, asked_language(accept_language))}},
         status_code=STATUS_BY_CODE.get(exc.code, 400),
     )

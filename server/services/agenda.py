@@ -15,6 +15,7 @@ from server.db.tables import Activity, AgendaBlock, Meeting, maybe_aware
 from server.domain.agenda import MAX_BLOCK_MINUTES, Agenda, BlockInfo, valid_start_time
 from server.domain.errors import DomainError
 from server.services.events import StructureChanged
+from server.text import N_
 
 BLOCK_FIELDS = ("title", "goal", "description", "who", "materials", "essential", "is_break", "start_time")
 
@@ -188,11 +189,11 @@ def step(session: Session, meeting_id: int, now: datetime, *, forward: bool) -> 
     current = meeting.current_block_id
     if current not in ids:
         if not forward or meeting.agenda_ended_at is not None:
-            raise DomainError("no_block", "There is no previous block.")
+            raise DomainError("no_block", N_("There is no previous block."))
         return enter_block(session, meeting_id, ids[0], now)
     index = ids.index(current) + (1 if forward else -1)
     if index < 0:
-        raise DomainError("no_block", "This is the first block; there is no previous one.")
+        raise DomainError("no_block", N_("This is the first block; there is no previous one."))
     if index >= len(ids):
         end_agenda(session, meeting_id, now)
         return None

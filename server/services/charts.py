@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -24,6 +25,7 @@ MUTED = "#4a5866"
 LINE = "#d9d4c7"
 TRACK = "#ece8df"
 BRAND = "#0f6e5f"
+BRAND_DARK = "#0a4f44"
 ACCENT = "#f2a541"
 # The big screen's scale colours (kring.css .v0 … .v9), low to high.
 SCALE = ("#7a4e00", "#8a6100", "#4d6b2a", "#0f6e5f", "#0a4f44", "#234a6b", "#3b3f8f", "#5a2e7a", "#7a2e5a")
@@ -166,6 +168,57 @@ def strips(
         _quiet(axes)
         axes.tick_params(axis="y", labelsize=9.5, colors=INK)
         figure.subplots_adjust(left=0.17, right=0.87, top=0.96, bottom=0.5 / (0.5 + 0.52 * n))
+        return _svg(figure, salt)
+
+
+# bars(): in lines of 9.5 pt text (0.19 in each): an option's text, then its bar, then the gap.
+_LINE = 0.19
+_BAR = 0.65
+_GAP = 0.75
+_WRAP = 64  # characters on a line: room on the right for the figure
+
+
+def bars(rows: Sequence[tuple[str, int, str]], *, salt: str = "kring") -> str:
+    """Choice and groups: per option its text and its figure ("2 · 67%") over a bar of its count;
+    the largest count is a full bar, the others in proportion, on a light track (as on the big
+    screen). Long option texts wrap; the figure stays on the first line, right-aligned."""
+    top = max([count for _, count, _ in rows] + [1])
+    lines = [textwrap.wrap(text, _WRAP) or [""] for text, _, _ in rows]
+    total = sum(len(wrapped) + 0.3 + _BAR for wrapped in lines) + _GAP * max(len(rows) - 1, 0)
+    with rc_context({"font.family": FONT, "font.size": 9.5}):
+        figure = Figure(figsize=(6.6, max(total, 1) * _LINE))
+        axes = figure.add_axes((0, 0, 1, 1))
+        axes.set_xlim(0, 1)
+        axes.set_ylim(max(total, 1), 0)  # top down, in lines
+        axes.axis("off")
+        y = 0.0
+        for (_text, count, figure_text), wrapped in zip(rows, lines, strict=True):
+            for k, line in enumerate(wrapped):
+                axes.text(
+                    0,
+                    y + k + 0.8,
+                    line,
+                    ha="left",
+                    va="baseline",
+                    fontweight="bold",
+                    color=INK,
+                    parse_math=False,
+                )
+            axes.text(
+                1,
+                y + 0.8,
+                figure_text,
+                ha="right",
+                va="baseline",
+                fontweight="bold",
+                color=BRAND_DARK,
+                parse_math=False,
+            )
+            middle = y + len(wrapped) + 0.3 + _BAR / 2
+            axes.barh([middle], [1], height=_BAR, left=0, color=TRACK, zorder=1)
+            if count:
+                axes.barh([middle], [count / top], height=_BAR, left=0, color=BRAND, zorder=2)
+            y += len(wrapped) + 0.3 + _BAR + _GAP
         return _svg(figure, salt)
 
 

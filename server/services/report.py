@@ -351,14 +351,12 @@ def section(
         entries = _items(results.get(key))
         if not any(int(e.get("count", 0)) for e in entries):
             return None
-        top = max([int(e.get("count", 0)) for e in entries] + [1])
         bars: list[dict[str, Any]] = []
         for entry in entries:
             count = int(entry.get("count", 0))
             bar: dict[str, Any] = {
                 "text": _text(entry.get("text")),
                 "count": count,
-                "width": round(count / top * 100, 1),
                 "percent": charts.number(float(p), language)
                 if isinstance(p := entry.get("percent"), int | float)
                 else None,
@@ -370,9 +368,20 @@ def section(
                 bar["anonymous"] = count - len(bar["members"])
             bars.append(bar)
         questions = results.get("questions")
+        chart = [
+            (
+                bar["text"],
+                bar["count"],
+                f"{bar['count']} · {bar['percent']}%"
+                if kind == "choice" and bar["percent"] is not None
+                else str(bar["count"]),
+            )
+            for bar in bars
+        ]
         return {
             **base,
             "bars": bars,
+            "svg": Markup(charts.bars(chart, salt=salt)),
             "questions": [q for q in questions if isinstance(q, str)] if isinstance(questions, list) else [],
         }
     if kind == "cards":

@@ -42,7 +42,7 @@ def parse_own(text: str, file: str | None = None) -> Template:
     try:
         return parse(text, source)
     except TemplateError as exc:
-        raise DomainError("invalid_template", str(exc), line=exc.line) from None
+        raise DomainError("invalid_template", exc.message, line=exc.line) from None
 
 
 def summary(template: Template) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import pytest
 from playwright.async_api import Page, async_playwright, expect
 
 from server.draaiboek import TemplateError, parse
+from server.i18n import say
 from tests.conftest import sqlite_url
 from tests.factories import ManualClock
 from tests.support import live_server
@@ -166,7 +167,12 @@ async def make_the_meeting_on_the_page(page: Page, base: str) -> tuple[str, str]
     await page.get_by_label("Je eigen draaiboek (YAML)").check()
     upload = {"name": "kickoff-kapot.yaml", "mimeType": "text/yaml", "buffer": broken.encode()}
     await page.set_input_files("#own-file", files=[upload])  # type: ignore[list-item]
-    await expect(page.locator("#own-status")).to_have_text(str(problem.value), timeout=WAIT)
+    # The problem with its line, in the page's language (the loader's English is the API's default).
+    where = f"kickoff-kapot.yaml:{problem.value.line}: blocks[1].duration"
+    assert str(problem.value) == f'{where}: must be a whole number of minutes from 1 to 1440, got "dertig"'
+    dutch = f'{where}: moet een heel aantal minuten van 1 tot 1440 zijn, maar is "dertig"'
+    assert say(problem.value.message, "nl") == dutch
+    await expect(page.locator("#own-status")).to_have_text(dutch, timeout=WAIT)
     await page.fill("#own-yaml", good)
     await expect(page.locator("#own-status")).to_have_text(
         "Lerend netwerk … — bijeenkomst 1 (kick-off): 11 blokken, 13 activiteiten, 200 min", timeout=WAIT

@@ -16,7 +16,9 @@ from babel.messages.pofile import read_po
 from fastapi.testclient import TestClient
 
 from server.app import create_app
+from server.domain.errors import Code
 from server.i18n import compile_mo, po_path, translations
+from server.routes.errors import STATUS_BY_CODE
 from server.settings import Settings
 from tests.conftest import sqlite_url
 
@@ -151,6 +153,101 @@ def test_every_page_string_has_dutch_and_english() -> None:
             }
         missing = sorted(used - translated)
         assert missing == [], f"{language}: run scripts/extract_messages.py and translate {missing[:10]}"
+
+
+def test_the_servers_messages_are_in_the_catalogue_too() -> None:
+    """scripts/extract_messages.py collects the server's N_() messages (the template loader's
+    problems, say), so the test above holds them to a Dutch and an English text as well."""
+    used = {str(message.id) for message in extract() if message.id}
+    for msgid in ("{where}: {expectation}, got {got}", "must be a whole number of minutes from 1 to 1440"):
+        assert msgid in used
+    assert "There is no next activity." in used and "There is no meeting with this code." in used
+
+
+def _server_error_codes() -> set[str]:
+    """Every error code the server can send a page: the domain's, the routes', the websockets'."""
+    codes = {str(code) for code in Code} | set(STATUS_BY_CODE)
+    patterns = (
+        r'DomainError\(\s*"([a-z_]+)"',
+        r'_error\(\s*"([a-z_]+)"',
+        r'_refuse\(\s*websocket,\s*\d+,\s*"([a-z_]+)"',
+        r'ErrorOut\(code="([a-z_]+)"',
+    )
+    for path in (ROOT / "server").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for pattern in patterns:
+            codes.update(re.findall(pattern, text))
+    codes |= {f"nickname_{code}" for code in (Code.TEXT_TOO_LONG, Code.TEXT_EMPTY, Code.CONTROL_CHARACTERS)}
+    codes |= {"auth_timeout", "invalid_export", "invalid_request", "not_found", "method_not_allowed"}
+    return codes
+
+
+def test_every_error_code_has_words_on_the_pages(client: TestClient) -> None:
+    """The pages never show the server's English on a Dutch page: web/static/js/errors.js says every
+    code the server can send, from the catalogue, and the Dutch catalogue has each of its texts."""
+    source = (WEB / "static" / "js" / "errors.js").read_text(encoding="utf-8")
+    table = source.split("export const ERRORS = {", 1)[1].split("\n};", 1)[0]
+    known = set(re.findall(r"^\s+([a-z_]+):", table, flags=re.MULTILINE))
+    codes = _server_error_codes()
+    assert len(codes) > 60
+    assert sorted(codes - known) == []
+    nl = client.get("/i18n/nl.json").json()
+    assert nl["There is no meeting with this code."] == "Er is geen bijeenkomst met deze code."
+    assert nl["Something went wrong ({code})."] == "Er ging iets mis ({code})."
+    assert nl["Slow down a little; we will send it in a moment."] == "Even rustig aan; we versturen het zo."
+    # The scripts' strings only: what the templates and the server say is not sent to every phone.
+    assert "Welcome!" not in nl and "{where}: {expectation}, got {got}" not in nl
+
+
+def test_messages_with_details_come_in_the_language_the_page_asks_for(client: TestClient) -> None:
+    """A template's problem names its line in the page's language (Accept-Language); without it the
+    API answers in English, as documented."""
+    broken = "format: kring-draaiboek/1\ntitle: Mijn dag\nblocks:\n  - title: Start\n    duration: twintig\n"
+    english = (
+        'mijn.yaml:5: blocks[0].duration: must be a whole number of minutes from 1 to 1440, got "twintig"'
+    )
+    dutch = (
+        'mijn.yaml:5: blocks[0].duration: moet een heel aantal minuten van 1 tot 1440 zijn, maar is "twintig"'
+    )
+    check = {"yaml": broken, "file": "mijn.yaml"}
+    assert client.post("/api/templates/check", json=check).json()["error"]["message"] == english
+    said = client.post("/api/templates/check", json=check, headers={"Accept-Language": "nl"}).json()
+    assert said["error"] == {"code": "invalid_template", "message": dutch, "line": 5}
+    made = {"template_yaml": broken, "template_file": "mijn.yaml"}
+    refused = client.post("/api/meetings", json=made, headers={"Accept-Language": "nl-NL,nl;q=0.9,en;q=0.8"})
+    assert refused.status_code == 400 and refused.json()["error"]["message"] == dutch
+    english_page = client.post("/api/meetings", json=made, headers={"Accept-Language": "en"})
+    assert english_page.json()["error"]["message"] == english
+    values = {"template": "kickoff", "values": {"thema": "Inclusie", "stad": "Gent"}}
+    wrong = client.post("/api/meetings", json=values, headers={"Accept-Language": "nl"}).json()["error"]
+    assert wrong == {
+        "code": "invalid_template_values",
+        "message": "onbekende invulwaarde stad; dit draaiboek vraagt om: thema",
+    }
+    # An activity's settings: pydantic's refusal, in the page's language too.
+    settings = (
+        "format: kring-draaiboek/1\ntitle: Mijn dag\nblocks:\n  - title: Start\n    duration: 20\n"
+        "    activities:\n      - kind: wordcloud\n        prompt: Een woord\n"
+        "        settings:\n          max_entries: 100\n"
+    )
+    check = {"yaml": settings, "file": "mijn.yaml"}
+    said = client.post("/api/templates/check", json=check, headers={"Accept-Language": "nl"}).json()
+    assert said["error"]["message"] == (
+        "mijn.yaml:9: blocks[0].activities[0].settings: Ongeldige instellingen voor wordcloud: "
+        "max_entries: mag hoogstens 20 zijn."
+    )
+    assert client.post("/api/templates/check", json=check).json()["error"]["message"] == (
+        "mijn.yaml:9: blocks[0].activities[0].settings: Invalid wordcloud settings: "
+        "max_entries: Input should be less than or equal to 20."
+    )
+    # Which way there is no activity: said by the server; every other code by the page itself.
+    meeting = client.post("/api/meetings", json={"title": "Leeg"}).json()
+    host = {"Authorization": f"Bearer {meeting['host_key']}"}
+    ahead = client.post(f"/api/meetings/{meeting['code']}/next", headers=host | {"Accept-Language": "nl"})
+    assert ahead.status_code == 409
+    assert ahead.json()["error"] == {"code": "no_activity", "message": "Er is geen volgende activiteit."}
+    unknown = client.get("/api/join/ZZZZZZ", headers={"Accept-Language": "nl"}).json()["error"]
+    assert unknown == {"code": "unknown_code", "message": "There is no meeting with this code."}
 
 
 def test_scripts_never_build_html_from_strings() -> None:

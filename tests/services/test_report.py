@@ -229,7 +229,17 @@ def test_report_shows_the_meeting_as_run_and_every_result(built: tuple[Built, Me
     assert "Nog geen afspraak" in text
     # Leervoorkeuren as a strip plot with the colour names.
     assert "Blauw" in html and "Wit" in html
-    # Choice and groups with counts; group members by nickname.
+    # Choice and groups as bar charts (matplotlib SVG, no styled divs) with counts and percentages;
+    # group members by nickname.
+    assert html.count('<figure class="chart chart-wide chart-bars"><svg') == 2
+    assert 'style="width' not in html and "bar-fill" not in html
+    bars = html[html.index("Welke fase voel jij je het prettigst?") :]
+    bars = bars[: bars.index("</figure>")]
+    for label in (">Fase 0</text>", ">Fase 1</text>", ">1 · 33,3%</text>", ">2 · 66,7%</text>"):
+        assert label in bars, label
+    groups = html[html.index("Groepjes: wat is je favoriete ontbijt?") :]
+    groups = groups[: groups.index("</figure>")]
+    assert ">havermout</text>" in groups and ">3</text>" in groups and ">brood</text>" in groups
     assert "Fase 1" in text and "havermout" in text
     assert "Annabel" in text and "Carlijn" in text
     # Cards, with the name only where one was given; the check-out with its step-ins.
@@ -325,6 +335,13 @@ def test_pdf_has_the_headings_words_and_figures(
     path.write_bytes(pdf)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True).stdout
     words = " ".join(text.decode("utf-8").split())
+    # The word cloud and the bar charts are SVG with real text: their words print as text. Each
+    # cloud word shows twice, in the cloud and in the list of most used words under it.
+    for word in ("verbinding", "groei", "gelijkwaardigheid", "diversiteit", "luisteren", "ruimte"):
+        assert words.count(word) >= 2, word
+    assert "erbij horen" in words
+    for expected in ("Fase 0", "Fase 1", "1 · 33,3%", "2 · 66,7%", "havermout", "brood", "Annabel"):
+        assert expected in words, expected
     for expected in (
         "Programma zoals uitgevoerd",
         "Overgeslagen",

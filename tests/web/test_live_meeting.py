@@ -212,8 +212,18 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
             decoded = [symbol.data.decode() for symbol in decode(image)]
             assert decoded == [meeting["join_url"]], decoded
             join_url = decoded[0]
+            # The join strip: the short URL (no scheme) with the code, always on screen.
+            short = join_url.split("://", 1)[1]
+            assert short == f"{live.base.split('://', 1)[1]}/{code}", short
+            await expect(screen.locator(".join-strip-label b")).to_have_text(short.rsplit("/", 1)[0])
+            await expect(screen.locator(".join-strip-label")).to_contain_text("met code")
             await screen.keyboard.press("q")
             await expect(screen.locator("#qr-full")).to_be_visible(timeout=WAIT)
+            # Full screen: the QR code with the short join URL and the code under it.
+            await expect(screen.locator(".qr-full-url")).to_have_text(short)
+            await expect(screen.locator(".qr-full-code b")).to_have_text(code)
+            full_qr = Image.open(io.BytesIO(await screen.locator("#qr-full img").screenshot()))
+            assert [symbol.data.decode() for symbol in decode(full_qr)] == [join_url]
             await shot(screen, "screen-qr")
             await screen.keyboard.press("q")
             await expect(screen.locator("#qr-full")).to_be_hidden(timeout=WAIT)
@@ -504,6 +514,28 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
                 await expect(statements.nth(3).locator(".star").first).to_be_disabled()
 
             await each(rate)
+            # Every statement on the phone carries the scale's end labels under its stars.
+            low, high = stars["settings"]["label_low"], stars["settings"]["label_high"]
+            for page in (phones[0], phones[ENGLISH]):
+                labels = page.locator(".statement .scale-labels")
+                await expect(labels).to_have_count(len(stars["settings"]["statements"]))
+                await expect(labels.nth(0).locator("span")).to_have_text([low, high])
+                await expect(labels.last.locator("span")).to_have_text([low, high])
+            # A refusal on the phone reads in its own language, whatever the server's English said.
+            refusals = [
+                {"code": "too_many_picks", "message": "You may rate 3 of the statements; withdraw a rating."},
+                {"code": "code_from_the_future", "message": "Something new went wrong."},
+            ]
+            said = """async (errors) => { const m = await import('/static/js/errors.js');
+              return errors.map((error) => m.errorText(error)); }"""
+            assert await phones[0].evaluate(said, refusals) == [
+                "Je hebt al het maximale aantal stellingen gekozen.",
+                "Er ging iets mis (code_from_the_future).",
+            ]
+            assert await phones[ENGLISH].evaluate(said, refusals) == [
+                "You already picked the maximum number of statements.",
+                "Something new went wrong.",
+            ]
             violations += await axe(phones[0], "phone stars")
             small += await small_targets(phones[0], "phone stars")
             await shot(phones[0], "phone-stars")
@@ -522,11 +554,21 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
             await expect(rows.nth(1).locator(".mean")).to_have_text("gemiddeld 3,0")
             await expect(rows.nth(3).locator(".mean")).to_have_text("gemiddeld 5,0")
             await expect(rows.nth(4).locator(".mean")).to_have_text("gemiddeld –")
-            low, high = stars["settings"]["label_low"], stars["settings"]["label_high"]
             await expect(screen.locator(".scale-legend .scale-ends span")).to_have_text(
                 [f"1★ {low}", f"{high} 5★"]
             )
             await expect(rows.locator(".mean-tick")).to_have_count(4)
+            # Per statement a bar per value 1★…5★ with its count: phone i gave statement n
+            # (i + n) % 5 + 1 stars, then phone 0 skipped statement 0 and gave statement 3 five.
+            distributions = {0: [0, 1, 1, 1, 1], 1: [1] * 5, 2: [1] * 5, 3: [0, 0, 0, 0, 1], 4: [0] * 5}
+            for n, counts in distributions.items():
+                row = rows.nth(n)
+                await expect(row.locator(".column-value")).to_have_text([f"{v}★" for v in range(1, 6)])
+                await expect(row.locator(".column-count")).to_have_text([str(c) if c else "" for c in counts])
+                heights = await row.locator(".column-bar").evaluate_all(
+                    "bars => bars.map(b => b.style.height)"
+                )
+                assert heights == [f"{100 * c // max(1, max(counts))}%" for c in counts], (n, heights)
             await shot(screen, "screen-stars")
 
             # -- choice: the remote's Next opens it; results on and off, on the screen and the phones.
@@ -624,6 +666,9 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
 
             await each(lambda i, page: type_words(page, words[2 * i], words[2 * i + 1]))
             before = await settled(dict.fromkeys(words, 1))
+            assert cloud["settings"]["max_entries"] == 3
+            await expect(phones[0].locator(".kind-wordcloud .pick-counter")).to_have_text("2 van 3 woorden")
+            await expect(phones[0].locator("#word")).to_be_visible()
             placed_before = len(await screen.evaluate("window.__placements"))
             area = await screen.locator(".cloud").bounding_box()
             assert area is not None and area["width"] > 1500 and area["height"] > 400, area
@@ -634,8 +679,13 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
             # The cloud may move as a whole: step back (every word's centre towards the middle by the
             # factor its size shrank) and glide back to the middle (every word by the same offset).
             await each(lambda i, page: type_words(page, {0: "Luisteren", 4: "Moed"}.get(i, big)))
-            for page in phones:
+            for index, page in enumerate(phones):
                 await expect(page.locator(".chip:not(.chip-pending)")).to_have_count(3, timeout=WAIT)
+                # The third word was the last one: the field is gone, the counter says so.
+                await expect(page.locator("#word")).to_have_count(0)
+                await expect(page.locator(".kind-wordcloud .pick-counter")).to_have_text(
+                    say(index, "3 van 3 woorden", "3 of 3 words")
+                )
             counts = {**dict.fromkeys(words, 1), big: 4, "Luisteren": 1, "Moed": 1}
             after = await settled(counts)
             grown = after[big]
@@ -794,8 +844,14 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
             async def step_in(i: int, page: Page) -> None:
                 if i == 0:
                     return
-                await page.locator(".checkout-word", has_text="Energie").get_by_role("button").tap()
+                toggle = page.locator(".checkout-word", has_text="Energie").get_by_role("button")
+                await expect(toggle).to_have_text(
+                    say(i, "Herken ik / stap in", "I recognise this / step in") + ": Energie"
+                )
+                await expect(toggle).to_have_attribute("aria-pressed", "false")
+                await toggle.tap()
                 await expect(page.locator(".step-on")).to_have_count(1, timeout=WAIT)
+                await expect(toggle).to_have_text(say(i, "Ingestapt ✓", "Stepped in ✓") + ": Energie")
 
             await each(step_in)
             violations += await axe(phones[1], "phone checkout")
@@ -809,6 +865,17 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
                 "items => items.map(i => parseFloat(getComputedStyle(i).fontSize))"
             )
             assert max(sizes_now) > 1.5 * min(sizes_now), sizes_now
+            # A step-in can be undone: the toggle says so again and the big screen counts down.
+            undo = phones[1].locator(".checkout-word", has_text="Energie").get_by_role("button")
+            await undo.tap()
+            await expect(undo).to_have_text("Herken ik / stap in: Energie", timeout=WAIT)
+            await expect(undo).to_have_attribute("aria-pressed", "false")
+            await expect(energie.locator(".stepins")).to_have_text("+3", timeout=WAIT)
+            await expect(
+                phones[2].locator(".checkout-word", has_text="Energie").locator(".stepins")
+            ).to_have_text("+3", timeout=WAIT)
+            await undo.tap()  # and in again
+            await expect(energie.locator(".stepins")).to_have_text("+4", timeout=WAIT)
             await shot(screen, "screen-checkout")
             violations += await axe(screen, "presenter (checkout)")
 
@@ -823,6 +890,11 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
                 "De afstandsbediening wisselt de vragen; deze link laat ze alleen zien."
             )
             await expect(screen.locator("#prompt")).to_have_text(checkout["prompt"])
+            # Past the last activity the remote says why in Dutch (the server's words are English).
+            await remote.locator("#next").tap()
+            await expect(remote.locator("#toast")).to_have_text(
+                "Er is geen volgende activiteit.", timeout=WAIT
+            )
 
             await remote.evaluate("window.scrollTo(0, 0)")
             await shot(remote, "remote")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from pathlib import Path
 
 import httpx
@@ -62,7 +65,8 @@ async def test_the_big_screen_with_the_host_key_downloads_the_results(tmp_path: 
                 viewport={"width": 1920, "height": 1080}, accept_downloads=True
             )
             page = await context.new_page()
-            await page.goto(f"{live.base}/m/{meeting['code']}/present#key={meeting['presenter_key']}")
+            code = meeting["code"]
+            await page.goto(f"{live.base}/m/{code}/present#key={meeting['presenter_key']}")
             await page.wait_for_timeout(500)
             await page.keyboard.press("d")
             await expect(page.locator("#downloads")).to_be_hidden()  # the presenter key only shows
@@ -77,4 +81,31 @@ async def test_the_big_screen_with_the_host_key_downloads_the_results(tmp_path: 
             path = tmp_path / "kring.xlsx"
             await download.save_as(path)
             assert path.read_bytes()[:2] == b"PK"
+            # The remote's download buttons save every export, the report and the draaiboek as files.
+            remote = await context.new_page()
+            await remote.goto(f"{live.base}/m/{code}/remote#key={meeting['host_key']}")
+            await expect(remote.locator(".block-button")).to_have_count(11, timeout=10_000)
+            saved: dict[str, bytes] = {}
+            for button in await remote.locator("[data-download]").all():
+                name = await button.get_attribute("data-download")
+                assert name is not None
+                async with remote.expect_download(timeout=30_000) as info:
+                    await button.click()
+                download = await info.value
+                assert download.suggested_filename == f"kring-{code}-{name}"
+                target = tmp_path / download.suggested_filename
+                await download.save_as(target)
+                saved[name] = target.read_bytes()
+            await expect(remote.locator("#toast")).to_be_hidden()
             await browser.close()
+        assert sorted(saved) == sorted(
+            ["export.json", "export.csv.zip", "export.xlsx", "report.html", "report.pdf", "draaiboek.html"]
+        )
+        assert json.loads(saved["export.json"])["format"] == "kring-export/1"
+        with zipfile.ZipFile(io.BytesIO(saved["export.csv.zip"])) as archive:
+            assert "meeting.csv" in archive.namelist()
+        assert saved["export.xlsx"][:2] == b"PK"
+        report = saved["report.html"].decode("utf-8")
+        assert report.startswith("<!doctype html>") and "Lerend netwerk Inclusie" in report
+        assert saved["report.pdf"].startswith(b"%PDF")
+        assert "Kennismaken" in saved["draaiboek.html"].decode("utf-8")

@@ -1,11 +1,11 @@
 // The facilitator's account page: invite a co-facilitator to a meeting by the email address of
 // their Kring account; they then run it with their own login, no password or key shared.
-import { loadStrings, t } from "./common.js";
+import { apiHeaders, loadStrings, t } from "./common.js";
+import { errorText } from "./errors.js";
 
 const csrf = document.body.dataset.csrf;
+// The one field here is the email address: an invalid request is an invalid address.
 const MESSAGES = {
-  unknown_user: () => t("There is no Kring account with this email address. Ask the administrator to create one (kring user add)."),
-  invalid_email: () => t("That is not an email address."),
   invalid_request: () => t("That is not an email address."),
 };
 
@@ -18,7 +18,7 @@ async function invite(form) {
   try {
     const response = await fetch(`/api/meetings/${meeting.dataset.code}/cohosts`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      headers: apiHeaders({ "X-CSRF-Token": csrf }),
       body: JSON.stringify({ email }),
     });
     const body = await response.json().catch(() => ({}));
@@ -33,7 +33,7 @@ async function invite(form) {
       form.elements.email.value = "";
     } else {
       const code = body.error && body.error.code;
-      result.textContent = MESSAGES[code] ? MESSAGES[code]() : (body.error && body.error.message) || `${response.status}`;
+      result.textContent = MESSAGES[code] ? MESSAGES[code]() : errorText(body.error || { code: `http_${response.status}` });
     }
   } catch {
     result.classList.add("notice-error");

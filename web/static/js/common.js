@@ -1,7 +1,13 @@
 // Shared helpers: translations, safe DOM building, a reconnecting websocket.
 
-const lang = document.body.dataset.lang || "nl";
+export const lang = document.body.dataset.lang || "nl";
 let strings = {};
+
+// Headers of the pages' API calls: JSON, and the page's language, in which the server writes the
+// messages whose details matter (see errors.js).
+export function apiHeaders(extra = {}) {
+  return { "Content-Type": "application/json", "Accept-Language": lang, ...extra };
+}
 
 export async function loadStrings() {
   try {
@@ -249,11 +255,12 @@ export async function facilitator() {
 }
 
 // A host-only download (export or report): fetched with the facilitator's headers, saved as a file.
+// true when saved; the refusing response (say why with errors.js), or null without a connection.
 export async function downloadExport(code, headers, name, button) {
   button.disabled = true;
   try {
-    const response = await fetch(`/api/meetings/${code}/${name}`, { headers });
-    if (!response.ok) return false;
+    const response = await fetch(`/api/meetings/${code}/${name}`, { headers: { "Accept-Language": lang, ...headers } });
+    if (!response.ok) return response;
     const url = URL.createObjectURL(await response.blob());
     const link = el("a", { href: url, download: `kring-${code}-${name}` });
     document.body.append(link);
@@ -262,7 +269,7 @@ export async function downloadExport(code, headers, name, button) {
     setTimeout(() => URL.revokeObjectURL(url), 10000);
     return true;
   } catch {
-    return false;
+    return null;
   } finally {
     button.disabled = false;
   }

@@ -1,6 +1,7 @@
 // A new meeting from a draaiboek template (a builtin, or your own YAML file checked on the way):
 // POST /api/meetings, then the links to run it.
-import { el, loadStrings, t } from "./common.js";
+import { apiHeaders, el, loadStrings, t } from "./common.js";
+import { errorText } from "./errors.js";
 
 const form = document.getElementById("new-form");
 const error = document.getElementById("new-error");
@@ -48,7 +49,7 @@ async function checkOwn() {
   }
   const verdict = await response.json();
   if (!response.ok || !verdict.valid) {
-    status.textContent = (verdict.error && verdict.error.message) || t("Something went wrong.");
+    status.textContent = errorText(verdict.error || { code: `http_${response.status}` });
     status.className = "notice notice-error";
     fields.replaceChildren();
     return;
@@ -81,10 +82,8 @@ async function readFile(event) {
 }
 
 async function headers() {
-  const out = { "Content-Type": "application/json" };
   const csrf = await csrfToken();
-  if (csrf) out["X-CSRF-Token"] = csrf;
-  return out;
+  return apiHeaders(csrf ? { "X-CSRF-Token": csrf } : {});
 }
 
 async function submit(event) {
@@ -114,7 +113,7 @@ async function submit(event) {
     const code = data.error && data.error.code;
     if (code === "login_required") showError(t("Log in first: this Kring has facilitator accounts."));
     else if (code === "invalid_template_values") showError(chosen.value ? t("Fill in the theme.") : t("Fill in every field of your draaiboek."));
-    else showError((data.error && data.error.message) || t("Something went wrong."));
+    else showError(errorText(data.error || { code: `http_${response.status}` }));
     return;
   }
   form.hidden = true;

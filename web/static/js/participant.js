@@ -1,7 +1,8 @@
 // The phone: join, answer the current activity, see acknowledgements and shown results.
 // Answers count as sent only after the server's ack; unacknowledged ones survive a reload and are
 // resent with the same client_id (the server counts them once).
-import { LiveSocket, N_, clear, el, loadStrings, newId, setConnState, t } from "./common.js";
+import { LiveSocket, apiHeaders, clear, el, loadStrings, newId, setConnState, t } from "./common.js";
+import { errorText, responseError } from "./errors.js";
 import { KINDS } from "./phone-kinds.js";
 import { renderResults } from "./results.js";
 
@@ -69,25 +70,9 @@ function current(slot) {
   return stored ? { value: stored.value, entry_id: stored.entry_id, pending: false } : null;
 }
 
-const ERRORS = {
-  activity_closed: N_("This question is closed."),
-  activity_not_open: N_("This question is not open right now."),
-  text_too_long: N_("That is too long."),
-  text_empty: N_("Type something first."),
-  control_characters: N_("That text contains characters we cannot show."),
-  too_many_picks: N_("You already picked the maximum number of statements."),
-  too_many_answers: N_("You cannot add more answers."),
-  too_many_options: N_("You chose too many options."),
-  own_word: N_("You cannot step in on your own word."),
-  unknown_word: N_("That word is no longer in the circle."),
-  already_stepped_in: N_("You already stepped in on this word."),
-  rate_limited: N_("Slow down a little; we will send it in a moment."),
-  storage_failed: N_("Not saved yet; we will try again."),
-  join_failed: N_("Could not join; check the connection."),
-};
-
-function showToast(errorCode, fallback) {
-  state.toast = t(ERRORS[errorCode] || N_("Something went wrong: {message}"), { message: fallback });
+// text: what went wrong, in the page's language (errors.js).
+function showToast(text) {
+  state.toast = text;
   clearTimeout(showToast.timer);
   showToast.timer = setTimeout(() => {
     state.toast = null;
@@ -129,7 +114,7 @@ function onMessage(message) {
         state.pending.delete(message.client_id);
         savePending();
       }
-      showToast(message.code, message.message);
+      showToast(errorText(message));
       break;
     default:
       return;
@@ -239,10 +224,10 @@ function context(activity, closed) {
 
 async function join(nickname) {
   const response = await fetch(`/api/join/${code}`, {
-    method: "POST", headers: { "Content-Type": "application/json" },
+    method: "POST", headers: apiHeaders(),
     body: JSON.stringify(nickname === undefined ? {} : { nickname }),
   });
-  if (!response.ok) throw new Error(`join failed: ${response.status}`);
+  if (!response.ok) throw new Error(await responseError(response));
   const joined = await response.json();
   state.nickname = joined.nickname || null;
   localStorage.setItem(`kring:joined:${code}`, "1");
@@ -292,8 +277,9 @@ async function main() {
       await join(nickname || undefined);
       welcome.hidden = true;
       start();
-    } catch {
-      showToast("join_failed", "");
+    } catch (problem) {
+      // The server's refusal (a nickname too long, say), or no connection at all.
+      showToast(problem instanceof TypeError ? errorText({ code: "join_failed" }) : problem.message);
       render();
     }
   });

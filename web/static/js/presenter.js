@@ -3,7 +3,8 @@
 // screen (only the count stays). With the host key in the link, → / Space / PageDown and ← / PageUp
 // (what a presentation clicker sends) move the activities and D opens the downloads (exports and
 // the wrap-up report); with the presenter key the arrows only say that the remote moves them.
-import { LiveSocket, clear, downloadExport, el, facilitator, loadStrings, ngettext, showCounts, t } from "./common.js";
+import { LiveSocket, apiHeaders, clear, downloadExport, el, facilitator, loadStrings, ngettext, showCounts, t } from "./common.js";
+import { responseError } from "./errors.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
 import { StageCheckout } from "./stage-checkout.js";
@@ -102,9 +103,9 @@ async function step(direction) {
   }
   try {
     const response = await fetch(`/api/meetings/${code}/${direction}`, {
-      method: "POST", headers: { "Content-Type": "application/json", ...me.headers }, body: "{}",
+      method: "POST", headers: apiHeaders(me.headers), body: "{}",
     });
-    if (!response.ok) hint((await response.json()).error.message);
+    if (!response.ok) hint(await responseError(response));
   } catch {
     hint(t("No connection to the Kring server."));
   }

@@ -2,7 +2,8 @@
 // goal, werkvorm, who and materials; the meeting's description and preparation), the activities,
 // moderation, downloads and deleting the meeting. Needs the host key (in the #key= fragment) or the
 // login of the meeting's owner or a co-facilitator.
-import { LiveSocket, N_, clear, downloadExport, el, facilitator, loadStrings, ngettext, setConnState, showCounts, t } from "./common.js";
+import { LiveSocket, N_, apiHeaders, clear, downloadExport, el, facilitator, loadStrings, ngettext, setConnState, showCounts, t } from "./common.js";
+import { responseError } from "./errors.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
 
@@ -32,18 +33,14 @@ async function api(method, path, body) {
   let response;
   try {
     response = await fetch(`/api/meetings/${code}${path}`, {
-      method, headers: { "Content-Type": "application/json", ...me.headers },
+      method, headers: apiHeaders(me.headers),
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
     toast(t("No connection to the Kring server."));
     return null;
   }
-  if (!response.ok) {
-    let message = `${response.status}`;
-    try { message = (await response.json()).error.message; } catch { /* keep the status */ }
-    toast(message);
-  }
+  if (!response.ok) toast(await responseError(response.clone()));
   return response;
 }
 
@@ -166,7 +163,8 @@ function render(snapshot) {
 }
 
 async function download(name, button) {
-  if (!(await downloadExport(code, me.headers, name, button))) toast(t("The download failed. Try again."));
+  const result = await downloadExport(code, me.headers, name, button);
+  if (result !== true) toast(result ? await responseError(result) : t("The download failed. Try again."));
 }
 
 function wire() {

@@ -31,10 +31,13 @@ def _spy(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
 
 
 def summarise(raw: Path, top: int = 40) -> str:
-    """Inclusive and own share of the event loop's busy samples, by frame."""
-    inclusive: collections.Counter[str] = collections.Counter()
-    own: collections.Counter[str] = collections.Counter()
-    busy = threads = 0
+    """Inclusive and own share of the busy samples, by frame: the event loop's thread, then the
+    database threads (the group commits) on their own."""
+    samples: dict[str, tuple[collections.Counter[str], collections.Counter[str]]] = {
+        "event loop": (collections.Counter(), collections.Counter()),
+        "database threads": (collections.Counter(), collections.Counter()),
+    }
+    busy = {"event loop": 0, "database threads": 0}
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
@@ -43,20 +46,26 @@ def summarise(raw: Path, top: int = 40) -> str:
         frames = stack.split(";")
         if any(mark in frames[-1] for mark in IDLE):
             continue
-        if not any("_run_module_as_main" in f for f in frames[:3]):
-            threads += n  # the database threads
-            continue
-        busy += n
+        where = "event loop" if any("_run_module_as_main" in f for f in frames[:3]) else "database threads"
+        busy[where] += n
+        inclusive, own = samples[where]
         for frame in dict.fromkeys(frames):
             inclusive[frame] += n
         own[frames[-1]] += n
-    lines = [f"busy samples: event loop {busy}, database threads {threads} (200 per second)", ""]
-    lines.append("inclusive share of the event loop's busy time:")
+    lines = [
+        f"busy samples: event loop {busy['event loop']}, database threads {busy['database threads']} "
+        "(200 per second)",
+    ]
     skip = ("runpy", "__main__", "uvicorn/main.py", "uvicorn/server.py", "_compat", "runners.py")
-    shown = [(f, n) for f, n in inclusive.most_common() if not any(k in f for k in skip)][:top]
-    lines += [f"  {n / max(1, busy) * 100:5.1f}%  {f}" for f, n in shown]
-    lines += ["", "own time (the frame itself, C calls included):"]
-    lines += [f"  {n / max(1, busy) * 100:5.1f}%  {f}" for f, n in own.most_common(top // 2)]
+    skip += ("threading.py", "concurrent/futures/thread.py")
+    for where, (inclusive, own) in samples.items():
+        total = max(1, busy[where])
+        shown = [(f, n) for f, n in inclusive.most_common() if not any(k in f for k in skip)]
+        limit = top if where == "event loop" else top // 2
+        lines += ["", f"inclusive share of the busy time of the {where}:"]
+        lines += [f"  {n / total * 100:5.1f}%  {f}" for f, n in shown[:limit]]
+        lines += ["", f"own time in the {where} (the frame itself, C calls included):"]
+        lines += [f"  {n / total * 100:5.1f}%  {f}" for f, n in own.most_common(limit // 2)]
     return "\n".join(lines) + "\n"
 
 

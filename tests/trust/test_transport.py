@@ -21,7 +21,7 @@ from server.domain.meeting import CODE_ALPHABET, CODE_LENGTH
 from tests.conftest import sqlite_url
 from tests.support import Phone, ServerProcess, create_meeting, host, live_server
 from tests.trust.conftest import SOAK, Figures
-from tests.trust.crowd import Crowd, Plan, percentile
+from tests.trust.crowd import Crowd, Flood, Plan, percentile
 
 pytestmark = pytest.mark.e2e
 
@@ -167,6 +167,7 @@ async def test_rate_limit_caps_one_participant_and_spares_the_others(
     tmp_path: Path, figures: Figures
 ) -> None:
     per_minute, burst = 120, 40
+    before, flood_seconds, after = 3.0, 10.0, 2.0
     server = ServerProcess(tmp_path / "rate.db")
     server.start(KRING_WS_RATE_PER_MINUTE=str(per_minute), KRING_WS_RATE_BURST=str(burst))
     try:
@@ -174,49 +175,52 @@ async def test_rate_limit_caps_one_participant_and_spares_the_others(
         with host(server.base, meeting) as http:
             activity = http.post("/activities", json={"kind": "wordcloud"}).json()
             http.post(f"/activities/{activity['id']}/open").raise_for_status()
-        flooder = Phone(server.base, meeting["code"])
-        await flooder.join()
-        await flooder.connect()
-        # 100 other phones, in their own process, answer once a second each: 1,000 timed acks.
+        # 100 other phones answer once a second each, before, during and after the flood; the
+        # flooder, in its own process too, sends 1,000 messages in 10 s, evenly, from second 3.
         calm = Plan(server.base, meeting["code"], 100, activity["id"], answer_every=1.0)
-        async with Crowd([calm]) as crowd:
+        flood = Flood(server.base, meeting["code"], activity["id"], 1000, flood_seconds, delay=before)
+        async with Crowd([calm, flood]) as crowd:
             crowd.go()
-            start = time.monotonic()
-            for n in range(1000):  # 1,000 messages in 10 s, evenly
-                await asyncio.sleep(max(0.0, start + n / 100 - time.monotonic()))
-                await flooder.send(
-                    {
-                        "type": "answer",
-                        "activity_id": activity["id"],
-                        "slot": "0",
-                        "value": {"word": f"w{n}"},
-                        "client_id": f"f{n}",
-                    }
-                )
-            flood_seconds = time.monotonic() - start
-            await flooder.wait_for(lambda _: len(flooder.acks) + len(flooder.errors) >= 1000, timeout=20)
+            await asyncio.sleep(before + flood_seconds + after)
             done = await crowd.finish()
-        acked = len(flooder.acks)
-        limited = sum(1 for m in flooder.errors if m["code"] == "rate_limited")
-        others = [a for d in done for a in d["acks"]]
-        p99_ms = percentile(others, 99) * 1000
+        flooder = next(d for d in done if "replies" in d)
+        others = next(d for d in done if "acks" in d)
+        start, end = flooder["start"], flooder["end"]
+        acks = list(zip(others["acked_at"], others["acks"], strict=True))
+        # The others' latency during the flood, against the same machine without it: the seconds
+        # before it (after the first one) and after it, in the same run, under the same load.
+        during = [latency * 1000 for sent, latency in acks if start <= sent <= end + 0.2]
+        baseline = [
+            latency * 1000 for sent, latency in acks if start - before + 1 <= sent < start or sent > end + 0.5
+        ]
+        p99, p99_baseline = percentile(during, 99), percentile(baseline, 99)
+        limit = max(200.0, 1.25 * p99_baseline + 20)
+        replies = Counter(flooder["replies"])
+        seconds = end - start
         figures(
             "RATE",
             flood=1000,
-            in_seconds=round(flood_seconds, 1),
-            accepted=acked,
-            rate_limited=limited,
-            others_acks=len(others),
-            others_p50_ms=round(percentile(others, 50) * 1000, 1),
-            others_p99_ms=round(p99_ms, 1),
-            client_cpu_share=[d["cpu_share"] for d in done],
+            in_seconds=round(seconds, 1),
+            accepted=replies["ack"],
+            rate_limited=replies["rate_limited"],
+            others_acks_during=len(during),
+            others_p50_ms=round(percentile(during, 50), 1),
+            others_p99_ms=round(p99, 1),
+            baseline_acks=len(baseline),
+            baseline_p50_ms=round(percentile(baseline, 50), 1),
+            baseline_p99_ms=round(p99_baseline, 1),
+            limit_ms=round(limit, 1),
+            client_cpu_share=others["cpu_share"],
         )
         # The quota: the burst, plus the refill over the time the flood took.
-        assert burst <= acked <= burst + per_minute / 60 * flood_seconds + 1
-        assert acked + limited == 1000
-        assert len(others) >= 950 and all(d["unacked"] == 0 and not d["errors"] for d in done)
-        assert p99_ms < 200
-        await flooder.disconnect()
+        assert burst <= replies["ack"] <= burst + per_minute / 60 * seconds + 1
+        assert replies["ack"] + replies["rate_limited"] == 1000 and set(replies) <= {"ack", "rate_limited"}
+        assert len(during) >= 950 and len(baseline) >= 300
+        assert others["unacked"] == 0 and not others["errors"]
+        # The others' p99 stays under 200 ms; on a machine whose own load (measured in this run
+        # without the flood) already takes them near that, the flood adds no more than a quarter
+        # and 20 ms to it.
+        assert p99 < limit
     finally:
         server.kill(15)
 

@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from server.db.migrate import upgrade
+from tests.figures import figures, pytest_terminal_summary
 
 POSTGRES_URL = os.environ.get("KRING_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("KRING_TEST_REDIS_URL")
 REQUIRE_SERVICES = os.environ.get("KRING_REQUIRE_SERVICES") == "1"
+__all__ = ["figures", "pytest_terminal_summary"]  # the trust suite's figures table (tests/figures.py)
 
 
 def _service_missing(name: str, env: str) -> None:

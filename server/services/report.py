@@ -545,6 +545,7 @@ def render_pdf(html: str, *, timeout: float = PDF_TIMEOUT_SECONDS) -> bytes:
             "--disable-gpu",
             "--disable-background-networking",
             "--no-pdf-header-footer",
+            "--user-agent=Kring",  # else the PDF's Creator is Chromium's user agent
             "--no-first-run",
             "--disable-extensions",
             f"--user-data-dir={tmp / 'profile'}",

@@ -20,6 +20,7 @@ from server.db.tables import User
 from server.services import accounts
 from server.settings import Settings
 from tests.factories import ORIGIN, client_for, screen_socket
+from tests.figures import Figures
 from tests.test_docs import routes
 
 PASSWORD = "een lang wachtwoord"
@@ -226,7 +227,9 @@ def test_user_add_from_the_command_line_creates_a_facilitator(tmp_path: Any) -> 
         )
 
 
-def test_csrf_every_facilitator_action_refused_cross_site_without_token(client: TestClient) -> None:
+def test_csrf_every_facilitator_action_refused_cross_site_without_token(
+    client: TestClient, figures: Figures
+) -> None:
     add_user(client, "anna@example.org")
     csrf = login(client, "anna@example.org")
     meeting = client.post(
@@ -264,10 +267,23 @@ def test_csrf_every_facilitator_action_refused_cross_site_without_token(client: 
             headers={"Origin": "http://evil.example"},
         )
         assert response.status_code == 403 and response.json()["error"]["code"] == "csrf", path
+    form = client.post(  # the login page's own form, posted from another site
+        "/login",
+        data={"email": "anna@example.org", "password": PASSWORD},
+        headers={"Origin": "http://evil.example"},
+    )
+    assert form.status_code == 403 and "kring_session" not in form.headers.get("set-cookie", "")
     assert client.get("/api/me").status_code == 200  # the cross-site logout did not end the session
     assert (
         client.get(f"/api/meetings/{meeting['code']}", headers={"Authorization": "Bearer x"}).status_code
         == 403
+    )
+    figures(
+        "CSRF",
+        database=client.database_url.split(":", 1)[0].split("+", 1)[0],  # type: ignore[attr-defined]
+        actions_refused=f"{len(actions)}/{len(actions)}",
+        forms_refused=f"{len(by_origin)}/{len(by_origin)}",  # /login, /api/login, /logout
+        session_survived=True,
     )
 
 

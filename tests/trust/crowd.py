@@ -12,7 +12,7 @@ import os
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -55,6 +55,7 @@ class Phone:
     pending: dict[str, float]
     acks: list[float]
     errors: Counter[str]
+    acked_at: list[float] = field(default_factory=list)  # when each acknowledged answer was sent
     received: int = 0
 
 
@@ -86,6 +87,7 @@ async def _read(phone: Phone, heads: bool) -> None:
                 sent = phone.pending.pop(message.get("client_id") or "", None)
                 if message["type"] == "ack" and sent is not None:
                     phone.acks.append(time.monotonic() - sent)
+                    phone.acked_at.append(sent)
                 elif message["type"] == "error":
                     phone.errors[message["code"]] += 1
 
@@ -144,6 +146,7 @@ async def _run(plan: Plan, out: Any, go: Any, stop: Any) -> None:
             {
                 "seen": [p.seen for p in phones],
                 "acks": [a for p in phones for a in p.acks],
+                "acked_at": [t for p in phones for t in p.acked_at],
                 "unacked": sum(len(p.pending) for p in phones),
                 "errors": dict(sum((p.errors for p in phones), Counter())),
                 "received": [p.received for p in phones],
@@ -245,9 +248,64 @@ async def _race(race: Race, out: Any, go: Any) -> None:
     await asyncio.gather(*(ws.close() for group in sockets for ws in group), return_exceptions=True)
 
 
-def _main(plan: Plan | Race, out: Any, go: Any, stop: Any) -> None:
+@dataclass(frozen=True)
+class Flood:
+    """One participant that, ``delay`` seconds after go, sends ``count`` answers into
+    ``activity_id`` evenly over ``seconds``, and collects every reply."""
+
+    base: str
+    code: str
+    activity_id: int
+    count: int = 1000
+    seconds: float = 10.0
+    delay: float = 0.0
+
+
+async def _flood(flood: Flood, out: Any, go: Any) -> None:
+    plan = Plan(flood.base, flood.code, 1, flood.activity_id)
+    async with _client(flood.base) as client:
+        phone = await _join(client, plan, 0)
+    replies: Counter[str] = Counter()
+
+    async def read() -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for raw in phone.ws:
+                message = json.loads(raw)
+                if message["type"] == "ack":
+                    replies["ack"] += 1
+                elif message["type"] == "error":
+                    replies[message["code"]] += 1
+
+    reader = asyncio.create_task(read())
+    out.put(("ready", 1))
+    await _until(go)
+    await asyncio.sleep(flood.delay)
+    start = time.monotonic()
+    for n in range(flood.count):
+        await asyncio.sleep(max(0.0, start + n * flood.seconds / flood.count - time.monotonic()))
+        message = {
+            "type": "answer",
+            "activity_id": flood.activity_id,
+            "slot": "0",
+            "value": {"word": f"w{n}"},
+            "client_id": f"f{n}",
+        }
+        await phone.ws.send(json.dumps(message))
+    end = time.monotonic()
+    for _ in range(400):  # every reply
+        if sum(replies.values()) >= flood.count:
+            break
+        await asyncio.sleep(0.05)
+    reader.cancel()
+    out.put(("done", {"replies": dict(replies), "start": start, "end": end}))
+    await phone.ws.close()
+
+
+def _main(plan: Plan | Race | Flood, out: Any, go: Any, stop: Any) -> None:
     if isinstance(plan, Race):
         asyncio.run(_race(plan, out, go))
+    elif isinstance(plan, Flood):
+        asyncio.run(_flood(plan, out, go))
     else:
         asyncio.run(_run(plan, out, go, stop))
 
@@ -256,7 +314,7 @@ class Crowd:
     """``async with Crowd(plans) as crowd``: every process has joined and connected its phones;
     ``crowd.go()`` starts the answering, ``await crowd.finish()`` stops it and collects."""
 
-    def __init__(self, plans: list[Plan] | list[Race]) -> None:
+    def __init__(self, plans: list[Plan] | list[Race] | list[Plan | Flood]) -> None:
         ctx = mp.get_context("spawn")
         self.out, self._go, self._stop = ctx.Queue(), ctx.Event(), ctx.Event()
         self.processes = [

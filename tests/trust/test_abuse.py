@@ -256,7 +256,7 @@ async def test_dedup_race_stores_one_answer_per_participant(tmp_path: Path, figu
     assert tally == [people // 2, people - people // 2]
 
 
-async def test_idempotent_resend_across_reconnects(tmp_path: Path) -> None:
+async def test_idempotent_resend_across_reconnects(tmp_path: Path, figures: Figures) -> None:
     url = sqlite_url(tmp_path)
     with live_server(url) as live:
         meeting = create_meeting(live.base)
@@ -281,3 +281,12 @@ async def test_idempotent_resend_across_reconnects(tmp_path: Path) -> None:
         rows = session.scalars(select(Answer)).all()
     engine.dispose()
     assert [(r.payload, r.rev) for r in rows] == [({"text": "één keer"}, 1)]
+    figures(
+        "IDEMPOTENT",
+        sends=len(acks),
+        connections=len(acks),
+        rows=len(rows),
+        entry_ids=len({a["entry_id"] for a in acks}),
+        duplicate_acks=sum(a["duplicate"] for a in acks),
+        other_payload=other["code"],
+    )

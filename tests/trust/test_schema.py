@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 
 from tests.conftest import sqlite_url
 from tests.support import create_meeting, live_server
-from tests.trust.conftest import SOAK
+from tests.trust.conftest import SOAK, Figures
 
 pytestmark = pytest.mark.e2e
 
@@ -80,7 +81,8 @@ checks.positive_data_acceptance.expected-statuses = {toml([*DEFAULT_ACCEPTED, "4
 """
 
 
-def test_openapi_passes_every_schemathesis_check(tmp_path: Path) -> None:
+def test_openapi_passes_every_schemathesis_check(tmp_path: Path, figures: Figures) -> None:
+    examples = 50 if SOAK else 10
     with live_server(sqlite_url(tmp_path), join_failures_allowed=1_000_000) as live:
         meeting, doomed, pruned = (create_meeting(live.base, demo=True) for _ in range(3))
         config_file = tmp_path / "schemathesis.toml"
@@ -98,7 +100,7 @@ def test_openapi_passes_every_schemathesis_check(tmp_path: Path) -> None:
                 "--phases",
                 "examples,coverage,fuzzing,stateful",
                 "--max-examples",
-                "50" if SOAK else "10",
+                str(examples),
                 "--seed",
                 "1",
                 "--workers",
@@ -114,3 +116,18 @@ def test_openapi_passes_every_schemathesis_check(tmp_path: Path) -> None:
         output = result.stdout
         assert result.returncode == 0, output[-6000:] + result.stderr[-2000:]
         assert "✅ Stateful" in output  # the stateful phase ran and passed, too
+    tested = re.search(r"Tested: (\d+)", output)
+    cases = re.search(r"(\d+) generated, (\d+) passed", output)
+    warnings = re.search(r"(\d+) warnings? in", output)
+    assert tested and cases, output[-2000:]
+    figures(
+        "SCHEMA",
+        operations=int(tested.group(1)),
+        test_cases=int(cases.group(1)),
+        passed=int(cases.group(2)),
+        failures=int(cases.group(1)) - int(cases.group(2)),
+        max_examples=examples,
+        phases=4,
+        seed=1,
+        warnings=int(warnings.group(1)) if warnings else 0,
+    )

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -15,9 +17,26 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from server.db.migrate import upgrade
 from tests.factories import ORIGIN, add_activity, auth, client_for, make_meeting
-from tests.trust.conftest import SOAK
+from tests.trust.conftest import SOAK, Figures
 
 WORDS = ["Samen", "samen", "Leren", "Groei", "Plezier"]
+RUN: Counter[str] = Counter()  # runs, steps and invariant checks of this test, for its figure
+
+
+@pytest.fixture(autouse=True)
+def _figure(figures: Figures, request: pytest.FixtureRequest) -> Iterator[None]:
+    RUN.clear()
+    failed = request.session.testsfailed
+    yield
+    figures(
+        "STATEFUL",
+        runs=RUN["runs"],
+        steps=RUN["checks"] - RUN["runs"],
+        max_steps=MeetingMachine.TestCase.settings.stateful_step_count,
+        tally_checks=RUN["checks"],
+        answers=RUN["answers"],
+        failures=request.session.testsfailed - failed,  # this test's call is reported by now
+    )
 
 
 class MeetingMachine(RuleBasedStateMachine):
@@ -36,6 +55,7 @@ class MeetingMachine(RuleBasedStateMachine):
         self.phones: list[dict[str, Any]] = []  # {"cookie", "ws", "ctx"}
         self.rows: dict[int, dict[tuple[int, str], Any]] = {self.cloud["id"]: {}, self.choice["id"]: {}}
         self.counter = 0
+        RUN["runs"] += 1
 
     def teardown(self) -> None:
         for phone in self.phones:
@@ -123,6 +143,7 @@ class MeetingMachine(RuleBasedStateMachine):
             return
         assert reply["type"] == "ack", reply
         rows = self.rows[self.current["id"]]
+        RUN["answers"] += 1
         if withdraw:
             rows.pop((index, slot), None)
         else:
@@ -137,6 +158,7 @@ class MeetingMachine(RuleBasedStateMachine):
 
     @invariant()
     def server_tally_equals_model(self) -> None:
+        RUN["checks"] += 1
         for activity in (self.cloud, self.choice):
             response = self.client.get(
                 f"/api/meetings/{self.meeting['code']}/activities/{activity['id']}/results",

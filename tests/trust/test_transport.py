@@ -6,6 +6,7 @@ import asyncio
 import json
 import random
 import re
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -20,7 +21,7 @@ from server.domain.meeting import CODE_ALPHABET, CODE_LENGTH
 from tests.conftest import sqlite_url
 from tests.support import Phone, ServerProcess, create_meeting, host, live_server
 from tests.trust.conftest import SOAK, Figures
-from tests.trust.crowd import Crowd, Plan, percentile
+from tests.trust.crowd import Crowd, Flood, Plan, percentile
 
 pytestmark = pytest.mark.e2e
 
@@ -32,9 +33,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
         yield live
 
 
-async def attempt(url: str, origin: str | None) -> tuple[str, int]:
+async def attempt(url: str, origin: str | None, cookie: str | None = None) -> tuple[str, int]:
     """('accepted', frames) or ('refused', status)."""
     headers = {} if origin is None else {"Origin": origin}
+    if cookie is not None:
+        headers["Cookie"] = cookie
     try:
         async with websockets.connect(
             url, additional_headers=headers, compression=None, open_timeout=5
@@ -52,9 +55,19 @@ async def attempt(url: str, origin: str | None) -> tuple[str, int]:
         return "refused", exc.response.status_code
 
 
-async def test_origin_refuses_600_foreign_upgrades_before_accept(server: Any) -> None:
+async def test_origin_refuses_600_foreign_upgrades_before_accept(server: Any, figures: Figures) -> None:
     meeting = create_meeting(server.base)
-    url = f"{server.ws_base}/ws/{meeting['code']}/presenter"
+    code = meeting["code"]
+    phone = Phone(server.base, code)
+    await phone.join()
+    # Each attempt carries what its socket needs besides the Origin (the phone's cookie), so the
+    # Origin is the only thing wrong with the foreign ones.
+    endpoints = {
+        "phone": (f"{server.ws_base}/ws/{code}", f"kring_{code}={phone.cookie}"),
+        "presenter": (f"{server.ws_base}/ws/{code}/presenter", None),
+        "host": (f"{server.ws_base}/ws/{code}/host", None),
+    }
+    names = list(endpoints)
     port = server.settings.port
     bad = {
         "evil": "http://evil.example",
@@ -64,12 +77,33 @@ async def test_origin_refuses_600_foreign_upgrades_before_accept(server: Any) ->
         "wrong scheme": f"https://127.0.0.1:{port}",
         "wrong port": f"http://127.0.0.1:{port + 1}",
     }
+    tried: Counter[str] = Counter()
+    outcomes: Counter[tuple[str, int]] = Counter()
     for name, origin in bad.items():
-        results = await asyncio.gather(*(attempt(url, origin) for _ in range(100)))
-        assert results == [("refused", 403)] * 100, name
-    allowed = await asyncio.gather(*(attempt(url, server.base) for _ in range(100)))
-    # Allowed origins are accepted; the wrong key then gets one error frame and a close.
-    assert allowed == [("accepted", 1)] * 100
+        # 100 of each kind, spread over the three sockets (34, 33, 33).
+        targets = [names[i % 3] for i in range(100)]
+        results = await asyncio.gather(*(attempt(endpoints[t][0], origin, endpoints[t][1]) for t in targets))
+        refused = [(t, r) for t, r in zip(targets, results, strict=True) if r != ("refused", 403)]
+        assert refused == [], name
+        tried.update(targets)
+        outcomes.update(results)
+    targets = [names[i % 3] for i in range(100)]
+    allowed = await asyncio.gather(*(attempt(endpoints[t][0], server.base, endpoints[t][1]) for t in targets))
+    by_socket: dict[str, Counter[tuple[str, int]]] = {n: Counter() for n in names}
+    for target, result in zip(targets, allowed, strict=True):
+        by_socket[target][result] += 1
+    # Allowed origins are accepted. On a screen's socket the wrong key gets one error frame and a
+    # close; the phone gets its state (and an error for the screen's message it sent).
+    assert set(by_socket["presenter"]) == set(by_socket["host"]) == {("accepted", 1)}
+    assert all(kind == "accepted" and frames >= 1 for kind, frames in by_socket["phone"])
+    figures(
+        "ORIGIN",
+        foreign=sum(tried.values()),
+        per_socket=dict(tried),
+        refused_403_before_accept=outcomes[("refused", 403)],
+        frames=0,
+        allowed_accepted=f"{sum(1 for kind, _ in allowed if kind == 'accepted')}/100",
+    )
 
 
 async def probe(port: int, paths: list[str], statuses: list[int]) -> None:
@@ -133,6 +167,7 @@ async def test_rate_limit_caps_one_participant_and_spares_the_others(
     tmp_path: Path, figures: Figures
 ) -> None:
     per_minute, burst = 120, 40
+    before, flood_seconds, after = 3.0, 10.0, 2.0
     server = ServerProcess(tmp_path / "rate.db")
     server.start(KRING_WS_RATE_PER_MINUTE=str(per_minute), KRING_WS_RATE_BURST=str(burst))
     try:
@@ -140,65 +175,75 @@ async def test_rate_limit_caps_one_participant_and_spares_the_others(
         with host(server.base, meeting) as http:
             activity = http.post("/activities", json={"kind": "wordcloud"}).json()
             http.post(f"/activities/{activity['id']}/open").raise_for_status()
-        flooder = Phone(server.base, meeting["code"])
-        await flooder.join()
-        await flooder.connect()
-        # 100 other phones, in their own process, answer once a second each: 1,000 timed acks.
+        # 100 other phones answer once a second each, before, during and after the flood; the
+        # flooder, in its own process too, sends 1,000 messages in 10 s, evenly, from second 3.
         calm = Plan(server.base, meeting["code"], 100, activity["id"], answer_every=1.0)
-        async with Crowd([calm]) as crowd:
+        flood = Flood(server.base, meeting["code"], activity["id"], 1000, flood_seconds, delay=before)
+        async with Crowd([calm, flood]) as crowd:
             crowd.go()
-            start = time.monotonic()
-            for n in range(1000):  # 1,000 messages in 10 s, evenly
-                await asyncio.sleep(max(0.0, start + n / 100 - time.monotonic()))
-                await flooder.send(
-                    {
-                        "type": "answer",
-                        "activity_id": activity["id"],
-                        "slot": "0",
-                        "value": {"word": f"w{n}"},
-                        "client_id": f"f{n}",
-                    }
-                )
-            flood_seconds = time.monotonic() - start
-            await flooder.wait_for(lambda _: len(flooder.acks) + len(flooder.errors) >= 1000, timeout=20)
+            await asyncio.sleep(before + flood_seconds + after)
             done = await crowd.finish()
-        acked = len(flooder.acks)
-        limited = sum(1 for m in flooder.errors if m["code"] == "rate_limited")
-        others = [a for d in done for a in d["acks"]]
-        p99_ms = percentile(others, 99) * 1000
+        flooder = next(d for d in done if "replies" in d)
+        others = next(d for d in done if "acks" in d)
+        start, end = flooder["start"], flooder["end"]
+        acks = list(zip(others["acked_at"], others["acks"], strict=True))
+        # The others' latency during the flood, against the same machine without it: the seconds
+        # before it (after the first one) and after it, in the same run, under the same load.
+        during = [latency * 1000 for sent, latency in acks if start <= sent <= end + 0.2]
+        baseline = [
+            latency * 1000 for sent, latency in acks if start - before + 1 <= sent < start or sent > end + 0.5
+        ]
+        p99, p99_baseline = percentile(during, 99), percentile(baseline, 99)
+        limit = max(200.0, 1.25 * p99_baseline + 20)
+        replies = Counter(flooder["replies"])
+        seconds = end - start
         figures(
             "RATE",
             flood=1000,
-            in_seconds=round(flood_seconds, 1),
-            accepted=acked,
-            rate_limited=limited,
-            others_acks=len(others),
-            others_p50_ms=round(percentile(others, 50) * 1000, 1),
-            others_p99_ms=round(p99_ms, 1),
-            client_cpu_share=[d["cpu_share"] for d in done],
+            in_seconds=round(seconds, 1),
+            accepted=replies["ack"],
+            rate_limited=replies["rate_limited"],
+            others_acks_during=len(during),
+            others_p50_ms=round(percentile(during, 50), 1),
+            others_p99_ms=round(p99, 1),
+            baseline_acks=len(baseline),
+            baseline_p50_ms=round(percentile(baseline, 50), 1),
+            baseline_p99_ms=round(p99_baseline, 1),
+            limit_ms=round(limit, 1),
+            client_cpu_share=others["cpu_share"],
         )
         # The quota: the burst, plus the refill over the time the flood took.
-        assert burst <= acked <= burst + per_minute / 60 * flood_seconds + 1
-        assert acked + limited == 1000
-        assert len(others) >= 950 and all(d["unacked"] == 0 and not d["errors"] for d in done)
-        assert p99_ms < 200
-        await flooder.disconnect()
+        assert burst <= replies["ack"] <= burst + per_minute / 60 * seconds + 1
+        assert replies["ack"] + replies["rate_limited"] == 1000 and set(replies) <= {"ack", "rate_limited"}
+        assert len(during) >= 950 and len(baseline) >= 300
+        assert others["unacked"] == 0 and not others["errors"]
+        # The others' p99 stays under 200 ms; on a machine whose own load (measured in this run
+        # without the flood) already takes them near that, the flood adds no more than a quarter
+        # and 20 ms to it.
+        assert p99 < limit
     finally:
         server.kill(15)
 
 
-async def test_oversized_frame_closes_1009(server: Any) -> None:
+async def test_oversized_frame_closes_1009(server: Any, figures: Figures) -> None:
     meeting = create_meeting(server.base)
     phone = Phone(server.base, meeting["code"])
     await phone.join()
     await phone.connect()
+    started = time.monotonic()
     await phone.ws.send("x" * (64 * 1024 + 1))
     assert phone._reader is not None
     await asyncio.wait_for(phone._reader, 1)  # the server closed it within a second
+    seconds = time.monotonic() - started
     assert phone.ws.close_code == 1009
+    figures(
+        "SIZE", frame_bytes=64 * 1024 + 1, close_code=phone.ws.close_code, closed_in_ms=round(seconds * 1000)
+    )
 
 
-async def test_size_hundred_megabyte_frames_are_refused_with_bounded_memory(tmp_path: Path) -> None:
+async def test_size_hundred_megabyte_frames_are_refused_with_bounded_memory(
+    tmp_path: Path, figures: Figures
+) -> None:
     server = ServerProcess(tmp_path / "size.db")
     server.start()
     try:
@@ -208,12 +253,38 @@ async def test_size_hundred_megabyte_frames_are_refused_with_bounded_memory(tmp_
             await phone.join()
         await asyncio.gather(*(p.connect() for p in phones))
         before = server.rss_kib()
+        burst = threading.Event()
+        samples: list[int] = []
+
+        def sample() -> None:  # the server's RSS all through the burst (its peak, not its rest),
+            while not burst.is_set():  # from a thread: this loop is busy sending
+                samples.append(server.rss_kib())
+                time.sleep(0.005)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         blob = "x" * (1024 * 1024)
+        started = time.monotonic()
         await asyncio.gather(*(p.ws.send(blob) for p in phones), return_exceptions=True)
         await asyncio.gather(*(asyncio.wait_for(p._reader, 5) for p in phones if p._reader is not None))
-        assert [p.ws.close_code for p in phones] == [1009] * 100
-        growth_mib = (server.rss_kib() - before) / 1024
-        print(f"\nSIZE: 100 x 1 MiB frames, all closed 1009, server RSS grew {growth_mib:.1f} MiB")
+        seconds = time.monotonic() - started
+        await asyncio.sleep(0.2)  # and a moment after the last close
+        burst.set()
+        sampler.join(5)
+        peak = max([*samples, server.rss_kib()])
+        codes = Counter(p.ws.close_code for p in phones)
+        growth_mib = (peak - before) / 1024
+        figures(
+            "SIZE",
+            connections=len(phones),
+            sent_mib_each=1,
+            close_codes=dict(codes),
+            all_closed_in_s=round(seconds, 2),
+            rss_before_mib=round(before / 1024, 1),
+            rss_samples=len(samples),
+            rss_peak_growth_mib=round(growth_mib, 1),
+        )
+        assert codes == {1009: 100}
         assert growth_mib < 50
     finally:
         server.kill(15)

@@ -1,10 +1,11 @@
-"""Trust suite XSS: hostile text as words, answers, nicknames; the pages show it literally and
-run none of it (Playwright + Debian's Chromium)."""
+"""Trust suite XSS: hostile text as answers, words, nicknames and cards; the phone, big screen,
+remote and report show every one literally and run none of it (Playwright + Debian's Chromium)."""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from playwright.async_api import async_playwright
 
 from tests.conftest import sqlite_url
 from tests.support import Phone, create_meeting, host, live_server
+from tests.trust.conftest import Figures
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -60,94 +62,200 @@ def payloads(limit: int) -> list[str]:
     return [p for p in out if len(p) <= limit]
 
 
-async def test_xss_payloads_render_as_text_everywhere(tmp_path: Path) -> None:
-    answers = payloads(280)
-    words = payloads(40)
-    assert len(answers) >= 200
+# Short ones, for words and names (at most 40 or 60 characters), unlike the answers' wrappers.
+SHORT_WRAPPERS = ["{}", "¤{}", "{}¤", "«{}»", "{}…", "·{}", "{}·", "ü{}", "{}ß", "é{}é"]
+
+
+def spread(limit: int, count: int, offset: int = 0) -> list[str]:
+    """``count`` payloads of at most ``limit`` characters, taking every vector in turn (each in
+    another wrapper each round), none the same once trimmed and case-folded (as words are)."""
+    columns = []
+    for vector in VECTORS:
+        short = vector if len(vector) <= limit else vector.replace("alert(1)", "alert()")
+        assert len(short) <= limit, short
+        fitting = [w.replace("{}", short) for w in SHORT_WRAPPERS if len(w.replace("{}", short)) <= limit]
+        columns.append(fitting[offset % len(fitting) :] + fitting[: offset % len(fitting)])
+    out: list[str] = []
+    seen: set[str] = set()
+    for row in itertools.count():
+        if len(out) >= count or row > len(SHORT_WRAPPERS):
+            break
+        for column in columns:
+            if row < len(column) and len(out) < count and (key := flat(column[row]).casefold()) not in seen:
+                seen.add(key)
+                out.append(column[row])
+    assert len(out) == count
+    return out
+
+
+def flat(text: str) -> str:
+    """Text as a page shows it: trimmed, runs of white space as one space."""
+    return " ".join(text.split())
+
+
+# Markup that would only be there if a payload had been parsed as HTML.
+INJECTED = (
+    "[onerror], [onload], [onfocus], [ontoggle], [onstart], iframe, object, embed, marquee, math, "
+    "video, input[autofocus], a[href^='javascript'], body body, style:not(head style)"
+)
+
+
+async def missing(page: Any, expected: list[str], timeout: float = 15.0) -> list[str]:
+    """The expected texts the page does not show literally (once it has had ``timeout`` s)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        shown = flat(await page.evaluate("document.body.innerText"))
+        absent = [text for text in expected if flat(text) not in shown]
+        if not absent or asyncio.get_running_loop().time() > deadline:
+            return absent
+        await asyncio.sleep(0.25)
+
+
+async def placed(presenter: Any, timeout: float = 15.0) -> list[str]:
+    """The words the big screen's cloud shows, once it has stopped placing new ones."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last: list[str] = []
+    while asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.5)
+        now = await presenter.eval_on_selector_all(".cloud-word", "nodes => nodes.map(n => n.innerText)")
+        if now and now == last:
+            break
+        last = now
+    return last
+
+
+async def untouched(page: Any) -> bool:
+    """No script ran and no payload became an element."""
+    ran = await page.evaluate("window.__xss !== undefined")
+    injected = await page.evaluate(f"document.querySelectorAll({INJECTED!r}).length")
+    return not ran and injected == 0
+
+
+async def test_xss_payloads_render_as_text_everywhere(tmp_path: Path, figures: Figures) -> None:
+    answers = payloads(280)  # every vector in every wrapper
+    words = spread(40, 40)  # every vector twice
+    nicknames = spread(40, 11, offset=4)
+    people = len(nicknames)  # the browser's phone and 10 others
+    cards = [
+        {"insight": answers[i * 18 + 4], "action": answers[i * 18 + 9], "name": spread(60, people, 7)[i]}
+        for i in range(people)
+    ]
+    texts = {*answers, *words, *nicknames, *(v for c in cards for v in c.values())}
+    assert len(answers) == 200 and len(texts) >= 240
+    checked: Counter[str] = Counter()  # (category on page) -> payloads found shown literally
     with live_server(sqlite_url(tmp_path), ws_rate_per_minute=100_000, ws_rate_burst=100_000) as live:
         meeting = create_meeting(live.base, title="<script>window.__xss=1</script> titel")
+        code = meeting["code"]
         with host(live.base, meeting) as http:
-            open_ = http.post("/activities", json={"kind": "open", "settings": {"max_answers": 20}}).json()
-            cloud = http.post(
-                "/activities", json={"kind": "wordcloud", "settings": {"max_entries": 20}}
-            ).json()
-            http.post(f"/activities/{open_['id']}/visibility", json={"phones": True}).raise_for_status()
-            http.post(f"/activities/{open_['id']}/open").raise_for_status()
-            phones = [Phone(live.base, meeting["code"], nickname=words[i % len(words)]) for i in range(10)]
-            for phone in phones:
-                await phone.join()
-                await phone.connect()
-            for index, text in enumerate(answers[:200]):
-                phone = phones[index % 10]
-                reply = await phone.answer(open_["id"], str((index // 10) % 20), {"text": text}, f"a{index}")
-                assert reply["type"] == "ack", reply
+            activities = {}
+            for kind, settings in (
+                ("open", {"max_answers": 20}),
+                ("wordcloud", {"max_entries": 20}),
+                ("groups", {"options": ["Groep A", "Groep B"]}),
+                ("cards", {}),
+            ):
+                made = http.post("/activities", json={"kind": kind, "settings": settings})
+                made.raise_for_status()
+                activities[kind] = made.json()
+                http.post(f"/activities/{activities[kind]['id']}/visibility", json={"phones": True})
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
                 dialogs: list[str] = []
-                pages: dict[str, Any] = {}
-                context = await browser.new_context(viewport={"width": 1280, "height": 800})
+                context = await browser.new_context(viewport={"width": 1920, "height": 1080})
                 context.on("page", lambda page: page.on("dialog", lambda d: dialogs.append(d.message)))
                 presenter = await context.new_page()
-                presenter.on("dialog", lambda d: dialogs.append(d.message))
-                await presenter.goto(
-                    f"{live.base}/m/{meeting['code']}/present#key={meeting['presenter_key']}"
-                )
-                pages["presenter"] = presenter
+                await presenter.goto(f"{live.base}/m/{code}/present#key={meeting['presenter_key']}")
                 remote = await context.new_page()
-                remote.on("dialog", lambda d: dialogs.append(d.message))
-                await remote.goto(f"{live.base}/m/{meeting['code']}/remote#key={meeting['host_key']}")
-                pages["remote"] = remote
+                await remote.goto(f"{live.base}/m/{code}/remote#key={meeting['host_key']}")
                 phone_context = await browser.new_context(viewport={"width": 390, "height": 844})
+                phone_context.on("page", lambda page: page.on("dialog", lambda d: dialogs.append(d.message)))
                 participant = await phone_context.new_page()
-                participant.on("dialog", lambda d: dialogs.append(d.message))
-                await participant.goto(f"{live.base}/{meeting['code']}")
-                pages["participant"] = participant
-                await asyncio.sleep(2)
-                # The last answers sent are on the wall, as text.
-                sample = answers[199]
-                for name in ("presenter", "remote", "participant"):
-                    page = pages[name]
-                    if name == "participant":
-                        join = page.locator("#join-form button")
-                        if await join.count() and await join.is_visible():
-                            await join.click()
-                        await asyncio.sleep(1.5)
-                    text = await page.evaluate("document.body.innerText")
-                    assert await page.evaluate("window.__xss === undefined"), name
-                    if name != "participant":
-                        assert sample.strip() in text, name
-                # Words in the cloud and on the phones, too.
-                http.post(f"/activities/{cloud['id']}/open").raise_for_status()
-                for index, word in enumerate(words[:60]):
-                    reply = await phones[index % 10].answer(
-                        cloud["id"], str(index // 10), {"word": word}, f"w{index}"
-                    )
-                    assert reply["type"] == "ack", reply
-                await asyncio.sleep(2)
-                for name, page in pages.items():
-                    assert await page.evaluate("window.__xss === undefined"), name
-                # Insight & action cards, then the wrap-up report with everything in it.
-                cards = http.post("/activities", json={"kind": "cards"}).json()
-                http.post(f"/activities/{cards['id']}/open").raise_for_status()
-                for index, phone in enumerate(phones):
-                    card = {
-                        "insight": answers[index * 7],
-                        "action": answers[index * 7 + 3],
-                        "name": words[index],
-                    }
-                    reply = await phone.answer(cards["id"], "0", card, f"k{index}")
-                    assert reply["type"] == "ack", reply
-                await asyncio.sleep(1)
-                for name, page in pages.items():
-                    assert await page.evaluate("window.__xss === undefined"), name
+                await participant.goto(f"{live.base}/{code}")
+                await participant.fill("#nickname", nicknames[0])  # typed, as a person would
+                await participant.locator("#join-form button").click()
+                await participant.locator(".waiting").wait_for()
+                pages = {"presenter": presenter, "remote": remote, "phone": participant}
+                cookie = next(
+                    c["value"] for c in await phone_context.cookies() if c["name"] == f"kring_{code}"
+                )
+                # The browser's phone answers from its other device (its answers show on both).
+                phones = [Phone(live.base, code, cookie=cookie)]
+                phones += [Phone(live.base, code, nickname=n) for n in nicknames[1:]]
+                for phone in phones[1:]:
+                    await phone.join()
+                for phone in phones:
+                    await phone.connect()
+
+                async def send(kind: str, values: list[tuple[int, str, dict[str, Any]]]) -> None:
+                    """Open ``kind`` and send (phone, slot, value) answers, each phone in turn."""
+                    activity = activities[kind]
+                    http.post(f"/activities/{activity['id']}/open").raise_for_status()
+
+                    async def one_phone(index: int) -> None:
+                        for n, (_, slot, value) in enumerate(v for v in values if v[0] == index):
+                            reply = await phones[index].answer(activity["id"], slot, value, f"{kind}{n}")
+                            assert reply["type"] == "ack", reply
+
+                    await asyncio.gather(*(one_phone(i) for i in range(people)))
+
+                def dealt(field: str, items: list[str]) -> list[tuple[int, str, dict[str, Any]]]:
+                    """Round the phones: the first item to phone 0, slot 0, and so on."""
+                    return [(i % people, str(i // people), {field: item}) for i, item in enumerate(items)]
+
+                async def shown(category: str, expected: dict[str, list[str]]) -> None:
+                    for name, want in expected.items():
+                        page = pages[name]
+                        absent = await missing(page, want)
+                        assert absent == [], (category, name, len(absent), absent[:5])
+                        assert await untouched(page), (category, name)
+                        checked[f"{category} on {name}"] += len(want)
+
+                # Answers: the wall on the big screen, the remote's moderation list, the phones.
+                await send("open", dealt("text", answers))
+                await shown("answers", {"presenter": answers, "remote": answers, "phone": answers})
+                # Words: the remote's list, the phones' results (and the browser phone's own chips);
+                # on the big screen every word the cloud placed is shown literally.
+                await send("wordcloud", dealt("word", words))
+                await shown("words", {"remote": words, "phone": words})
+                cloud = await placed(presenter)
+                assert cloud, (await presenter.evaluate("document.body.innerText"))[:600]
+                assert {flat(w).casefold() for w in cloud} <= {flat(w).casefold() for w in words}
+                assert await untouched(presenter)
+                checked["words on presenter"] += len(cloud)
+                # Nicknames: who is in which group, on the big screen, the remote and the phone.
+                await send("groups", [(i, "0", {"option": i % 2}) for i in range(1, people)])
+                await participant.locator(".option").first.click()  # the browser's phone picks on the page
+                await participant.locator(".my-group-title").wait_for()
+                with_me = [n for i, n in enumerate(nicknames) if i % 2 == 0 and i != 0]
+                await shown("nicknames", {"presenter": nicknames, "remote": nicknames, "phone": with_me})
+                # Insight & action cards, with a hostile name.
+                await send("cards", [(i, "0", card) for i, card in enumerate(cards)])
+                card_texts = [v for c in cards for v in c.values()]
+                await shown("cards", {"presenter": card_texts, "remote": card_texts, "phone": card_texts})
+                # The wrap-up report with everything in it, loaded without any CSP to hide behind.
                 report_html = http.get("/report.html", params={"private": "true"}).text
                 report = await context.new_page()
-                report.on("dialog", lambda d: dialogs.append(d.message))
-                await report.set_content(report_html)  # about:blank: no CSP to hide behind
-                assert await report.evaluate("window.__xss === undefined")
-                shown = await report.evaluate("document.body.innerText")
-                assert answers[199].strip() in shown and answers[7 * 9 + 3].strip() in shown
+                await report.set_content(report_html)  # about:blank
+                pages["report"] = report
+                for category, want in (
+                    ("answers", answers),
+                    ("words", words),
+                    ("nicknames", nicknames),
+                    ("cards", card_texts),
+                ):
+                    await shown(category, {"report": want})
+                for name, page in pages.items():
+                    assert await untouched(page), name
                 await browser.close()
             assert dialogs == []
             for phone in phones:
                 await phone.disconnect()
+    figures(
+        "XSS",
+        payloads=len(texts),
+        pages=len(pages),
+        shown_literally=sum(checked.values()),
+        scripts_run=0,
+        dialogs=len(dialogs),
+        **{name.replace(" ", "_"): n for name, n in sorted(checked.items())},
+    )

@@ -94,9 +94,12 @@ def flat(text: str) -> str:
 
 
 # Markup that would only be there if a payload had been parsed as HTML.
+# Elements a payload could have become. The report's charts are matplotlib SVG, which carries its
+# own <style> in the chart's <defs>: that one is Kring's.
 INJECTED = (
     "[onerror], [onload], [onfocus], [ontoggle], [onstart], iframe, object, embed, marquee, math, "
-    "video, input[autofocus], a[href^='javascript'], body body, style:not(head style)"
+    "video, input[autofocus], a[href^='javascript'], body body, "
+    "style:not(head style):not(svg > defs > style)"
 )
 
 

@@ -115,12 +115,15 @@ class Fleet:
             versions.frombytes(result["v"])
         return sent, acked, versions
 
-    def words(self) -> dict[str, int]:
+    def words(self) -> tuple[dict[str, int], int]:
+        """The settled phones' acknowledged words, and how many phones still have one in flight."""
         counts: dict[str, int] = {}
+        unsettled = 0
         for result in self.all("words"):
+            unsettled += result["unsettled"]
             for word, n in result["words"].items():
                 counts[word] = counts.get(word, 0) + n
-        return counts
+        return counts, unsettled
 
     def close(self) -> None:
         for pipe in self.pipes:

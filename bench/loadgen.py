@@ -427,12 +427,17 @@ class Generator:
         }
 
     def words(self) -> dict[str, Any]:
-        """Each phone's last acknowledged word: what the final tally must show."""
+        """Each settled phone's last acknowledged word: what the final tally must show. A phone
+        with an answer still in flight is left out (counted in ``unsettled``): the server may
+        already hold that newer word in place of the acknowledged one."""
         counts: dict[str, int] = {}
+        unsettled = 0
         for phone in self.phones:
-            if phone.word is not None:
+            if phone.sent:
+                unsettled += 1
+            elif phone.word is not None:
                 counts[phone.word] = counts.get(phone.word, 0) + 1
-        return {"words": counts}
+        return {"words": counts, "unsettled": unsettled}
 
     async def close(self) -> dict[str, Any]:
         for phone in self.phones:

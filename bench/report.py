@@ -108,11 +108,17 @@ def _sustained(rows: list[Row]) -> tuple[str, str, bool | None]:
     text = (
         f"{_fmt(row['answers_per_s'])}/s asked {_fmt(row['answer_rate_asked'])}/s for "
         f"{row['answer_seconds']:.0f} s at N = {row['held']:,}; {row['unacknowledged']:,} not acknowledged "
-        f"by the end, {row['lost']} acknowledged but lost, "
-        f"tally exact: {'yes' if row['tally_exact'] else 'NO'}"
+        f"by the end, {row['lost']} acknowledged but lost, tally exact: {_exact(row)}"
     )
-    met = row["answers_per_s"] >= 0.98 * 5000 and row["lost"] == 0 and row["tally_exact"]
+    met = row["answers_per_s"] >= 0.98 * 5000 and row["lost"] == 0 and bool(row["tally_exact"])
     return text, "—", met
+
+
+def _exact(row: Row) -> str:
+    if row["tally_exact"] is None:
+        in_flight = row.get("phones_with_answers_in_flight", 0)
+        return f"every settled phone's word is there ({in_flight:,} phones still had an answer in flight)"
+    return "yes" if row["tally_exact"] else "NO"
 
 
 def _latency(rows: list[Row]) -> tuple[str, str, bool | None]:
@@ -277,6 +283,7 @@ SCALING_COLUMNS = [
     ("reveal_p99_ms", "reveal p99 ms"),
     ("reveal_last_phone_ms", "last phone ms"),
     ("tally_exact", "tally exact"),
+    ("phones_with_answers_in_flight", "phones with answers in flight"),
     ("server_cpu_s_per_1k_answers", "server CPU-s/1k answers"),
     ("generator_cpu_s", "generator CPU-s"),
     ("error", "stopped by"),

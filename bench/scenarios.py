@@ -147,21 +147,27 @@ def answering(r: Run, rate: float, seconds: float, words: int = 60) -> dict[str,
         if v - before_summary["errors"].get(k, 0)
     }
     cpu = after.cpu - before.cpu
-    expected = r.fleet.words()
+    expected, unsettled = r.fleet.words()
     results = r.facilitator.results(r.activity)
     shown = {w["text"]: w["count"] for w in results["results"]["words"]}
+    # Every settled phone's word must be in the tally. Phones with an answer in flight may show
+    # their acknowledged word or a newer one, so with any in flight the tally can only be
+    # checked from below: "lost" stays exact, "tally_exact" is then not decided (None).
+    lost = sum(max(0, n - shown.get(word, 0)) for word, n in expected.items())
     return {
         "answer_rate_asked": rate,
         "answer_seconds": seconds,
         "answers_sent": n_sent,
         "answers_acked": n_acked,
-        "answers_per_s": round(n_acked / seconds, 1),
+        # Acknowledged within the answering window itself (not in the short settle after it).
+        "answers_per_s": round(int(((acked_a >= since) & (acked_a <= since + seconds)).sum()) / seconds, 1),
         "answer_errors": errors,
         # Sent but neither acknowledged nor refused when the run ended (a server behind).
         "unacknowledged": n_sent - n_acked - sum(errors.values()),
         # Acknowledged, yet missing from the final tally: what "0 lost" is about.
-        "lost": sum(max(0, n - shown.get(word, 0)) for word, n in expected.items()),
-        "tally_exact": shown == expected,
+        "lost": lost,
+        "tally_exact": (shown == expected) if not unsettled else None if not lost else False,
+        "phones_with_answers_in_flight": unsettled,
         "ack_p50_ms": pct((acked_a - sent_a) * 1000, 50),
         "ack_p99_ms": pct((acked_a - sent_a) * 1000, 99),
         "screen_p50_ms": pct(screen_ms, 50),

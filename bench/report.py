@@ -117,7 +117,7 @@ def _sustained(rows: list[Row]) -> tuple[str, str, bool | None]:
 def _exact(row: Row) -> str:
     if row["tally_exact"] is None:
         in_flight = row.get("phones_with_answers_in_flight", 0)
-        return f"every settled phone's word is there ({in_flight:,} phones still had an answer in flight)"
+        return f"not decided ({in_flight:,} phones still had an answer in flight at the end)"
     return "yes" if row["tally_exact"] else "NO"
 
 
@@ -377,6 +377,12 @@ def document(result: dict[str, Any], notes: str = "") -> str:
         "their scheduled moment to the phone's first state frame. *naive* is the same server with "
         "`KRING_NAIVE_BROADCAST=1`: a broadcast for every answer, each recipient's frame serialised "
         "for it, permessage-deflate on (the phones offer it, as browsers do).",
+        *[
+            f"\nThe {again['suite']} rows were run again on {again['generated']} "
+            f"(`python -m bench rerun {again['suite']}`, {again['duration_s'] / 60:.0f} min) "
+            "after a change to that suite."
+            for again in result.get("reruns", [])
+        ],
         "",
         "## Targets",
         "",

@@ -122,13 +122,22 @@ def hold(r: Run, baseline: Stat, seconds: float = 10.0) -> dict[str, Any]:
     }
 
 
-def answering(r: Run, rate: float, seconds: float, words: int = 60) -> dict[str, Any]:
-    """Answers at ``rate`` per second; per answer: ack latency and answer→big screen latency."""
+def answering(r: Run, rate: float, seconds: float, words: int = 60, settle: float = 3.0) -> dict[str, Any]:
+    """Answers at ``rate`` per second; per answer: ack latency and answer→big screen latency.
+    Afterwards the phones wait up to ``settle`` seconds for the acknowledgements still due."""
     before_summary = r.fleet.summary()
     before = r.server.stat()
     since = time.time()
     per = rate / len(r.fleet)
-    r.fleet.all("answer", activity=r.activity, rate=per, seconds=seconds, words=words, wait=seconds + 120)
+    r.fleet.all(
+        "answer",
+        activity=r.activity,
+        rate=per,
+        seconds=seconds,
+        words=words,
+        settle=settle,
+        wait=seconds + settle + 120,
+    )
     after = r.server.stat()
     summary = r.fleet.summary()
     sent, acked, versions = r.fleet.records(since)

@@ -12,10 +12,25 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from server.app import create_app
+from server.db.engine import make_engine
+from server.db.migrate import upgrade
+from server.services import accounts
 from server.services.answers import AnswerOp, commit_batch
 from server.settings import Settings
 
 ORIGIN = "http://127.0.0.1:8000"  # the public URL the in-process apps are given
+
+
+def database_with_accounts(url: str, *users: tuple[str, str, str]) -> None:
+    """A migrated database holding these facilitator accounts (email, password, name), as
+    `kring user add` would leave it: the instance then asks for a login."""
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        for email, password, name in users:
+            accounts.add_user(session, email, password, name)
+        session.commit()
+    engine.dispose()
 
 
 class ManualClock:

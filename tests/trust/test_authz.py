@@ -15,16 +15,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlmodel import Session
 from starlette.websockets import WebSocketDisconnect
 
-from server.db.engine import make_engine
-from server.db.migrate import upgrade
 from server.deps import current_account, current_host
-from server.services import accounts
 from server.services.keys import new_key
 from tests.conftest import sqlite_url
-from tests.factories import ORIGIN, client_for
+from tests.factories import ORIGIN, client_for, database_with_accounts
 from tests.trust.conftest import Figures
 
 PASSWORD = "een lang wachtwoord"
@@ -91,13 +87,7 @@ def test_ws_authz_every_facilitator_action_is_refused_without_its_rights(
     tmp_path: Path, figures: Figures
 ) -> None:
     url = sqlite_url(tmp_path)
-    upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        for email in ("anna@example.org", "bram@example.org"):
-            accounts.add_user(session, email, PASSWORD)
-        session.commit()
-    engine.dispose()
+    database_with_accounts(url, ("anna@example.org", PASSWORD, ""), ("bram@example.org", PASSWORD, ""))
     with client_for(url) as client:
         anna, anna_csrf = login(client, "anna@example.org")
         own = {"cookie": f"kring_session={anna}", "x-csrf-token": anna_csrf}

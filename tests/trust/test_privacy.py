@@ -13,14 +13,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.async_api import BrowserContext, Page, async_playwright, expect
-from sqlmodel import Session
 
 from server.app import create_app
-from server.db.engine import make_engine
-from server.db.migrate import upgrade
-from server.services import accounts
 from server.settings import Settings
 from tests.conftest import sqlite_url
+from tests.factories import database_with_accounts
 from tests.support import live_server
 from tests.test_docs import routes
 from tests.trust.conftest import Figures
@@ -58,12 +55,7 @@ async def test_privacy_no_third_party_requests_and_only_the_needed_cookies(
     tmp_path: Path, figures: Figures
 ) -> None:
     url = sqlite_url(tmp_path)
-    upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        accounts.add_user(session, EMAIL, PASSWORD, "Anna")
-        session.commit()
-    engine.dispose()
+    database_with_accounts(url, (EMAIL, PASSWORD, "Anna"))
     files = downloads()
     assert {"export.json", "export.csv.zip", "export.xlsx", "report.html", "report.pdf"} <= set(files)
     with live_server(url) as live:

@@ -165,8 +165,15 @@ def _batch_accepting(base: type[asyncio.AbstractEventLoop]) -> type[asyncio.Abst
             start_serving: bool = True,
             **kwargs: Any,
         ) -> asyncio.AbstractServer:
-            plain_tcp = ssl is None and not kwargs and (sock is None or sock.type == socket.SOCK_STREAM)
-            if not plain_tcp or (sock is not None and sock.family == getattr(socket, "AF_UNIX", None)):
+            plain_tcp = (
+                ssl is None
+                and not kwargs
+                and (
+                    sock is None
+                    or (sock.type == socket.SOCK_STREAM and sock.family in (socket.AF_INET, socket.AF_INET6))
+                )
+            )
+            if not plain_tcp:
                 return await super().create_server(  # type: ignore[no-any-return]
                     protocol_factory,
                     host,

@@ -506,6 +506,12 @@ async def qr_png(code: CodePath, request: Request, hub: HubDep, guard: GuardDep)
     return Response(qr.png(hub.join_url(clean)), media_type="image/png")
 
 
+async def lookup_code(code: str, hub: Hub) -> tuple[str, int | None]:
+    """The normalised code and its meeting's id (None if there is none); nothing is counted."""
+    clean = normalise_code(code)
+    return clean, await hub.meeting_id_for_code(clean) if is_valid_code(clean) else None
+
+
 async def existing_code(code: str, request: Request, hub: HubDep, guard: GuardDep) -> tuple[str, int]:
     """The normalised code and meeting id; unknown codes count against the caller (429 after
     too many), so codes cannot be enumerated."""
@@ -515,8 +521,7 @@ async def existing_code(code: str, request: Request, hub: HubDep, guard: GuardDe
     )
     if guard.blocked(address):
         raise blocked
-    clean = normalise_code(code)
-    meeting_id = await hub.meeting_id_for_code(clean) if is_valid_code(clean) else None
+    clean, meeting_id = await lookup_code(code, hub)
     if meeting_id is None:
         if not guard.failed(address):  # guesses sent in parallel: no more 404s than the limit
             raise blocked
@@ -651,10 +656,9 @@ class JoinFastPath:
         hub: Hub = state.hub
         guard: JoinGuard = state.join_guard
         client = scope.get("client")
-        clean = normalise_code(code)
-        if guard.blocked(client[0] if client else None) or not is_valid_code(clean):
+        if guard.blocked(client[0] if client else None):
             return False
-        meeting_id = await hub.meeting_id_for_code(clean)
+        clean, meeting_id = await lookup_code(code, hub)
         if meeting_id is None:
             return False
         try:

@@ -8,8 +8,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
+from starlette.testclient import WebSocketTestSession
+from starlette.websockets import WebSocketDisconnect
 
 from server.app import create_app
 from server.db.engine import make_engine
@@ -31,6 +34,20 @@ def database_with_accounts(url: str, *users: tuple[str, str, str]) -> None:
             accounts.add_user(session, email, password, name)
         session.commit()
     engine.dispose()
+
+
+def assert_forbidden_then_closed(ws: WebSocketTestSession, within: int = 10) -> None:
+    """A socket that was let in, then refused: a `forbidden` error within ``within`` frames (those
+    already on their way may come first), then close 4403."""
+    for _ in range(within):
+        reply = ws.receive_json()
+        if reply["type"] == "error":
+            break
+    assert reply["type"] == "error" and reply["code"] == "forbidden", reply
+    with pytest.raises(WebSocketDisconnect) as closed:
+        while True:
+            ws.receive_json()
+    assert closed.value.code == 4403
 
 
 class ManualClock:

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
-from starlette.websockets import WebSocketDisconnect
 
 from server.app import create_app
 from server.db.engine import make_engine
@@ -19,7 +18,7 @@ from server.db.migrate import upgrade
 from server.db.tables import User
 from server.services import accounts
 from server.settings import Settings
-from tests.factories import ORIGIN, client_for, screen_socket
+from tests.factories import ORIGIN, assert_forbidden_then_closed, client_for, screen_socket
 from tests.figures import Figures
 from tests.test_docs import routes
 
@@ -313,15 +312,7 @@ def test_rotated_presenter_key_closes_old_screens(client: TestClient) -> None:
             f"/api/meetings/{meeting['code']}/presenter-key",
             headers={"Authorization": f"Bearer {meeting['host_key']}"},
         ).json()
-        for _ in range(10):
-            message = old.receive_json()
-            if message["type"] == "error":
-                break
-        assert message["code"] == "forbidden"
-        with pytest.raises(WebSocketDisconnect) as closed:
-            while True:
-                old.receive_json()
-        assert closed.value.code == 4403
+        assert_forbidden_then_closed(old)
     with screen_socket(client, meeting) as stale:
         stale.send_text(json.dumps({"type": "auth", "key": meeting["presenter_key"]}))
         assert stale.receive_json()["code"] == "forbidden"

@@ -20,7 +20,7 @@ from starlette.websockets import WebSocketDisconnect
 from server.deps import current_account, current_host
 from server.services.keys import new_key
 from tests.conftest import sqlite_url
-from tests.factories import ORIGIN, client_for, database_with_accounts
+from tests.factories import ORIGIN, assert_forbidden_then_closed, client_for, database_with_accounts
 from tests.trust.conftest import Figures
 
 PASSWORD = "een lang wachtwoord"
@@ -190,13 +190,7 @@ def test_ws_authz_every_facilitator_action_is_refused_without_its_rights(
             ws.send_text(json.dumps({"type": "auth", "key": meeting["host_key"]}))
             assert ws.receive_json()["type"] == "snapshot"
             ws.send_text(json.dumps({"type": "auth", "key": meeting["presenter_key"]}))
-            while (reply := ws.receive_json())["type"] != "error":
-                pass
-            assert reply["code"] == "forbidden"
-            with pytest.raises(WebSocketDisconnect) as closed:
-                while True:
-                    ws.receive_json()
-            assert closed.value.code == 4403
+            assert_forbidden_then_closed(ws)
             sockets += 1
         after = database_rows(url)
         export_after = client.get(f"/api/meetings/{code}/export.json", headers=own).content

@@ -22,10 +22,23 @@ PHONE = {"width": 390, "height": 844}
 MIN_TARGET = 44  # CSS px, WCAG 2.5.5
 
 
+SETTLE_ANIMATIONS = """async () => {
+  for (let round = 0; round < 5; round++) {
+    const finite = document.getAnimations().filter(
+      (a) => a.playState === "running" && Number.isFinite(a.effect?.getComputedTiming().endTime));
+    if (!finite.length) return;
+    await Promise.all(finite.map((a) => a.finished.catch(() => null)));
+  }
+}"""
+
+
 async def axe(page: Page, name: str) -> list[dict[str, Any]]:
     """Serious and critical axe-core violations on the page (CSP stays on: axe comes from 'self')."""
     if not await page.evaluate("typeof window.axe === 'object'"):
         await page.add_script_tag(url="/__axe__.js")
+    # Colours are judged at rest: an entrance, a bump or a transition still running is a colour
+    # between two states (and a font size between two thresholds), not what the room reads.
+    await page.evaluate(SETTLE_ANIMATIONS)
     result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
     return [{"page": name, "id": v["id"], "nodes": [n["target"] for n in v["nodes"][:3]]} for v in bad]

@@ -108,6 +108,9 @@ def serve(args: argparse.Namespace) -> int:
         # ~316 KiB per connection in uvicorn when on; the naive baseline turns it on, as its
         # defaults would.
         "ws_per_message_deflate": settings.naive_broadcast,
+        # websockets' sans-I/O protocol: server/realtime/connection.py writes fan-out frames
+        # straight to its transport (what "auto" picks too; named, as the fast path needs it).
+        "ws": "websockets-sansio",
         "ws_max_size": settings.ws_max_message_bytes,
         "ws_ping_interval": settings.ws_ping_interval,
         "ws_ping_timeout": settings.ws_ping_timeout,

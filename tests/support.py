@@ -54,6 +54,7 @@ def uvicorn_config(
         create_app(settings, clock),
         host="127.0.0.1",
         port=port,
+        ws="websockets-sansio",  # as `kring serve`
         ws_per_message_deflate=False,
         ws_max_size=settings.ws_max_message_bytes,
         ws_ping_interval=settings.ws_ping_interval,

@@ -5,6 +5,13 @@ of a websocket frame completes without suspending while the transport accepts da
 fan-out never wakes one task per phone. Only a client whose transport is full (it stopped
 reading, or its network is slow) gets a task, which finishes that send and then drains what
 queued up meanwhile.
+
+Under uvicorn's websockets protocol without compression, a text frame is written as bytes
+straight to the transport: the frame is encoded once per fan-out (every recipient gets the same
+``str`` object, so a one-entry cache keyed on identity serves them all), instead of once per
+recipient through Starlette's and uvicorn's send (a dict per message, ``str.encode`` of the whole
+snapshot, and websockets' frame serialiser). Anything unusual (compression, a closing socket, a
+transport that asks us to wait) goes the ordinary way.
 """
 
 from __future__ import annotations
@@ -12,11 +19,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import struct
 from collections import deque
 from collections.abc import Coroutine
 from typing import Any, Literal
 
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketState
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
 
 log = logging.getLogger("kring.ws")
 
@@ -38,6 +48,7 @@ class Connection:
         "_direct",
         "_latest",
         "_max_backlog",
+        "_raw",
         "_writer",
         "abandoned",
         "busy_since",
@@ -72,6 +83,7 @@ class Connection:
         self.via: str | None = None  # screens: "host" or "presenter", the key that opened it
         # The task running this client's websocket handler (cancelled by abandon()).
         self.handler: asyncio.Task[object] | None = asyncio.current_task()
+        self._raw = _raw_protocol(ws)
 
     @property
     def _idle(self) -> bool:
@@ -165,8 +177,26 @@ class Connection:
 
     # -- writing -----------------------------------------------------------------------------
 
+    def _write_raw(self, frame: str) -> bool:
+        """Write the frame's bytes to the transport if it takes them now (True: written)."""
+        protocol = self._raw
+        if (
+            protocol is None
+            or protocol.close_sent
+            or protocol.disconnected
+            or not protocol.writable.is_set()
+            or protocol.conn.state is not State.OPEN
+            or self.ws.application_state is not WebSocketState.CONNECTED
+            or protocol.transport.is_closing()
+        ):
+            return False
+        protocol.transport.write(wire_frame(frame))
+        return True
+
     def _write(self, frame: str) -> None:
         """Write now; if the transport makes the send wait, a writer task takes over."""
+        if self._write_raw(frame):
+            return
         send = self.ws.send_text(frame)
         try:
             waiting = send.send(None)
@@ -202,6 +232,8 @@ class Connection:
                     frame = None if self.closed else self._next()
                     if frame is None:
                         return
+                    if self._write_raw(frame):
+                        continue
                     send = self.ws.send_text(frame)
                     try:
                         waiting = send.send(None)
@@ -234,3 +266,38 @@ async def _complete(send: Coroutine[Any, Any, None], waiting: Any) -> None:
     except BaseException:
         send.close()
         raise
+
+
+def _raw_protocol(ws: WebSocket) -> WebSocketsSansIOProtocol | None:
+    """uvicorn's protocol behind this socket, if frames may be written to its transport as they
+    are: the ASGI ``send`` is the protocol's own (no middleware wraps it) and no extension (such
+    as permessage-deflate) rewrites frames."""
+    protocol = getattr(getattr(ws, "_send", None), "__self__", None)
+    if not isinstance(protocol, WebSocketsSansIOProtocol) or protocol.conn.extensions:
+        return None
+    return protocol
+
+
+_encoded: tuple[str, bytes] = ("", b"\x81\x00")
+
+
+def wire_frame(text: str) -> bytes:
+    """An unmasked, unfragmented text frame (RFC 6455 section 5.2), as a server sends it.
+
+    A fan-out hands the same ``str`` to every recipient, so the last frame is kept: the snapshot
+    is encoded once, not once per phone."""
+    global _encoded
+    cached = _encoded  # read once: apps in test threads share the module
+    if cached[0] is text:
+        return cached[1]
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        head = struct.pack("!BB", 0x81, size)
+    elif size < 1 << 16:
+        head = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        head = struct.pack("!BBQ", 0x81, 127, size)
+    frame = head + payload
+    _encoded = (text, frame)
+    return frame

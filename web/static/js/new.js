@@ -34,6 +34,7 @@ function syncPlaceholders() {
 // Your own template: checked by the server (POST /api/templates/check) as you type or upload; its
 // placeholders become fields, a problem shows with its line ("mijn.yaml:7: …").
 async function checkOwn() {
+  await stringsLoaded;
   const status = document.getElementById("own-status");
   const fields = document.getElementById("own-values");
   own.ok = false;
@@ -88,6 +89,7 @@ async function headers() {
 
 async function submit(event) {
   event.preventDefault();
+  await stringsLoaded;
   error.hidden = true;
   const chosen = form.querySelector("input[name=template]:checked");
   const values = {};
@@ -123,13 +125,18 @@ async function submit(event) {
   document.getElementById("created").hidden = false;
 }
 
+// The listeners go on before the strings have loaded: a file picked in that moment is still read
+// (its check waits for the strings, so its verdict is in the page's language).
+let stringsLoaded = Promise.resolve();
+
 async function main() {
-  await loadStrings();
+  stringsLoaded = loadStrings();
   for (const radio of form.querySelectorAll("input[name=template]")) radio.addEventListener("change", syncPlaceholders);
-  syncPlaceholders();
   own.yaml.addEventListener("input", () => { own.file = null; ownChanged(); });
   document.getElementById("own-file").addEventListener("change", readFile);
   form.addEventListener("submit", submit);
+  await stringsLoaded;
+  syncPlaceholders();
 }
 
 main();

@@ -30,7 +30,7 @@ def test_a_wire_frame_is_what_websockets_sends(text: str) -> None:
     expected = Frame(Opcode.TEXT, text.encode()).serialize(mask=False, extensions=[])
     assert wire_frame(text) == expected
     assert wire_frame(text) is wire_frame(text)  # the same str is encoded once
-    copy = "".join(list(text))  # an equal str, another object: encoded again, equally
+    copy = "".join(list(text))  # an equal str, another object (unless interned): encoded equally
     assert wire_frame(copy) == expected
 
 

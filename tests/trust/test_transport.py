@@ -173,7 +173,7 @@ async def test_rate_limit_caps_one_participant_and_spares_the_others(
     before, flood_seconds, after = 3.0, 10.0, 2.0
     # The database in memory-backed storage where there is some: what is measured is the flood's
     # effect, and on a slow disk an fsync of SQLite's checkpoint stalls every ack for 100-300 ms,
-    # flood or not (seen on the CI machine, before and during the flood alike).
+    # flood or not (seen in a fresh-clone run of .ci/run, before and during the flood alike).
     shm = Path("/dev/shm")
     folder = Path(tempfile.mkdtemp(dir=shm)) if shm.is_dir() and os.access(shm, os.W_OK) else tmp_path
     server = ServerProcess(folder / "rate.db")

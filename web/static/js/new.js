@@ -127,10 +127,9 @@ async function submit(event) {
 
 // The listeners go on before the strings have loaded: a file picked in that moment is still read
 // (its check waits for the strings, so its verdict is in the page's language).
-let stringsLoaded = Promise.resolve();
+const stringsLoaded = loadStrings();
 
 async function main() {
-  stringsLoaded = loadStrings();
   for (const radio of form.querySelectorAll("input[name=template]")) radio.addEventListener("change", syncPlaceholders);
   own.yaml.addEventListener("input", () => { own.file = null; ownChanged(); });
   document.getElementById("own-file").addEventListener("change", readFile);

@@ -127,6 +127,14 @@ async def placed(presenter: Any, timeout: float = 15.0) -> list[str]:
     return last
 
 
+def participant_cookie(set_cookie: str | None, code: str) -> str:
+    """The participant token a join response sets (``kring_<CODE>=…; HttpOnly; …``)."""
+    assert set_cookie is not None, "the join set no cookie"
+    name, _, rest = set_cookie.partition("=")
+    assert name == f"kring_{code}", set_cookie
+    return rest.partition(";")[0]
+
+
 async def untouched(page: Any) -> bool:
     """No script ran and no payload became an element."""
     ran = await page.evaluate("window.__xss !== undefined")
@@ -175,12 +183,16 @@ async def test_xss_payloads_render_as_text_everywhere(tmp_path: Path, figures: F
                 participant = await phone_context.new_page()
                 await participant.goto(f"{live.base}/{code}")
                 await participant.fill("#nickname", nicknames[0])  # typed, as a person would
-                await participant.locator("#join-form button").click()
-                await participant.locator(".waiting").wait_for()
+                # The cookie comes with the join's response, so that is what to wait for: the page
+                # shows its waiting screen before the join is sent at all.
+                async with participant.expect_response(
+                    lambda r: r.url.endswith(f"/api/join/{code}") and r.request.method == "POST"
+                ) as joining:
+                    await participant.locator("#join-form button").click()
+                joined = await joining.value
+                assert joined.status == 200, await joined.text()
+                cookie = participant_cookie(await joined.header_value("set-cookie"), code)
                 pages = {"presenter": presenter, "remote": remote, "phone": participant}
-                cookie = next(
-                    c["value"] for c in await phone_context.cookies() if c["name"] == f"kring_{code}"
-                )
                 # The browser's phone answers from its other device (its answers show on both).
                 phones = [Phone(live.base, code, cookie=cookie)]
                 phones += [Phone(live.base, code, nickname=n) for n in nicknames[1:]]

@@ -31,7 +31,6 @@ from server.services import answers as answer_service
 from server.services import meetings as meeting_service
 from server.services.answers import BatchResult, StoredAnswer
 from server.services.events import (
-    AnswersCommitted,
     Event,
     MeetingDeleted,
     StructureChanged,
@@ -227,8 +226,6 @@ class Hub:
                     continue
             elif isinstance(event, TallyReset):
                 room.reset(event.activity_id)
-            elif isinstance(event, AnswersCommitted):
-                room.apply(event.activity_id, list(event.changes), {})
             elif isinstance(event, MeetingDeleted):
                 self._close_room(event.meeting_id)
                 continue

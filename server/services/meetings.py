@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
-from server.db.tables import Activity, Answer, Meeting, Participant
+from server.db.tables import Activity, Answer, Meeting
 from server.domain.activities import KINDS, Kind, default_settings, is_private, settings_for
 from server.domain.errors import DomainError
 from server.domain.meeting import (
@@ -393,15 +393,6 @@ def delete_meeting(session: Session, meeting_id: int) -> None:
     """Delete the meeting and every row that belongs to it, now."""
     _meeting(session, meeting_id)
     retention.delete_meeting_rows(session, meeting_id)
-
-
-def participant_count(session: Session, meeting_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count()).select_from(Participant).where(col(Participant.meeting_id) == meeting_id)
-        )
-        or 0
-    )
 
 
 # -- helpers ----------------------------------------------------------------------------------

@@ -48,7 +48,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        logfilter.install()  # after uvicorn has set up its loggers: no raw client addresses
+        # After uvicorn has set up its loggers: no raw client addresses.
+        logfilter.install(settings.access_log)
         db = Database(make_engine(settings.database_url))
         hub = Hub(
             db,

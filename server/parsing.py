@@ -120,8 +120,9 @@ class TemplateParser:
         except TimeoutError:
             # The thread waiting on the pipe gets EOF and ends once its worker is gone.
             await asyncio.to_thread(worker.kill)
+            limit = f"{self.seconds:g}"
             raise TemplateError(
-                source, None, N_("reading it took longer than {n} seconds", n=f"{self.seconds:g}")
+                source, None, N_("reading it took longer than {n} seconds", n=limit)
             ) from None
         except (EOFError, OSError) as exc:  # the worker died (killed from outside, out of memory)
             await asyncio.to_thread(worker.kill)

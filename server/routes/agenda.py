@@ -32,7 +32,8 @@ BlockIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="The agenda bl
 async def get_agenda(meeting_id: CurrentHost, db: DatabaseDep, clock: ClockDep) -> dict[str, Any]:
     """The agenda with its live timing: the current block, plan versus actual, and advice."""
     meeting = await _meeting(db, meeting_id)
-    return {"agenda": agenda_view(meeting.agenda, clock.now(), host=True, language=meeting.language)}
+    view = agenda_view(meeting.agenda, clock.now(), host=True, say=lambda text: say(text, meeting.language))
+    return {"agenda": view}
 
 
 @router.post(

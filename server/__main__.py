@@ -120,6 +120,8 @@ def serve(args: argparse.Namespace) -> int:
         "loop": "server.loop:loop_factory",
         "backlog": 65_535,
         "log_level": os.environ.get("KRING_LOG_LEVEL", "info"),
+        # Off: uvicorn does not even format the lines (server/logfilter.py filters the rest).
+        "access_log": settings.access_log != "off",
     }
     if workers > 1:
         if settings.broadcast_url.startswith("memory"):

@@ -6,6 +6,7 @@ disk to forget to rebuild, and the install tree may stay read-only)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -105,6 +106,13 @@ def asked_language(accept_language: str | None) -> str:
     return pick_language(None, accept_language, "en")
 
 
+def words(table: Mapping[str, str], language: str) -> dict[str, str]:
+    """A table of messages (key -> ``N_``/``C_`` text) said in the language (the default language
+    for one Kring does not speak)."""
+    chosen = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    return {key: say(message, chosen) for key, message in table.items()}
+
+
 def say(message: str, language: str) -> str:
     """A message in the language: a Text through the catalogue, its blanks filled (a blank that is a
     Text itself said in the same language); any other string as it is (English)."""
@@ -114,4 +122,7 @@ def say(message: str, language: str) -> str:
         key: say(value, language) if isinstance(value, Text) else value
         for key, value in message.params.items()
     }
-    return fill(translations(language).gettext(message.msgid), params)
+    compiled = translations(language)
+    if message.context is None:
+        return fill(compiled.gettext(message.msgid), params)
+    return fill(str(compiled.pgettext(message.context, message.msgid)), params)

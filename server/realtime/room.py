@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any, Literal, cast
 
+from server import i18n
 from server.domain.activities import (
     Kind,
     Settings,
@@ -33,6 +34,7 @@ from server.realtime.messages import (
 from server.services.answers import AnswerOp, StoredAnswer
 from server.services.keys import hash_key
 from server.services.meetings import MeetingAuth
+from server.text import Text
 
 Audience = Literal["presenter", "host"]
 PRESENCE_TTL = 15.0  # seconds a worker's presence report counts without a refresh
@@ -380,10 +382,14 @@ class Room:
                     self.meeting.agenda,
                     self.clock.now(),
                     host=audience == "host",
-                    language=self.meeting.language,
+                    say=self.say,
                 ),
             )
         )
+
+    def say(self, message: Text) -> str:
+        """A message in the meeting's language."""
+        return i18n.say(message, self.meeting.language)
 
     def phone_agenda(self) -> dict[str, Any] | None:
         """ "Nu: …" and "Straks: …" for the phones, when the meeting runs from an agenda."""
@@ -405,7 +411,7 @@ class Room:
         for connection in screens:
             role = connection.role
             if role not in frames:
-                view = agenda_view(agenda, now, host=role == "host", language=self.meeting.language)
+                view = agenda_view(agenda, now, host=role == "host", say=self.say)
                 frames[role] = dump(AgendaOut(agenda=view))
             connection.put_latest("agenda", frames[role])
 

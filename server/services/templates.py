@@ -21,6 +21,7 @@ from server.draaiboek import (
     load_builtin,
     parse,
 )
+from server.parsing import TemplateParser
 from server.services import agenda as agenda_service
 from server.services import meetings as meeting_service
 from server.services.meetings import CreatedMeeting
@@ -38,11 +39,22 @@ def builtin(name: str) -> Template:
 def parse_own(text: str, file: str | None = None) -> Template:
     """A facilitator's own template (uploaded or pasted YAML), checked as `kring template validate`
     checks a file: an ``invalid_template`` error names the file, the line and the problem."""
-    source = PureWindowsPath(file or "").name or "template.yaml"  # old browsers send C:\fakepath\x.yaml
     try:
-        return parse(text, source)
+        return parse(text, _source(file))
     except TemplateError as exc:
         raise DomainError("invalid_template", exc.message, line=exc.line) from None
+
+
+async def read_own(parser: TemplateParser, text: str, file: str | None = None) -> Template:
+    """``parse_own`` in a worker process with a time limit (server/parsing.py), for the routes."""
+    try:
+        return await parser.parse(text, _source(file))
+    except TemplateError as exc:
+        raise DomainError("invalid_template", exc.message, line=exc.line) from None
+
+
+def _source(file: str | None) -> str:
+    return PureWindowsPath(file or "").name or "template.yaml"  # old browsers send C:\fakepath\x.yaml
 
 
 def summary(template: Template) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from server.db.engine import make_engine
 from server.domain.agenda import Clock, SystemClock
 from server.domain.errors import DomainError
 from server.guards import JoinGuard, OriginPolicy, RateLimiter
+from server.parsing import TemplateParser
 from server.realtime.backends import make_broadcast
 from server.realtime.collector import Collector
 from server.realtime.hub import Hub
@@ -86,6 +87,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             settings.login_failures_per_account, settings.login_failure_window_seconds
         )
         app.state.join_guard = JoinGuard(settings.join_failures_allowed, settings.join_failure_window_seconds)
+        parser = TemplateParser(
+            workers=settings.template_workers,
+            queue=settings.template_queue,
+            seconds=settings.template_parse_seconds,
+        )
+        app.state.template_parser = parser
         await hub.start()
         batcher.start()
         joins.start()
@@ -95,6 +102,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await batcher.stop()  # commit what is pending before the sockets close
             await joins.stop()
             await hub.stop()
+            parser.close()
             db.close()
 
     app = FastAPI(

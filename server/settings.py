@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     login_failures_per_ip: int = Field(default=20, ge=1)
     login_failures_per_account: int = Field(default=5, ge=1)
     login_failure_window_seconds: float = Field(default=300.0, gt=0)
+    # Facilitators' own templates are parsed in worker processes (server/parsing.py): at most
+    # this many at once, this many more waiting, each killed after this many seconds.
+    template_workers: int = Field(default=1, ge=1, le=16)
+    template_queue: int = Field(default=8, ge=0)
+    template_parse_seconds: float = Field(default=10.0, gt=0)
     # GDPR: a meeting is deleted this many days after it was last used (`kring purge`);
     # a meeting may set its own period.
     retention_days: int = Field(default=90, ge=1, le=3650)

@@ -18,12 +18,14 @@ from server.domain.errors import DomainError
 from server.domain.meeting import is_valid_code, normalise_code
 from server.guards import JoinGuard, OriginPolicy, RateLimiter, TokenBucket
 from server.realtime.connection import Connection, Role
+from server.realtime.finding import found_frame
 from server.realtime.hub import Hub
 from server.realtime.messages import (
     AckOut,
     AnswerIn,
     AuthIn,
     ErrorOut,
+    FindIn,
     PingIn,
     PongOut,
     WithdrawIn,
@@ -173,10 +175,13 @@ async def _handle_participant(
         if isinstance(message, PingIn):
             connection.push(dump(PongOut()))
             return
-        assert isinstance(message, AnswerIn | WithdrawIn)
-        client_id = message.client_id
         # The room object may have been replaced if the meeting was deleted and reloaded.
         live = hub.rooms.get(room.meeting.id, room)
+        if isinstance(message, FindIn):
+            connection.push(found_frame(live, message))
+            return
+        assert isinstance(message, AnswerIn | WithdrawIn)
+        client_id = message.client_id
         op = live.prepare(participant_id, message)
         result = await batcher.submit(op)
         connection.push(_ack_or_error(result, live))

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.async_api import async_playwright
 
+from server.domain.tallies.bounds import WALL_NEWEST
 from tests.conftest import sqlite_url
 from tests.support import Phone, create_meeting, host, live_server
 from tests.trust.conftest import Figures
@@ -227,7 +228,11 @@ async def test_xss_payloads_render_as_text_everywhere(tmp_path: Path, figures: F
 
                 # Answers: the wall on the big screen, the remote's moderation list, the phones.
                 await send("open", dealt("text", answers))
-                await shown("answers", {"presenter": answers, "remote": answers, "phone": answers})
+                # A phone gets a bounded wall: the newest answers, as the host's list orders them.
+                wall = http.get(f"/activities/{activities['open']['id']}/results").json()["results"]
+                newest = [answer["text"] for answer in wall["answers"][:WALL_NEWEST]]
+                assert len(newest) == WALL_NEWEST < len(answers)
+                await shown("answers", {"presenter": answers, "remote": answers, "phone": newest})
                 # Words: the remote's list, the phones' results (and the browser phone's own chips);
                 # on the big screen every word the cloud placed is shown literally.
                 await send("wordcloud", dealt("word", words))

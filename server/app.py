@@ -24,6 +24,7 @@ from server.parsing import TemplateParser
 from server.realtime.backends import make_broadcast
 from server.realtime.collector import Collector
 from server.realtime.hub import Hub
+from server.realtime.transport import choose as choose_transport
 from server.routes import agenda, api, auth, exports, pages, ws
 from server.routes.errors import error_response
 from server.services.batcher import AnswerBatcher, JoinBatcher
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.db = db
         app.state.hub = hub
         app.state.batcher = batcher
+        app.state.transport = choose_transport(settings.ws_transport)
+        log.info("websocket frames go out by the %s transport", app.state.transport.name)
         joins = JoinBatcher(db, window=settings.batch_window_seconds, max_batch=settings.batch_max)
         app.state.joins = joins
         app.state.pages = Pages(settings.templates_dir)

@@ -7,20 +7,26 @@ disk to forget to rebuild, and the install tree may stay read-only)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from server.text import Text, fill
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
+# The Babel locale that formats dates and numbers for each language: Kring's English is British
+# ("programme", "1 May 2024"), like its words.
+LOCALES = {"nl": "nl_NL", "en": "en_GB"}
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "web" / "locale"
 SCRIPTS_DIR = LOCALE_DIR.parent / "static" / "js"
 # How the page scripts mark their strings (scripts/extract_messages.py extracts them the same way).
@@ -104,6 +110,22 @@ def asked_language(accept_language: str | None) -> str:
     """The language a request asks for with Accept-Language (the pages send their own); English,
     the API's language, when it names neither of Kring's."""
     return pick_language(None, accept_language, "en")
+
+
+def locale(language: str) -> str:
+    return LOCALES.get(language, LOCALES[DEFAULT_LANGUAGE])
+
+
+def number(value: float, language: str, digits: int = 1) -> str:
+    """A number with a fixed count of decimals as the language writes it: 1.25 is '1,2' in Dutch
+    and '1.2' in English (half to even, like Python's own rounding of the same decimal)."""
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return format_decimal(value, format=pattern, locale=locale(language))
+
+
+def long_date(day: date, language: str) -> str:
+    """'24 november 2026' in Dutch, '24 November 2026' in English."""
+    return format_date(day, format="long", locale=locale(language))
 
 
 def words(table: Mapping[str, str], language: str) -> dict[str, str]:

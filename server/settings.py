@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # uvicorn's line per request and websocket: "errors" keeps those refused or failed (4xx, 5xx),
     # "all" every one (10,000 joins: 1.5 MB), "off" none. Client addresses are pseudonyms.
     access_log: Literal["off", "errors", "all"] = "errors"
+    # How frames reach the sockets: "auto" takes the fast path where the installed uvicorn has
+    # what it needs (server/realtime/transport.py); "plain" only Starlette's public send.
+    ws_transport: Literal["auto", "plain"] = "auto"
     # Benchmark baseline: a broadcast for every answer, serialised per recipient, compression on.
     naive_broadcast: bool = False
     # Cookies carry the Secure flag: unset, exactly when the public URL is https.

@@ -18,7 +18,7 @@ from server.domain.activities import (
 from server.domain.agenda import Clock, SystemClock, agenda_view, phone_view
 from server.domain.errors import DomainError
 from server.domain.meeting import ActivityInfo, MeetingInfo, accepting
-from server.domain.tally import Change, Moderation, Tally, new_tally
+from server.domain.tally import Change, CheckoutTally, Moderation, Tally, new_tally
 from server.realtime.connection import Connection
 from server.realtime.messages import (
     AgendaOut,
@@ -318,6 +318,9 @@ class Room:
         if activity is None:
             return None
         own = self.own.get(activity.id, {}).get(participant_id, {})
+        tally = self.tallies.get(activity.id)
+        # A check-out phone's own words may lie outside the bounded list that every phone gets.
+        words = tally.mentioned(own) if isinstance(tally, CheckoutTally) else None
         return dump(
             MineOut(
                 activity_id=activity.id,
@@ -326,6 +329,7 @@ class Room:
                     slot: {"entry_id": entry, "value": payload}
                     for slot, (entry, payload, _rev) in own.items()
                 },
+                words=words,
             )
         )
 

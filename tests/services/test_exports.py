@@ -410,6 +410,8 @@ def _mutated(text: str, change: Any) -> str:
         (lambda d: d["activities"][0].update(block=7), "$.activities[0].block: there is no block 7"),
         (lambda d: d["activities"][0]["answers"][0].update(participant=4), "there is no participant 4"),
         (lambda d: d["participants"][1].update(number=5), "$.participants[1].number"),
+        (lambda d: d["meeting"].update(title="a\x00b"), "$.meeting.title: Text contains an invisible"),
+        (lambda d: d["meeting"].update(theme="x\uffff"), "$.meeting.theme: Text contains a noncharacter"),
     ],
 )
 def test_import_refuses_a_malformed_export_naming_path_and_problem(
@@ -433,6 +435,7 @@ def test_import_refuses_a_malformed_export_naming_path_and_problem(
         ("[1, 2]", "an export is a JSON object"),
         ('{"format": "something-else"}', "expected 'kring-export/1', found 'something-else'"),
         ('{"format": "kring-export/1"}', "is a required property"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ],
 )
 def test_import_refuses_what_is_not_an_export(session: Session, text: str, message: str) -> None:

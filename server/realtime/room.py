@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any, Literal, cast
 
+from server import i18n
 from server.domain.activities import (
     Kind,
     Settings,
@@ -17,7 +18,7 @@ from server.domain.activities import (
 from server.domain.agenda import Clock, SystemClock, agenda_view, phone_view
 from server.domain.errors import DomainError
 from server.domain.meeting import ActivityInfo, MeetingInfo, accepting
-from server.domain.tally import Change, Moderation, Tally, new_tally
+from server.domain.tally import Change, CheckoutTally, Moderation, Tally, new_tally
 from server.realtime.connection import Connection
 from server.realtime.messages import (
     AgendaOut,
@@ -33,6 +34,7 @@ from server.realtime.messages import (
 from server.services.answers import AnswerOp, StoredAnswer
 from server.services.keys import hash_key
 from server.services.meetings import MeetingAuth
+from server.text import Text
 
 Audience = Literal["presenter", "host"]
 PRESENCE_TTL = 15.0  # seconds a worker's presence report counts without a refresh
@@ -316,6 +318,9 @@ class Room:
         if activity is None:
             return None
         own = self.own.get(activity.id, {}).get(participant_id, {})
+        tally = self.tallies.get(activity.id)
+        # A check-out phone's own words may lie outside the bounded list that every phone gets.
+        words = tally.mentioned(own) if isinstance(tally, CheckoutTally) else None
         return dump(
             MineOut(
                 activity_id=activity.id,
@@ -324,6 +329,7 @@ class Room:
                     slot: {"entry_id": entry, "value": payload}
                     for slot, (entry, payload, _rev) in own.items()
                 },
+                words=words,
             )
         )
 
@@ -376,10 +382,14 @@ class Room:
                     self.meeting.agenda,
                     self.clock.now(),
                     host=audience == "host",
-                    language=self.meeting.language,
+                    say=self.say,
                 ),
             )
         )
+
+    def say(self, message: Text) -> str:
+        """A message in the meeting's language."""
+        return i18n.say(message, self.meeting.language)
 
     def phone_agenda(self) -> dict[str, Any] | None:
         """ "Nu: …" and "Straks: …" for the phones, when the meeting runs from an agenda."""
@@ -401,7 +411,7 @@ class Room:
         for connection in screens:
             role = connection.role
             if role not in frames:
-                view = agenda_view(agenda, now, host=role == "host", language=self.meeting.language)
+                view = agenda_view(agenda, now, host=role == "host", say=self.say)
                 frames[role] = dump(AgendaOut(agenda=view))
             connection.put_latest("agenda", frames[role])
 

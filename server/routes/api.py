@@ -24,6 +24,7 @@ from server.deps import (
     HubDep,
     JoinsDep,
     SettingsDep,
+    TemplateParserDep,
     current_account,
 )
 from server.domain.agenda import BlockInfo
@@ -156,6 +157,7 @@ async def create_meeting(
     body: schemas.MeetingCreate,
     db: DatabaseDep,
     hub: HubDep,
+    parser: TemplateParserDep,
 ) -> dict[str, Any]:
     """Create a meeting; the response holds the host and presenter keys, shown only once.
 
@@ -172,7 +174,7 @@ async def create_meeting(
         template = (
             template_service.builtin(body.template)
             if body.template is not None
-            else template_service.parse_own(body.template_yaml or "", body.template_file)
+            else await template_service.read_own(parser, body.template_yaml or "", body.template_file)
         )
         values = dict(body.values)
         if body.theme and "thema" in {p.name for p in template.placeholders}:

@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
-from server.db.tables import Activity, Answer, Meeting, Participant
+from server.db.tables import Activity, Answer, Meeting
 from server.domain.activities import KINDS, Kind, default_settings, is_private, settings_for
 from server.domain.errors import DomainError
 from server.domain.meeting import (
@@ -21,32 +21,24 @@ from server.domain.meeting import (
     open_activity,
 )
 from server.domain.tally import Moderation
+from server.i18n import say, words
 from server.services import agenda as agenda_service
 from server.services import retention
 from server.services.events import StructureChanged, TallyReset
 from server.services.keys import hash_key, new_code, new_key
+from server.text import N_, Text
 
 UNSET: Any = object()  # "leave as it is", where None is a value (an activity outside every block)
 
-DEFAULT_PROMPTS: dict[str, dict[str, str]] = {
-    "nl": {
-        "open": "Wat verwacht je van het lerend netwerk?",
-        "wordcloud": "Waar denk jij aan bij {theme}?",
-        "scales": "Klaar voor actieleren? Kies er drie.",
-        "checkout": "Check-out: welk woord neem je mee?",
-        "choice": "Zijn deze waarden OK voor jou?",
-        "groups": "Groepjes: wat is je favoriete ontbijt?",
-        "cards": "Inzichten & acties: wat neem je mee, en wat ga je doen?",
-    },
-    "en": {
-        "open": "What do you expect from the learning network?",
-        "wordcloud": "What comes to mind when you think of {theme}?",
-        "scales": "Ready for action learning? Pick three.",
-        "checkout": "Check-out: which word do you take with you?",
-        "choice": "Are these values OK for you?",
-        "groups": "Groups: what is your favourite breakfast?",
-        "cards": "Insights & actions: what do you take away, and what will you do?",
-    },
+NO_THEME = N_("the theme")  # {theme} in a default prompt when the meeting has none
+DEFAULT_PROMPTS: dict[str, Text] = {
+    "open": N_("What do you expect from the learning network?"),
+    "wordcloud": N_("What comes to mind when you think of {theme}?"),
+    "scales": N_("Ready for action learning? Pick three."),
+    "checkout": N_("Check-out: which word do you take with you?"),
+    "choice": N_("Are these values OK for you?"),
+    "groups": N_("Groups: what is your favourite breakfast?"),
+    "cards": N_("Insights & actions: what do you take away, and what will you do?"),
 }
 
 
@@ -65,8 +57,7 @@ class MeetingAuth:
 
 
 def default_prompt(kind: str, language: str, theme: str) -> str:
-    template = DEFAULT_PROMPTS.get(language, DEFAULT_PROMPTS["nl"])[kind]
-    return template.format(theme=theme or ("het thema" if language == "nl" else "the theme"))
+    return words(DEFAULT_PROMPTS, language)[kind].format(theme=theme or say(NO_THEME, language))
 
 
 def create_meeting(
@@ -393,15 +384,6 @@ def delete_meeting(session: Session, meeting_id: int) -> None:
     """Delete the meeting and every row that belongs to it, now."""
     _meeting(session, meeting_id)
     retention.delete_meeting_rows(session, meeting_id)
-
-
-def participant_count(session: Session, meeting_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count()).select_from(Participant).where(col(Participant.meeting_id) == meeting_id)
-        )
-        or 0
-    )
 
 
 # -- helpers ----------------------------------------------------------------------------------

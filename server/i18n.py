@@ -82,7 +82,8 @@ def catalog(language: str) -> dict[str, str | list[str]]:
     used = script_msgids()
     out: dict[str, str | list[str]] = {}
     for message in po or ():
-        if not message.id or message.fuzzy:
+        # The scripts' t() has no context: a C_("export column", "No") entry must not replace "No".
+        if not message.id or message.fuzzy or message.context:
             continue
         if str(message.id[0] if message.pluralizable else message.id) not in used:
             continue

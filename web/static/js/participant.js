@@ -294,6 +294,7 @@ function start() {
     },
     onOpen: () => {
       for (const message of state.pending.values()) transmit(message);
+      if (lastFind.query && state.activity) socket.send({ type: "find", activity_id: state.activity.id, query: lastFind.query });
     },
   });
   socket.connect();

@@ -231,6 +231,7 @@ function checkoutView(card, ctx) {
   const ids = new Set(listed.map((w) => w.id));
   const own = [...ctx.known.values()].filter((w) => !ids.has(w.id) && current(`in:${w.id}`));
   const fresh = (words) => words.filter((w) => w.id !== mineId).map((w) => ctx.known.get(w.id) || w);
+  const others = fresh([...listed, ...own]);
   card.append(el("h2", { class: "subhead", text: t("The circle") }));
   if (total > listed.length && !closed) card.append(el("p", { class: "hint list-note", text: t("{shown} of {total} words. Type to find another.", { shown: listed.length, total }) }));
   const query = (draft["checkout-find"] || "").trim();
@@ -246,7 +247,7 @@ function checkoutView(card, ctx) {
     const words = fresh(found.words);
     card.append(words.length ? wordList(words, ctx, " found") : el("p", { class: "hint", role: "status", text: t("No word found.") }));
     if (found.more) card.append(el("p", { class: "hint", text: t("More match: type on.") }));
-  } else if (fresh([...listed, ...own]).length) card.append(wordList(fresh([...listed, ...own]), ctx));
+  } else if (others.length) card.append(wordList(others, ctx));
   else card.append(el("p", { class: "hint", text: t("The others' words appear here: step in on the ones you recognise.") }));
 }
 

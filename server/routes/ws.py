@@ -132,7 +132,11 @@ async def _participant(
     room.nicknames.setdefault(participant_id, nickname)
     await websocket.accept()
     connection = Connection(
-        websocket, "participant", participant_id=participant_id, max_backlog=settings.ws_max_backlog
+        websocket,
+        "participant",
+        participant_id=participant_id,
+        max_backlog=settings.ws_max_backlog,
+        transport=websocket.app.state.transport,
     )
     hub.connect(room, connection)
     try:
@@ -239,7 +243,9 @@ async def _screen(
         return
     except WebSocketDisconnect:
         return
-    connection = Connection(websocket, role, max_backlog=settings.ws_max_backlog)
+    connection = Connection(
+        websocket, role, max_backlog=settings.ws_max_backlog, transport=websocket.app.state.transport
+    )
     connection.via = via
     bucket = TokenBucket(settings.ws_rate_per_minute / 60, settings.ws_rate_burst)
     hub.connect(room, connection)

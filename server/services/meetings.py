@@ -21,6 +21,7 @@ from server.domain.meeting import (
     open_activity,
 )
 from server.domain.tally import Moderation
+from server.domain.words import host_text
 from server.i18n import say, words
 from server.services import agenda as agenda_service
 from server.services import retention
@@ -69,6 +70,9 @@ def create_meeting(
     description: str = "",
     preparation: str = "",
 ) -> CreatedMeeting:
+    title, theme = host_text(title, field="title"), host_text(theme, field="theme")
+    description = host_text(description, field="description")
+    preparation = host_text(preparation, field="preparation")
     host_key, presenter_key = new_key(24), new_key(18)
     for _ in range(20):
         code = new_code()
@@ -132,13 +136,13 @@ def update_meeting(
     if retention_days is not UNSET:
         meeting.retention_days = retention_days
     if description is not None:
-        meeting.description = description
+        meeting.description = host_text(description, field="description")
     if preparation is not None:
-        meeting.preparation = preparation
+        meeting.preparation = host_text(preparation, field="preparation")
     if title is not None:
-        meeting.title = title
+        meeting.title = host_text(title, field="title")
     if theme is not None:
-        meeting.theme = theme
+        meeting.theme = host_text(theme, field="theme")
     if language is not None:
         meeting.language = language
     session.add(meeting)
@@ -158,6 +162,7 @@ def add_activity(
     show_results_phones: bool = False,
 ) -> tuple[ActivityInfo, StructureChanged]:
     meeting = _meeting(session, meeting_id)
+    prompt = None if prompt is None else host_text(prompt, field="prompt")
     if kind not in KINDS:
         raise DomainError("unknown_kind", f"Unknown activity kind {kind!r}; use one of {', '.join(KINDS)}.")
     language = cast(Language, meeting.language)
@@ -203,7 +208,7 @@ def update_activity(
 ) -> tuple[ActivityInfo, StructureChanged]:
     activity = _activity(session, meeting_id, activity_id)
     if prompt is not None:
-        activity.prompt = prompt
+        activity.prompt = host_text(prompt, field="prompt")
     if block_id is not UNSET:
         agenda_service.assign_activity(session, meeting_id, activity_id, block_id)
         session.refresh(activity)

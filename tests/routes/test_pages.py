@@ -184,7 +184,16 @@ def _server_error_codes() -> set[str]:
         text = path.read_text(encoding="utf-8")
         for pattern in patterns:
             codes.update(re.findall(pattern, text))
-    codes |= {f"nickname_{code}" for code in (Code.TEXT_TOO_LONG, Code.TEXT_EMPTY, Code.CONTROL_CHARACTERS)}
+    codes |= {
+        f"nickname_{code}"
+        for code in (
+            Code.TEXT_TOO_LONG,
+            Code.TEXT_EMPTY,
+            Code.CONTROL_CHARACTERS,
+            Code.NONCHARACTER,
+            Code.COMBINING_MARKS,
+        )
+    }
     codes |= {"auth_timeout", "invalid_export", "invalid_request", "not_found", "method_not_allowed"}
     return codes
 

@@ -79,18 +79,18 @@ async def test_the_big_screen_with_the_host_key_downloads_the_results(tmp_path: 
 
             def probe(response: Response) -> bool:
                 """The big screen's check whether its key is the host key: D works once it is known."""
-                return response.url.endswith(f"/api/meetings/{code}") and response.request.method == "GET"
+                return response.url.endswith(f"/api/meetings/{code}/access")
 
             async with page.expect_response(probe) as probed:
                 await page.goto(f"{live.base}/m/{code}/present#key={meeting['presenter_key']}")
-            assert (await probed.value).status == 403
+            assert await (await probed.value).json() == {"role": "presenter"}  # asked, not refused
             await (await probed.value).finished()
             await page.keyboard.press("d")
             await expect(page.locator("#downloads")).to_be_hidden()  # the presenter key only shows
             await page.goto(f"{live.base}/m/{meeting['code']}/present#key={meeting['host_key']}")
             async with page.expect_response(probe) as probed:
                 await page.reload()
-            assert (await probed.value).status == 200
+            assert await (await probed.value).json() == {"role": "host"}
             await (await probed.value).finished()
             await page.keyboard.press("d")
             await expect(page.locator("#downloads")).to_be_visible()

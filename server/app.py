@@ -62,12 +62,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             stall_seconds=settings.ws_stall_seconds,
             clock=clock,
             collector=Collector(settings.gc_full_seconds),
+            check_invariants=settings.check_invariants,
         )
         batcher = AnswerBatcher(
             db,
             hub.answers_committed,
             window=settings.batch_window_seconds,
             max_batch=settings.batch_max,
+            writes=hub.answer_writes,
+            recount=settings.check_invariants,
         )
         app.state.settings = settings
         app.state.clock = clock
@@ -152,8 +155,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         return JSONResponse({"error": {"code": "invalid_request", "message": message}}, status_code=422)
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz(request: Request) -> JSONResponse:
+        hub: Hub | None = getattr(request.app.state, "hub", None)
+        if hub is not None and hub.broken:  # KRING_CHECK_INVARIANTS found a difference
+            return JSONResponse({"status": "invariant broken", "found": hub.broken[:3]}, status_code=500)
+        return JSONResponse({"status": "ok"})
 
     app.include_router(api.router)
     app.include_router(agenda.router)

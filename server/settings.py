@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     # A full garbage collection stops everything (about 1 s with 10,000 phones): the server runs
     # it when quiet, and at least this often; 0 leaves Python's own schedule.
     gc_full_seconds: float = Field(default=600.0, ge=0)
+    # Testing and debugging: after every committed batch of answers, recount the tallies of the
+    # activities it touched from the database (in the batch's own transaction) and compare the
+    # room's; a difference is logged as CRITICAL, makes /healthz answer 500 and closes the room's
+    # sockets (1011). Costs a read of those activities' answers per batch; one worker only.
+    check_invariants: bool = False
     # uvicorn's line per request and websocket: "errors" keeps those refused or failed (4xx, 5xx),
     # "all" every one (10,000 joins: 1.5 MB), "off" none. Client addresses are pseudonyms.
     access_log: Literal["off", "errors", "all"] = "errors"

@@ -23,6 +23,7 @@ class Code(StrEnum):
     NO_OPTION = "no_option"
     OWN_WORD = "own_word"
     UNKNOWN_WORD = "unknown_word"
+    ALREADY_STEPPED_IN = "already_stepped_in"
     INVALID_SETTINGS = "invalid_settings"
     UNKNOWN_KIND = "unknown_kind"
 

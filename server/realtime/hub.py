@@ -24,7 +24,9 @@ from server.domain.tally import Change
 from server.realtime.backends import Broadcast, MemoryBroadcast
 from server.realtime.collector import Collector
 from server.realtime.connection import Connection
-from server.realtime.messages import ClosingOut, dump
+from server.realtime.invariants import InvariantBroken, differences
+from server.realtime.invariants import log as invariant_log
+from server.realtime.messages import ClosingOut, ErrorOut, dump
 from server.realtime.pacer import Pacer
 from server.realtime.room import Room
 from server.services import answers as answer_service
@@ -58,9 +60,16 @@ class Hub:
         stall_seconds: float = 10.0,
         clock: Clock | None = None,
         collector: Collector | None = None,
+        check_invariants: bool = False,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
+        self.check_invariants = check_invariants
+        # What KRING_CHECK_INVARIANTS found: once set, the server reports itself unhealthy.
+        self.broken: list[str] = []
+        # Held by whoever writes answer rows (the batcher, a reset) from its commit until the
+        # rooms applied it: rooms then see those writes in the order they were committed.
+        self.answer_writes = asyncio.Lock()
         self.clock: Clock = clock or SystemClock()
         self.public_base = public_base
         self.tick = tick
@@ -257,6 +266,30 @@ class Hub:
                 continue
             room.apply(activity_id, changes, batch.versions)
             self._mark(room)
+        if batch.truth is not None and not self.broadcast.shared:
+            # With other workers, their deltas arrive a tick later by design: only one worker
+            # can compare itself with the database at any moment.
+            for meeting_id in set(meeting_of.values()):
+                room = self.rooms.get(meeting_id)
+                if room is not None:
+                    self._check(
+                        room, {a: batch.truth.get(a, []) for a, m in meeting_of.items() if m == meeting_id}
+                    )
+
+    def _check(self, room: Room, truth: dict[int, list[StoredAnswer]]) -> None:
+        """Fail loudly when the room's tallies differ from the recount: log it, report the
+        server unhealthy (/healthz), close the room's sockets (1011) and raise."""
+        found = differences(room, truth)
+        if not found:
+            return
+        said = f"INVARIANT BROKEN in meeting {room.meeting.id}: " + "; ".join(found)
+        invariant_log.critical("%s", said)
+        self.broken.append(said)
+        frame = dump(ErrorOut(code="invariant_broken", message="The live results and the database disagree."))
+        for connection in list(room.connections):
+            connection.push(frame)
+            connection.close_soon(1011, "invariant broken")
+        raise InvariantBroken(said)
 
     def _close_room(self, meeting_id: int) -> None:
         room = self.rooms.pop(meeting_id, None)

@@ -10,9 +10,10 @@ from typing import Any, Literal, cast
 from server import i18n
 from server.domain.activities import (
     Kind,
+    ScalesSettings,
     Settings,
+    normalise_answer,
     settings_for,
-    validate_answer,
     validate_withdraw,
 )
 from server.domain.agenda import Clock, SystemClock, agenda_view, phone_view
@@ -183,13 +184,30 @@ class Room:
         self._mark_state()
 
     def prepare(self, participant_id: int, message: AnswerIn | WithdrawIn) -> AnswerOp:
-        """Validate against the live state; what passes goes to the batcher."""
-        activity = accepting(self.meeting.current, message.activity_id)
+        """Check the message's shape; what passes goes to the batcher.
+
+        Only what a resend could never pass is refused here. Whether the answer still fits the
+        room (the activity open, the word still there, a pick left) is decided after the batch
+        recognised resends: a resend of a stored answer gets its ack again, whatever changed
+        since. The room's own verdict travels along as the op's ``refusal``."""
+        try:
+            activity = accepting(self.meeting.current, message.activity_id)
+            refusal = None
+        except DomainError as closed:
+            refusal = closed
+            try:
+                activity = self.meeting.activity(message.activity_id)
+            except DomainError:
+                raise closed from None
         kind = cast(Kind, activity.kind)
         settings = self._settings[activity.id]
-        own = self.own[activity.id].get(participant_id, {})
         if isinstance(message, WithdrawIn):
-            validate_withdraw(kind, settings, message.slot)
+            try:
+                validate_withdraw(kind, settings, message.slot)
+            except DomainError:
+                if refusal is not None:
+                    raise refusal from None
+                raise
             return AnswerOp(
                 self.meeting.id,
                 activity.id,
@@ -198,18 +216,14 @@ class Room:
                 "withdraw",
                 message.slot,
                 None,
+                refusal=refusal,
             )
-        if kind == "checkout" and message.slot.startswith("in:") and message.slot in own:
-            raise DomainError("already_stepped_in", "You already stepped in on this word.")
-        payload = validate_answer(
-            kind,
-            settings,
-            message.slot,
-            message.value,
-            own={slot: payload for slot, (_, payload, _rev) in own.items()},
-            participant=participant_id,
-            tally=self.tallies[activity.id],
-        )
+        try:
+            payload = normalise_answer(kind, settings, message.slot, message.value)
+        except DomainError:
+            if refusal is not None:  # a closed activity is the better reason to give
+                raise refusal from None
+            raise
         return AnswerOp(
             self.meeting.id,
             activity.id,
@@ -219,6 +233,8 @@ class Room:
             message.slot,
             payload,
             self.nicknames.get(participant_id),
+            pick=settings.pick if isinstance(settings, ScalesSettings) else None,
+            refusal=refusal,
         )
 
     # -- presence ----------------------------------------------------------------------------

@@ -426,8 +426,10 @@ async def reset(
     """Delete every answer of the activity. Needs {"confirm": true}."""
     if not body.confirm:
         raise DomainError("confirmation_required", 'A reset deletes every answer; send {"confirm": true}.')
-    events = await db.run(service.reset_results, meeting_id, activity_id)
-    await hub.publish(events)
+    # A batch of answers committed after the reset must reach the room after the reset does.
+    async with hub.answer_writes:
+        events = await db.run(service.reset_results, meeting_id, activity_id)
+        await hub.publish(events)
     return _activity_out((await _meeting(db, meeting_id)).activity(activity_id))
 
 

@@ -110,8 +110,7 @@ def test_script_strings_are_served_per_language(client: TestClient) -> None:
     assert nl["Watch the screen"] == "Kijk mee op het scherm"
     assert nl["anonymous"] == "anoniem"
     assert en["Now: {title}"] == "Now: {title}"
-    # A message with a context (C_("export column", "No") = "Nr") is the server's: the phone's
-    # yes/no buttons keep "Nee".
+    # The server's C_("export column", "No") is "Nr"; the phone's button "No" stays "Nee".
     assert nl["No"] == "Nee" and nl["Yes"] == "Ja"
     assert nl["on"] == "aan" and nl["off"] == "uit"
 

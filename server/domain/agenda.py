@@ -235,10 +235,14 @@ def phone_view(agenda: Agenda) -> tuple[dict[str, Any] | None, dict[str, Any] | 
     return short(agenda.current if agenda.ended_at is None else None), short(agenda.following())
 
 
-def agenda_view(agenda: Agenda, now: datetime, *, host: bool, language: str = "nl") -> dict[str, Any] | None:
+def agenda_view(
+    agenda: Agenda, now: datetime, *, host: bool, language: str = "nl", schedule: bool = True
+) -> dict[str, Any] | None:
     """The agenda with its live timing, for the big screen (host=False) and the remote (host=True).
 
-    The remote also gets the facilitator's notes: the werkvorm, the materials and the timestamps."""
+    The remote also gets the facilitator's notes: the werkvorm, the materials and the timestamps.
+    Without ``schedule`` (the big screen, unless the host switched it on) it leaves out how far
+    ahead or behind the plan the meeting is and the advice to catch up: the room need not see it."""
     if not agenda.blocks:
         return None
     times = timing(agenda, now)
@@ -278,7 +282,7 @@ def agenda_view(agenda: Agenda, now: datetime, *, host: bool, language: str = "n
             "overtime": spent > planned,
         }
     following = agenda.following()
-    delta = times.delta_seconds
+    delta = times.delta_seconds if schedule else None
     return {
         "now": _iso(now),
         "started_at": _iso(agenda.started_at),
@@ -286,7 +290,7 @@ def agenda_view(agenda: Agenda, now: datetime, *, host: bool, language: str = "n
         "running": agenda.running,
         "planned_minutes": times.planned_minutes,
         "planned_end": _iso(times.planned_end),
-        "projected_end": _iso(times.projected_end),
+        "projected_end": _iso(times.projected_end) if schedule else None,
         # Positive: behind the plan ("5 min achter"), negative: ahead; whole minutes toward zero.
         "delta_seconds": delta,
         "delta_minutes": None if delta is None else int(delta / 60),
@@ -302,7 +306,7 @@ def agenda_view(agenda: Agenda, now: datetime, *, host: bool, language: str = "n
                 "minutes_saved": a.minutes_saved,
                 "to_minutes": a.to_minutes,
             }
-            for a in times.advice
+            for a in (times.advice if schedule else ())
         ],
         "advice_recovers": times.advice_recovers,
     }

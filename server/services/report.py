@@ -31,8 +31,10 @@ from markupsafe import Markup
 from server.domain.agenda import Agenda, BlockInfo, timing
 from server.domain.errors import DomainError
 from server.domain.tally import Audience
+from server.i18n import say
 from server.services import charts, wordcloud_svg
 from server.services.export_data import ActivityData, MeetingData
+from server.text import N_
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATES = ROOT / "web" / "templates"
@@ -42,6 +44,7 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrom
 PDF_TIMEOUT_SECONDS = 60.0
 AUDIENCE: Audience = "presenter"  # the report shows what the big screen shows: nothing moderation hid
 CLOUD_SIZE = (720, 330)
+TOP_WORDS = 30  # "Meest genoemd" lists this many; it says how many more there are
 
 MONTHS = {
     "nl": (
@@ -343,7 +346,14 @@ def section(
             return None
         width, height = CLOUD_SIZE
         svg = wordcloud_svg.render(cloud, width, height, label=activity.prompt)
-        return {**base, "svg": Markup(svg), "top": cloud[:12]}
+        left = len(cloud) - TOP_WORDS
+        more = N_("and one more word") if left == 1 else N_("and {n} more words", n=left)
+        return {
+            **base,
+            "svg": Markup(svg),
+            "top": cloud[:TOP_WORDS],
+            "more": say(more, language) if left > 0 else "",
+        }
     if kind == "scales":
         return _scales(base, results, language, salt)
     if kind in ("choice", "groups"):
@@ -368,15 +378,24 @@ def section(
                 bar["anonymous"] = count - len(bar["members"])
             bars.append(bar)
         questions = results.get("questions")
+        # The big screen's scale: a choice's bar is its share of the people who answered (its
+        # percent), a group's its share of everyone in a group; never relative to the largest.
+        everyone = sum(bar["count"] for bar in bars) or 1
+        shares = [
+            float(p) / 100
+            if kind == "choice" and isinstance(p := entry.get("percent"), int | float)
+            else bar["count"] / everyone
+            for entry, bar in zip(entries, bars, strict=True)
+        ]
         chart = [
             (
                 bar["text"],
-                bar["count"],
+                share,
                 f"{bar['count']} · {bar['percent']}%"
                 if kind == "choice" and bar["percent"] is not None
                 else str(bar["count"]),
             )
-            for bar in bars
+            for bar, share in zip(bars, shares, strict=True)
         ]
         return {
             **base,

@@ -29,8 +29,22 @@ ROWS = [
     "RESYNC",
     "SLOW",
     "PRIVACY",
+    "TEMPLATE",
+    "TEXT",
+    "HTTP",
 ]
-REDUCED = ["KILL9", "SIGTERM", "RESYNC", "SLOW", "DEDUP-RACE", "ENUM", "STATEFUL", "SCHEMA"]
+REDUCED = [
+    "KILL9",
+    "SIGTERM",
+    "RESYNC",
+    "SLOW",
+    "DEDUP-RACE",
+    "ENUM",
+    "STATEFUL",
+    "SCHEMA",
+    "TEMPLATE",
+    "HTTP",
+]
 
 Figures = Callable[..., None]
 

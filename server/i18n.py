@@ -82,7 +82,9 @@ def catalog(language: str) -> dict[str, str | list[str]]:
     used = script_msgids()
     out: dict[str, str | list[str]] = {}
     for message in po or ():
-        if not message.id or message.fuzzy:
+        # A message with a context (C_: "No" as an export column, "Nr") is the server's; the scripts'
+        # t() has no contexts, and it would replace the same msgid without one ("No": "Nee").
+        if not message.id or message.fuzzy or message.context:
             continue
         if str(message.id[0] if message.pluralizable else message.id) not in used:
             continue

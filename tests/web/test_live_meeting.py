@@ -95,6 +95,10 @@ WATCH_CHECKOUT = """() => {
           window.__arrivals.push({at: performance.now() + parseFloat(style.animationDelay) * 1000,
             animation: style.animationName});
         }
+        // A word's first step-ins: its counter appears (a word nobody stepped in on has none).
+        if (node.classList && node.classList.contains('stepins')) {
+          window.__bumps.push({text: node.textContent, animations: node.getAnimations().length});
+        }
       }
       const target = record.target.nodeType === 3 ? record.target.parentElement : record.target;
       if (target && target.classList && target.classList.contains('stepins')) {

@@ -1,8 +1,8 @@
 """Phones in a check-out: each adds its word, then steps in on 3 others', found as a person would.
 
 The first step-in goes to a word in the phone's own bounded list (the last state or results frame
-it got); the other two to words of random other phones, found by typing part of them (`find`),
-as someone who heard a word said in the circle would. Each phone waits for every reply before
+it got); the other two to words of random other phones that are in, found by typing part of them
+(`find`), as someone who heard a word said in the circle would. Each phone waits for every reply before
 its next step, with a pause to think in between; the phones start at a fixed rate.
 """
 
@@ -41,6 +41,7 @@ async def run(
     rng = random.Random(generator.worker)
     tally: dict[str, int] = {"words": 0, "stepins": 0, "via_list": 0, "via_find": 0, "timeouts": 0}
     finds = array("d")
+    heard: list[int] = []  # phones of this process whose word is in
     phones = [p for p in generator.phones if p.transport is not None]
     start = time.perf_counter() + 0.05
 
@@ -94,6 +95,7 @@ async def run(
         if reply is None or reply["type"] != "ack":
             return
         tally["words"] += 1
+        heard.append(phone.index)
         chosen: set[int] = {reply["entry_id"]}
         for step in range(STEP_INS):
             await asyncio.sleep(rng.uniform(*think))
@@ -102,10 +104,11 @@ async def run(
                 candidates = [w["id"] for w in listed(phone) if w["id"] not in chosen]
                 target = rng.choice(candidates) if candidates else None
             for _ in range(FIND_TRIES if target is None else 0):
-                # Typing part of a word heard in the circle (its 5 digits); a phone whose owner
-                # has not added it yet gives no match, and the next word heard is tried.
-                other = rng.randrange(hall - 1)
-                other += other >= phone.index
+                # Typing part of a word heard in the circle (its 5 digits): a word this process's
+                # phones have had acknowledged, or any phone's when none is yet (no match, then).
+                other = rng.choice(heard) if len(heard) > 1 else rng.randrange(hall)
+                if other == phone.index:
+                    continue
                 matches = [w["id"] for w in await find(phone, f"{other:05d}") if w["id"] not in chosen]
                 if matches:
                     target, via = matches[0], "via_find"

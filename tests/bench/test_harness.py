@@ -56,8 +56,8 @@ def test_harness_checkout_counts_every_word_and_step_in() -> None:
         row.update(s.stepping_in(r, 60, think=(0.5, 1.0)))
         row["server_errors_logged"] = r.server.errors_logged()
     assert row["words_acked"] == row["checkout_phones"] == 60
-    # A find may name a phone whose word is not in yet; a phone tries 3 words before it gives up.
-    assert row["stepins_acked"] >= 150 and row["stepins_via_find"] >= 90
+    # A phone looks for words already in, so nearly every find meets one (it tries 3 at most).
+    assert row["stepins_acked"] >= 170 and row["stepins_via_find"] >= 110
     assert row["stepins_via_list"] + row["stepins_via_find"] == row["stepins_acked"]
     assert row["finds"] >= 120 and row["find_p99_ms"] is not None
     assert row["tally_exact"] is True and row["reconnects"] == 0 and row["reply_timeouts"] == 0

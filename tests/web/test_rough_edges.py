@@ -155,7 +155,7 @@ async def test_checkout_words_are_never_broken_on_a_phone(browser: Browser, meet
         await other.disconnect()
     _, page = await joined_phone(browser, meeting, "Anna")
     await expect(page.locator(".checkout-word")).to_have_count(4)
-    await shot(page, f"{PHASE}-checkout", full=True)
+    await shot(page, f"{PHASE}-phone-checkout", full=True)
     assert await page.evaluate(BROKEN_WORDS, ".checkout-word") == []
     assert await axe(page, "phone check-out") == []
     assert await small_targets(page, "phone check-out") == []

@@ -66,6 +66,7 @@ function renderAgenda() {
   renderBlockNotes();
   $("no-agenda").hidden = Boolean(agenda);
   for (const id of ["block-prev", "block-next", "agenda-end"]) $(id).disabled = !agenda;
+  $("toggle-schedule").hidden = !agenda;
   // The clock ticks every second; the list is rebuilt only when it changes (keeps focus steady).
   const signature = agenda
     ? JSON.stringify([agenda.started_at, agenda.blocks.map((b) => [b.id, b.title, b.status, b.duration_minutes, b.essential, b.start_time, Math.floor(b.elapsed_seconds / 60)])])
@@ -166,6 +167,10 @@ function render(snapshot) {
   for (const activity of snapshot.activities) all.append(activityItem(activity, current));
   renderBar(current);
   for (const id of ["reset"]) $(id).disabled = !current;
+  // Ahead of / behind the plan: always here; on the big screen only when the host says so.
+  const schedule = Boolean(snapshot.meeting.show_schedule);
+  $("toggle-schedule").setAttribute("aria-pressed", String(schedule));
+  $("toggle-schedule").textContent = schedule ? t("Schedule on the big screen: on") : t("Schedule on the big screen: off");
   const moderation = clear($("moderation"));
   $("current-prompt").textContent = current ? current.prompt : t("Moderation");
   if (current && snapshot.results) {
@@ -206,6 +211,7 @@ function wire() {
   $("lobby").addEventListener("click", () => api("POST", "/current", { activity_id: null }));
   $("toggle-presenter").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/visibility`, { presenter: !a.show_results_presenter })));
   $("toggle-phones").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/visibility`, { phones: !a.show_results_phones })));
+  $("toggle-schedule").addEventListener("click", () => last && api("PATCH", "", { show_schedule: !last.meeting.show_schedule }));
   $("reset").addEventListener("click", () => { $("reset-confirm").hidden = false; });
   $("reset-no").addEventListener("click", () => { $("reset-confirm").hidden = true; });
   $("reset-yes").addEventListener("click", withCurrent((a) => {

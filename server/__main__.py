@@ -116,6 +116,10 @@ def serve(args: argparse.Namespace) -> int:
         "ws_ping_interval": settings.ws_ping_interval,
         "ws_ping_timeout": settings.ws_ping_timeout,
         "timeout_graceful_shutdown": 10,
+        # httptools with a bounded request head and timers for silent, slow and stalled
+        # connections (server/httplimits.py); uvicorn's keep-alive timer after each response.
+        "http": "server.httplimits:KringHttpProtocol",
+        "timeout_keep_alive": settings.http_keep_alive_seconds,
         # uvloop, accepting waiting connections in batches (server/loop.py; uvicorn's own loop
         # with KRING_WS_TRANSPORT=plain); a backlog as deep as the kernel allows
         # (net.core.somaxconn) for a hall scanning the QR code.
@@ -279,6 +283,9 @@ def new(args: argparse.Namespace) -> int:
     return 0
 
 
+EXTENSIONS = {"json": "json", "csv": "csv.zip", "xlsx": "xlsx", "pdf": "pdf", "html": "html"}
+
+
 def export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -322,7 +329,13 @@ def export(args: argparse.Namespace) -> int:
         except report.ReportUnavailable as exc:
             print(exc, file=sys.stderr)
             return 1
-    out = Path(args.out)
+    # Without --out: the name the browser saves it as (GET /api/meetings/{code}/<file>).
+    if args.out:
+        out = Path(args.out)
+    elif args.format == "template":
+        out = Path(f"{template.name}.yaml")
+    else:
+        out = Path(exports.download_name(data, EXTENSIONS[args.format]))
     out.write_bytes(content)
     print(f"Wrote {out} ({len(content):,} bytes).")
     return 0
@@ -430,7 +443,9 @@ def parser() -> argparse.ArgumentParser:
         default="json",
         help="template: the agenda and activities as a draaiboek YAML file, to reuse",
     )
-    export_cmd.add_argument("--out", required=True, help="the file to write")
+    export_cmd.add_argument(
+        "--out", help="the file to write (default: kring-<title>-<date>.<ext>, as the browser saves it)"
+    )
     export_cmd.add_argument("--no-nicknames", action="store_true", help="report: leave nicknames out")
     export_cmd.add_argument("--private", action="store_true", help="report: include facilitator-only answers")
     export_cmd.add_argument("--database-url")

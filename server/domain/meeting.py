@@ -56,6 +56,7 @@ class MeetingInfo:
     # The draaiboek's notes for the facilitator (never in public()): goals, and preparation.
     description: str = ""
     preparation: str = ""
+    show_schedule: bool = False  # the big screen shows ahead of / behind the plan
 
     @property
     def blocks(self) -> tuple[BlockInfo, ...]:

@@ -47,6 +47,7 @@ export const ERRORS = {
   nickname_control_characters: N_("That nickname contains characters we cannot show."),
   nickname_noncharacter: N_("That nickname contains characters we cannot show."),
   nickname_combining_marks: N_("That nickname stacks too many accents on one letter."),
+  invariant_broken: N_("The live results and the stored answers disagree; reload the page."),
   // Q&A and reactions beside the activities.
   qa_closed: N_("Q&A is closed."),
   too_many_questions: N_("You have asked the most questions a phone may ask."),
@@ -93,6 +94,7 @@ export const ERRORS = {
   invalid_export: N_("This is not a Kring export."),
   too_large: N_("The file is larger than 20 MB."),
   report_unavailable: N_("The PDF needs Chromium on the Kring server; download the HTML report instead."),
+  body_too_large: N_("That is more than the server accepts at once."),
   busy: N_("Too many templates are being read; try again in a moment."),
   no_code: N_("No free join code was found; try again."),
   // Anything else the server refuses.

@@ -61,6 +61,7 @@ def uvicorn_config(
         ws_ping_timeout=settings.ws_ping_timeout,
         log_level=log_level,
         lifespan="on",
+        proxy_headers=False,  # as `kring serve`: the app decides whom to believe
     )
 
 

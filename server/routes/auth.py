@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, Response
@@ -19,6 +20,7 @@ from server.deps import (
     SettingsDep,
 )
 from server.domain.errors import DomainError
+from server.gate import client_address
 from server.guards import JoinGuard, OriginPolicy
 from server.routes.schemas import ErrorOut
 from server.services import accounts
@@ -52,9 +54,9 @@ class LoginBody(BaseModel):
     password: str = Field(min_length=1, max_length=1000)
 
 
-def _guards(request: Request) -> tuple[JoinGuard, JoinGuard]:
+def _guards(request: Request) -> tuple[JoinGuard, JoinGuard, JoinGuard]:
     state = request.app.state
-    return state.login_ip_guard, state.login_account_guard
+    return state.login_ip_guard, state.login_pair_guard, state.login_account_guard
 
 
 async def _login(
@@ -71,16 +73,27 @@ async def _login(
     if origin is not None and not policy.permits(origin):
         # Login CSRF: a form on another site must not log this browser into some account.
         raise DomainError("csrf", "Log in from Kring's own page.")
-    by_ip, by_account = _guards(request)
-    address = request.client.host if request.client else None
+    by_ip, by_pair, by_account = _guards(request)
+    address = client_address(request)
     account_key = email.strip().lower()
-    if by_ip.blocked(address) or by_account.blocked(account_key):
+    # An account is locked per address, never for everyone: a guesser who knows the owner's
+    # email locks out only himself. Across addresses the account is slowed down instead.
+    pair = f"{account_key}\n{by_ip.key_of(address).hex()}"
+    if by_ip.blocked(address) or by_pair.blocked(pair):
         raise DomainError("too_many_attempts", "Too many failed logins; wait a few minutes.")
     # Counted as failed until the password checks out: parallel guesses all count.
+    failures = by_account.recent(account_key)
     by_ip.attempt(address)
+    by_pair.attempt(pair)
     by_account.attempt(account_key)
+    over = failures - settings.login_failures_per_account
+    if over >= 0:
+        # 1 s, 2 s, 4 s ... per failure past the allowance: a try every few seconds at most for
+        # a guesser on many addresses; the owner waits a moment and gets in.
+        await asyncio.sleep(min(settings.login_slowdown_max_seconds, 2.0**over))
     logged_in = await db.run(accounts.login, email, password, clock.now(), settings.session_days)
     by_ip.succeeded(address)
+    by_pair.succeeded(pair)
     by_account.succeeded(account_key)
     response.set_cookie(
         SESSION_COOKIE,

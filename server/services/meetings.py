@@ -62,6 +62,7 @@ class MeetingAuth:
     meeting_id: int
     host_key_hash: str
     presenter_key_hash: str
+    join_secret: str = ""
 
 
 def default_prompt(kind: str, language: str, theme: str) -> str:
@@ -102,11 +103,14 @@ def create_meeting(
 
 def meeting_auth(session: Session, code: str) -> MeetingAuth | None:
     row = session.execute(
-        select(col(Meeting.id), col(Meeting.host_key_hash), col(Meeting.presenter_key_hash)).where(
-            col(Meeting.code) == code
-        )
+        select(
+            col(Meeting.id),
+            col(Meeting.host_key_hash),
+            col(Meeting.presenter_key_hash),
+            col(Meeting.join_secret),
+        ).where(col(Meeting.code) == code)
     ).first()
-    return None if row is None else MeetingAuth(row[0], row[1], row[2])
+    return None if row is None else MeetingAuth(row[0], row[1], row[2], row[3])
 
 
 def load_meeting(session: Session, meeting_id: int) -> MeetingInfo | None:
@@ -483,4 +487,6 @@ def _info(meeting: Meeting, activities: list[Activity]) -> MeetingInfo:
         activities=tuple(_activity_info(a) for a in activities),
         description=meeting.description,
         preparation=meeting.preparation,
+        join_secret=meeting.join_secret,
+        joins_closed=meeting.joins_closed,
     )

@@ -1,7 +1,7 @@
 // The phone: join, answer the current activity, see acknowledgements and shown results.
 // Answers count as sent only after the server's ack; unacknowledged ones survive a reload and are
 // resent with the same client_id (the server counts them once).
-import { LiveSocket, apiHeaders, clear, el, loadStrings, newId, setConnState, t } from "./common.js";
+import { LiveSocket, apiHeaders, clear, el, loadStrings, newId, setConnState, t, takeLanguage } from "./common.js";
 import { errorText, responseError } from "./errors.js";
 import { KINDS } from "./phone-kinds.js";
 import { renderResults } from "./results.js";
@@ -222,15 +222,47 @@ function context(activity, closed) {
   };
 }
 
+// The QR code's link carries the meeting's join secret (#j=…, never sent in the URL): with it,
+// joining is not held up when a guesser shares this phone's address (a venue's wifi). Kept for a
+// reload; a typed code has none and works too.
+function joinSecret() {
+  const key = `kring:secret:${code}`;
+  const secret = new URLSearchParams(location.hash.slice(1)).get("j");
+  if (secret) localStorage.setItem(key, secret);
+  return secret || localStorage.getItem(key);
+}
+
+const secret = joinSecret();
+
+function showMeeting(meeting) {
+  document.title = `${meeting.title} — Kring`;
+  document.getElementById("phone-title").textContent = meeting.title;
+}
+
 async function join(nickname) {
+  const body = nickname === undefined ? {} : { nickname };
+  if (secret) body.secret = secret;
   const response = await fetch(`/api/join/${code}`, {
-    method: "POST", headers: apiHeaders(),
-    body: JSON.stringify(nickname === undefined ? {} : { nickname }),
+    method: "POST", headers: apiHeaders(), body: JSON.stringify(body),
   });
   if (!response.ok) throw new Error(await responseError(response));
   const joined = await response.json();
   state.nickname = joined.nickname || null;
+  showMeeting(joined);
   localStorage.setItem(`kring:joined:${code}`, "1");
+}
+
+// The meeting's public face before joining (its title, its language), or why not: an unknown
+// code, a blocked address. The join secret goes in a header, out of any log.
+async function lookUp() {
+  const response = await fetch(`/api/join/${code}`, { headers: apiHeaders(secret ? { "X-Join-Secret": secret } : {}) });
+  if (response.ok) return response.json();
+  clear(view).append(
+    el("p", { class: "notice notice-error", role: "alert", text: await responseError(response) }),
+    el("p", {}, el("a", { href: "/", text: t("Type another code") })),
+  );
+  connNode.hidden = true;
+  return null;
 }
 
 // An answer without an ack after a while (a frame lost on bad wifi) goes out again, same client_id.
@@ -262,6 +294,14 @@ function start() {
 
 async function main() {
   await loadStrings();
+  let meeting;
+  try {
+    meeting = await lookUp();
+  } catch {
+    meeting = { title: "" }; // no connection yet: the socket and the join retry
+  }
+  if (!meeting || takeLanguage(meeting.language)) return;
+  if (meeting.title) showMeeting(meeting);
   render();
   if (localStorage.getItem(`kring:joined:${code}`)) {
     try { await join(); } catch { /* the socket retries */ }

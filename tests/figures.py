@@ -21,6 +21,12 @@ ROWS = [
     "IDEMPOTENT",
     "TOKENS",
     "ENUM",
+    "GUARD",
+    "QR-ROOM",
+    "PROXY",
+    "LOGIN",
+    "CREATE",
+    "DOOR",
     "XSS",
     "CSRF",
     "SCHEMA",
@@ -30,7 +36,7 @@ ROWS = [
     "SLOW",
     "PRIVACY",
 ]
-REDUCED = ["KILL9", "SIGTERM", "RESYNC", "SLOW", "DEDUP-RACE", "ENUM", "STATEFUL", "SCHEMA"]
+REDUCED = ["KILL9", "SIGTERM", "RESYNC", "SLOW", "DEDUP-RACE", "ENUM", "GUARD", "QR-ROOM", "STATEFUL", "SCHEMA"]
 
 Figures = Callable[..., None]
 

@@ -26,7 +26,7 @@ SKIP_SYSTEM_DEPS ?=
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 
-.PHONY: help run test soak lint fmt typecheck pytest system-deps venv venv-run .venv \
+.PHONY: help run test soak lint lint-js fmt typecheck pytest system-deps venv venv-run .venv \
 	bench bench-smoke clean distclean
 
 help: ## Show this help
@@ -42,7 +42,7 @@ run: $(STAMP_RUN) ## Serve a demo meeting on ./kring.db (prints join URL + QR co
 
 # --- checks ---------------------------------------------------------------------
 
-test: $(STAMP_DEV) system-deps ## Lint, format check, type check and the pytest suite
+test: $(STAMP_DEV) system-deps lint-js ## Lint (Python and JS), format check, type check and the pytest suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -61,6 +61,17 @@ fmt: $(STAMP_DEV) ## Reformat and apply safe lint fixes
 
 typecheck: $(STAMP_DEV) ## mypy (strict, see pyproject.toml)
 	$(BIN)/mypy
+
+# ESLint for web/static/js (not vendor/), pinned in package.json and package-lock.json, which
+# exist for development only: Kring serves no npm code it has not vendored.
+STAMP_NODE := node_modules/.stamp
+$(STAMP_NODE): package.json package-lock.json | system-deps
+	@command -v npm >/dev/null 2>&1 || { echo 'make: npm is missing; install it: apt-get install -y nodejs npm' >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+lint-js: $(STAMP_NODE) ## ESLint on the pages' scripts (undefined names, unused variables)
+	npx --no-install eslint --max-warnings 0 web/static/js
 
 # --- virtualenv ---------------------------------------------------------------
 # The stamps depend on pyproject.toml, so editing it reinstalls on the next run.
@@ -106,7 +117,7 @@ bench-smoke: $(STAMP_DEV) ## Quick benchmark sanity run (python -m bench smoke)
 # --- cleaning -------------------------------------------------------------------
 
 clean: ## Remove .venv, caches and build output (keeps kring.db)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage \
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage \
 		build dist *.egg-info test-results
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 

@@ -5,6 +5,7 @@
 #   libzbar0           shared library behind pyzbar (QR code decoding in tests)
 #   poppler-utils      pdftoppm / pdftotext (PDF exports)
 #   fonts-dejavu-core  one known font set, so rendering is consistent
+#   nodejs, npm        ESLint on web/static/js (make lint-js; development only)
 #
 # Quiet and exit 0 when everything is present. Otherwise, as root with apt-get
 # available, runs `apt-get update` once and installs what is missing; as anyone
@@ -24,12 +25,16 @@ have_libzbar0()          {
 }
 have_poppler_utils()     { command -v pdftoppm >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; }
 have_fonts_dejavu_core() { [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; }
+have_nodejs()            { command -v node >/dev/null 2>&1; }
+have_npm()               { command -v npm >/dev/null 2>&1; }
 
 missing=()
 have_chromium          || missing+=(chromium)
 have_libzbar0          || missing+=(libzbar0)
 have_poppler_utils     || missing+=(poppler-utils)
 have_fonts_dejavu_core || missing+=(fonts-dejavu-core)
+have_nodejs            || missing+=(nodejs)
+have_npm               || missing+=(npm)
 
 if [ "${#missing[@]}" -eq 0 ]; then
     exit 0
@@ -53,6 +58,8 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     have_libzbar0          || still+=(libzbar0)
     have_poppler_utils     || still+=(poppler-utils)
     have_fonts_dejavu_core || still+=(fonts-dejavu-core)
+    have_nodejs            || still+=(nodejs)
+    have_npm               || still+=(npm)
     if [ "${#still[@]}" -ne 0 ]; then
         echo "ensure-system-deps: still missing after apt-get install: ${still[*]}" >&2
         exit 1

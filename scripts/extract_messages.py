@@ -25,6 +25,8 @@ OPTIONS = {
 }
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "t": None, "N_": None}
 SERVER = ROOT / "server"  # messages said in the request's language: N_("...", blank=value)
+# C_("context", "...") is N_ with gettext's msgctxt, for an English word said two ways in Dutch.
+SERVER_KEYWORDS = {"N_": None, "C_": ((1, "c"), 2)}
 
 
 def extract() -> Catalog:
@@ -37,7 +39,7 @@ def extract() -> Catalog:
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     for filename, lineno, message, comments, context in extract_from_dir(
-        str(SERVER), method_map=[("**.py", "python")], keywords={"N_": None}
+        str(SERVER), method_map=[("**.py", "python")], keywords=SERVER_KEYWORDS
     ):
         catalog.add(message, None, [(f"server/{filename}", lineno)], auto_comments=comments, context=context)
     return catalog
@@ -45,23 +47,24 @@ def extract() -> Catalog:
 
 def merge(template: Catalog, language: str) -> tuple[Catalog, list[str]]:
     path = WEB / "locale" / language / "LC_MESSAGES" / "messages.po"
-    old: dict[str, str | tuple[str, ...]] = {}  # a plural message by its singular msgid
+    # By (msgctxt, msgid); a plural message by its singular msgid.
+    old: dict[tuple[str | None, str], str | tuple[str, ...]] = {}
     if path.exists():
         with path.open("rb") as handle:
             for message in read_po(handle, locale=language):
                 if not message.id:
                     continue
                 if message.pluralizable:
-                    old[str(message.id[0])] = tuple(str(form) for form in message.string)
+                    old[message.context, str(message.id[0])] = tuple(str(form) for form in message.string)
                 elif isinstance(message.string, str):
-                    old[str(message.id)] = message.string
+                    old[message.context, str(message.id)] = message.string
     catalog = Catalog(locale=language, project="Kring", domain="messages")
     missing = []
     for message in template:
         if not message.id:
             continue
         key = str(message.id[0]) if message.pluralizable else str(message.id)
-        text: str | tuple[str, ...] = old.get(key, "")
+        text: str | tuple[str, ...] = old.get((message.context, key), "")
         if message.pluralizable:
             forms = tuple(text) if isinstance(text, tuple) else ()
             if language == "en" and not any(forms):
@@ -70,12 +73,12 @@ def merge(template: Catalog, language: str) -> tuple[Catalog, list[str]]:
         elif language == "en" and not text:
             text = str(message.id)
         if not text or (isinstance(text, tuple) and not all(text)):
-            missing.append(key)
-        catalog.add(message.id, text, message.locations)
+            missing.append(key if message.context is None else f"{message.context}|{key}")
+        catalog.add(message.id, text, message.locations, context=message.context)
     # Strings used only from Python (error texts, defaults) are kept even if no template uses them.
-    for msgid, text in old.items():
-        if msgid not in catalog and isinstance(text, str):
-            catalog.add(msgid, text)
+    for (context, msgid), text in old.items():
+        if catalog.get(msgid, context=context) is None and isinstance(text, str):
+            catalog.add(msgid, text, context=context)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as handle:
         write_po(handle, catalog, width=100, omit_header=False, sort_output=True, no_location=True)

@@ -123,6 +123,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from server.app import create_app
     from server.db.migrate import upgrade
+    from server.realtime.transport import choose as choose_transport
 
     settings = resolve_settings(args)
     upgrade(settings.database_url)
@@ -138,21 +139,24 @@ def serve(args: argparse.Namespace) -> int:
         # ~316 KiB per connection in uvicorn when on; the naive baseline turns it on, as its
         # defaults would.
         "ws_per_message_deflate": settings.naive_broadcast,
-        # websockets' sans-I/O protocol: server/realtime/connection.py writes fan-out frames
+        # websockets' sans-I/O protocol: server/realtime/transport.py writes fan-out frames
         # straight to its transport (what "auto" picks too; named, as the fast path needs it).
         "ws": "websockets-sansio",
         "ws_max_size": settings.ws_max_message_bytes,
         "ws_ping_interval": settings.ws_ping_interval,
         "ws_ping_timeout": settings.ws_ping_timeout,
         "timeout_graceful_shutdown": 10,
-        # uvloop, accepting waiting connections in batches (server/loop.py); with it, a backlog
-        # as deep as the kernel allows (net.core.somaxconn) for a hall scanning the QR code.
-        "loop": "server.loop:loop_factory",
+        # uvloop, accepting waiting connections in batches (server/loop.py; uvicorn's own loop
+        # with KRING_WS_TRANSPORT=plain); a backlog as deep as the kernel allows
+        # (net.core.somaxconn) for a hall scanning the QR code.
+        "loop": choose_transport(settings.ws_transport).loop,
         "backlog": 65_535,
         "log_level": os.environ.get("KRING_LOG_LEVEL", "info"),
         # uvicorn would believe X-Forwarded-For from 127.0.0.1 (its default): any process on this
         # host could then dodge every per-address limit. The app decides (KRING_TRUSTED_PROXIES).
         "proxy_headers": False,
+        # Off: uvicorn does not even format the lines (server/logfilter.py filters the rest).
+        "access_log": settings.access_log != "off",
     }
     if workers > 1:
         if settings.broadcast_url.startswith("memory"):

@@ -21,9 +21,11 @@ from server.db.engine import make_engine
 from server.domain.agenda import Clock, SystemClock
 from server.domain.errors import DomainError
 from server.guards import JoinGuard, OriginPolicy, RateLimiter
+from server.parsing import TemplateParser
 from server.realtime.backends import make_broadcast
 from server.realtime.collector import Collector
 from server.realtime.hub import Hub
+from server.realtime.transport import choose as choose_transport
 from server.routes import agenda, api, auth, door, exports, pages, ws
 from server.routes.errors import error_response
 from server.services.batcher import AnswerBatcher, JoinBatcher
@@ -49,7 +51,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        logfilter.install()  # after uvicorn has set up its loggers: no raw client addresses
+        # After uvicorn has set up its loggers: no raw client addresses.
+        logfilter.install(settings.access_log)
         db = Database(make_engine(settings.database_url))
         hub = Hub(
             db,
@@ -60,18 +63,23 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             stall_seconds=settings.ws_stall_seconds,
             clock=clock,
             collector=Collector(settings.gc_full_seconds),
+            check_invariants=settings.check_invariants,
         )
         batcher = AnswerBatcher(
             db,
             hub.answers_committed,
             window=settings.batch_window_seconds,
             max_batch=settings.batch_max,
+            writes=hub.answer_writes,
+            recount=settings.check_invariants,
         )
         app.state.settings = settings
         app.state.clock = clock
         app.state.db = db
         app.state.hub = hub
         app.state.batcher = batcher
+        app.state.transport = choose_transport(settings.ws_transport)
+        log.info("websocket frames go out by the %s transport", app.state.transport.name)
         joins = JoinBatcher(db, window=settings.batch_window_seconds, max_batch=settings.batch_max)
         app.state.joins = joins
         app.state.pages = Pages(settings.templates_dir)
@@ -87,6 +95,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             settings.login_failures_per_account, settings.login_failure_window_seconds
         )
         app.state.create_limiter = RateLimiter(settings.create_per_hour / 60, settings.create_burst)
+        parser = TemplateParser(
+            workers=settings.template_workers,
+            queue=settings.template_queue,
+            seconds=settings.template_parse_seconds,
+        )
+        app.state.template_parser = parser
         await hub.start()
         batcher.start()
         joins.start()
@@ -96,6 +110,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await batcher.stop()  # commit what is pending before the sockets close
             await joins.stop()
             await hub.stop()
+            parser.close()
             db.close()
 
     app = FastAPI(
@@ -144,8 +159,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         return JSONResponse({"error": {"code": "invalid_request", "message": message}}, status_code=422)
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz(request: Request) -> JSONResponse:
+        hub: Hub | None = getattr(request.app.state, "hub", None)
+        if hub is not None and hub.broken:  # KRING_CHECK_INVARIANTS found a difference
+            return JSONResponse({"status": "invariant broken", "found": hub.broken[:3]}, status_code=500)
+        return JSONResponse({"status": "ok"})
 
     app.include_router(api.router)
     app.include_router(agenda.router)

@@ -17,6 +17,7 @@ from server.domain.agenda import Clock
 from server.domain.errors import DomainError
 from server.gate import key_check, open_meeting
 from server.guards import JoinGuard
+from server.parsing import TemplateParser
 from server.realtime.hub import Hub
 from server.services import accounts
 from server.services.accounts import Account
@@ -66,6 +67,11 @@ async def get_pages(conn: HTTPConnection) -> Pages:
     return pages
 
 
+async def get_template_parser(conn: HTTPConnection) -> TemplateParser:
+    parser: TemplateParser = conn.app.state.template_parser
+    return parser
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_db)]
 HubDep = Annotated[Hub, Depends(get_hub)]
@@ -74,6 +80,7 @@ BatcherDep = Annotated[AnswerBatcher, Depends(get_batcher)]
 JoinsDep = Annotated[JoinBatcher, Depends(get_joins)]
 PagesDep = Annotated[Pages, Depends(get_pages)]
 GuardDep = Annotated[JoinGuard, Depends(get_guard)]
+TemplateParserDep = Annotated[TemplateParser, Depends(get_template_parser)]
 CodePath = Annotated[
     str,
     Path(

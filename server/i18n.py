@@ -6,20 +6,27 @@ disk to forget to rebuild, and the install tree may stay read-only)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from server.text import Text, fill
 
 LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
+# The Babel locale that formats dates and numbers for each language: Kring's English is British
+# ("programme", "1 May 2024"), like its words.
+LOCALES = {"nl": "nl_NL", "en": "en_GB"}
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "web" / "locale"
 SCRIPTS_DIR = LOCALE_DIR.parent / "static" / "js"
 # How the page scripts mark their strings (scripts/extract_messages.py extracts them the same way).
@@ -105,6 +112,29 @@ def asked_language(accept_language: str | None) -> str:
     return pick_language(None, accept_language, "en")
 
 
+def locale(language: str) -> str:
+    return LOCALES.get(language, LOCALES[DEFAULT_LANGUAGE])
+
+
+def number(value: float, language: str, digits: int = 1) -> str:
+    """A number with a fixed count of decimals as the language writes it: 1.25 is '1,2' in Dutch
+    and '1.2' in English (half to even, like Python's own rounding of the same decimal)."""
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return format_decimal(value, format=pattern, locale=locale(language))
+
+
+def long_date(day: date, language: str) -> str:
+    """'24 november 2026' in Dutch, '24 November 2026' in English."""
+    return format_date(day, format="long", locale=locale(language))
+
+
+def words(table: Mapping[str, str], language: str) -> dict[str, str]:
+    """A table of messages (key -> ``N_``/``C_`` text) said in the language (the default language
+    for one Kring does not speak)."""
+    chosen = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    return {key: say(message, chosen) for key, message in table.items()}
+
+
 def say(message: str, language: str) -> str:
     """A message in the language: a Text through the catalogue, its blanks filled (a blank that is a
     Text itself said in the same language); any other string as it is (English)."""
@@ -114,4 +144,7 @@ def say(message: str, language: str) -> str:
         key: say(value, language) if isinstance(value, Text) else value
         for key, value in message.params.items()
     }
-    return fill(translations(language).gettext(message.msgid), params)
+    compiled = translations(language)
+    if message.context is None:
+        return fill(compiled.gettext(message.msgid), params)
+    return fill(str(compiled.pgettext(message.context, message.msgid)), params)

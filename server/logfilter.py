@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from typing import Literal
 
 # uvicorn's access lines ('%s - "GET / HTTP/1.1" 200') and websocket lines ('%s - "WebSocket
 # /ws/X" [accepted]') pass the client's "host:port" as their first argument.
@@ -49,8 +50,31 @@ class ClientFaultFilter(logging.Filter):
         return True
 
 
-def install() -> None:
-    """Once per process, on the loggers uvicorn writes client addresses to."""
+AccessLog = Literal["off", "errors", "all"]
+
+
+class AccessLevelFilter(logging.Filter):
+    """``KRING_ACCESS_LOG``: which of uvicorn's per-request lines are kept. A venue's 10,000 joins
+    are 1.5 MB of lines that say "200" (a POST, a websocket accepted); "errors" keeps the requests
+    refused or failed (4xx, 5xx), where a flood or a misconfigured proxy shows; "off" keeps none."""
+
+    def __init__(self, mode: AccessLog) -> None:
+        super().__init__()
+        self.mode = mode
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.mode == "all" or not (isinstance(record.msg, str) and record.msg.startswith('%s - "')):
+            return True  # not an access line (startup, warnings, tracebacks): always kept
+        if self.mode == "off":
+            return False
+        status = record.args[-1] if isinstance(record.args, tuple) and record.args else None
+        # HTTP lines end with the status; websocket lines too ("403"), or say "[accepted]".
+        return (isinstance(status, int) and status >= 400) or record.msg.endswith('" 403')
+
+
+def install(access_log: AccessLog = "errors") -> None:
+    """Once per process, on the loggers uvicorn writes client addresses to; a later call (another
+    app in the same process) sets the access log's level anew."""
     shared = (
         next(
             (
@@ -67,6 +91,13 @@ def install() -> None:
         logger = logging.getLogger(name)
         if shared not in logger.filters:
             logger.addFilter(shared)
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        level = next((f for f in logger.filters if isinstance(f, AccessLevelFilter)), None)
+        if level is None:
+            logger.addFilter(AccessLevelFilter(access_log))
+        else:
+            level.mode = access_log
     errors = logging.getLogger("uvicorn.error")
     if not any(isinstance(f, ClientFaultFilter) for f in errors.filters):
         errors.addFilter(ClientFaultFilter())

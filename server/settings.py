@@ -37,6 +37,17 @@ class Settings(BaseSettings):
     # A full garbage collection stops everything (about 1 s with 10,000 phones): the server runs
     # it when quiet, and at least this often; 0 leaves Python's own schedule.
     gc_full_seconds: float = Field(default=600.0, ge=0)
+    # Testing and debugging: after every committed batch of answers, recount the tallies of the
+    # activities it touched from the database (in the batch's own transaction) and compare the
+    # room's; a difference is logged as CRITICAL, makes /healthz answer 500 and closes the room's
+    # sockets (1011). Costs a read of those activities' answers per batch; one worker only.
+    check_invariants: bool = False
+    # uvicorn's line per request and websocket: "errors" keeps those refused or failed (4xx, 5xx),
+    # "all" every one (10,000 joins: 1.5 MB), "off" none. Client addresses are pseudonyms.
+    access_log: Literal["off", "errors", "all"] = "errors"
+    # How frames reach the sockets: "auto" takes the fast path where the installed uvicorn has
+    # what it needs (server/realtime/transport.py); "plain" only Starlette's public send.
+    ws_transport: Literal["auto", "plain"] = "auto"
     # Benchmark baseline: a broadcast for every answer, serialised per recipient, compression on.
     naive_broadcast: bool = False
     # Cookies carry the Secure flag: unset, exactly when the public URL is https.
@@ -68,6 +79,11 @@ class Settings(BaseSettings):
     # or networks, "*" for any). Empty: the connecting address is the client, always; a header
     # naming another client is ignored, so no per-address limit can be dodged with it.
     trusted_proxies: str = ""
+    # Facilitators' own templates are parsed in worker processes (server/parsing.py): at most
+    # this many at once, this many more waiting, each killed after this many seconds.
+    template_workers: int = Field(default=1, ge=1, le=16)
+    template_queue: int = Field(default=8, ge=0)
+    template_parse_seconds: float = Field(default=10.0, gt=0)
     # GDPR: a meeting is deleted this many days after it was last used (`kring purge`);
     # a meeting may set its own period.
     retention_days: int = Field(default=90, ge=1, le=3650)

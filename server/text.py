@@ -21,18 +21,29 @@ def fill(text: str, params: dict[str, object]) -> str:
 
 
 class Text(str):
-    """The English message (what ``str`` gives) with its ``msgid`` and ``params`` for a translation."""
+    """The English message (what ``str`` gives) with its ``msgid`` and ``params`` for a translation,
+    and the ``context`` (gettext's msgctxt) that tells one use of an English word from another."""
 
     msgid: str
     params: dict[str, object]
+    context: str | None
 
     def __new__(cls, msgid: str, /, **params: object) -> Text:
         self = super().__new__(cls, fill(msgid, params))
         self.msgid = msgid
         self.params = params
+        self.context = None
         return self
 
 
 def N_(msgid: str, /, **params: object) -> Text:
     """A translatable message: English now, and in any catalogue language through ``i18n.say``."""
     return Text(msgid, **params)
+
+
+def C_(context: str, msgid: str, /, **params: object) -> Text:
+    """``N_`` for an English word that other languages say in more than one way: "No" the column of
+    numbers ("Nr") is not "No" the answer ("Nee"). The context is the catalogue's msgctxt."""
+    text = Text(msgid, **params)
+    text.context = context
+    return text

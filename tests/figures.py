@@ -35,8 +35,24 @@ ROWS = [
     "RESYNC",
     "SLOW",
     "PRIVACY",
+    "TEMPLATE",
+    "TEXT",
+    "HTTP",
 ]
-REDUCED = ["KILL9", "SIGTERM", "RESYNC", "SLOW", "DEDUP-RACE", "ENUM", "GUARD", "QR-ROOM", "STATEFUL", "SCHEMA"]
+REDUCED = [
+    "KILL9",
+    "SIGTERM",
+    "RESYNC",
+    "SLOW",
+    "DEDUP-RACE",
+    "ENUM",
+    "GUARD",
+    "QR-ROOM",
+    "STATEFUL",
+    "SCHEMA",
+    "TEMPLATE",
+    "HTTP",
+]
 
 Figures = Callable[..., None]
 

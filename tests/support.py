@@ -335,8 +335,18 @@ class ServerProcess:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def kill(self, sig: int) -> float:
+        """Stop the process with ``sig``; AssertionError if it had found its rooms and database
+        disagreeing (KRING_CHECK_INVARIANTS, on for the test suite: /healthz then says so)."""
         assert self.process is not None
+        broken = None
+        if self.process.poll() is None:
+            with contextlib.suppress(httpx.HTTPError):
+                health = httpx.get(f"{self.base}/healthz", timeout=5)
+                broken = health.text if health.status_code == 500 else None
         started = time.monotonic()
         self.process.send_signal(sig)
         self.process.wait(30)
-        return time.monotonic() - started
+        took = time.monotonic() - started
+        if broken is not None:
+            raise AssertionError(f"kring serve broke an invariant: {broken[:2000]}")
+        return took

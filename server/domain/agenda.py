@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
+
+from server.text import N_, Text
 
 BlockStatus = Literal["upcoming", "current", "done", "skipped"]
 AdviceAction = Literal["shorten", "skip"]
@@ -235,10 +238,13 @@ def phone_view(agenda: Agenda) -> tuple[dict[str, Any] | None, dict[str, Any] | 
     return short(agenda.current if agenda.ended_at is None else None), short(agenda.following())
 
 
-def agenda_view(agenda: Agenda, now: datetime, *, host: bool, language: str = "nl") -> dict[str, Any] | None:
+def agenda_view(
+    agenda: Agenda, now: datetime, *, host: bool, say: Callable[[Text], str] = str
+) -> dict[str, Any] | None:
     """The agenda with its live timing, for the big screen (host=False) and the remote (host=True).
 
-    The remote also gets the facilitator's notes: the werkvorm, the materials and the timestamps."""
+    The remote also gets the facilitator's notes: the werkvorm, the materials and the timestamps.
+    ``say`` puts a message in the meeting's language (``i18n.say``; the domain reads no catalogue)."""
     if not agenda.blocks:
         return None
     times = timing(agenda, now)
@@ -290,7 +296,7 @@ def agenda_view(agenda: Agenda, now: datetime, *, host: bool, language: str = "n
         # Positive: behind the plan ("5 min achter"), negative: ahead; whole minutes toward zero.
         "delta_seconds": delta,
         "delta_minutes": None if delta is None else int(delta / 60),
-        "delta_label": behind_label(delta, language),
+        "delta_label": None if delta is None else say(behind_label(delta)),
         "current": current_view,
         "next": None if following is None else {"id": following.id, "title": following.title},
         "blocks": blocks,
@@ -308,13 +314,11 @@ def agenda_view(agenda: Agenda, now: datetime, *, host: bool, language: str = "n
     }
 
 
-def behind_label(delta_seconds: int | None, language: str) -> str | None:
-    """'5 min achter' / '5 min behind' for plain-text outputs (the CLI, the API's agenda)."""
-    if delta_seconds is None:
-        return None
+def behind_label(delta_seconds: int) -> Text:
+    """'5 min behind' ('5 min achter') for plain-text outputs (the CLI, the API's agenda)."""
     minutes = int(delta_seconds / 60)
     if minutes == 0:
-        return "op schema" if language == "nl" else "on time"
+        return N_("on time")
     if minutes > 0:
-        return f"{minutes} min achter" if language == "nl" else f"{minutes} min behind"
-    return f"{-minutes} min voor" if language == "nl" else f"{-minutes} min ahead"
+        return N_("{minutes} min behind", minutes=minutes)
+    return N_("{minutes} min ahead", minutes=-minutes)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from server.domain.agenda import Agenda, BlockInfo
@@ -146,7 +146,3 @@ def accepting(activity: ActivityInfo | None, activity_id: int) -> ActivityInfo:
     if activity.status != "open":
         raise DomainError("activity_closed", "This activity is closed; answers are no longer taken.")
     return activity
-
-
-def with_status(activity: ActivityInfo, status: Status) -> ActivityInfo:
-    return replace(activity, status=status)

@@ -25,6 +25,7 @@ from jsonschema.exceptions import ValidationError
 from server.domain.activities import Kind, is_private, settings_for
 from server.domain.agenda import valid_start_time
 from server.domain.errors import DomainError
+from server.domain.words import host_text
 from server.draaiboek.model import FORMAT, ActivitySpec, BlockSpec, Placeholder, Template, TemplateError
 from server.text import N_, Text
 
@@ -33,8 +34,14 @@ Path_ = tuple[str | int, ...]
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 VALUE_MAX_LENGTH = 200
-MAX_DEPTH = 40
+# The bounds of a template, checked while the YAML is composed, so a file past one stops there:
+# no deep recursion (a 3 KB file of 1,500 nested '[' overflowed Python's stack) and no seconds
+# spent building what would be refused anyway (a 1 MB file of 30,000 blocks took 3.5 s).
 MAX_CHARACTERS = 1_000_000
+MAX_DEPTH = 40
+MAX_BLOCKS = 100  # as schema.json
+MAX_ACTIVITIES = 500  # in all blocks together (each block at most 50, schema.json)
+MAX_VALUES = 50_000  # YAML nodes: keys, values, list items
 _BUILTIN = "builtin"
 
 # -- YAML: the 1.2 core schema, so `no`, `on` and `10:30` stay text ---------------------------
@@ -54,8 +61,52 @@ _RESOLVERS: tuple[tuple[str, re.Pattern[str], list[str]], ...] = (
 )
 
 
+class _Bound(Exception):
+    """A template past one of its bounds, found while composing: the line and which bound."""
+
+    def __init__(self, line: int, problem: Text) -> None:
+        super().__init__(problem)
+        self.line = line
+        self.problem = problem
+
+
 class _Loader(yaml.SafeLoader):
-    """Reads plain scalars as YAML 1.2 does: only true/false are booleans, no times or dates."""
+    """Reads plain scalars as YAML 1.2 does: only true/false are booleans, no times or dates.
+
+    Composing counts as it goes and stops at the first bound passed (see MAX_*)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._path: list[object] = []  # the keys and indexes of the nodes being composed
+        self._values = 0
+        self._activities = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        # ``index``: a list item's position, a mapping value's key node, None for keys (typeshed
+        # says int only)
+        key: object = index
+        step = key.value if isinstance(key, yaml.ScalarNode) else key
+        self._values += 1
+        if self._values > MAX_VALUES:
+            self._stop(N_("more than {n} values (keys, texts and list items)", n=MAX_VALUES))
+        if len(self._path) > MAX_DEPTH:
+            self._stop(N_("nested more than {n} levels deep", n=MAX_DEPTH))
+        path = self._path
+        if isinstance(step, int) and len(path) == 2 and path[1] == "blocks" and step >= MAX_BLOCKS:
+            self._stop(N_("more than {n} blocks", n=MAX_BLOCKS))
+        if isinstance(step, int) and len(path) == 4 and path[1] == "blocks" and path[3] == "activities":
+            self._activities += 1
+            if self._activities > MAX_ACTIVITIES:
+                self._stop(N_("more than {n} activities in all blocks together", n=MAX_ACTIVITIES))
+        path.append(step)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            path.pop()
+
+    def _stop(self, problem: Text) -> None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        raise _Bound(event.start_mark.line + 1, problem)
 
 
 _Loader.yaml_implicit_resolvers = {}
@@ -108,12 +159,14 @@ def parse(text: str, source: str = "<template>") -> Template:
         raise TemplateError(source, line, said) from None
     except yaml.YAMLError as exc:
         raise TemplateError(source, None, N_("not valid YAML: {problem}", problem=str(exc))) from None
+    except _Bound as exc:
+        raise TemplateError(source, exc.line, exc.problem) from None
     if root is None:
         raise TemplateError(
             source, 1, N_("the file is empty; a template starts with 'format: {format}'", format=FORMAT)
         )
     doc = _Document(source)
-    data = doc.build(root, (), 0)
+    data = doc.build(root, ())
     doc.check_format(data)
     _schema_check(data, doc)
     _semantic_check(data, doc)
@@ -261,10 +314,8 @@ class _Document:
             node = key_node  # a block mapping or list starts on the line after its key
         return node.start_mark.line + 1 + offset
 
-    def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
+    def build(self, node: yaml.Node, path: Path_) -> Any:
         self.nodes[path] = node
-        if depth > MAX_DEPTH:
-            raise self.fail(path, N_("nested more than {n} levels deep", n=MAX_DEPTH))
         if id(node) in self.seen:  # an alias (*name): refused, so a small file stays small
             raise self.fail(
                 path, N_("{where}: anchors and aliases (& and *) are not supported", where=_where(path))
@@ -275,7 +326,7 @@ class _Document:
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
+            return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
@@ -290,7 +341,7 @@ class _Document:
                     twice = N_("{where}: the key appears twice", where=_where((*path, key)))
                     raise TemplateError(self.source, line, twice)
                 self.keys[(*path, key)] = key_node
-                out[key] = self.build(value_node, (*path, key), depth + 1)
+                out[key] = self.build(value_node, (*path, key))
             return out
         raise self.fail(path, N_("unreadable YAML node"))  # pragma: no cover - compose makes only these
 
@@ -298,7 +349,7 @@ class _Document:
         tag, value = node.tag, node.value
         try:
             if tag == _STR:
-                return value
+                return host_text(value, field=_where(path))
             if tag == "tag:yaml.org,2002:null":
                 return None
             if tag == "tag:yaml.org,2002:bool":
@@ -307,6 +358,8 @@ class _Document:
                 return int(value, 10)
             if tag == "tag:yaml.org,2002:float":
                 return float(value)
+        except DomainError as exc:  # a control character, noncharacter or stack of marks ("\0" in YAML)
+            raise TemplateError(self.source, node.start_mark.line + 1, exc.message) from None
         except ValueError:
             raise TemplateError(
                 self.source,

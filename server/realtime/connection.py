@@ -6,12 +6,8 @@ fan-out never wakes one task per phone. Only a client whose transport is full (i
 reading, or its network is slow) gets a task, which finishes that send and then drains what
 queued up meanwhile.
 
-Under uvicorn's websockets protocol without compression, a text frame is written as bytes
-straight to the transport: the frame is encoded once per fan-out (every recipient gets the same
-``str`` object, so a one-entry cache keyed on identity serves them all), instead of once per
-recipient through Starlette's and uvicorn's send (a dict per message, ``str.encode`` of the whole
-snapshot, and websockets' frame serialiser). Anything unusual (compression, a closing socket, a
-transport that asks us to wait) goes the ordinary way.
+How a frame reaches the socket (straight to uvicorn's transport, or Starlette's send) is
+``transport.py``'s, chosen once at start-up.
 """
 
 from __future__ import annotations
@@ -19,14 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import struct
 from collections import deque
-from collections.abc import Coroutine
-from typing import Any, Literal
+from collections.abc import Awaitable
+from typing import Literal
 
-from starlette.websockets import WebSocket, WebSocketState
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.protocol import State
+from starlette.websockets import WebSocket
+
+from server.realtime.transport import Sender, Transport, detect
 
 log = logging.getLogger("kring.ws")
 
@@ -48,7 +43,7 @@ class Connection:
         "_direct",
         "_latest",
         "_max_backlog",
-        "_raw",
+        "_send",
         "_writer",
         "abandoned",
         "busy_since",
@@ -67,6 +62,7 @@ class Connection:
         *,
         participant_id: int | None = None,
         max_backlog: int = 256,
+        transport: Transport | None = None,
     ) -> None:
         self.ws = ws
         self.role = role
@@ -83,7 +79,7 @@ class Connection:
         self.via: str | None = None  # screens: "host" or "presenter", the key that opened it
         # The task running this client's websocket handler (cancelled by abandon()).
         self.handler: asyncio.Task[object] | None = asyncio.current_task()
-        self._raw = _raw_protocol(ws)
+        self._send: Sender = (transport or detect()).attach(ws)
 
     @property
     def _idle(self) -> bool:
@@ -177,37 +173,23 @@ class Connection:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def _write_raw(self, frame: str) -> bool:
-        """Write the frame's bytes to the transport if it takes them now (True: written)."""
-        protocol = self._raw
-        if (
-            protocol is None
-            or protocol.close_sent
-            or protocol.disconnected
-            or not protocol.writable.is_set()
-            or protocol.conn.state is not State.OPEN
-            or self.ws.application_state is not WebSocketState.CONNECTED
-            or protocol.transport.is_closing()
-        ):
-            return False
-        protocol.transport.write(wire_frame(frame))
-        return True
+    @property
+    def direct(self) -> bool:
+        """Whether frames go straight to the transport (see transport.py)."""
+        return self._send.direct
 
     def _write(self, frame: str) -> None:
         """Write now; if the transport makes the send wait, a writer task takes over."""
-        if self._write_raw(frame):
-            return
-        send = self.ws.send_text(frame)
         try:
-            waiting = send.send(None)
-        except StopIteration:
-            return
+            pending = self._send(frame)
         except Exception:  # the socket went away; the receive loop notices and cleans up
             self.closed = True
             return
+        if pending is None:
+            return
         self.busy_since = asyncio.get_running_loop().time()
         self._writer = asyncio.get_running_loop().create_task(
-            self._finish(send, waiting), name=f"kring-send-{self.role}"
+            self._finish(pending), name=f"kring-send-{self.role}"
         )
 
     def _next(self) -> str | None:
@@ -221,83 +203,27 @@ class Connection:
                 return frame
         return None
 
-    async def _finish(self, send: Coroutine[Any, Any, None], waiting: Any) -> None:
-        """Drive a suspended send to its end (as a task would), then drain what queued up."""
+    async def _finish(self, pending: Awaitable[None]) -> None:
+        """Finish a send that had to wait, then drain what queued up meanwhile."""
         loop = asyncio.get_running_loop()
+        waiting: Awaitable[None] | None = pending
         try:
-            while True:
-                await _complete(send, waiting)
+            while waiting is not None:
+                await waiting
+                waiting = None
                 self.busy_since = None
-                while True:  # what queued up while we waited; stop at the next send that waits
+                while waiting is None:  # what queued up while we waited; stop at a send that waits
                     frame = None if self.closed else self._next()
                     if frame is None:
                         return
-                    if self._write_raw(frame):
-                        continue
-                    send = self.ws.send_text(frame)
-                    try:
-                        waiting = send.send(None)
-                    except StopIteration:
-                        continue
-                    self.busy_since = loop.time()
-                    break
+                    waiting = self._send(frame)
+                self.busy_since = loop.time()
         except asyncio.CancelledError:
             raise
         except Exception:  # the socket went away; the receive loop notices and cleans up
             self.closed = True
         finally:
+            if asyncio.iscoroutine(waiting):
+                waiting.close()  # cancelled before it ran: never started, so never awaited
             self._writer = None
             self.busy_since = None
-
-
-async def _complete(send: Coroutine[Any, Any, None], waiting: Any) -> None:
-    """Resume a coroutine that yielded ``waiting`` each time what it waits for is done."""
-    try:
-        while True:
-            if isinstance(waiting, asyncio.Future):
-                await asyncio.wait((waiting,))
-                waiting._asyncio_future_blocking = False
-            else:  # a bare yield, as in asyncio.sleep(0)
-                await asyncio.sleep(0)
-            try:
-                waiting = send.send(None)
-            except StopIteration:
-                return
-    except BaseException:
-        send.close()
-        raise
-
-
-def _raw_protocol(ws: WebSocket) -> WebSocketsSansIOProtocol | None:
-    """uvicorn's protocol behind this socket, if frames may be written to its transport as they
-    are: the ASGI ``send`` is the protocol's own (no middleware wraps it) and no extension (such
-    as permessage-deflate) rewrites frames."""
-    protocol = getattr(getattr(ws, "_send", None), "__self__", None)
-    if not isinstance(protocol, WebSocketsSansIOProtocol) or protocol.conn.extensions:
-        return None
-    return protocol
-
-
-_encoded: tuple[str, bytes] = ("", b"\x81\x00")
-
-
-def wire_frame(text: str) -> bytes:
-    """An unmasked, unfragmented text frame (RFC 6455 section 5.2), as a server sends it.
-
-    A fan-out hands the same ``str`` to every recipient, so the last frame is kept: the snapshot
-    is encoded once, not once per phone."""
-    global _encoded
-    cached = _encoded  # read once: apps in test threads share the module
-    if cached[0] is text:
-        return cached[1]
-    payload = text.encode()
-    size = len(payload)
-    if size < 126:
-        head = struct.pack("!BB", 0x81, size)
-    elif size < 1 << 16:
-        head = struct.pack("!BBH", 0x81, 126, size)
-    else:
-        head = struct.pack("!BBQ", 0x81, 127, size)
-    frame = head + payload
-    _encoded = (text, frame)
-    return frame

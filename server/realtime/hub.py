@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,13 +24,15 @@ from server.domain.tally import Change
 from server.realtime.backends import Broadcast, MemoryBroadcast
 from server.realtime.collector import Collector
 from server.realtime.connection import Connection
-from server.realtime.messages import ClosingOut, dump
+from server.realtime.invariants import InvariantBroken, differences
+from server.realtime.invariants import log as invariant_log
+from server.realtime.messages import ClosingOut, ErrorOut, dump
+from server.realtime.pacer import Pacer
 from server.realtime.room import Room
 from server.services import answers as answer_service
 from server.services import meetings as meeting_service
 from server.services.answers import BatchResult, StoredAnswer
 from server.services.events import (
-    AnswersCommitted,
     Event,
     MeetingDeleted,
     StructureChanged,
@@ -43,6 +45,7 @@ PRESENCE_HEARTBEAT = 5.0
 IDLE_WAKE = 0.25  # seconds the ticker sleeps at most when nothing happens
 AGENDA_EVERY = timedelta(seconds=1)  # the big screens' agenda clock moves by the second
 PUBLISH_CHUNK = 2_000  # messages per PUBLISH payload (a tick rarely carries more than one chunk)
+BUS = "bus"  # the pacer's key for the messages to other workers (rooms are keyed by meeting id)
 
 
 def join_url(base: str, code: str, secret: str = "") -> str:
@@ -61,8 +64,16 @@ class Hub:
         stall_seconds: float = 10.0,
         clock: Clock | None = None,
         collector: Collector | None = None,
+        check_invariants: bool = False,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
+        self.check_invariants = check_invariants
+        # What KRING_CHECK_INVARIANTS found: once set, the server reports itself unhealthy.
+        self.broken: list[str] = []
+        # Held by whoever writes answer rows (the batcher, a reset) from its commit until the
+        # rooms applied it: rooms then see those writes in the order they were committed.
+        self.answer_writes = asyncio.Lock()
         self.clock: Clock = clock or SystemClock()
         self.public_base = public_base
         self.tick = tick
@@ -75,7 +86,9 @@ class Hub:
         self._loading: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         # Remote messages for a room that is being loaded; applied (version-checked) after.
         self._held: dict[int, list[dict[str, Any]]] = {}
-        self._dirty: set[int] = set()
+        # Which rooms (and the bus) have changes to send, and when they may: see Pacer.
+        self._pacer = Pacer(tick)
+        self._monotonic = monotonic
         self._outbox: list[dict[str, Any]] = []
         self._presence_sent: dict[int, tuple[int, float]] = {}
         self._resync_owed = False
@@ -232,8 +245,6 @@ class Hub:
                     continue
             elif isinstance(event, TallyReset):
                 room.reset(event.activity_id)
-            elif isinstance(event, AnswersCommitted):
-                room.apply(event.activity_id, list(event.changes), {})
             elif isinstance(event, MeetingDeleted):
                 self._close_room(event.meeting_id)
                 continue
@@ -265,6 +276,30 @@ class Hub:
                 continue
             room.apply(activity_id, changes, batch.versions)
             self._mark(room)
+        if batch.truth is not None and not self.broadcast.shared:
+            # With other workers, their deltas arrive a tick later by design: only one worker
+            # can compare itself with the database at any moment.
+            for meeting_id in set(meeting_of.values()):
+                room = self.rooms.get(meeting_id)
+                if room is not None:
+                    self._check(
+                        room, {a: batch.truth.get(a, []) for a, m in meeting_of.items() if m == meeting_id}
+                    )
+
+    def _check(self, room: Room, truth: dict[int, list[StoredAnswer]]) -> None:
+        """Fail loudly when the room's tallies differ from the recount: log it, report the
+        server unhealthy (/healthz), close the room's sockets (1011) and raise."""
+        found = differences(room, truth)
+        if not found:
+            return
+        said = f"INVARIANT BROKEN in meeting {room.meeting.id}: " + "; ".join(found)
+        invariant_log.critical("%s", said)
+        self.broken.append(said)
+        frame = dump(ErrorOut(code="invariant_broken", message="The live results and the database disagree."))
+        for connection in list(room.connections):
+            connection.push(frame)
+            connection.close_soon(1011, "invariant broken")
+        raise InvariantBroken(said)
 
     def _close_room(self, meeting_id: int) -> None:
         room = self.rooms.pop(meeting_id, None)
@@ -286,13 +321,13 @@ class Hub:
             # Redis is gone for long: the others will resynchronise from the database anyway.
             self._outbox.clear()
             self._resync_owed = True
-        if wake:
+        if self._pacer.mark(BUS, self._monotonic()) and wake:
             self._wake.set()
 
     async def _publish_outbox(self) -> None:
         if not self.broadcast.shared:
             return
-        now = time.monotonic()
+        now = self._monotonic()
         for meeting_id, room in self.rooms.items():
             count = len(room.present)
             sent = self._presence_sent.get(meeting_id)
@@ -388,40 +423,56 @@ class Hub:
         if self.naive:
             room.flush(naive=True)
             return
-        self._dirty.add(room.meeting.id)
-        self._wake.set()
+        now = self._monotonic()
+        woke = self._pacer.mark(room.meeting.id, now)
+        if self.broadcast.shared:  # presence may have changed: other workers hear it with the frame
+            woke = self._pacer.mark(BUS, now) or woke
+        if woke:
+            self._wake.set()
 
     async def _ticker(self) -> None:
-        """At most one frame per room per tick, always the latest state."""
-        loop = asyncio.get_running_loop()
+        """At most one frame per room per tick, always the latest state; a quiet room's at once."""
         while True:
-            with contextlib.suppress(TimeoutError):
-                # Wake a few times a second even when idle: the agenda clock goes out when it
-                # moved, stalled clients are swept and presence reports to other workers stay fresh.
-                await asyncio.wait_for(self._wake.wait(), IDLE_WAKE)
+            # Wake a few times a second even when idle: the agenda clock goes out when it moved,
+            # stalled clients are swept and presence reports to other workers stay fresh.
+            wait = self._pacer.wait(self._monotonic())
+            timeout = IDLE_WAKE if wait is None else min(wait, IDLE_WAKE)
+            if timeout > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout)
             self._wake.clear()
-            started = loop.time()
-            dirty, self._dirty = self._dirty, set()
-            for meeting_id in dirty:
-                room = self.rooms.get(meeting_id)
-                if room is not None and room.dirty:
-                    try:
-                        room.flush()
-                    except Exception:
-                        log.exception("flushing room %s failed", meeting_id)
+            await self._flush_due()
+
+    async def _flush_due(self) -> None:
+        """One round of the ticker: the rooms (and the bus) whose turn it is, and the clocks."""
+        started = self._monotonic()
+        publish = False
+        for key in self._pacer.take(started):
+            if key == BUS:
+                publish = True
+                continue
+            room = self.rooms.get(key) if isinstance(key, int) else None
+            if room is not None and room.dirty:
+                try:
+                    room.flush()
+                except Exception:
+                    log.exception("flushing room %s failed", key)
+        if publish:
             try:
                 await self._publish_outbox()
             except Exception:
                 log.exception("publishing to the other workers failed")
-            now = self.clock.now()
-            if self._agenda_at is None or not timedelta(0) <= now - self._agenda_at < AGENDA_EVERY:
-                self._agenda_at = now  # a second on the agenda's clock (an injected one may jump)
-                self._send_agendas()
-            if started - self._last_sweep > 1.0:
-                self._last_sweep = started
-                self._drop_stalled(started)
-                self.collector.tick()
-            await asyncio.sleep(max(0.0, self.tick - (loop.time() - started)))
+        now = self.clock.now()
+        if self._agenda_at is None or not timedelta(0) <= now - self._agenda_at < AGENDA_EVERY:
+            self._agenda_at = now  # a second on the agenda's clock (an injected one may jump)
+            self._send_agendas()
+        if started - self._last_sweep > 1.0:
+            self._last_sweep = started
+            self._drop_stalled(asyncio.get_running_loop().time())  # the clock sends are timed on
+            self.collector.tick()
+            self._pacer.forget(started)
+            if self.broadcast.shared:  # the presence heartbeat, and an outbox left by a failed publish
+                self._pacer.mark(BUS, started)
 
 
 def _encode(change: Change, version: tuple[int, int] | None) -> list[Any]:

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from server.domain.activities import WORD_MAX_LENGTH
 from server.domain.errors import DomainError
 
 ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -36,6 +37,14 @@ class WithdrawIn(_In):
     slot: Slot
 
 
+class FindIn(_In):
+    """A check-out phone looks for a word outside its bounded list by typing part of it."""
+
+    type: Literal["find"]
+    activity_id: int
+    query: Annotated[str, Field(min_length=1, max_length=WORD_MAX_LENGTH)]
+
+
 class PingIn(_In):
     type: Literal["ping"]
 
@@ -48,10 +57,10 @@ class AuthIn(_In):
     key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 
-ParticipantIn = Annotated[AnswerIn | WithdrawIn | PingIn, Field(discriminator="type")]
+ParticipantIn = Annotated[AnswerIn | WithdrawIn | FindIn | PingIn, Field(discriminator="type")]
 ScreenIn = Annotated[AuthIn | PingIn, Field(discriminator="type")]
 
-participant_in = TypeAdapter[AnswerIn | WithdrawIn | PingIn](ParticipantIn)
+participant_in = TypeAdapter[AnswerIn | WithdrawIn | FindIn | PingIn](ParticipantIn)
 screen_in = TypeAdapter[AuthIn | PingIn](ScreenIn)
 
 
@@ -105,6 +114,10 @@ class MineOut(_Out):
     activity_id: int
     participant: dict[str, Any]
     answers: dict[str, dict[str, Any]]
+    words: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Check-out only: the words its answers are about (its own, those it stepped in on)",
+    )
 
 
 class ResultsOut(_Out):
@@ -115,6 +128,16 @@ class ResultsOut(_Out):
     v: int
     activity_id: int
     results: dict[str, Any]
+
+
+class FoundOut(_Out):
+    """The check-out words matching a phone's `find`, at most FIND_LIMIT of them."""
+
+    type: Literal["found"] = "found"
+    activity_id: int
+    query: str
+    words: list[dict[str, Any]]
+    more: bool
 
 
 class SnapshotOut(_Out):
@@ -158,11 +181,12 @@ OUTGOING: tuple[type[_Out], ...] = (
     StateOut,
     MineOut,
     ResultsOut,
+    FoundOut,
     SnapshotOut,
     AgendaOut,
     ClosingOut,
 )
-INCOMING: tuple[type[_In], ...] = (AnswerIn, WithdrawIn, PingIn, AuthIn)
+INCOMING: tuple[type[_In], ...] = (AnswerIn, WithdrawIn, FindIn, PingIn, AuthIn)
 
 
 def parse(adapter: TypeAdapter[Any], raw: str | bytes) -> Any:

@@ -7,17 +7,19 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any, Literal, cast
 
+from server import i18n
 from server.domain.activities import (
     Kind,
+    ScalesSettings,
     Settings,
+    normalise_answer,
     settings_for,
-    validate_answer,
     validate_withdraw,
 )
 from server.domain.agenda import Clock, SystemClock, agenda_view, phone_view
 from server.domain.errors import DomainError
 from server.domain.meeting import ActivityInfo, MeetingInfo, accepting
-from server.domain.tally import Change, Moderation, Tally, new_tally
+from server.domain.tally import Change, CheckoutTally, Moderation, Tally, new_tally
 from server.realtime.connection import Connection
 from server.realtime.messages import (
     AgendaOut,
@@ -33,6 +35,7 @@ from server.realtime.messages import (
 from server.services.answers import AnswerOp, StoredAnswer
 from server.services.keys import hash_key
 from server.services.meetings import MeetingAuth
+from server.text import Text
 
 Audience = Literal["presenter", "host"]
 PRESENCE_TTL = 15.0  # seconds a worker's presence report counts without a refresh
@@ -181,13 +184,30 @@ class Room:
         self._mark_state()
 
     def prepare(self, participant_id: int, message: AnswerIn | WithdrawIn) -> AnswerOp:
-        """Validate against the live state; what passes goes to the batcher."""
-        activity = accepting(self.meeting.current, message.activity_id)
+        """Check the message's shape; what passes goes to the batcher.
+
+        Only what a resend could never pass is refused here. Whether the answer still fits the
+        room (the activity open, the word still there, a pick left) is decided after the batch
+        recognised resends: a resend of a stored answer gets its ack again, whatever changed
+        since. The room's own verdict travels along as the op's ``refusal``."""
+        try:
+            activity = accepting(self.meeting.current, message.activity_id)
+            refusal = None
+        except DomainError as closed:
+            refusal = closed
+            try:
+                activity = self.meeting.activity(message.activity_id)
+            except DomainError:
+                raise closed from None
         kind = cast(Kind, activity.kind)
         settings = self._settings[activity.id]
-        own = self.own[activity.id].get(participant_id, {})
         if isinstance(message, WithdrawIn):
-            validate_withdraw(kind, settings, message.slot)
+            try:
+                validate_withdraw(kind, settings, message.slot)
+            except DomainError:
+                if refusal is not None:
+                    raise refusal from None
+                raise
             return AnswerOp(
                 self.meeting.id,
                 activity.id,
@@ -196,18 +216,14 @@ class Room:
                 "withdraw",
                 message.slot,
                 None,
+                refusal=refusal,
             )
-        if kind == "checkout" and message.slot.startswith("in:") and message.slot in own:
-            raise DomainError("already_stepped_in", "You already stepped in on this word.")
-        payload = validate_answer(
-            kind,
-            settings,
-            message.slot,
-            message.value,
-            own={slot: payload for slot, (_, payload, _rev) in own.items()},
-            participant=participant_id,
-            tally=self.tallies[activity.id],
-        )
+        try:
+            payload = normalise_answer(kind, settings, message.slot, message.value)
+        except DomainError:
+            if refusal is not None:  # a closed activity is the better reason to give
+                raise refusal from None
+            raise
         return AnswerOp(
             self.meeting.id,
             activity.id,
@@ -217,6 +233,8 @@ class Room:
             message.slot,
             payload,
             self.nicknames.get(participant_id),
+            pick=settings.pick if isinstance(settings, ScalesSettings) else None,
+            refusal=refusal,
         )
 
     # -- presence ----------------------------------------------------------------------------
@@ -316,6 +334,9 @@ class Room:
         if activity is None:
             return None
         own = self.own.get(activity.id, {}).get(participant_id, {})
+        tally = self.tallies.get(activity.id)
+        # A check-out phone's own words may lie outside the bounded list that every phone gets.
+        words = tally.mentioned(own) if isinstance(tally, CheckoutTally) else None
         return dump(
             MineOut(
                 activity_id=activity.id,
@@ -324,6 +345,7 @@ class Room:
                     slot: {"entry_id": entry, "value": payload}
                     for slot, (entry, payload, _rev) in own.items()
                 },
+                words=words,
             )
         )
 
@@ -376,10 +398,14 @@ class Room:
                     self.meeting.agenda,
                     self.clock.now(),
                     host=audience == "host",
-                    language=self.meeting.language,
+                    say=self.say,
                 ),
             )
         )
+
+    def say(self, message: Text) -> str:
+        """A message in the meeting's language."""
+        return i18n.say(message, self.meeting.language)
 
     def phone_agenda(self) -> dict[str, Any] | None:
         """ "Nu: …" and "Straks: …" for the phones, when the meeting runs from an agenda."""
@@ -401,7 +427,7 @@ class Room:
         for connection in screens:
             role = connection.role
             if role not in frames:
-                view = agenda_view(agenda, now, host=role == "host", language=self.meeting.language)
+                view = agenda_view(agenda, now, host=role == "host", say=self.say)
                 frames[role] = dump(AgendaOut(agenda=view))
             connection.put_latest("agenda", frames[role])
 

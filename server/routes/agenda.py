@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from sqlmodel import Session
 
-from server.deps import ClockDep, CurrentHost, DatabaseDep, HubDep, current_account
+from server.deps import ClockDep, CurrentHost, DatabaseDep, HubDep, TemplateParserDep, current_account
 from server.domain.agenda import agenda_view
 from server.domain.errors import DomainError
 from server.draaiboek import to_yaml
@@ -32,7 +32,8 @@ BlockIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="The agenda bl
 async def get_agenda(meeting_id: CurrentHost, db: DatabaseDep, clock: ClockDep) -> dict[str, Any]:
     """The agenda with its live timing: the current block, plan versus actual, and advice."""
     meeting = await _meeting(db, meeting_id)
-    return {"agenda": agenda_view(meeting.agenda, clock.now(), host=True, language=meeting.language)}
+    view = agenda_view(meeting.agenda, clock.now(), host=True, say=lambda text: say(text, meeting.language))
+    return {"agenda": view}
 
 
 @router.post(
@@ -177,6 +178,7 @@ async def check_template(
     body: schemas.TemplateCheck,
     account: Annotated[Account | None, Depends(current_account)],
     db: DatabaseDep,
+    parser: TemplateParserDep,
 ) -> dict[str, Any]:
     """Check your own template (YAML text) before creating a meeting from it. The check itself
     succeeds either way: the verdict holds the template's summary, or its first problem with the line.
@@ -184,7 +186,7 @@ async def check_template(
     if account is None and await db.run(accounts.accounts_exist):
         raise DomainError("login_required", "Log in as a facilitator to check templates on this instance.")
     try:
-        template = template_service.parse_own(body.yaml, body.file)
+        template = await template_service.read_own(parser, body.yaml, body.file)
     except DomainError as exc:
         message = say(exc.message, asked_language(request.headers.get("accept-language")))
         problem = {"code": exc.code, "message": message, "line": exc.params.get("line")}

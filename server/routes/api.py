@@ -24,6 +24,7 @@ from server.deps import (
     HubDep,
     JoinsDep,
     SettingsDep,
+    TemplateParserDep,
     current_account,
 )
 from server.domain.agenda import BlockInfo
@@ -174,6 +175,7 @@ async def create_meeting(
     body: schemas.MeetingCreate,
     db: DatabaseDep,
     hub: HubDep,
+    parser: TemplateParserDep,
 ) -> dict[str, Any]:
     """Create a meeting; the response holds the host and presenter keys, shown only once.
 
@@ -191,7 +193,7 @@ async def create_meeting(
         template = (
             template_service.builtin(body.template)
             if body.template is not None
-            else template_service.parse_own(body.template_yaml or "", body.template_file)
+            else await template_service.read_own(parser, body.template_yaml or "", body.template_file)
         )
         values = dict(body.values)
         if body.theme and "thema" in {p.name for p in template.placeholders}:
@@ -443,8 +445,10 @@ async def reset(
     """Delete every answer of the activity. Needs {"confirm": true}."""
     if not body.confirm:
         raise DomainError("confirmation_required", 'A reset deletes every answer; send {"confirm": true}.')
-    events = await db.run(service.reset_results, meeting_id, activity_id)
-    await hub.publish(events)
+    # A batch of answers committed after the reset must reach the room after the reset does.
+    async with hub.answer_writes:
+        events = await db.run(service.reset_results, meeting_id, activity_id)
+        await hub.publish(events)
     return _activity_out((await _meeting(db, meeting_id)).activity(activity_id))
 
 

@@ -17,6 +17,7 @@ STATUS_BY_CODE = {
     "report_unavailable": 503,
     "too_large": 413,
     "storage_failed": 503,
+    "busy": 503,
     "no_block": 409,
     "no_agenda": 409,
     "agenda_not_started": 409,

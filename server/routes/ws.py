@@ -19,12 +19,14 @@ from server.domain.meeting import is_valid_code, normalise_code
 from server.gate import client_address, join_guard, open_meeting
 from server.guards import OriginPolicy, RateLimiter, TokenBucket
 from server.realtime.connection import Connection, Role
+from server.realtime.finding import found_frame
 from server.realtime.hub import Hub
 from server.realtime.messages import (
     AckOut,
     AnswerIn,
     AuthIn,
     ErrorOut,
+    FindIn,
     PingIn,
     PongOut,
     WithdrawIn,
@@ -174,7 +176,11 @@ async def _participant(
     room.nicknames.setdefault(participant_id, nickname)
     await websocket.accept()
     connection = Connection(
-        websocket, "participant", participant_id=participant_id, max_backlog=settings.ws_max_backlog
+        websocket,
+        "participant",
+        participant_id=participant_id,
+        max_backlog=settings.ws_max_backlog,
+        transport=websocket.app.state.transport,
     )
     hub.connect(room, connection)
     try:
@@ -213,10 +219,13 @@ async def _handle_participant(
         if isinstance(message, PingIn):
             connection.push(dump(PongOut()))
             return
-        assert isinstance(message, AnswerIn | WithdrawIn)
-        client_id = message.client_id
         # The room object may have been replaced if the meeting was deleted and reloaded.
         live = hub.rooms.get(room.meeting.id, room)
+        if isinstance(message, FindIn):
+            connection.push(found_frame(live, message))
+            return
+        assert isinstance(message, AnswerIn | WithdrawIn)
+        client_id = message.client_id
         op = live.prepare(participant_id, message)
         result = await batcher.submit(op)
         connection.push(_ack_or_error(result, live))
@@ -269,7 +278,9 @@ async def _screen(
         return
     except WebSocketDisconnect:
         return
-    connection = Connection(websocket, role, max_backlog=settings.ws_max_backlog)
+    connection = Connection(
+        websocket, role, max_backlog=settings.ws_max_backlog, transport=websocket.app.state.transport
+    )
     connection.via = via
     bucket = TokenBucket(settings.ws_rate_per_minute / 60, settings.ws_rate_burst)
     hub.connect(room, connection)

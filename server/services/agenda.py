@@ -14,10 +14,12 @@ from sqlmodel import Session, col
 from server.db.tables import Activity, AgendaBlock, Meeting, maybe_aware
 from server.domain.agenda import MAX_BLOCK_MINUTES, Agenda, BlockInfo, valid_start_time
 from server.domain.errors import DomainError
+from server.domain.words import host_text
 from server.services.events import StructureChanged
 from server.text import N_
 
 BLOCK_FIELDS = ("title", "goal", "description", "who", "materials", "essential", "is_break", "start_time")
+TEXT_FIELDS = ("title", "goal", "description", "who", "materials")
 
 
 def load_agenda(session: Session, meeting: Meeting, activities: list[Activity]) -> Agenda:
@@ -50,6 +52,7 @@ def add_block(
 ) -> tuple[BlockInfo, StructureChanged]:
     _meeting(session, meeting_id)
     _check(duration_minutes=duration_minutes, start_time=fields.get("start_time"))
+    title, fields = host_text(title, field="title"), _texts(fields)
     count = int(
         session.scalar(
             select(func.count()).select_from(AgendaBlock).where(col(AgendaBlock.meeting_id) == meeting_id)
@@ -79,6 +82,7 @@ def update_block(
 ) -> tuple[BlockInfo, StructureChanged]:
     block = _block(session, meeting_id, block_id)
     _check(duration_minutes=fields.get("duration_minutes"), start_time=fields.get("start_time"))
+    fields = _texts(fields)
     for name in (*BLOCK_FIELDS, "duration_minutes"):
         if name in fields and (fields[name] is not None or name == "start_time"):
             setattr(block, name, fields[name])
@@ -266,6 +270,14 @@ def _activity_ids(session: Session, block_id: int) -> tuple[int, ...]:
         )
         if i is not None
     )
+
+
+def _texts(fields: dict[str, Any]) -> dict[str, Any]:
+    """A block's free texts through the host text rule (server.domain.words.host_text)."""
+    return {
+        name: host_text(value, field=name) if name in TEXT_FIELDS and isinstance(value, str) else value
+        for name, value in fields.items()
+    }
 
 
 def _check(*, duration_minutes: int | None, start_time: str | None) -> None:

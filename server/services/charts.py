@@ -20,6 +20,9 @@ from matplotlib import rc_context  # the backend is chosen first
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from server import i18n
+from server.text import N_
+
 INK = "#17212b"
 MUTED = "#4a5866"
 LINE = "#d9d4c7"
@@ -52,9 +55,8 @@ _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
 
 
 def number(value: float, language: str, digits: int = 1) -> str:
-    """1.25 -> '1,3' in Dutch, '1.3' in English."""
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if language == "nl" else text
+    """1.25 -> '1,2' in Dutch, '1.2' in English (Babel, in the meeting's language)."""
+    return i18n.number(value, language, digits)
 
 
 def _plain(text: str) -> str:
@@ -152,7 +154,7 @@ def strips(
                 axes.text(
                     high + span * 0.03,
                     y,
-                    ("gem. " if language == "nl" else "mean ") + number(mean, language),
+                    i18n.say(N_("mean {value}", value=number(mean, language)), language),
                     va="center",
                     ha="left",
                     fontsize=9,

@@ -5,39 +5,26 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from server.domain.meeting import Language
+from server.i18n import say
 from server.services import meetings
 from server.services.meetings import CreatedMeeting
+from server.text import N_
 
-DEMO: dict[str, dict[str, object]] = {
-    "nl": {
-        "title": "Lerend netwerk {theme} — bijeenkomst 1 (kick-off)",
-        "choice_prompt": "Welke fase van actieleren voel jij je het prettigst?",
-        "choice_options": [
-            "Fase 0: klaar voor actieleren",
-            "Probleem verkennen",
-            "Kennis en kunde ophalen",
-            "Experimenteren",
-            "Reflecteren",
-        ],
-    },
-    "en": {
-        "title": "Learning network {theme} — meeting 1 (kick-off)",
-        "choice_prompt": "Which phase of action learning do you feel most at home in?",
-        "choice_options": [
-            "Phase 0: ready for action learning",
-            "Exploring the problem",
-            "Gathering knowledge and skills",
-            "Experimenting",
-            "Reflecting",
-        ],
-    },
-}
+# The run sheet's phase question, in the meeting's language through the catalogue.
+TITLE = N_("Learning network {theme} — meeting 1 (kick-off)")
+CHOICE_PROMPT = N_("Which phase of action learning do you feel most at home in?")
+CHOICE_OPTIONS = (
+    N_("Phase 0: ready for action learning"),
+    N_("Exploring the problem"),
+    N_("Gathering knowledge and skills"),
+    N_("Experimenting"),
+    N_("Reflecting"),
+)
 
 
 def create_demo(session: Session, theme: str, language: Language, title: str | None = None) -> CreatedMeeting:
-    text = DEMO[language]
     created = meetings.create_meeting(
-        session, title or str(text["title"]).format(theme=theme), theme, language
+        session, title or say(TITLE, language).format(theme=theme), theme, language
     )
     meeting_id = created.meeting.id
     meetings.add_activity(session, meeting_id, "open")
@@ -47,8 +34,8 @@ def create_demo(session: Session, theme: str, language: Language, title: str | N
         session,
         meeting_id,
         "choice",
-        prompt=str(text["choice_prompt"]),
-        settings={"options": text["choice_options"], "max_choices": 1},
+        prompt=say(CHOICE_PROMPT, language),
+        settings={"options": [say(option, language) for option in CHOICE_OPTIONS], "max_choices": 1},
     )
     meetings.add_activity(session, meeting_id, "checkout")
     info = meetings.load_meeting(session, meeting_id)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.domain.tally import Change
-
 
 @dataclass(frozen=True, slots=True)
 class StructureChanged:
@@ -21,15 +19,8 @@ class TallyReset:
 
 
 @dataclass(frozen=True, slots=True)
-class AnswersCommitted:
-    meeting_id: int
-    activity_id: int
-    changes: tuple[Change, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class MeetingDeleted:
     meeting_id: int
 
 
-Event = StructureChanged | TallyReset | AnswersCommitted | MeetingDeleted
+Event = StructureChanged | TallyReset | MeetingDeleted

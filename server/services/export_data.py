@@ -120,10 +120,6 @@ class MeetingData:
         return {p.id: p.nickname for p in self.participants}
 
     @property
-    def answer_count(self) -> int:
-        return sum(len(a.answers) for a in self.activities)
-
-    @property
     def held_on(self) -> datetime:
         """When the meeting took place: when its agenda started, else its first answer, else when it
         was made."""

@@ -28,7 +28,9 @@ from server.domain.activities import Kind, settings_for
 from server.domain.errors import DomainError
 from server.domain.tally import Change, Moderation, tally_from_rows
 from server.domain.words import normalise_word
+from server.i18n import words
 from server.services.export_data import ActivityData, AnswerData, MeetingData
+from server.text import C_, N_, Text
 
 FORMAT = "kring-export/1"
 STEP_IN_PREFIX = "in:"
@@ -43,83 +45,43 @@ XLSX_DATE_FORMAT = "yyyy-mm-dd"
 
 Cell = str | int | float | bool | datetime | None
 
-LABELS: dict[str, dict[str, str]] = {
-    "nl": {
-        "number": "Nr",
-        "participant": "Deelnemer",
-        "nickname": "Bijnaam",
-        "answer": "Antwoord",
-        "word": "Woord",
-        "statement": "Stelling",
-        "value": "Waarde",
-        "choice": "Keuze",
-        "group": "Groep",
-        "insight": "Inzicht",
-        "action": "Actie",
-        "name": "Naam",
-        "hidden": "Verborgen",
-        "time": "Tijd",
-        "step_in": "instappen op {word}",
-        "yes": "ja",
-        "no": "nee",
-        "summary": "Overzicht",
-        "activity": "Activiteit",
-        "kind": "Soort",
-        "answers": "Antwoorden",
-        "participants": "Deelnemers",
-        "mean": "Gemiddelde",
-        "title": "Titel",
-        "theme": "Thema",
-        "date": "Datum",
-    },
-    "en": {
-        "number": "No",
-        "participant": "Participant",
-        "nickname": "Nickname",
-        "answer": "Answer",
-        "word": "Word",
-        "statement": "Statement",
-        "value": "Value",
-        "choice": "Choice",
-        "group": "Group",
-        "insight": "Insight",
-        "action": "Action",
-        "name": "Name",
-        "hidden": "Hidden",
-        "time": "Time",
-        "step_in": "step-in on {word}",
-        "yes": "yes",
-        "no": "no",
-        "summary": "Summary",
-        "activity": "Activity",
-        "kind": "Kind",
-        "answers": "Answers",
-        "participants": "Participants",
-        "mean": "Mean",
-        "title": "Title",
-        "theme": "Theme",
-        "date": "Date",
-    },
+# The exports' words, said in the meeting's language through the catalogue (server/i18n.py).
+LABELS: dict[str, Text] = {
+    "number": C_("export column", "No"),
+    "participant": N_("Participant"),
+    "nickname": N_("Nickname"),
+    "answer": N_("Answer"),
+    "word": N_("Word"),
+    "statement": N_("Statement"),
+    "value": N_("Value"),
+    "choice": N_("Choice"),
+    "group": N_("Group"),
+    "insight": N_("Insight"),
+    "action": N_("Action"),
+    "name": N_("Name"),
+    "hidden": N_("Hidden"),
+    "time": N_("Time"),
+    "step_in": N_("step-in on {word}"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "summary": N_("Summary"),
+    "activity": N_("Activity"),
+    "kind": N_("Kind"),
+    "answers": N_("Answers"),
+    "participants": N_("Participants"),
+    "mean": N_("Mean"),
+    "title": N_("Title"),
+    "theme": N_("Theme"),
+    "date": N_("Date"),
 }
-KIND_NAMES: dict[str, dict[str, str]] = {
-    "nl": {
-        "open": "Open vraag",
-        "wordcloud": "Woordwolk",
-        "scales": "Schalen",
-        "checkout": "Check-out",
-        "choice": "Meerkeuze",
-        "groups": "Groepen",
-        "cards": "Kaartjes",
-    },
-    "en": {
-        "open": "Open question",
-        "wordcloud": "Word cloud",
-        "scales": "Scales",
-        "checkout": "Check-out",
-        "choice": "Multiple choice",
-        "groups": "Groups",
-        "cards": "Cards",
-    },
+KIND_NAMES: dict[str, Text] = {
+    "open": N_("Open question"),
+    "wordcloud": N_("Word cloud"),
+    "scales": N_("Scales"),
+    "checkout": N_("Check-out"),
+    "choice": N_("Multiple choice"),
+    "groups": C_("kind", "Groups"),
+    "cards": N_("Cards"),
 }
 # The kind's own columns, between the nickname and the hidden/time columns.
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -134,7 +96,11 @@ KIND_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def labels(language: str) -> dict[str, str]:
-    return LABELS.get(language, LABELS["nl"])
+    return words(LABELS, language)
+
+
+def kind_names(language: str) -> dict[str, str]:
+    return words(KIND_NAMES, language)
 
 
 # -- the export-local view of a meeting ------------------------------------------------------
@@ -436,7 +402,7 @@ def summary_header(language: str) -> list[str]:
 
 
 def summary_rows(prepared: Sequence[Prepared], language: str) -> list[list[Cell]]:
-    kinds = KIND_NAMES.get(language, KIND_NAMES["nl"])
+    kinds = kind_names(language)
     return [
         [
             p.number,

@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
-from server.db.tables import Activity, Answer, Meeting, Participant
+from server.db.tables import Activity, Answer, Meeting
 from server.domain.activities import KINDS, Kind, default_settings, is_private, settings_for
 from server.domain.errors import DomainError
 from server.domain.meeting import (
@@ -21,32 +21,25 @@ from server.domain.meeting import (
     open_activity,
 )
 from server.domain.tally import Moderation
+from server.domain.words import host_text
+from server.i18n import say, words
 from server.services import agenda as agenda_service
 from server.services import retention
 from server.services.events import StructureChanged, TallyReset
 from server.services.keys import hash_key, new_code, new_key
+from server.text import N_, Text
 
 UNSET: Any = object()  # "leave as it is", where None is a value (an activity outside every block)
 
-DEFAULT_PROMPTS: dict[str, dict[str, str]] = {
-    "nl": {
-        "open": "Wat verwacht je van het lerend netwerk?",
-        "wordcloud": "Waar denk jij aan bij {theme}?",
-        "scales": "Klaar voor actieleren? Kies er drie.",
-        "checkout": "Check-out: welk woord neem je mee?",
-        "choice": "Zijn deze waarden OK voor jou?",
-        "groups": "Groepjes: wat is je favoriete ontbijt?",
-        "cards": "Inzichten & acties: wat neem je mee, en wat ga je doen?",
-    },
-    "en": {
-        "open": "What do you expect from the learning network?",
-        "wordcloud": "What comes to mind when you think of {theme}?",
-        "scales": "Ready for action learning? Pick three.",
-        "checkout": "Check-out: which word do you take with you?",
-        "choice": "Are these values OK for you?",
-        "groups": "Groups: what is your favourite breakfast?",
-        "cards": "Insights & actions: what do you take away, and what will you do?",
-    },
+NO_THEME = N_("the theme")  # {theme} in a default prompt when the meeting has none
+DEFAULT_PROMPTS: dict[str, Text] = {
+    "open": N_("What do you expect from the learning network?"),
+    "wordcloud": N_("What comes to mind when you think of {theme}?"),
+    "scales": N_("Ready for action learning? Pick three."),
+    "checkout": N_("Check-out: which word do you take with you?"),
+    "choice": N_("Are these values OK for you?"),
+    "groups": N_("Groups: what is your favourite breakfast?"),
+    "cards": N_("Insights & actions: what do you take away, and what will you do?"),
 }
 
 
@@ -66,8 +59,7 @@ class MeetingAuth:
 
 
 def default_prompt(kind: str, language: str, theme: str) -> str:
-    template = DEFAULT_PROMPTS.get(language, DEFAULT_PROMPTS["nl"])[kind]
-    return template.format(theme=theme or ("het thema" if language == "nl" else "the theme"))
+    return words(DEFAULT_PROMPTS, language)[kind].format(theme=theme or say(NO_THEME, language))
 
 
 def create_meeting(
@@ -79,6 +71,9 @@ def create_meeting(
     description: str = "",
     preparation: str = "",
 ) -> CreatedMeeting:
+    title, theme = host_text(title, field="title"), host_text(theme, field="theme")
+    description = host_text(description, field="description")
+    preparation = host_text(preparation, field="preparation")
     host_key, presenter_key = new_key(24), new_key(18)
     for _ in range(20):
         code = new_code()
@@ -145,13 +140,13 @@ def update_meeting(
     if retention_days is not UNSET:
         meeting.retention_days = retention_days
     if description is not None:
-        meeting.description = description
+        meeting.description = host_text(description, field="description")
     if preparation is not None:
-        meeting.preparation = preparation
+        meeting.preparation = host_text(preparation, field="preparation")
     if title is not None:
-        meeting.title = title
+        meeting.title = host_text(title, field="title")
     if theme is not None:
-        meeting.theme = theme
+        meeting.theme = host_text(theme, field="theme")
     if language is not None:
         meeting.language = language
     session.add(meeting)
@@ -171,6 +166,7 @@ def add_activity(
     show_results_phones: bool = False,
 ) -> tuple[ActivityInfo, StructureChanged]:
     meeting = _meeting(session, meeting_id)
+    prompt = None if prompt is None else host_text(prompt, field="prompt")
     if kind not in KINDS:
         raise DomainError("unknown_kind", f"Unknown activity kind {kind!r}; use one of {', '.join(KINDS)}.")
     language = cast(Language, meeting.language)
@@ -216,7 +212,7 @@ def update_activity(
 ) -> tuple[ActivityInfo, StructureChanged]:
     activity = _activity(session, meeting_id, activity_id)
     if prompt is not None:
-        activity.prompt = prompt
+        activity.prompt = host_text(prompt, field="prompt")
     if block_id is not UNSET:
         agenda_service.assign_activity(session, meeting_id, activity_id, block_id)
         session.refresh(activity)
@@ -397,15 +393,6 @@ def delete_meeting(session: Session, meeting_id: int) -> None:
     """Delete the meeting and every row that belongs to it, now."""
     _meeting(session, meeting_id)
     retention.delete_meeting_rows(session, meeting_id)
-
-
-def participant_count(session: Session, meeting_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count()).select_from(Participant).where(col(Participant.meeting_id) == meeting_id)
-        )
-        or 0
-    )
 
 
 # -- helpers ----------------------------------------------------------------------------------

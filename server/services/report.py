@@ -28,11 +28,13 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from server import i18n
 from server.domain.agenda import Agenda, BlockInfo, timing
 from server.domain.errors import DomainError
 from server.domain.tally import Audience
 from server.services import charts, wordcloud_svg
 from server.services.export_data import ActivityData, MeetingData
+from server.text import C_, N_, Text
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TEMPLATES = ROOT / "web" / "templates"
@@ -43,122 +45,47 @@ PDF_TIMEOUT_SECONDS = 60.0
 AUDIENCE: Audience = "presenter"  # the report shows what the big screen shows: nothing moderation hid
 CLOUD_SIZE = (720, 330)
 
-MONTHS = {
-    "nl": (
-        "januari",
-        "februari",
-        "maart",
-        "april",
-        "mei",
-        "juni",
-        "juli",
-        "augustus",
-        "september",
-        "oktober",
-        "november",
-        "december",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
-
-LABELS: dict[str, dict[str, str]] = {
-    "nl": {
-        "kicker": "Terugblik",
-        "program": "Programma zoals uitgevoerd",
-        "block": "Onderdeel",
-        "planned": "Gepland",
-        "actual": "Werkelijk",
-        "difference": "Verschil",
-        "skipped": "Overgeslagen",
-        "not_reached": "Niet aan toegekomen",
-        "running": "Loopt nog",
-        "total": "Totaal",
-        "break": "pauze",
-        "optional": "optioneel",
-        "min": "min",
-        "results": "Wat we samen hebben opgehaald",
-        "highlighted": "Uitgelicht",
-        "other_answers": "Alle andere antwoorden",
-        "agreed": "Afgesproken waarden",
-        "not_agreed": "Nog geen afspraak",
-        "yes": "ja",
-        "no": "nee",
-        "cards": "Inzichten & acties",
-        "checkout": "Check-out",
-        "stepped_in": "stapten mee",
-        "stepped_in_one": "stapte mee",
-        "mean": "gemiddeld",
-        "answers": "antwoorden",
-        "answer": "antwoord",
-        "ratings": "beoordelingen",
-        "participants": "deelnemers",
-        "activities": "activiteiten",
-        "members": "In deze groep",
-        "anonymous": "zonder naam",
-        "questions": "Gespreksvragen",
-        "top_words": "Meest genoemd",
-        "facilitator_only": "Alleen voor facilitators",
-        "made_with": "Gemaakt met Kring",
-        "theme": "Thema",
-        "low_high": "van {low} tot {high}",
-        "respondents": "{n} deelnemers antwoordden",
-        "respondent": "1 deelnemer antwoordde",
-    },
-    "en": {
-        "kicker": "Wrap-up",
-        "program": "The programme as run",
-        "block": "Part",
-        "planned": "Planned",
-        "actual": "Actual",
-        "difference": "Difference",
-        "skipped": "Skipped",
-        "not_reached": "Not reached",
-        "running": "Still running",
-        "total": "Total",
-        "break": "break",
-        "optional": "optional",
-        "min": "min",
-        "results": "What we gathered together",
-        "highlighted": "Highlighted",
-        "other_answers": "All other answers",
-        "agreed": "Agreed values",
-        "not_agreed": "Not agreed (yet)",
-        "yes": "yes",
-        "no": "no",
-        "cards": "Insights & actions",
-        "checkout": "Check-out",
-        "stepped_in": "stepped in",
-        "stepped_in_one": "stepped in",
-        "mean": "mean",
-        "answers": "answers",
-        "answer": "answer",
-        "ratings": "ratings",
-        "participants": "participants",
-        "activities": "activities",
-        "members": "In this group",
-        "anonymous": "without a name",
-        "questions": "Questions to discuss",
-        "top_words": "Mentioned most",
-        "facilitator_only": "For facilitators only",
-        "made_with": "Made with Kring",
-        "theme": "Theme",
-        "low_high": "from {low} to {high}",
-        "respondents": "{n} participants answered",
-        "respondent": "1 participant answered",
-    },
+LABELS: dict[str, Text] = {
+    "kicker": N_("Wrap-up"),
+    "program": N_("The programme as run"),
+    "block": N_("Part"),
+    "planned": N_("Planned"),
+    "actual": N_("Actual"),
+    "difference": N_("Difference"),
+    "skipped": N_("Skipped"),
+    "not_reached": N_("Not reached"),
+    "running": N_("Still running"),
+    "total": N_("Total"),
+    "break": N_("break"),
+    "optional": N_("optional"),
+    "min": N_("min"),
+    "results": N_("What we gathered together"),
+    "highlighted": N_("Highlighted"),
+    "other_answers": N_("All other answers"),
+    "agreed": N_("Agreed values"),
+    "not_agreed": N_("Not agreed (yet)"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "cards": N_("Insights & actions"),
+    "checkout": N_("Check-out"),
+    "stepped_in": C_("several people", "stepped in"),
+    "stepped_in_one": C_("one person", "stepped in"),
+    "mean": N_("mean"),
+    "answers": N_("answers"),
+    "answer": N_("answer"),
+    "ratings": N_("ratings"),
+    "participants": N_("participants"),
+    "activities": N_("activities"),
+    "members": N_("In this group"),
+    "anonymous": N_("without a name"),
+    "questions": N_("Questions to discuss"),
+    "top_words": N_("Mentioned most"),
+    "facilitator_only": N_("For facilitators only"),
+    "made_with": N_("Made with Kring"),
+    "theme": N_("Theme"),
+    "low_high": N_("from {low} to {high}"),
+    "respondents": N_("{n} participants answered"),
+    "respondent": N_("1 participant answered"),
 }
 
 
@@ -177,14 +104,12 @@ class ReportUnavailable(DomainError):
 
 
 def labels(language: str) -> dict[str, str]:
-    return LABELS.get(language, LABELS["nl"])
+    return i18n.words(LABELS, language)
 
 
 def long_date(moment: datetime, zone: ZoneInfo, language: str) -> str:
     """'24 november 2026' (nl) or '24 November 2026' (en), on the local calendar."""
-    local = moment.astimezone(zone)
-    months = MONTHS.get(language, MONTHS["nl"])
-    return f"{local.day} {months[local.month - 1]} {local.year}"
+    return i18n.long_date(moment.astimezone(zone).date(), language)
 
 
 # -- the program as run -----------------------------------------------------------------------
@@ -489,7 +414,7 @@ def environment() -> Environment:
 
 def render_html(data: MeetingData, options: ReportOptions, zone: ZoneInfo) -> str:
     """The report as one self-contained HTML document (CSS inlined, SVG inline, no JS, no URLs)."""
-    language = data.language if data.language in LABELS else "nl"
+    language = data.language if data.language in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
     names: Mapping[int, str | None] = data.nicknames if options.nicknames else {}
     sections: list[dict[str, Any]] = []
     for activity in data.activities:

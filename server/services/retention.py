@@ -28,10 +28,6 @@ class Expired:
     last_used: datetime
     retention_days: int
 
-    @property
-    def delete_after(self) -> datetime:
-        return self.last_used + timedelta(days=self.retention_days)
-
 
 def last_used(session: Session, meeting: Meeting) -> datetime:
     """The latest of: created, imported, a participant joined, an answer changed, the agenda ended."""

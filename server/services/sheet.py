@@ -12,40 +12,30 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
+from server.i18n import DEFAULT_LANGUAGE, LANGUAGES, words
 from server.services import exports, report
 from server.services.export_data import MeetingData
+from server.text import N_, Text
 
-LABELS: dict[str, dict[str, str]] = {
-    "nl": {
-        "kicker": "Draaiboek",
-        "about": "Over deze bijeenkomst",
-        "preparation": "Voorbereiding en notities",
-        "program": "Programma",
-        "goal": "Doel",
-        "who": "Wie",
-        "materials": "Materialen",
-        "polls": "In Kring",
-        "facilitator_only": "alleen facilitator",
-    },
-    "en": {
-        "kicker": "Run sheet",
-        "about": "About this meeting",
-        "preparation": "Preparation and notes",
-        "program": "Programme",
-        "goal": "Goal",
-        "who": "Who",
-        "materials": "Materials",
-        "polls": "In Kring",
-        "facilitator_only": "facilitator only",
-    },
+LABELS: dict[str, Text] = {
+    "kicker": N_("Run sheet"),
+    "about": N_("About this meeting"),
+    "preparation": N_("Preparation and notes"),
+    "program": N_("Programme"),
+    "goal": N_("Goal"),
+    "who": N_("Who"),
+    "materials": N_("Materials"),
+    "polls": N_("In Kring"),
+    "facilitator_only": N_("facilitator only"),
 }
 
 
 def render_html(data: MeetingData, zone: ZoneInfo) -> str:
     """The page, in the meeting's language; planned times as the report's program computes them."""
-    language = data.language if data.language in LABELS else "nl"
+    language = data.language if data.language in LANGUAGES else DEFAULT_LANGUAGE
     program = report.program(data, zone)
     blocks: list[dict[str, Any]] = []
+    kinds = exports.kind_names(language)
     rows = program["rows"] if program else []
     for block, row in zip(data.blocks, rows, strict=True):
         blocks.append(
@@ -56,7 +46,7 @@ def render_html(data: MeetingData, zone: ZoneInfo) -> str:
                 "materials": block.materials,
                 "polls": [
                     {
-                        "kind": exports.KIND_NAMES[language].get(a.kind, a.kind),
+                        "kind": kinds.get(a.kind, a.kind),
                         "prompt": a.prompt,
                         "private": a.private,
                     }
@@ -68,7 +58,7 @@ def render_html(data: MeetingData, zone: ZoneInfo) -> str:
     template = report.environment().get_template("draaiboek.html")
     return template.render(
         lang=language,
-        t={**report.labels(language), **LABELS[language]},
+        t={**report.labels(language), **words(LABELS, language)},
         title=data.title,
         theme=data.theme,
         date=report.long_date(data.held_on, zone, language),

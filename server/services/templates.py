@@ -21,9 +21,12 @@ from server.draaiboek import (
     load_builtin,
     parse,
 )
+from server.i18n import say
+from server.parsing import TemplateParser
 from server.services import agenda as agenda_service
 from server.services import meetings as meeting_service
 from server.services.meetings import CreatedMeeting
+from server.text import N_
 
 THEME_PLACEHOLDER = "thema"
 
@@ -38,11 +41,22 @@ def builtin(name: str) -> Template:
 def parse_own(text: str, file: str | None = None) -> Template:
     """A facilitator's own template (uploaded or pasted YAML), checked as `kring template validate`
     checks a file: an ``invalid_template`` error names the file, the line and the problem."""
-    source = PureWindowsPath(file or "").name or "template.yaml"  # old browsers send C:\fakepath\x.yaml
     try:
-        return parse(text, source)
+        return parse(text, _source(file))
     except TemplateError as exc:
         raise DomainError("invalid_template", exc.message, line=exc.line) from None
+
+
+async def read_own(parser: TemplateParser, text: str, file: str | None = None) -> Template:
+    """``parse_own`` in a worker process with a time limit (server/parsing.py), for the routes."""
+    try:
+        return await parser.parse(text, _source(file))
+    except TemplateError as exc:
+        raise DomainError("invalid_template", exc.message, line=exc.line) from None
+
+
+def _source(file: str | None) -> str:
+    return PureWindowsPath(file or "").name or "template.yaml"  # old browsers send C:\fakepath\x.yaml
 
 
 def summary(template: Template) -> dict[str, Any]:
@@ -164,11 +178,11 @@ def template_of(session: Session, meeting_id: int, name: str = "") -> Template:
         a.id for a in meeting.activities if a.block_id is None or meeting.agenda.block(a.block_id) is None
     ]
     if loose or not blocks:
-        label = "Activiteiten" if meeting.language == "nl" else "Activities"
+        label = say(N_("Activities"), meeting.language)
         blocks.append(BlockSpec(title=label, duration_minutes=15, activities=tuple(spec(i) for i in loose)))
     placeholders: tuple[Placeholder, ...] = ()
     if pattern is not None:
-        label = "Thema" if meeting.language == "nl" else "Theme"
+        label = say(N_("Theme"), meeting.language)
         placeholders = (Placeholder(THEME_PLACEHOLDER, label, None),)
     return Template(
         name=name or re.sub(r"[^a-z0-9]+", "-", meeting.title.casefold()).strip("-")[:60] or "meeting",

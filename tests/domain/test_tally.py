@@ -41,6 +41,7 @@ def test_open_snapshot_shape() -> None:
             {"id": 2, "text": "Meer uit\nmijn netwerk", "highlighted": False},
             {"id": 1, "text": "Ruimte om te leren", "highlighted": False},
         ],
+        "total": 2,  # phones only: their list is bounded (bounds.WALL_NEWEST)
         "responses": 2,
         "respondents": 2,
     }
@@ -231,12 +232,15 @@ def test_checkout_snapshot_in_order_of_appearance_with_step_ins() -> None:
     add(tally, 3, "in:10", 13, {})
     tally.apply(Change(3, "in:10", 13, {}, None))
     for audience in AUDIENCES:
+        # Phones also get how many words there are: theirs is a bounded list (bounds.CHECKOUT_TOP).
+        total = {"total": 2} if audience == "participant" else {}
         assert tally.snapshot(default_settings("checkout"), Moderation(), audience=audience) == {
             "kind": "checkout",
             "words": [
                 {"id": 10, "text": "verbinding", "stepins": 1},
                 {"id": 11, "text": "plezier", "stepins": 0},
             ],
+            **total,
             "responses": 3,
             "respondents": 2,
         }

@@ -149,18 +149,21 @@ def test_the_pages_use_the_po_files_compiled_to_mo() -> None:
                 singular, plural = (str(part) for part in message.id)
                 assert compiled.ngettext(singular, plural, 1) == message.string[0], singular
                 assert compiled.ngettext(singular, plural, 5) == message.string[1], singular
+            elif message.context is not None:
+                assert compiled.pgettext(message.context, str(message.id)) == message.string, message.id
             else:
                 assert compiled.gettext(str(message.id)) == message.string, message.id
 
 
 def test_every_page_string_has_dutch_and_english() -> None:
-    used = {str(message.id) for message in extract() if message.id}
+    # By (msgctxt, msgid): "No" the column of numbers is translated apart from "No" the answer.
+    used = {(message.context, str(message.id)) for message in extract() if message.id}
     assert len(used) > 150
     for language in ("nl", "en"):
         path = WEB / "locale" / language / "LC_MESSAGES" / "messages.po"
         with path.open("rb") as handle:
             translated = {
-                str(m.id)
+                (m.context, str(m.id))
                 for m in read_po(handle, locale=language)
                 if m.id and (all(m.string) if m.pluralizable else m.string)
             }
@@ -190,7 +193,16 @@ def _server_error_codes() -> set[str]:
         text = path.read_text(encoding="utf-8")
         for pattern in patterns:
             codes.update(re.findall(pattern, text))
-    codes |= {f"nickname_{code}" for code in (Code.TEXT_TOO_LONG, Code.TEXT_EMPTY, Code.CONTROL_CHARACTERS)}
+    codes |= {
+        f"nickname_{code}"
+        for code in (
+            Code.TEXT_TOO_LONG,
+            Code.TEXT_EMPTY,
+            Code.CONTROL_CHARACTERS,
+            Code.NONCHARACTER,
+            Code.COMBINING_MARKS,
+        )
+    }
     codes |= {"auth_timeout", "invalid_export", "invalid_request", "not_found", "method_not_allowed"}
     return codes
 

@@ -25,6 +25,13 @@ from tests.factories import (
 from tests.support import Phone, Screen, create_meeting, host, live_server
 
 
+@pytest.fixture(autouse=True, params=["auto", "plain"])
+def ws_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every websocket test here runs on the fast path and on the fallback (public interfaces)."""
+    monkeypatch.setenv("KRING_WS_TRANSPORT", request.param)
+    return str(request.param)
+
+
 @pytest.fixture
 def client(tmp_path: object) -> Any:
     url = sqlite_url(tmp_path)

@@ -79,7 +79,8 @@ async def test_tokens_tampered_rotated_and_expired_are_refused_and_never_logged(
     add_account(f"sqlite:///{database}", "anna@example.org")
     server = ServerProcess(database)
     # Refusals count against the client's limit (server/gate.py); this test refuses on purpose.
-    server.start(log=log, KRING_LOG_LEVEL="info", KRING_JOIN_FAILURES_ALLOWED="1000")
+    # Every access line kept (KRING_ACCESS_LOG=all): each request is checked for tokens.
+    server.start(log=log, KRING_LOG_LEVEL="info", KRING_JOIN_FAILURES_ALLOWED="1000", KRING_ACCESS_LOG="all")
     refused: Counter[str] = Counter()
     try:
         anna = httpx.AsyncClient(base_url=server.base, headers={"Origin": server.base})

@@ -71,7 +71,15 @@ async def test_make_run_demo_works_on_a_phone(tmp_path: Path) -> None:
 
             screen = await (await browser.new_context(viewport={"width": 1280, "height": 720})).new_page()
             watch(screen, problems, "big screen")
-            await screen.goto(links["drive"])
+            # The arrows move the questions once the page knows its key is the host key: it asks
+            # the API, and that answer (not the participant count) is what to wait for.
+            code = links["join"].rsplit("/", 1)[1]
+            async with screen.expect_response(
+                lambda r: r.url.endswith(f"/api/meetings/{code}") and r.request.method == "GET"
+            ) as probed:
+                await screen.goto(links["drive"])
+            assert (await probed.value).status == 200
+            await (await probed.value).finished()
             await expect(screen.locator("#participants")).to_have_text("1", timeout=WAIT)
             await expect(screen.locator("#participants-label")).to_have_text("deelnemer")
             # The facilitator's laptop drives the meeting with the arrow keys: → opens the first activity.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import Response, async_playwright, expect
 
 from tests.conftest import sqlite_url
 from tests.support import live_server
@@ -66,13 +66,22 @@ async def test_the_big_screen_with_the_host_key_downloads_the_results(tmp_path: 
             )
             page = await context.new_page()
             code = meeting["code"]
-            await page.goto(f"{live.base}/m/{code}/present#key={meeting['presenter_key']}")
-            await page.wait_for_timeout(500)
+
+            def probe(response: Response) -> bool:
+                """The big screen's check whether its key is the host key: D works once it is known."""
+                return response.url.endswith(f"/api/meetings/{code}") and response.request.method == "GET"
+
+            async with page.expect_response(probe) as probed:
+                await page.goto(f"{live.base}/m/{code}/present#key={meeting['presenter_key']}")
+            assert (await probed.value).status == 403
+            await (await probed.value).finished()
             await page.keyboard.press("d")
             await expect(page.locator("#downloads")).to_be_hidden()  # the presenter key only shows
             await page.goto(f"{live.base}/m/{meeting['code']}/present#key={meeting['host_key']}")
-            await page.reload()
-            await page.wait_for_timeout(800)
+            async with page.expect_response(probe) as probed:
+                await page.reload()
+            assert (await probed.value).status == 200
+            await (await probed.value).finished()
             await page.keyboard.press("d")
             await expect(page.locator("#downloads")).to_be_visible()
             async with page.expect_download() as info:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from heapq import nsmallest
 from typing import ClassVar
 
 from server.domain.activities import CardsSettings, Kind, Settings
 from server.domain.tallies.base import Audience, Change, Tally, text_field
+from server.domain.tallies.bounds import WALL_NEWEST
 from server.domain.tallies.moderation import Moderation
 
 
@@ -38,6 +40,9 @@ class CardsTally(Tally):
             raise TypeError(f"CardsSettings expected, got {type(settings).__name__}")
         host = audience == "host"
         shown = [entry_id for entry_id in self._cards if host or entry_id not in moderation.hidden_entries]
+        total = len(shown)
+        if audience == "participant":  # a bounded wall: highlighted first, then the newest
+            shown = nsmallest(WALL_NEWEST, shown, key=lambda e: (e not in moderation.highlighted, -e))
         shown.sort(key=lambda entry_id: (entry_id not in moderation.highlighted, entry_id))
         cards: list[dict[str, object]] = []
         for entry_id in shown:
@@ -52,11 +57,14 @@ class CardsTally(Tally):
             if host:
                 card["hidden"] = entry_id in moderation.hidden_entries
             cards.append(card)
-        return {
+        body: dict[str, object] = {
             "insight_label": settings.insight_label,
             "action_label": settings.action_label,
             "cards": cards,
         }
+        if audience == "participant":
+            body["total"] = total
+        return body
 
     def _state(self) -> object:
         return sorted(self._cards.items(), key=lambda item: (item[0], repr(item[1])))

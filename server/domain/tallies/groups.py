@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from heapq import nsmallest
 from typing import ClassVar
 
 from server.domain.activities import GroupsSettings, Kind, Settings
 from server.domain.tallies.base import Audience, Change, Tally, int_field
+from server.domain.tallies.bounds import GROUP_MEMBERS
 from server.domain.tallies.moderation import Moderation
 
 
@@ -35,14 +37,18 @@ class GroupsTally(Tally):
         by_group: dict[int, list[tuple[str, int, str | None]]] = {}
         for entry_id, (_, group, nickname) in self._members.items():
             by_group.setdefault(group, []).append(((nickname or "").casefold(), entry_id, nickname))
+        phone = audience == "participant"
         groups: list[dict[str, object]] = []
         for index, text in enumerate(settings.options):
             members = sorted(by_group.get(index, []))
+            count = len(members)
+            if phone:  # a bounded list, names before the anonymous; the count is the whole group
+                members = nsmallest(GROUP_MEMBERS, members, key=lambda m: (m[2] is None, m))
             groups.append(
                 {
                     "index": index,
                     "text": text,
-                    "count": len(members),
+                    "count": count,
                     # null stands for somebody without a nickname; screens show "anoniem".
                     "members": [nickname for _, _, nickname in members],
                 }

@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from server.domain.activities import Kind, Settings
 from server.domain.tallies.base import Audience, Change, Tally, text_field
+from server.domain.tallies.bounds import WALL_NEWEST
 from server.domain.tallies.moderation import Moderation
 
 
@@ -27,6 +28,9 @@ class OpenTally(Tally):
         host = audience == "host"
         shown = [entry_id for entry_id in self._answers if host or entry_id not in moderation.hidden_entries]
         shown.sort(key=lambda entry_id: (entry_id not in moderation.highlighted, -entry_id))
+        total = len(shown)
+        if audience == "participant":  # highlighted first, then the newest: a bounded wall
+            shown = shown[:WALL_NEWEST]
         answers: list[dict[str, object]] = []
         for entry_id in shown:
             answer: dict[str, object] = {
@@ -37,6 +41,8 @@ class OpenTally(Tally):
             if host:
                 answer["hidden"] = entry_id in moderation.hidden_entries
             answers.append(answer)
+        if audience == "participant":
+            return {"answers": answers, "total": total}
         return {"answers": answers}
 
     def _state(self) -> object:

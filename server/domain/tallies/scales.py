@@ -47,7 +47,9 @@ class ScalesTally(Tally):
                 "distribution": [values.get(v, 0) for v in range(settings.min, settings.max + 1)],
                 "mean": round(self._sums.get(index, 0) / count, 2) if count > 0 else None,
             }
-            if settings.mode == "numeric":  # every dot on the line
+            if settings.mode == "numeric" and audience != "participant":
+                # Every dot on the line, for the screens; phones draw theirs from `distribution`,
+                # which is as long as the scale, not as the hall.
                 item["values"] = [v for v in sorted(values) for _ in range(max(values[v], 0))]
             if settings.mode == "yesno":
                 item["agreed"] = _agreed(values.get(1, 0), values.get(0, 0), settings.agreement)

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from server.domain.activities import Kind, Settings, WordcloudSettings
 from server.domain.tallies.base import Audience, Change, Tally, bump, text_field
+from server.domain.tallies.bounds import WORDCLOUD_TOP
 from server.domain.tallies.moderation import Moderation
 from server.domain.words import is_profane, normalise_word
 
@@ -60,6 +61,8 @@ class WordcloudTally(Tally):
                 word["profane"] = profane
             words.append(word)
         words.sort(key=_by_count)
+        if audience == "participant":  # a phone's frame stays the same size however many type
+            return {"words": words[:WORDCLOUD_TOP], "total": len(words)}
         return {"words": words}
 
     def _combined(self, keys: list[str]) -> Iterable[tuple[str, int]]:

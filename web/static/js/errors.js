@@ -19,6 +19,8 @@ export const ERRORS = {
   text_too_long: N_("That is too long."),
   text_empty: N_("Type something first."),
   control_characters: N_("That text contains characters we cannot show."),
+  noncharacter: N_("That text contains characters we cannot show."),
+  combining_marks: N_("That text stacks too many accents on one letter."),
   wrong_kind: UNFIT,
   invalid_slot: UNFIT,
   unknown_statement: UNFIT,
@@ -44,6 +46,8 @@ export const ERRORS = {
   nickname_text_too_long: N_("That nickname is too long (at most 40 characters)."),
   nickname_text_empty: N_("Type a nickname, or leave the field empty."),
   nickname_control_characters: N_("That nickname contains characters we cannot show."),
+  nickname_noncharacter: N_("That nickname contains characters we cannot show."),
+  nickname_combining_marks: N_("That nickname stacks too many accents on one letter."),
   // The meeting, its keys and logins.
   unknown_code: N_("There is no meeting with this code."),
   unknown_meeting: N_("This meeting does not exist (any more)."),
@@ -83,6 +87,7 @@ export const ERRORS = {
   invalid_export: N_("This is not a Kring export."),
   too_large: N_("The file is larger than 20 MB."),
   report_unavailable: N_("The PDF needs Chromium on the Kring server; download the HTML report instead."),
+  busy: N_("Too many templates are being read; try again in a moment."),
   no_code: N_("No free join code was found; try again."),
   // Anything else the server refuses.
   invalid_request: N_("That request is incomplete or not valid."),

@@ -1,0 +1,146 @@
+"""Facilitators' own templates are parsed in a worker process with a time limit, off the event loop.
+
+Reading YAML is pure Python: a 1 MB file takes seconds of CPU. On the event loop that is seconds
+in which no phone is answered; in a thread it still holds the GIL for most of them, and a thread
+cannot be stopped, so a runaway parse would run on and hostile requests would pile up threads.
+A process can be killed: each parse has ``seconds`` to finish, or its worker is killed (and a
+new one started for the next), and the template is refused as taking too long. At most
+``workers`` parses run at once and at most ``queue`` more wait (each for at most ``seconds``);
+past that the request is refused with ``busy`` at once. The loader's own bounds (size, depth,
+blocks, activities, values) stop most hostile files in milliseconds; the time limit is for
+what they do not foresee.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from server.domain.errors import DomainError
+from server.draaiboek import Template, TemplateError, parse
+from server.text import N_
+
+log = logging.getLogger("kring")
+
+_Reply = tuple[str, Any, Any, Any]
+
+
+def _serve(conn: Connection) -> None:
+    """The worker: parse what comes in, send back the template or the problem, until told to stop."""
+    conn.send("ready")  # imported: the time limit counts parsing only
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        text, source = job
+        reply: _Reply
+        try:
+            reply = ("ok", parse(text, source), None, None)
+        except TemplateError as exc:
+            reply = ("invalid", exc.source, exc.line, exc.problem)
+        except Exception as exc:  # a fault in the loader, not in the file: said once, in one line
+            reply = ("fault", source, None, f"{type(exc).__name__}: {exc}"[:300])
+        conn.send(reply)
+
+
+class _Worker:
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")  # no fork of a threaded server
+        self.conn, child = context.Pipe()
+        self.process: BaseProcess = context.Process(target=_serve, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        if self.conn.recv() != "ready":  # pragma: no cover - only "ready" is sent first
+            raise RuntimeError("template worker did not start")
+
+    def exchange(self, text: str, source: str) -> _Reply:
+        self.conn.send((text, source))
+        reply: _Reply = self.conn.recv()
+        return reply
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(1)
+        self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.send(None)
+        self.process.join(2)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(1)
+        self.conn.close()
+
+
+class TemplateParser:
+    """Parses templates in worker processes; started on first use, stopped with the app."""
+
+    def __init__(self, *, workers: int, queue: int, seconds: float) -> None:
+        self.seconds = seconds
+        self.queue = queue
+        self._idle: list[_Worker] = []
+        self._slots = asyncio.Semaphore(workers)
+        self._waiting = 0
+        self._closed = False
+
+    async def parse(self, text: str, source: str) -> Template:
+        """The checked template, or a TemplateError (also when it takes longer than ``seconds``);
+        a DomainError ``busy`` when ``queue`` requests already wait."""
+        if self._waiting >= self.queue:
+            raise DomainError("busy", N_("Too many templates are being read; try again in a moment."))
+        self._waiting += 1
+        try:
+            async with asyncio.timeout(self.seconds):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise DomainError(
+                "busy", N_("Too many templates are being read; try again in a moment.")
+            ) from None
+        finally:
+            self._waiting -= 1
+        try:
+            return await self._parse(text, source)
+        finally:
+            self._slots.release()
+
+    async def _parse(self, text: str, source: str) -> Template:
+        worker = self._idle.pop() if self._idle else await asyncio.to_thread(_Worker)
+        try:
+            async with asyncio.timeout(self.seconds):
+                kind, first, line, problem = await asyncio.to_thread(worker.exchange, text, source)
+        except TimeoutError:
+            # The thread waiting on the pipe gets EOF and ends once its worker is gone.
+            await asyncio.to_thread(worker.kill)
+            limit = f"{self.seconds:g}"
+            raise TemplateError(
+                source, None, N_("reading it took longer than {n} seconds", n=limit)
+            ) from None
+        except (EOFError, OSError) as exc:  # the worker died (killed from outside, out of memory)
+            await asyncio.to_thread(worker.kill)
+            log.error("template worker ended unexpectedly: %s", type(exc).__name__)
+            raise TemplateError(source, None, N_("the file could not be read")) from None
+        if self._closed:
+            worker.stop()
+        else:
+            self._idle.append(worker)
+        if kind == "ok":
+            template: Template = first
+            return template
+        if kind == "fault":
+            log.error("template %s could not be parsed: %s", source, problem)
+            raise TemplateError(source, None, N_("the file could not be read"))
+        raise TemplateError(first, line, problem)
+
+    def close(self) -> None:
+        self._closed = True
+        while self._idle:
+            self._idle.pop().stop()

@@ -1,0 +1,39 @@
+"""server/realtime/transport.py: the fast path is chosen by feature detection, the plain one on demand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from uvicorn.protocols.websockets import websockets_sansio_impl
+
+from server.realtime.transport import DirectTransport, PlainTransport, choose, detect
+
+
+def test_detect_takes_the_fast_path_on_the_installed_uvicorn() -> None:
+    found = detect()
+    assert isinstance(found, DirectTransport)
+    assert found.protocol is websockets_sansio_impl.WebSocketsSansIOProtocol
+    assert found.loop == "server.loop:loop_factory"
+
+
+def test_detect_falls_back_when_uvicorn_lacks_what_the_fast_path_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Renamed:  # a future uvicorn whose protocol no longer keeps a `writable` event
+        def __init__(self) -> None:
+            self.conn: Any = None
+            self.close_sent = False
+
+        def connection_made(self, transport: Any) -> None:
+            self.transport = transport
+
+    monkeypatch.setattr(websockets_sansio_impl, "WebSocketsSansIOProtocol", Renamed)
+    found = detect()
+    assert isinstance(found, DirectTransport) and found.protocol is None  # no direct writes
+
+
+def test_plain_is_chosen_when_asked_and_uses_uvicorns_own_loop() -> None:
+    assert choose("plain") == PlainTransport()
+    assert choose("plain").loop == "auto"
+    assert choose("auto") == detect()

@@ -22,6 +22,8 @@ const state = {
   nickname: null,
   mine: {}, // slot -> {entry_id, value}
   mineFor: null,
+  known: new Map(), // check-out: word id -> the word as last seen (list, finds, mine)
+  found: null, // check-out: the reply to the latest find
   pending: new Map(readPending()),
   sentAt: new Map(), // client_id -> when it last went out
   draft: {}, // per-activity UI state: texts being typed, which answer is being edited
@@ -70,6 +72,26 @@ function current(slot) {
   return stored ? { value: stored.value, entry_id: stored.entry_id, pending: false } : null;
 }
 
+// Check-out words as last seen: a word stepped in on stays on the phone outside the bounded list.
+function learn(words) {
+  if (state.activity && state.activity.kind === "checkout" && words) for (const w of words) state.known.set(w.id, w);
+}
+
+// One `find` per pause in typing: a phone's messages are rate-limited.
+const lastFind = { query: "", timer: null };
+function find(query, now = false) {
+  clearTimeout(lastFind.timer);
+  if (query && query === lastFind.query && state.found) return;
+  const go = () => {
+    lastFind.query = query;
+    state.found = null;
+    if (query && socket) socket.send({ type: "find", activity_id: state.activity.id, query });
+    render();
+  };
+  if (now || !query) go();
+  else lastFind.timer = setTimeout(go, 300);
+}
+
 // text: what went wrong, in the page's language (errors.js).
 function showToast(text) {
   state.toast = text;
@@ -90,15 +112,30 @@ function onMessage(message) {
       state.results = message.results;
       state.agenda = message.agenda || null;
       if (!message.activity || state.mineFor !== message.activity.id) state.mine = {};
+      if (changed) {
+        state.known = new Map();
+        state.found = null;
+      }
+      learn(message.results && message.results.words);
       break;
     }
     case "mine":
       state.mine = message.answers;
       state.mineFor = message.activity_id;
       if (message.participant) state.nickname = message.participant.nickname || null;
+      learn(message.words);
       break;
     case "results":
-      if (state.activity && message.activity_id === state.activity.id) state.results = message.results;
+      if (state.activity && message.activity_id === state.activity.id) {
+        state.results = message.results;
+        learn(message.results.words);
+      }
+      break;
+    case "found":
+      if (state.activity && message.activity_id === state.activity.id && message.query === lastFind.query) {
+        state.found = message;
+        learn(message.words);
+      }
       break;
     case "ack":
       state.pending.delete(message.client_id);
@@ -213,6 +250,9 @@ function context(activity, closed) {
     closed,
     results: state.results,
     mine: state.mine,
+    known: state.known,
+    found: state.found,
+    find,
     nickname: state.nickname,
     draft: state.draft,
     current,
@@ -286,6 +326,7 @@ function start() {
     },
     onOpen: () => {
       for (const message of state.pending.values()) transmit(message);
+      if (lastFind.query && state.activity) socket.send({ type: "find", activity_id: state.activity.id, query: lastFind.query });
     },
   });
   socket.connect();

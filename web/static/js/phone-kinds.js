@@ -224,28 +224,49 @@ function checkoutView(card, ctx) {
   } else if (!closed && mine) {
     card.append(el("button", { class: "button button-small button-quiet", type: "button", onclick: () => { draft.changing = true; ctx.render(); } }, t("Change my word")));
   }
-  const words = (ctx.results && ctx.results.words) || [];
-  const myEntry = ctx.mine.word && ctx.mine.word.entry_id;
-  const others = words.filter((word) => word.id !== myEntry);
-  if (!others.length) {
-    card.append(el("p", { class: "hint", text: t("The others' words appear here: step in on the ones you recognise.") }));
-    return;
+  // A bounded list (most stepped in on, newest), the words this phone stepped in on, and a search.
+  const listed = (ctx.results && ctx.results.words) || [];
+  const total = (ctx.results && ctx.results.total) || listed.length;
+  const mineId = ctx.mine.word && ctx.mine.word.entry_id;
+  const ids = new Set(listed.map((w) => w.id));
+  const own = [...ctx.known.values()].filter((w) => !ids.has(w.id) && current(`in:${w.id}`));
+  const fresh = (words) => words.filter((w) => w.id !== mineId).map((w) => ctx.known.get(w.id) || w);
+  const others = fresh([...listed, ...own]);
+  card.append(el("h2", { class: "subhead", text: t("The circle") }));
+  if (total > listed.length && !closed) card.append(el("p", { class: "hint list-note", text: t("{shown} of {total} words. Type to find another.", { shown: listed.length, total }) }));
+  const query = (draft["checkout-find"] || "").trim();
+  if (!closed && total) {
+    const input = field(ctx, "checkout-find", "input", { type: "search", maxlength: WORD_MAX, autocomplete: "off", autocapitalize: "off" });
+    input.addEventListener("input", () => ctx.find(input.value.trim()));
+    card.append(el("form", { class: "stack checkout-find", role: "search", onsubmit: (event) => { event.preventDefault(); ctx.find(input.value.trim(), true); } },
+      el("label", { for: "checkout-find", text: t("Find a word") }), input));
   }
-  const list = el("ul", { class: "checkout-words" });
-  for (const word of others) {
+  const found = ctx.found;
+  if (query && (!found || found.query !== query)) card.append(el("p", { class: "hint", role: "status", text: t("Looking…") }));
+  else if (query) {
+    const words = fresh(found.words);
+    card.append(words.length ? wordList(words, ctx, " found") : el("p", { class: "hint", role: "status", text: t("No word found.") }));
+    if (found.more) card.append(el("p", { class: "hint", text: t("More match: type on.") }));
+  } else if (others.length) card.append(wordList(others, ctx));
+  else card.append(el("p", { class: "hint", text: t("The others' words appear here: step in on the ones you recognise.") }));
+}
+
+function wordList(words, ctx, found = "") {
+  const list = el("ul", { class: `checkout-words${found}` });
+  for (const word of words) {
     const slot = `in:${word.id}`;
-    const stepped = current(slot);
+    const stepped = ctx.current(slot);
     list.append(el("li", { class: "checkout-word" },
       el("span", { class: "checkout-text", text: word.text }),
       el("span", { class: "stepins", "aria-label": ngettext("{n} stepped in", "{n} stepped in", word.stepins) }, `+${word.stepins}`),
       el("button", {
         type: "button", class: stepped ? "button button-small step step-on" : "button button-small step",
-        "aria-pressed": stepped ? "true" : "false", disabled: closed,
+        "aria-pressed": stepped ? "true" : "false", disabled: ctx.closed,
         onclick: () => (stepped ? ctx.withdraw(slot) : ctx.answer(slot, {})),
       }, stepped ? t("Stepped in ✓") : t("I recognise this / step in"),
       el("span", { class: "visually-hidden", text: `: ${word.text}` }))));
   }
-  card.append(el("h2", { class: "subhead", text: t("The circle") }), list);
+  return list;
 }
 
 function choiceView(card, ctx) {
@@ -297,6 +318,8 @@ function groupsView(card, ctx) {
       if (me >= 0) others.splice(me, 1);
       box.append(el("p", { class: "hint", text: others.length ? t("With:") : t("Nobody else yet.") }));
       if (others.length) box.append(el("ul", { class: "members" }, others.map((name) => el("li", { text: name || t("anonymous") }))));
+      const unnamed = group.count - group.members.length; // a phone gets a bounded list of names
+      if (unnamed > 0) box.append(el("p", { class: "hint", text: ngettext("and {n} more", "and {n} more", unnamed) }));
     } else {
       box.append(el("p", { class: "hint", text: t("Look at the screen to see who else is in your group.") }));
     }

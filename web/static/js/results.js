@@ -119,6 +119,11 @@ function yesNo(results) {
     el("p", { class: "agreed-summary", text: t("{n} of {m} agreed", { n: agreed.length, m: results.statements.length }) }), list);
 }
 
+// Phones get no `values` (their frames are bounded): the same dots, from the distribution.
+function everyValue(distribution, min) {
+  return (distribution || []).flatMap((count, i) => Array(Math.max(count, 0)).fill(min + i));
+}
+
 // Numeric: every answer a dot on the statement's line from min to max, like people on a taped line.
 function numberLines(results, { stage } = {}) {
   const span = results.max - results.min || 1;
@@ -134,7 +139,7 @@ function numberLines(results, { stage } = {}) {
       line.append(tick);
     }
     const stacks = new Map();
-    for (const value of statement.values || []) {
+    for (const value of statement.values || everyValue(statement.distribution, results.min)) {
       const level = stacks.get(value) || 0;
       stacks.set(value, level + 1);
       const dot = el("span", { class: `dot dot-${index % 8}`, dataset: { value } });

@@ -262,17 +262,11 @@ function context(activity, closed) {
   };
 }
 
-// The QR code's link carries the meeting's join secret (#j=…, never sent in the URL): with it,
-// joining is not held up when a guesser shares this phone's address (a venue's wifi). Kept for a
-// reload; a typed code has none and works too.
-function joinSecret() {
-  const key = `kring:secret:${code}`;
-  const secret = new URLSearchParams(location.hash.slice(1)).get("j");
-  if (secret) localStorage.setItem(key, secret);
-  return secret || localStorage.getItem(key);
-}
-
-const secret = joinSecret();
+// The QR link's join secret (#j=…, never sent in a URL): a join with it is not held up when a
+// guesser shares this phone's address. Kept for a reload; a typed code has none.
+const secretKey = `kring:secret:${code}`;
+const secret = new URLSearchParams(location.hash.slice(1)).get("j") || localStorage.getItem(secretKey);
+if (secret) localStorage.setItem(secretKey, secret);
 
 function showMeeting(meeting) {
   document.title = `${meeting.title} — Kring`;
@@ -280,10 +274,8 @@ function showMeeting(meeting) {
 }
 
 async function join(nickname) {
-  const body = nickname === undefined ? {} : { nickname };
-  if (secret) body.secret = secret;
   const response = await fetch(`/api/join/${code}`, {
-    method: "POST", headers: apiHeaders(), body: JSON.stringify(body),
+    method: "POST", headers: apiHeaders(), body: JSON.stringify({ nickname, secret }),
   });
   if (!response.ok) throw new Error(await responseError(response));
   const joined = await response.json();
@@ -292,16 +284,12 @@ async function join(nickname) {
   localStorage.setItem(`kring:joined:${code}`, "1");
 }
 
-// The meeting's public face before joining (its title, its language), or why not: an unknown
-// code, a blocked address. The join secret goes in a header, out of any log.
+// Before joining: the meeting's title and language, or why not (unknown code, blocked address).
 async function lookUp() {
   const response = await fetch(`/api/join/${code}`, { headers: apiHeaders(secret ? { "X-Join-Secret": secret } : {}) });
   if (response.ok) return response.json();
-  clear(view).append(
-    el("p", { class: "notice notice-error", role: "alert", text: await responseError(response) }),
-    el("p", {}, el("a", { href: "/", text: t("Type another code") })),
-  );
-  connNode.hidden = true;
+  clear(view).append(el("p", { class: "notice notice-error", role: "alert", text: await responseError(response) }),
+    el("a", { href: "/", text: t("Type another code") }));
   return null;
 }
 
@@ -335,12 +323,8 @@ function start() {
 
 async function main() {
   await loadStrings();
-  let meeting;
-  try {
-    meeting = await lookUp();
-  } catch {
-    meeting = { title: "" }; // no connection yet: the socket and the join retry
-  }
+  let meeting = {};
+  try { meeting = await lookUp(); } catch { /* offline: the join and the socket retry */ }
   if (!meeting || takeLanguage(meeting.language)) return;
   if (meeting.title) showMeeting(meeting);
   render();

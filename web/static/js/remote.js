@@ -53,8 +53,8 @@ function renderDoor() {
   if (!door) return;
   $("door-rate").textContent = ngettext("{n} join in the last minute", "{n} joins in the last minute", door.joins_last_minute);
   $("door-state").textContent = door.closed
-    ? t("The door is closed: new participants cannot join; who joined stays in.")
-    : t("The door is open: anyone with the code can join.");
+    ? t("Door closed: nobody new can join; who is in stays in.")
+    : t("Door open: anyone with the code can join.");
   const button = $("door");
   button.textContent = door.closed ? t("Open the door") : t("Close the door");
   button.setAttribute("aria-pressed", door.closed ? "true" : "false");

@@ -146,6 +146,10 @@ def serve(args: argparse.Namespace) -> int:
         "ws_ping_interval": settings.ws_ping_interval,
         "ws_ping_timeout": settings.ws_ping_timeout,
         "timeout_graceful_shutdown": 10,
+        # httptools with a bounded request head and timers for silent, slow and stalled
+        # connections (server/httplimits.py); uvicorn's keep-alive timer after each response.
+        "http": "server.httplimits:KringHttpProtocol",
+        "timeout_keep_alive": settings.http_keep_alive_seconds,
         # uvloop, accepting waiting connections in batches (server/loop.py; uvicorn's own loop
         # with KRING_WS_TRANSPORT=plain); a backlog as deep as the kernel allows
         # (net.core.somaxconn) for a hall scanning the QR code.

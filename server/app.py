@@ -21,6 +21,7 @@ from server.db.engine import make_engine
 from server.domain.agenda import Clock, SystemClock
 from server.domain.errors import DomainError
 from server.guards import JoinGuard, OriginPolicy, RateLimiter
+from server.httplimits import BodyLimit
 from server.parsing import TemplateParser
 from server.realtime.backends import make_broadcast
 from server.realtime.collector import Collector
@@ -140,7 +141,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(app, request.scope))
-        code = {400: "invalid_json", 404: "not_found", 405: "method_not_allowed"}.get(
+        code = {400: "invalid_json", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
             exc.status_code, f"http_{exc.status_code}"
         )
         return JSONResponse(
@@ -174,6 +175,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(pages.router)
     app.add_middleware(api.JoinFastPath)  # inside SecurityHeaders: its answers get the headers
+    app.add_middleware(BodyLimit, default_limit=settings.http_max_body_bytes)  # around every route
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ws.SocketFastPath)  # outermost of ours: websockets skip the HTTP stack
     if settings.proxies():

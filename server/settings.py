@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     # or networks, "*" for any). Empty: the connecting address is the client, always; a header
     # naming another client is ignored, so no per-address limit can be dodged with it.
     trusted_proxies: str = ""
+    # HTTP limits (server/httplimits.py, docs/security.md): a request's line and headers, the time
+    # they may take to arrive, how long a body may pause, a body's size (templates may send
+    # 4 MiB, an import 20 MB), and how long an idle kept-alive connection stays open.
+    http_max_head_bytes: int = Field(default=32 * 1024, ge=4096)
+    http_head_seconds: float = Field(default=10.0, gt=0)
+    http_body_idle_seconds: float = Field(default=10.0, gt=0)
+    http_max_body_bytes: int = Field(default=256 * 1024, ge=64 * 1024)
+    http_keep_alive_seconds: float = Field(default=5.0, gt=0)
     # Facilitators' own templates are parsed in worker processes (server/parsing.py): at most
     # this many at once, this many more waiting, each killed after this many seconds.
     template_workers: int = Field(default=1, ge=1, le=16)

@@ -61,6 +61,10 @@ class Meeting(SQLModel, table=True):
     current_block_id: int | None = Field(default=None)
     agenda_started_at: datetime | None = Field(default=None)
     agenda_ended_at: datetime | None = Field(default=None)
+    # Ahead of or behind the plan ("5 min achter") on the big screen too, not only on the remote.
+    show_schedule: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
 
 
 class User(SQLModel, table=True):

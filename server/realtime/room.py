@@ -386,7 +386,11 @@ class Room:
                 seq=self.seq,
                 v=self.version,
                 audience=audience,
-                meeting={**self.meeting.public(), "join_url": self.join_url},
+                meeting={
+                    **self.meeting.public(),
+                    "join_url": self.join_url,
+                    "show_schedule": self.meeting.show_schedule,
+                },
                 participants=self.participants,
                 activities=[a.public() for a in self.meeting.activities],
                 activity=activity.public() if activity else None,
@@ -399,6 +403,7 @@ class Room:
                     self.clock.now(),
                     host=audience == "host",
                     say=self.say,
+                    schedule=audience == "host" or self.meeting.show_schedule,
                 ),
             )
         )
@@ -427,7 +432,13 @@ class Room:
         for connection in screens:
             role = connection.role
             if role not in frames:
-                view = agenda_view(agenda, now, host=role == "host", say=self.say)
+                view = agenda_view(
+                    agenda,
+                    now,
+                    host=role == "host",
+                    say=self.say,
+                    schedule=role == "host" or self.meeting.show_schedule,
+                )
                 frames[role] = dump(AgendaOut(agenda=view))
             connection.put_latest("agenda", frames[role])
 

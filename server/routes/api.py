@@ -136,6 +136,7 @@ def _meeting_out(meeting: MeetingInfo, hub: HubDep) -> dict[str, Any]:
         "blocks": [block_out(b) for b in meeting.agenda.ordered],
         "description": meeting.description,
         "preparation": meeting.preparation,
+        "show_schedule": meeting.show_schedule,
     }
 
 
@@ -229,7 +230,8 @@ async def get_meeting(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> 
 async def update_meeting(
     body: schemas.MeetingUpdate, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
 ) -> dict[str, Any]:
-    """Change the title, theme, language, retention, or the draaiboek's description and notes."""
+    """Change the title, theme, language, retention, the draaiboek's description and notes, or
+    whether the big screen shows the schedule."""
     event = await db.run(
         lambda s: service.update_meeting(
             s,
@@ -242,6 +244,7 @@ async def update_meeting(
             else service.UNSET,
             description=body.description,
             preparation=body.preparation,
+            show_schedule=body.show_schedule,
         )
     )
     await hub.publish([event])

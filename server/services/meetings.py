@@ -135,8 +135,11 @@ def update_meeting(
     retention_days: int | None = UNSET,
     description: str | None = None,
     preparation: str | None = None,
+    show_schedule: bool | None = None,
 ) -> StructureChanged:
     meeting = _meeting(session, meeting_id)
+    if show_schedule is not None:
+        meeting.show_schedule = show_schedule
     if retention_days is not UNSET:
         meeting.retention_days = retention_days
     if description is not None:
@@ -474,6 +477,7 @@ def _info(meeting: Meeting, activities: list[Activity]) -> MeetingInfo:
         activities=tuple(_activity_info(a) for a in activities),
         description=meeting.description,
         preparation=meeting.preparation,
+        show_schedule=meeting.show_schedule,
         join_secret=meeting.join_secret,
         joins_closed=meeting.joins_closed,
     )

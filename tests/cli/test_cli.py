@@ -57,6 +57,33 @@ def test_template_validate_rejects_malformed_files_naming_line_and_problem(
     assert err.startswith(f"{name}.yaml:{line}: ") and phrase in err
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "format: kring-draaiboek/1\ntitle: x\nblocks: " + "[" * 1500,
+            "diep.yaml:3: nested more than 40 levels deep",
+        ),
+        (
+            "format: kring-draaiboek/1\ntitle: x\nblocks:\n" + "- {title: b, duration: 5}\n" * 30_000,
+            "diep.yaml:104: more than 100 blocks",
+        ),
+        (
+            'format: kring-draaiboek/1\ntitle: "a\\0b"\nblocks: []\n',
+            "diep.yaml:2: title: Text contains an invisible",
+        ),
+    ],
+)
+def test_template_validate_names_the_bound_a_file_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, said: str
+) -> None:
+    path = tmp_path / "diep.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["template", "validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(said) and "Traceback" not in err
+
+
 def test_new_export_import_and_purge(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["new", "--template", "kickoff", "--set", "thema=Inclusie", "--database-url", db]) == 0
     out = capsys.readouterr().out

@@ -123,6 +123,8 @@ def test_script_strings_are_served_per_language(client: TestClient) -> None:
     assert nl["Watch the screen"] == "Kijk mee op het scherm"
     assert nl["anonymous"] == "anoniem"
     assert en["Now: {title}"] == "Now: {title}"
+    # The server's C_("export column", "No") is "Nr"; the phone's button "No" stays "Nee".
+    assert nl["No"] == "Nee" and nl["Yes"] == "Ja"
 
 
 def test_plural_forms_in_templates_and_scripts(client: TestClient) -> None:

@@ -98,6 +98,10 @@ WATCH_CHECKOUT = """() => {
           window.__arrivals.push({at: performance.now() + parseFloat(style.animationDelay) * 1000,
             animation: style.animationName});
         }
+        // A word's first step-ins: its counter appears (a word nobody stepped in on has none).
+        if (node.classList && node.classList.contains('stepins')) {
+          window.__bumps.push({text: node.textContent, animations: node.getAnimations().length});
+        }
       }
       const target = record.target.nodeType === 3 ? record.target.parentElement : record.target;
       if (target && target.classList && target.classList.contains('stepins')) {
@@ -204,10 +208,13 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
             screen = await screen_context.new_page()
             watch(screen, problems, "presenter")
             await screen.goto(f"{live.base}/m/{code}/present#key={meeting['presenter_key']}")
-            await expect(screen.locator(".join-strip-code")).to_have_text(code, timeout=WAIT)
+            # Before the first activity: the lobby, the QR code and the code large in the middle.
+            await expect(screen.locator("#lobby .lobby-code")).to_have_text(code, timeout=WAIT)
+            await expect(screen.locator("#join-strip")).to_be_hidden()
             await until(
                 screen,
-                "document.getElementById('qr').complete && document.getElementById('qr').naturalWidth > 0",
+                "document.getElementById('lobby-qr').complete"
+                " && document.getElementById('lobby-qr').naturalWidth > 0",
             )
 
             # The phones find the meeting the way people do: through the QR code on the big screen.
@@ -218,11 +225,13 @@ async def test_live_meeting_in_browsers(tmp_path: Path) -> None:
             # The QR code carries the join secret in the fragment (never sent, so never logged);
             # the phones below join through it. The strip shows what is typed: no secret.
             assert "#j=" in join_url and meeting["join_url"].split("#j=")[1] not in await screen.content()
-            # The join strip: the short URL (no scheme) with the code, always on screen.
+            # The short URL (no scheme) with the code, in the lobby and later in the join strip.
             short = join_url.split("://", 1)[1].split("#", 1)[0]
             assert short == f"{live.base.split('://', 1)[1]}/{code}", short
-            await expect(screen.locator(".join-strip-label b")).to_have_text(short.rsplit("/", 1)[0])
-            await expect(screen.locator(".join-strip-label")).to_contain_text("met code")
+            for where in (".lobby-url", ".join-strip-label"):
+                await expect(screen.locator(f"{where} b")).to_have_text(short.rsplit("/", 1)[0])
+                await expect(screen.locator(where)).to_contain_text("met code")
+            await shot(screen, "screen-lobby")
             await screen.keyboard.press("q")
             await expect(screen.locator("#qr-full")).to_be_visible(timeout=WAIT)
             # Full screen: the QR code with the short join URL and the code under it.

@@ -87,6 +87,7 @@ export const ERRORS = {
   invalid_export: N_("This is not a Kring export."),
   too_large: N_("The file is larger than 20 MB."),
   report_unavailable: N_("The PDF needs Chromium on the Kring server; download the HTML report instead."),
+  body_too_large: N_("That is more than the server accepts at once."),
   busy: N_("Too many templates are being read; try again in a moment."),
   no_code: N_("No free join code was found; try again."),
   // Anything else the server refuses.

@@ -9,12 +9,14 @@ import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
 import { StageCheckout } from "./stage-checkout.js";
 import { StageCloud } from "./stage-cloud.js";
+import { fitWall, stageWall } from "./stage-wall.js";
 
 const code = document.body.dataset.code;
 let me = null; // { headers, auth } from facilitator(): the key in the link, or a facilitator's login
 const resultsNode = document.getElementById("results");
 const promptNode = document.getElementById("prompt");
 const agendaNode = document.getElementById("agenda");
+const lobbyNode = document.getElementById("lobby");
 const qrFull = document.getElementById("qr-full");
 let last = null;
 let agenda = null;
@@ -45,10 +47,9 @@ function render(snapshot) {
   const activity = snapshot.activity;
   promptNode.textContent = activity ? activity.prompt : snapshot.meeting.title;
   document.body.dataset.kind = activity ? activity.kind : "none";
+  showLobby(!activity && lobbyTime(snapshot), snapshot.meeting);
   if (!activity) {
-    clear(resultsNode).append(el("div", { class: "stage-waiting" },
-      snapshot.meeting.theme ? el("p", { class: "stage-theme", text: snapshot.meeting.theme }) : null,
-      el("p", { text: t("Scan the code to join") })));
+    renderBetween(snapshot);
     return;
   }
   if (hiddenHere || snapshot.results_hidden || !snapshot.results) {
@@ -61,10 +62,48 @@ function render(snapshot) {
   }
   if (STAGE_VIEWS[activity.kind]) {
     renderStageView(STAGE_VIEWS[activity.kind], snapshot.results, activity);
+  } else if (activity.kind === "open" || activity.kind === "cards") {
+    const wall = stageWall(renderResults(snapshot.results, activity, { stage: true }));
+    clear(resultsNode).append(wall);
+    fitWall(wall);
   } else {
     clear(resultsNode).append(renderResults(snapshot.results, activity, { stage: true }));
   }
   if (activity.status === "closed") resultsNode.append(el("p", { class: "stage-closed", text: t("Closed") }));
+}
+
+// Before the first activity the room is still coming in (the kick-off's Inloop): the QR code large
+// in the middle. Once an activity was opened, or the agenda moved past its first block, the join
+// strip at the bottom does.
+function lobbyTime(snapshot) {
+  if (snapshot.activities.some((a) => a.status !== "idle")) return false;
+  if (!agenda || !agenda.current) return true;
+  return agenda.blocks.length > 0 && agenda.blocks[0].id === agenda.current.id;
+}
+
+function showLobby(show, meeting) {
+  lobbyNode.hidden = !show;
+  resultsNode.hidden = show;
+  document.getElementById("join-strip").hidden = show;
+  const theme = document.getElementById("lobby-theme");
+  theme.textContent = meeting.theme || "";
+  theme.hidden = !meeting.theme;
+}
+
+// No activity on screen after the meeting began: a block without questions (a break, a talk) by
+// its title and what comes next, or else the waiting screen.
+function renderBetween(snapshot) {
+  const block = agenda && agenda.current ? agenda.blocks.find((b) => b.id === agenda.current.id) : null;
+  if (!block) {
+    clear(resultsNode).append(el("div", { class: "stage-waiting" },
+      snapshot.meeting.theme ? el("p", { class: "stage-theme", text: snapshot.meeting.theme }) : null,
+      el("p", { text: t("Scan the code to join") })));
+    return;
+  }
+  promptNode.textContent = block.title;
+  clear(resultsNode).append(el("div", { class: block.is_break ? "stage-waiting stage-break" : "stage-waiting stage-block" },
+    el("p", { class: "stage-break-line", text: block.is_break ? t("See you in a moment") : t("The next question will appear here by itself.") }),
+    agenda.next ? el("p", { class: "stage-break-next", text: t("Next: {title}", { title: agenda.next.title }) }) : null));
 }
 
 function renderStageView(kind, results, activity) {
@@ -137,6 +176,8 @@ for (const button of document.querySelectorAll("#downloads [data-download]")) {
   button.addEventListener("click", () => downloadExport(code, me.headers, button.dataset.download, button));
 }
 document.getElementById("qr-button").addEventListener("click", () => toggleQr(true));
+// The wall measures what fits: a new window size is a new fit.
+window.addEventListener("resize", () => { if (last) render(last); });
 qrFull.addEventListener("click", () => toggleQr(false));
 
 // The QR code holds the join link with the meeting's join secret, so only an opened screen gets

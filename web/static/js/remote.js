@@ -99,6 +99,7 @@ function renderAgenda() {
   renderBlockNotes();
   $("no-agenda").hidden = Boolean(agenda);
   for (const id of ["block-prev", "block-next", "agenda-end"]) $(id).disabled = !agenda;
+  $("toggle-schedule").hidden = !agenda;
   // The clock ticks every second; the list is rebuilt only when it changes (keeps focus steady).
   const signature = agenda
     ? JSON.stringify([agenda.started_at, agenda.blocks.map((b) => [b.id, b.title, b.status, b.duration_minutes, b.essential, b.start_time, Math.floor(b.elapsed_seconds / 60)])])
@@ -187,6 +188,10 @@ function render(snapshot) {
   for (const activity of snapshot.activities) all.append(activityItem(activity, current));
   $("toggle-presenter").setAttribute("aria-pressed", current && current.show_results_presenter ? "true" : "false");
   $("toggle-phones").setAttribute("aria-pressed", current && current.show_results_phones ? "true" : "false");
+  // Ahead of / behind the plan: always here; on the big screen only when the host says so.
+  const schedule = Boolean(snapshot.meeting.show_schedule);
+  $("toggle-schedule").setAttribute("aria-pressed", String(schedule));
+  $("toggle-schedule").textContent = schedule ? t("Schedule on the big screen: on") : t("Schedule on the big screen: off");
   for (const id of ["close", "toggle-presenter", "toggle-phones", "reset"]) $(id).disabled = !current;
   const moderation = clear($("moderation"));
   $("current-prompt").textContent = current ? current.prompt : t("Moderation");
@@ -220,6 +225,7 @@ function wire() {
   $("lobby").addEventListener("click", () => api("POST", "/current", { activity_id: null }));
   $("toggle-presenter").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/visibility`, { presenter: !a.show_results_presenter })));
   $("toggle-phones").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/visibility`, { phones: !a.show_results_phones })));
+  $("toggle-schedule").addEventListener("click", () => last && api("PATCH", "", { show_schedule: !last.meeting.show_schedule }));
   $("reset").addEventListener("click", () => { $("reset-confirm").hidden = false; });
   $("reset-no").addEventListener("click", () => { $("reset-confirm").hidden = true; });
   $("reset-yes").addEventListener("click", withCurrent((a) => {

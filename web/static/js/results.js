@@ -175,7 +175,8 @@ function checkout(results, _activity, { stage } = {}) {
   const most = Math.max(1, ...results.words.map((w) => w.stepins));
   for (const word of results.words) {
     const item = el("li", { class: "checkout-result", dataset: { entry: word.id } },
-      el("span", { class: "checkout-text", text: word.text }), el("span", { class: "stepins", text: `+${word.stepins}` }));
+      el("span", { class: "checkout-text", text: word.text }),
+      word.stepins > 0 ? stepinLabel(word.stepins) : null);
     if (stage) item.style.fontSize = `${(1 + (word.stepins / most) * 1.3).toFixed(2)}em`;
     list.append(item);
   }
@@ -232,4 +233,10 @@ function cards(results, _activity, { host, onModerate } = {}) {
   }
   if (!results.cards.length) wall.append(el("li", { class: "empty", text: t("No cards yet") }));
   return wall;
+}
+
+// "+3" for the eye, "3 stepped in" for a screen reader.
+export function stepinLabel(n) {
+  return [el("span", { class: "stepins", "aria-hidden": "true", text: `+${n}` }),
+    el("span", { class: "visually-hidden", text: ngettext("{n} stepped in", "{n} stepped in", n) })];
 }

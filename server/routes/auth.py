@@ -5,26 +5,30 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Header, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.deps import (
     SESSION_COOKIE,
     ClockDep,
+    CodePath,
     CurrentHost,
     DatabaseDep,
     HubDep,
     PagesDep,
     SessionDep,
     SettingsDep,
+    bearer,
 )
 from server.domain.errors import DomainError
-from server.gate import client_address
+from server.gate import client_address, open_meeting
 from server.guards import JoinGuard, OriginPolicy
 from server.routes.schemas import ErrorOut
 from server.services import accounts
 from server.services.events import StructureChanged
+from server.services.keys import key_matches
+from server.services.meetings import MeetingAuth
 
 router = APIRouter()
 errors: dict[int | str, dict[str, Any]] = {
@@ -187,6 +191,32 @@ async def me(found: SessionDep, db: DatabaseDep) -> dict[str, Any]:
             {"code": m.code, "title": m.title, "owner": m.owner, "cohosts": list(m.cohosts)} for m in meetings
         ],
     }
+
+
+@router.get("/api/meetings/{code}/access", responses=errors)
+async def access(
+    code: CodePath,
+    request: Request,
+    found: SessionDep,
+    db: DatabaseDep,
+    authorization: Annotated[str | None, Header(description="`Bearer <host or presenter key>`")] = None,
+) -> dict[str, str | None]:
+    """What this key (or the session) may do in the meeting: `host` or `presenter`. The big screen
+    asks it, once its key opened the socket, to learn whether its arrow keys may move the
+    activities. Anything else is answered as an unknown code (server/gate.py)."""
+    key = bearer(authorization)
+    roles: list[str] = []
+
+    async def check(auth: MeetingAuth) -> bool:
+        if key is not None:
+            host, shown = key_matches(key, auth.host_key_hash), key_matches(key, auth.presenter_key_hash)
+            roles.extend(["host"] if host else ["presenter"] if shown else [])
+        elif found is not None and await db.run(accounts.may_host, auth.meeting_id, found[0].id):
+            roles.append("host")
+        return bool(roles)
+
+    await open_meeting(request, code, check)
+    return {"role": roles[0]}
 
 
 @router.get("/account", response_class=HTMLResponse, include_in_schema=False)

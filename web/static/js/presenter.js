@@ -199,7 +199,10 @@ async function loadQr() {
 function opened(meeting) {
   if (takeLanguage(meeting.language)) return;
   document.title = `${meeting.title} — Kring`;
-  if (!qrLoaded) loadQr();
+  if (!qrLoaded) {
+    loadQr();
+    learnRole();
+  }
 }
 
 async function main() {
@@ -227,10 +230,14 @@ async function main() {
     },
   });
   socket.connect();
-  // The host key may drive the activities from the keyboard; a presenter key only shows.
+}
+
+// The host key may drive the activities from the keyboard; a presenter key only shows. Asked once
+// the key opened the socket: a key that opens nothing is answered as an unknown code would be.
+async function learnRole() {
   try {
-    const probe = await fetch(`/api/meetings/${code}`, { headers: me.headers });
-    hostKey = probe.ok;
+    const response = await fetch(`/api/meetings/${code}/access`, { headers: me.headers });
+    hostKey = response.ok && (await response.json()).role === "host";
   } catch {
     hostKey = false;
   }

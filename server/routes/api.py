@@ -547,13 +547,13 @@ async def joinable(code: str, request: Request, secret: str | None = None) -> tu
     whole room behind one address is not locked out by a guesser among it)."""
     clean = normalise_code(code)
     token = request.cookies.get(cookie_name(clean))
-    if join_guard(request).blocked(client_address(request)) and not secret and not token:
+    blocked = join_guard(request).blocked(client_address(request))
+    if blocked and not secret and not token:
         raise too_many_attempts()  # nothing to check: no lookup, known and unknown codes alike
     db: Database = request.app.state.db
-    free = not join_guard(request).blocked(client_address(request))
 
     async def check(auth: MeetingAuth) -> bool:
-        if free or secret_matches(secret, auth):
+        if not blocked or secret_matches(secret, auth):
             return True
         found = (
             await db.run(participant_service.participant_for_token, auth.meeting_id, token) if token else None

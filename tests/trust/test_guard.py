@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 import statistics
 import time
@@ -243,6 +244,7 @@ async def test_qr_room_300_joins_through_the_qr_link_while_a_scanner_is_refused(
                 )
             return page.status_code, found.status_code, joined.status_code
 
+        scan_started = time.monotonic()
         scanning = asyncio.create_task(scan())
         while scanner.count(404) < 20 and len(scanner) < 100:
             await asyncio.sleep(0.05)  # the address is blocked before the room scans the QR code
@@ -259,23 +261,28 @@ async def test_qr_room_300_joins_through_the_qr_link_while_a_scanner_is_refused(
             await phone.disconnect()
         stop.set()
         await asyncio.gather(scanning, typing)
+        scanning_for = time.monotonic() - scan_started
     finally:
         server.kill(15)
     ok = sum(1 for result in results if result == (200, 200, 200))
     counts = Counter(scanner)
-    after_block = typed
+    # The limit is 20 unknown codes per minute: a blocked client's further guesses are refused
+    # without counting, so each new minute gives the scanner 20 more, and for a moment a typist
+    # there gets in too (the address is not blocked then). Anything refused looks alike.
+    windows = math.ceil(scanning_for / 60)
+    blocked = [(real, fake) for status, real, fake in typed if status == 429]
     figures(
         "QR-ROOM",
         database=database_url.split(":", 1)[0].split("+", 1)[0],
         qr_joins=f"{ok}/{joins} in {took:.1f} s",
-        scanner_guesses=len(scanner),
+        scanner_guesses=f"{len(scanner)} in {scanning_for:.0f} s",
         scanner_404=counts[404],
         scanner_429=counts[429],
-        typed_real_code_refused=f"{sum(1 for t in after_block if t[0] == 429)}/{len(after_block)}",
-        typed_answer_same_as_unknown=all(real == fake for _, real, fake in after_block),
+        typed_real_code_refused=f"{len(blocked)}/{len(typed)}",
+        refused_typed_answer_same_as_unknown=all(real == fake for real, fake in blocked),
         sockets_opened_from_the_blocked_address=len(phones),
     )
     assert ok == joins, Counter(results)
-    assert counts[404] == 20 and counts[429] == len(scanner) - 20 and set(counts) == {404, 429}
-    assert after_block and all(t[0] == 429 for t in after_block)
-    assert all(real == fake for _, real, fake in after_block)
+    assert 20 <= counts[404] <= 20 * windows and set(counts) == {404, 429}
+    assert typed and len(typed) - len(blocked) <= windows - 1
+    assert all(real == fake for real, fake in blocked)

@@ -106,10 +106,10 @@ ifneq ($(SKIP_SYSTEM_DEPS),1)
 	bash scripts/ensure-system-deps.sh
 endif
 
-# make test runs these ten reduced; make soak runs the whole trust suite (and the CSRF test)
+# make test runs these twelve reduced; make soak runs the whole trust suite (and the CSRF test)
 # with them at full size. Both end with the trust figures table, a line for every row.
 CSRF_TEST := tests/routes/test_accounts.py::test_csrf_every_facilitator_action_refused_cross_site_without_token
-soak: $(STAMP_DEV) system-deps ## The trust suite, at full size: KILL9 20x500, SLOW 500, SIGTERM 500, RESYNC 1,000, DEDUP-RACE, ENUM, STATEFUL, SCHEMA, TEMPLATE, HTTP
+soak: $(STAMP_DEV) system-deps ## The trust suite, at full size: KILL9 20x500, SLOW 500, SIGTERM 500, RESYNC 1,000, DEDUP-RACE, ENUM, GUARD, QR-ROOM, STATEFUL, SCHEMA, TEMPLATE, HTTP
 	KRING_SOAK=1 $(WITH_SERVICES) $(BIN)/pytest tests/trust $(CSRF_TEST) $(PYTEST_ARGS)
 
 # --- benchmarks -----------------------------------------------------------------

@@ -206,7 +206,8 @@ async def test_qr_room_300_joins_through_the_qr_link_while_a_scanner_is_refused(
     joins = 300
     # `kring serve` in its own process: the load here must not share the server's interpreter.
     server = ServerProcess(database_url)
-    server.start(log=tmp_path / "server.log")
+    # Every access line kept: the join secret must be in none (it rides in bodies and headers).
+    server.start(log=tmp_path / "server.log", KRING_LOG_LEVEL="info", KRING_ACCESS_LOG="all")
     try:
         meeting = create_meeting(server.base, title="Zaal")
         code = meeting["code"]
@@ -266,6 +267,8 @@ async def test_qr_room_300_joins_through_the_qr_link_while_a_scanner_is_refused(
         server.kill(15)
     ok = sum(1 for result in results if result == (200, 200, 200))
     counts = Counter(scanner)
+    log = (tmp_path / "server.log").read_text(encoding="utf-8")
+    access = [line for line in log.splitlines() if ' - "' in line]
     # The limit is 20 unknown codes per minute: a blocked client's further guesses are refused
     # without counting, so each new minute gives the scanner 20 more, and for a moment a typist
     # there gets in too (the address is not blocked then). Anything refused looks alike.
@@ -281,7 +284,10 @@ async def test_qr_room_300_joins_through_the_qr_link_while_a_scanner_is_refused(
         typed_real_code_refused=f"{len(blocked)}/{len(typed)}",
         refused_typed_answer_same_as_unknown=all(real == fake for real, fake in blocked),
         sockets_opened_from_the_blocked_address=len(phones),
+        access_lines=len(access),
+        secret_in_log=log.count(secret),
     )
+    assert len(access) > joins and secret not in log
     assert ok == joins, Counter(results)
     assert 20 <= counts[404] <= 20 * windows and set(counts) == {404, 429}
     assert typed and len(typed) - len(blocked) <= windows - 1

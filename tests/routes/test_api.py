@@ -205,6 +205,36 @@ def test_unknown_codes_are_counted_once_each_then_429(database_url: str) -> None
         assert blocked.status_code == 429 and blocked.json()["error"]["code"] == "too_many_attempts"
 
 
+def test_a_blocked_client_still_joins_with_the_join_secret_or_its_cookie(database_url: str) -> None:
+    """A room behind one address is not locked out by a guesser there: the QR link's secret and a
+    participant cookie of the meeting get in; a typed code, a wrong secret or another meeting's
+    cookie get what an unknown code gets."""
+    with client_for(database_url, join_failures_allowed=3) as client:
+        meeting, other = make_meeting(client), make_meeting(client)
+        code, secret = meeting["code"], meeting["join_url"].split("#j=", 1)[1]
+        joined = client.post(f"/api/join/{code}", json={})
+        cookie = joined.cookies[f"kring_{code}"]
+        other_cookie = client.post(f"/api/join/{other['code']}", json={}).cookies[f"kring_{other['code']}"]
+        client.cookies.clear()
+        assert [client.post("/api/join/ZZZZZZ", json={}).status_code for _ in range(4)] == [404] * 3 + [429]
+        refused = client.post("/api/join/ZZZZZZ", json={}).json()
+
+        def join(body: dict[str, str], cookies: dict[str, str] | None = None) -> tuple[int, object]:
+            client.cookies.clear()
+            for name, value in (cookies or {}).items():
+                client.cookies.set(name, value)
+            response = client.post(f"/api/join/{code}", json=body)
+            return response.status_code, response.json()
+
+        assert join({})[0] == 429 and join({})[1] == refused  # typed: as an unknown code
+        assert join({"secret": "not-the-secret"}) == (429, refused)
+        assert join({}, {f"kring_{code}": other_cookie}) == (429, refused)
+        assert join({"secret": secret})[0] == 200
+        assert join({}, {f"kring_{code}": cookie})[0] == 200
+        looked_up = client.get(f"/api/join/{code}", headers={"X-Join-Secret": secret})
+        assert looked_up.status_code == 200 and looked_up.json()["title"] == meeting["title"]
+
+
 def test_unknown_code_is_404_with_dutch_page(client: TestClient) -> None:
     assert client.post("/api/join/ZZZZZZ", json={}).status_code == 404
     assert client.get("/api/join/ZZZZZZ").json()["error"]["code"] == "unknown_code"

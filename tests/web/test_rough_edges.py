@@ -248,6 +248,7 @@ async def test_the_remote_uses_two_columns_on_a_laptop(browser: Browser, meeting
     meeting.open(meeting.activity("wordcloud"))
     page = await remote_page(browser, meeting, LAPTOP)
     await shot(page, f"{PHASE}-remote-laptop")
+    await shot(page, "remote-laptop")  # the README's
     agenda = await page.locator("#agenda-card").evaluate(BOX)
     moderation = await page.locator("#moderation-card").evaluate(BOX)
     assert agenda["x"] + agenda["w"] <= moderation["x"], (agenda, moderation)  # side by side

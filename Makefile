@@ -2,6 +2,7 @@
 #
 #   make run     set up .venv and start a demo meeting on ./kring.db
 #   make test    set up .venv (+ system packages), then lint, format check, mypy, pytest
+#                (pytest with PostgreSQL and Redis: scripts/test-services.sh finds or sets them up)
 #   make help    list every target
 #
 # KRING_* settings pass straight through, from the environment or the command line:
@@ -104,7 +105,7 @@ endif
 # with them at full size. Both end with the trust figures table, a line for every row.
 CSRF_TEST := tests/routes/test_accounts.py::test_csrf_every_facilitator_action_refused_cross_site_without_token
 soak: $(STAMP_DEV) system-deps ## The trust suite, at full size: KILL9 20x500, SLOW 500, SIGTERM 500, RESYNC 1,000, DEDUP-RACE, ENUM, STATEFUL, SCHEMA, TEMPLATE, HTTP
-	KRING_SOAK=1 $(BIN)/pytest tests/trust $(CSRF_TEST) $(PYTEST_ARGS)
+	KRING_SOAK=1 $(WITH_SERVICES) $(BIN)/pytest tests/trust $(CSRF_TEST) $(PYTEST_ARGS)
 
 # --- benchmarks -----------------------------------------------------------------
 

@@ -283,6 +283,9 @@ def new(args: argparse.Namespace) -> int:
     return 0
 
 
+EXTENSIONS = {"json": "json", "csv": "csv.zip", "xlsx": "xlsx", "pdf": "pdf", "html": "html"}
+
+
 def export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -326,7 +329,13 @@ def export(args: argparse.Namespace) -> int:
         except report.ReportUnavailable as exc:
             print(exc, file=sys.stderr)
             return 1
-    out = Path(args.out)
+    # Without --out: the name the browser saves it as (GET /api/meetings/{code}/<file>).
+    if args.out:
+        out = Path(args.out)
+    elif args.format == "template":
+        out = Path(f"{template.name}.yaml")
+    else:
+        out = Path(exports.download_name(data, EXTENSIONS[args.format]))
     out.write_bytes(content)
     print(f"Wrote {out} ({len(content):,} bytes).")
     return 0
@@ -434,7 +443,9 @@ def parser() -> argparse.ArgumentParser:
         default="json",
         help="template: the agenda and activities as a draaiboek YAML file, to reuse",
     )
-    export_cmd.add_argument("--out", required=True, help="the file to write")
+    export_cmd.add_argument(
+        "--out", help="the file to write (default: kring-<title>-<date>.<ext>, as the browser saves it)"
+    )
     export_cmd.add_argument("--no-nicknames", action="store_true", help="report: leave nicknames out")
     export_cmd.add_argument("--private", action="store_true", help="report: include facilitator-only answers")
     export_cmd.add_argument("--database-url")

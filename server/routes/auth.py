@@ -4,25 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Header, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.deps import (
     SESSION_COOKIE,
     ClockDep,
+    CodePath,
     CurrentHost,
     DatabaseDep,
     HubDep,
     PagesDep,
     SessionDep,
     SettingsDep,
+    bearer,
 )
 from server.domain.errors import DomainError
+from server.domain.meeting import normalise_code
 from server.guards import JoinGuard, OriginPolicy
 from server.routes.schemas import ErrorOut
 from server.services import accounts
+from server.services import meetings as meeting_service
 from server.services.events import StructureChanged
+from server.services.keys import key_matches
 
 router = APIRouter()
 errors: dict[int | str, dict[str, Any]] = {
@@ -174,6 +179,31 @@ async def me(found: SessionDep, db: DatabaseDep) -> dict[str, Any]:
             {"code": m.code, "title": m.title, "owner": m.owner, "cohosts": list(m.cohosts)} for m in meetings
         ],
     }
+
+
+@router.get("/api/meetings/{code}/access", responses=errors)
+async def access(
+    code: CodePath,
+    found: SessionDep,
+    db: DatabaseDep,
+    authorization: Annotated[str | None, Header(description="`Bearer <host or presenter key>`")] = None,
+) -> dict[str, str | None]:
+    """What this key (or the session) may do in the meeting: `host`, `presenter` or null. Always
+    200 for a known meeting: the big screen asks it to learn whether its arrow keys may move the
+    activities, which must not leave a refused request in its console."""
+    auth = await db.run(meeting_service.meeting_auth, normalise_code(code))
+    if auth is None:
+        raise DomainError("unknown_code", "There is no meeting with this code.")
+    key = bearer(authorization)
+    role: str | None = None
+    if key is not None:
+        if key_matches(key, auth.host_key_hash):
+            role = "host"
+        elif key_matches(key, auth.presenter_key_hash):
+            role = "presenter"
+    elif found is not None and await db.run(accounts.may_host, auth.meeting_id, found[0].id):
+        role = "host"
+    return {"role": role}
 
 
 @router.get("/account", response_class=HTMLResponse, include_in_schema=False)

@@ -22,7 +22,7 @@ IMPORT_MAX_BYTES = 20 * 1024 * 1024
 
 
 def _download(content: bytes | str, media_type: str, data: export_data.MeetingData, suffix: str) -> Response:
-    name = f"kring-{exports.slug(data.title) or 'meeting'}-{data.held_on:%Y-%m-%d}.{suffix}"
+    name = exports.download_name(data, suffix)
     return Response(
         content,
         media_type=media_type,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from server.deps import DatabaseDep, HubDep, PagesDep, SettingsDep
+from server.deps import DatabaseDep, HubDep, PagesDep, SessionDep, SettingsDep
 from server.domain.meeting import MeetingInfo, is_valid_code, normalise_code
 from server.i18n import LANGUAGES, catalog, pick_language
 from server.services import meetings as meeting_service
@@ -43,14 +43,24 @@ async def join_page(
 
 @router.get("/new", response_class=HTMLResponse)
 async def new_meeting_page(
-    pages: PagesDep, settings: SettingsDep, lang: LangQuery = None, accept_language: AcceptLanguage = None
+    pages: PagesDep,
+    settings: SettingsDep,
+    session: SessionDep,
+    lang: LangQuery = None,
+    accept_language: AcceptLanguage = None,
 ) -> Response:
-    """A new meeting from a draaiboek template (the API decides who may create one)."""
+    """A new meeting from a draaiboek template (the API decides who may create one). A logged-in
+    facilitator's page carries the session's CSRF token: the script asks /api/me for nothing, so a
+    visitor without a session sees no refused request."""
     from server.services.templates import summaries
 
     language = pick_language(lang, accept_language, settings.default_language)
     items = sorted(summaries(), key=lambda item: item["name"] != "kickoff")  # the run sheet's first
-    return pages.render("new.html", language, page="new", templates=items)
+    csrf = session[1] if session else ""
+    page = pages.render("new.html", language, page="new", templates=items, csrf=csrf)
+    if csrf:
+        page.headers["Cache-Control"] = "no-store"  # the token is the session's: never cached
+    return page
 
 
 @router.get("/i18n/{language}.json")

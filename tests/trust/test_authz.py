@@ -24,7 +24,13 @@ from tests.factories import ORIGIN, assert_forbidden_then_closed, client_for, da
 from tests.trust.conftest import Figures
 
 PASSWORD = "een lang wachtwoord"
-PUBLIC = {("GET", "/api/meetings/{code}/qr.svg"), ("GET", "/api/meetings/{code}/qr.png")}
+# The QR codes are on the big screen for all; /access says what a key may do and changes nothing
+# (tests/routes/test_access.py: it names no more than a refusal would).
+PUBLIC = {
+    ("GET", "/api/meetings/{code}/qr.svg"),
+    ("GET", "/api/meetings/{code}/qr.png"),
+    ("GET", "/api/meetings/{code}/access"),
+}
 
 
 def api_routes(app: FastAPI) -> Iterator[APIRoute]:

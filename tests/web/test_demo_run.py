@@ -75,10 +75,10 @@ async def test_make_run_demo_works_on_a_phone(tmp_path: Path) -> None:
             # the API, and that answer (not the participant count) is what to wait for.
             code = links["join"].rsplit("/", 1)[1]
             async with screen.expect_response(
-                lambda r: r.url.endswith(f"/api/meetings/{code}") and r.request.method == "GET"
+                lambda r: r.url.endswith(f"/api/meetings/{code}/access") and r.request.method == "GET"
             ) as probed:
                 await screen.goto(links["drive"])
-            assert (await probed.value).status == 200
+            assert await (await probed.value).json() == {"role": "host"}
             await (await probed.value).finished()
             await expect(screen.locator("#participants")).to_have_text("1", timeout=WAIT)
             await expect(screen.locator("#participants-label")).to_have_text("deelnemer")

@@ -205,12 +205,20 @@ for (const type of ["pointerup", "pointercancel"]) {
   });
 }
 
+// The name this phone joined with, in the header (or "anonymous"), once it has joined.
+function renderMe() {
+  const joined = Boolean(localStorage.getItem(`kring:joined:${code}`));
+  document.getElementById("me").hidden = !joined;
+  document.getElementById("me-name").textContent = state.nickname || t("anonymous");
+}
+
 function render() {
   if (pressing) {
     deferred = true;
     return;
   }
   renderAgenda();
+  renderMe();
   const focus = rememberFocus();
   clear(view);
   if (state.toast) view.append(el("p", { class: "notice notice-error", role: "alert", text: state.toast }));

@@ -125,21 +125,59 @@ function scalesView(card, ctx) {
     const item = el("li", { class: full ? "statement statement-locked" : "statement" },
       el("p", { class: "statement-text", id: `statement-${index}`, text }));
     const disabled = closed || full;
-    let sendButton = null;
-    if (s.mode === "numeric") {
-      const [node, button] = numeric(ctx, slot, index, entry, disabled);
-      item.append(node);
-      sendButton = closed ? null : button;
-    } else if (s.mode === "yesno") item.append(yesNo(ctx, slot, index, entry, disabled));
+    if (s.mode === "numeric") item.append(numeric(ctx, index, entry, disabled, () => syncSend()));
+    else if (s.mode === "yesno") item.append(yesNo(ctx, slot, index, entry, disabled));
     else item.append(stars(ctx, slot, index, entry, disabled));
-    if (entry || full || sendButton) {
-      item.append(el("div", { class: "statement-footer" }, sendButton, sentMark(entry),
+    if (entry || full) {
+      item.append(el("div", { class: "statement-footer" }, sentMark(entry),
         full ? el("span", { class: "hint", text: t("Skip another statement to rate this one.") }) : null,
         entry && !closed ? el("button", { class: "button button-small button-quiet", type: "button", onclick: () => ctx.withdraw(slot) }, t("Skip")) : null));
     }
     list.append(item);
   });
   card.append(list);
+  // Numeric scales: one "Send" for every slider of the activity, each still its own answer (and ack).
+  const send = s.mode === "numeric" && !closed
+    ? el("button", { class: "button button-primary button-wide", type: "button", onclick: () => {
+      for (const { slot, index, value } of numericChanges(ctx)) {
+        ctx.answer(slot, { value });
+        delete ctx.draft[`numeric-${index}`];
+      }
+    } })
+    : null;
+  const syncSend = () => {
+    if (!send) return;
+    const changes = numericChanges(ctx);
+    const anyNew = changes.some((change) => !change.stored);
+    send.textContent = anyNew || !rated.length ? t("Send") : t("Change");
+    send.disabled = !changes.length;
+    send.hidden = !changes.length && rated.length > 0; // all sent: the ✓ beside each says so
+  };
+  if (send) {
+    card.append(send);
+    syncSend();
+  }
+}
+
+// What the one "Send" of the numeric scales sends: every slider whose value differs from the answer
+// the server holds (one never answered counts at the value it shows); with "pick N", only the
+// sliders moved, and no more than N answers in all.
+function numericChanges(ctx) {
+  const s = ctx.activity.settings;
+  const changes = [];
+  let answered = s.statements.filter((_, i) => ctx.current(String(i))).length;
+  s.statements.forEach((_, index) => {
+    const slot = String(index);
+    const entry = ctx.current(slot);
+    const stored = entry ? entry.value.value : null;
+    const moved = ctx.draft[`numeric-${index}`];
+    const value = moved ?? stored ?? Math.round((s.min + s.max) / 2);
+    if (value === stored) return;
+    if (s.pick && (moved === undefined || (!entry && answered >= s.pick))) return;
+    if (!entry) answered += 1;
+    changes.push({ slot, index, value, stored: Boolean(entry) });
+  });
+  return changes;
 }
 
 function stars(ctx, slot, index, entry, disabled) {
@@ -172,8 +210,9 @@ function yesNo(ctx, slot, index, entry, disabled) {
   return group;
 }
 
-// A slider from min to max with − and + for a steady thumb; the value goes out with "Send".
-function numeric(ctx, slot, index, entry, disabled) {
+// A slider from min to max with − and + for a steady thumb; its value goes out with the scales'
+// one "Send" (changed() tells that button).
+function numeric(ctx, index, entry, disabled, changed) {
   const s = ctx.activity.settings;
   const id = `numeric-${index}`;
   const stored = entry ? entry.value.value : null;
@@ -189,19 +228,15 @@ function numeric(ctx, slot, index, entry, disabled) {
     ctx.draft[id] = v;
     shown.textContent = String(v);
     slider.setAttribute("aria-valuetext", String(v));
-    sendButton.disabled = disabled || v === stored;
+    changed();
   };
   slider.addEventListener("input", () => set(Number(slider.value)));
-  const sendButton = el("button", { class: "button button-small button-primary", type: "button", disabled: disabled || start === stored,
-    onclick: () => { ctx.answer(slot, { value: Number(slider.value) }); delete ctx.draft[id]; } },
-  entry ? t("Change") : t("Send"));
-  const node = el("div", { class: "numeric" },
+  return el("div", { class: "numeric" },
     el("div", { class: "numeric-row" },
       el("button", { class: "button button-small step-button", type: "button", disabled, "aria-label": t("Lower"), onclick: () => set(Number(slider.value) - 1) }, "−"),
       el("div", { class: "numeric-slider" }, slider,
         el("div", { class: "scale-labels" }, el("span", { text: String(s.min) }), shown, el("span", { text: String(s.max) }))),
       el("button", { class: "button button-small step-button", type: "button", disabled, "aria-label": t("Higher"), onclick: () => set(Number(slider.value) + 1) }, "+")));
-  return [node, sendButton];
 }
 
 function checkoutView(card, ctx) {

@@ -204,10 +204,11 @@ async function main() {
     },
   });
   socket.connect();
-  // The host key may drive the activities from the keyboard; a presenter key only shows.
+  // The host key may drive the activities from the keyboard; a presenter key only shows. Asked of
+  // /access, which answers either way: no refused request in the console of every big screen.
   try {
-    const probe = await fetch(`/api/meetings/${code}`, { headers: me.headers });
-    hostKey = probe.ok;
+    const response = await fetch(`/api/meetings/${code}/access`, { headers: me.headers });
+    hostKey = response.ok && (await response.json()).role === "host";
   } catch {
     hostKey = false;
   }

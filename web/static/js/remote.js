@@ -133,6 +133,26 @@ function activityItem(activity, current) {
       : el("button", { class: "button button-small button-primary", type: "button", "aria-label": t("Open “{prompt}”", { prompt: activity.prompt }), onclick: () => api("POST", `/activities/${activity.id}/open`) }, t("Open")));
 }
 
+// The bar at the top: the current activity, its status, open or close, and what the room sees,
+// each toggle saying its state in words ("aan"/"uit") as well as aria-pressed.
+function renderBar(current) {
+  $("bar-prompt").textContent = current ? current.prompt : t("The phones show the waiting screen.");
+  $("bar-status").hidden = !current;
+  if (current) {
+    $("bar-status").className = `badge badge-${current.status}`;
+    $("bar-status").textContent = t(STATUS[current.status] || current.status);
+  }
+  const open = Boolean(current) && current.status === "open";
+  $("close").hidden = Boolean(current) && !open;
+  $("open").hidden = !$("close").hidden;
+  $("close").disabled = !current;
+  for (const [id, on] of [["toggle-presenter", current && current.show_results_presenter], ["toggle-phones", current && current.show_results_phones]]) {
+    $(id).setAttribute("aria-pressed", on ? "true" : "false");
+    $(id).disabled = !current;
+    $(`${id}-state`).textContent = on ? t("on") : t("off");
+  }
+}
+
 function render(snapshot) {
   last = snapshot;
   showCounts(snapshot);
@@ -145,13 +165,12 @@ function render(snapshot) {
   if (block && !inBlock.length) list.append(el("li", { class: "hint", text: t("No polls in this block.") }));
   const all = clear($("all-activities"));
   for (const activity of snapshot.activities) all.append(activityItem(activity, current));
-  $("toggle-presenter").setAttribute("aria-pressed", current && current.show_results_presenter ? "true" : "false");
-  $("toggle-phones").setAttribute("aria-pressed", current && current.show_results_phones ? "true" : "false");
+  renderBar(current);
+  for (const id of ["reset"]) $(id).disabled = !current;
   // Ahead of / behind the plan: always here; on the big screen only when the host says so.
   const schedule = Boolean(snapshot.meeting.show_schedule);
   $("toggle-schedule").setAttribute("aria-pressed", String(schedule));
-  $("toggle-schedule").textContent = schedule ? t("Schedule on the big screen: on") : t("Schedule on the big screen: off");
-  for (const id of ["close", "toggle-presenter", "toggle-phones", "reset"]) $(id).disabled = !current;
+  $("toggle-schedule-state").textContent = schedule ? t("on") : t("off");
   const moderation = clear($("moderation"));
   $("current-prompt").textContent = current ? current.prompt : t("Moderation");
   if (current && snapshot.results) {
@@ -180,6 +199,15 @@ function wire() {
   $("block-prev").addEventListener("click", () => api("POST", "/agenda/previous"));
   $("agenda-end").addEventListener("click", () => api("POST", "/agenda/end"));
   $("close").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/close`)));
+  $("open").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/open`)));
+  // The moderation card's heading lands just under the sticky bar, not hidden behind it.
+  $("to-moderation").addEventListener("click", (event) => {
+    event.preventDefault();
+    const card = $("moderation-card");
+    const bar = $("control-bar").getBoundingClientRect();
+    const top = window.scrollY + card.getBoundingClientRect().top - (getComputedStyle($("control-bar")).position === "sticky" ? bar.height : 0) - 8;
+    window.scrollTo({ top: Math.max(0, top), behavior: "smooth" });
+  });
   $("lobby").addEventListener("click", () => api("POST", "/current", { activity_id: null }));
   $("toggle-presenter").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/visibility`, { presenter: !a.show_results_presenter })));
   $("toggle-phones").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/visibility`, { phones: !a.show_results_phones })));
@@ -215,6 +243,9 @@ async function main() {
     return;
   }
   wire();
+  // The big screen, opened from here with this remote's key (it then also takes → ← and D), or
+  // with the facilitator's login when the remote has no key.
+  if (me.auth.key) $("big-screen").href = `/m/${code}/present#key=${encodeURIComponent(me.auth.key)}`;
   socket = new LiveSocket(`/ws/${code}/host`, {
     firstMessage: () => me.auth,
     onState: (state) => setConnState($("conn"), state),

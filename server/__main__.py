@@ -72,7 +72,9 @@ def create_demo(settings: Settings, theme: str = "Inclusie") -> None:
         db.close()
     base = settings.public_base()
     code = created.meeting.code
-    join_url = f"{base}/{code}"
+    # The QR code and the link carry the join secret (in the fragment): a room behind one
+    # address is never locked out by a guesser among it. Typed, the code alone works.
+    join_url = f"{base}/{code}#j={created.meeting.join_secret}"
     print()
     print(qr.terminal(join_url))
     print()
@@ -91,6 +93,31 @@ def create_demo(settings: Settings, theme: str = "Inclusie") -> None:
     print()
 
 
+LOOPBACK = ("127.", "::1", "localhost")
+
+
+def open_instance_warning(settings: Settings) -> str | None:
+    """Listening beyond this machine with no facilitator account: anyone who reaches the port
+    may create meetings (rate-limited per address, not refused). Said plainly at start."""
+    from server.db.database import Database
+    from server.db.engine import make_engine
+    from server.services import accounts
+
+    if settings.host.startswith(LOOPBACK):
+        return None
+    db = Database(make_engine(settings.database_url))
+    try:
+        if db.transaction(accounts.accounts_exist):
+            return None
+    finally:
+        db.close()
+    return (
+        f"WARNING: listening on {settings.host}:{settings.port} with no facilitator account: anyone "
+        "on the network can create meetings here. Create one with `kring user add EMAIL` (then "
+        "only logged-in facilitators can), or listen on loopback only with --host 127.0.0.1."
+    )
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -100,6 +127,9 @@ def serve(args: argparse.Namespace) -> int:
 
     settings = resolve_settings(args)
     upgrade(settings.database_url)
+    warning = open_instance_warning(settings)
+    if warning:
+        print(warning)
     if args.demo:
         create_demo(settings)
     workers = args.workers or 1
@@ -126,6 +156,9 @@ def serve(args: argparse.Namespace) -> int:
         "loop": choose_transport(settings.ws_transport).loop,
         "backlog": 65_535,
         "log_level": os.environ.get("KRING_LOG_LEVEL", "info"),
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1 (its default): any process on this
+        # host could then dodge every per-address limit. The app decides (KRING_TRUSTED_PROXIES).
+        "proxy_headers": False,
         # Off: uvicorn does not even format the lines (server/logfilter.py filters the rest).
         "access_log": settings.access_log != "off",
     }
@@ -277,7 +310,7 @@ def new(args: argparse.Namespace) -> int:
     code = created.meeting.code
     print(f"Meeting {created.meeting.title!r} created with code {code}.")
     print(f"  {len(created.meeting.blocks)} blocks, {len(created.meeting.activities)} activities")
-    print(f"  Join:      {base}/{code}")
+    print(f"  Join:      {base}/{code}#j={created.meeting.join_secret}")
     print(f"  Presenter: {base}/m/{code}/present#key={created.presenter_key}")
     print(f"  Remote:    {base}/m/{code}/remote#key={created.host_key}")
     return 0

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server import logfilter
 from server.db.database import Database
@@ -26,13 +27,14 @@ from server.realtime.backends import make_broadcast
 from server.realtime.collector import Collector
 from server.realtime.hub import Hub
 from server.realtime.transport import choose as choose_transport
-from server.routes import agenda, api, auth, exports, pages, ws
+from server.routes import agenda, api, auth, door, exports, pages, ws
 from server.routes.errors import error_response
 from server.services.batcher import AnswerBatcher, JoinBatcher
 from server.settings import Settings
 from server.web import Pages
 
 log = logging.getLogger("kring")
+ACCOUNT_COUNT_CAP = 64  # failures counted per account: the slowdown is at its cap long before
 
 # connect-src 'self' covers the page's own ws:// and wss:// origin too (CSP Level 3; the browser
 # test's live websockets prove it in Chromium): no other host can be reached from a page.
@@ -87,10 +89,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.login_ip_guard = JoinGuard(
             settings.login_failures_per_ip, settings.login_failure_window_seconds
         )
-        app.state.login_account_guard = JoinGuard(
+        # Counts an account's failures from every address (for its slowdown); never blocks it.
+        app.state.login_account_guard = JoinGuard(ACCOUNT_COUNT_CAP, settings.login_failure_window_seconds)
+        app.state.join_guard = JoinGuard(settings.join_failures_allowed, settings.join_failure_window_seconds)
+        app.state.login_pair_guard = JoinGuard(
             settings.login_failures_per_account, settings.login_failure_window_seconds
         )
-        app.state.join_guard = JoinGuard(settings.join_failures_allowed, settings.join_failure_window_seconds)
+        app.state.create_limiter = RateLimiter(settings.create_per_hour / 60, settings.create_burst)
         parser = TemplateParser(
             workers=settings.template_workers,
             queue=settings.template_queue,
@@ -163,6 +168,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     app.include_router(api.router)
     app.include_router(agenda.router)
+    app.include_router(door.router)
     app.include_router(exports.router)
     app.include_router(auth.router)
     app.include_router(ws.router)
@@ -172,6 +178,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.add_middleware(BodyLimit, default_limit=settings.http_max_body_bytes)  # around every route
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ws.SocketFastPath)  # outermost of ours: websockets skip the HTTP stack
+    if settings.proxies():
+        # The client's address (for every per-address limit and the log's pseudonyms) is taken
+        # from X-Forwarded-For only when the connection comes from a listed proxy. `kring serve`
+        # turns uvicorn's own handling off, which believes 127.0.0.1 by default.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxies())
     return app
 
 

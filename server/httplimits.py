@@ -70,8 +70,8 @@ class BodyLimit:
         limit = body_limit(scope["method"], scope["path"], self.default_limit)
         for name, value in scope["headers"]:
             if name == b"content-length":
-                # The protocol has checked it is a number; one over the limit is refused unread.
-                if int(value) > limit:
+                # httptools refuses a length that is not a number; other servers may not.
+                if not value.isdigit() or int(value) > limit:  # refused unread
                     await _refuse(send, BodyTooLarge(limit))
                     return
                 break

@@ -64,10 +64,21 @@ class Settings(BaseSettings):
     # Unknown join codes one client may try within the window before getting 429.
     join_failures_allowed: int = Field(default=20, ge=1)
     join_failure_window_seconds: float = Field(default=60.0, gt=0)
-    # Failed facilitator logins allowed per client address and per account within the window.
+    # Failed facilitator logins allowed per client address, and per account from one address,
+    # within the window. Past the per-account count, every try for that account (from anywhere)
+    # first waits: 1 s, doubling per further failure, at most login_slowdown_max_seconds. The
+    # owner on another address still gets in; a guesser gets a try every few seconds at best.
     login_failures_per_ip: int = Field(default=20, ge=1)
     login_failures_per_account: int = Field(default=5, ge=1)
     login_failure_window_seconds: float = Field(default=300.0, gt=0)
+    login_slowdown_max_seconds: float = Field(default=8.0, ge=0, le=60)
+    # Meetings (and imports) one address may create without logging in: a burst, then per hour.
+    create_burst: int = Field(default=30, ge=1)
+    create_per_hour: int = Field(default=60, ge=1)
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses
+    # or networks, "*" for any). Empty: the connecting address is the client, always; a header
+    # naming another client is ignored, so no per-address limit can be dodged with it.
+    trusted_proxies: str = ""
     # HTTP limits (server/httplimits.py, docs/security.md): a request's line and headers, the time
     # they may take to arrive, how long a body may pause, a body's size (templates may send
     # 4 MiB, an import 20 MB), and how long an idle kept-alive connection stays open.
@@ -100,6 +111,9 @@ class Settings(BaseSettings):
 
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def proxies(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     def extra_origins(self) -> list[str]:
         return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,6 +37,14 @@ class Meeting(SQLModel, table=True):
     # Only hashes of the keys are stored: a database dump does not hand out control.
     host_key_hash: str = Field(max_length=64)
     presenter_key_hash: str = Field(max_length=64)
+    # Carried by the QR code and the join link (in the URL's fragment): a join with it is not
+    # held up by the per-address limit on typed codes. Stored as is: the big screen shows it to
+    # the whole room, and all it grants is joining this meeting (docs/security.md).
+    join_secret: str = Field(default_factory=lambda: secrets.token_urlsafe(12), max_length=32)
+    # "Deur dicht": the host closed the door; new participants are refused, joined ones stay.
+    joins_closed: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     current_activity_id: int | None = Field(default=None)
     owner_id: int | None = Field(
         default=None,

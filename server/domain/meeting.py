@@ -57,6 +57,10 @@ class MeetingInfo:
     description: str = ""
     preparation: str = ""
     show_schedule: bool = False  # the big screen shows ahead of / behind the plan
+    # For the screens and the host only (never in public()): the QR link's secret, and whether
+    # the host closed the door to new participants.
+    join_secret: str = ""
+    joins_closed: bool = False
 
     @property
     def blocks(self) -> tuple[BlockInfo, ...]:

@@ -48,6 +48,10 @@ PUBLISH_CHUNK = 2_000  # messages per PUBLISH payload (a tick rarely carries mor
 BUS = "bus"  # the pacer's key for the messages to other workers (rooms are keyed by meeting id)
 
 
+def join_url(base: str, code: str, secret: str = "") -> str:
+    return f"{base}/{code}#j={secret}" if secret else f"{base}/{code}"
+
+
 class Hub:
     def __init__(
         self,
@@ -93,8 +97,10 @@ class Hub:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def join_url(self, code: str) -> str:
-        return f"{self.public_base}/{code}"
+    def join_url(self, code: str, secret: str = "") -> str:
+        """The link a phone opens; with the meeting's join secret for the QR code and the screens.
+        The secret rides in the fragment: browsers never send it, so no access log holds it."""
+        return join_url(self.public_base, code, secret)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -126,6 +132,10 @@ class Hub:
                 connection.close_soon(1001, "server stopping")
 
     # -- rooms -------------------------------------------------------------------------------
+
+    def live_meeting_id(self, code: str) -> int | None:
+        """The meeting id when its room is held here (memory only)."""
+        return self._codes.get(code)
 
     async def meeting_id_for_code(self, code: str) -> int | None:
         """A live room answers from memory (a join storm asks twice per phone); others ask the
@@ -161,7 +171,7 @@ class Hub:
             return None
         auth = meeting_service.meeting_auth(session, meeting.code)
         assert auth is not None
-        room = Room(meeting, auth, self.join_url(meeting.code), self.clock)
+        room = Room(meeting, auth, self.join_url(meeting.code, auth.join_secret), self.clock)
         room.load_answers(answer_service.load_answers(session, meeting_id))
         return room
 

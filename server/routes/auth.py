@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Header, Request, Response
@@ -21,13 +22,13 @@ from server.deps import (
     bearer,
 )
 from server.domain.errors import DomainError
-from server.domain.meeting import normalise_code
+from server.gate import client_address, open_meeting
 from server.guards import JoinGuard, OriginPolicy
 from server.routes.schemas import ErrorOut
 from server.services import accounts
-from server.services import meetings as meeting_service
 from server.services.events import StructureChanged
 from server.services.keys import key_matches
+from server.services.meetings import MeetingAuth
 
 router = APIRouter()
 errors: dict[int | str, dict[str, Any]] = {
@@ -57,9 +58,9 @@ class LoginBody(BaseModel):
     password: str = Field(min_length=1, max_length=1000)
 
 
-def _guards(request: Request) -> tuple[JoinGuard, JoinGuard]:
+def _guards(request: Request) -> tuple[JoinGuard, JoinGuard, JoinGuard]:
     state = request.app.state
-    return state.login_ip_guard, state.login_account_guard
+    return state.login_ip_guard, state.login_pair_guard, state.login_account_guard
 
 
 async def _login(
@@ -76,16 +77,27 @@ async def _login(
     if origin is not None and not policy.permits(origin):
         # Login CSRF: a form on another site must not log this browser into some account.
         raise DomainError("csrf", "Log in from Kring's own page.")
-    by_ip, by_account = _guards(request)
-    address = request.client.host if request.client else None
+    by_ip, by_pair, by_account = _guards(request)
+    address = client_address(request)
     account_key = email.strip().lower()
-    if by_ip.blocked(address) or by_account.blocked(account_key):
+    # An account is locked per address, never for everyone: a guesser who knows the owner's
+    # email locks out only himself. Across addresses the account is slowed down instead.
+    pair = f"{account_key}\n{by_ip.key_of(address).hex()}"
+    if by_ip.blocked(address) or by_pair.blocked(pair):
         raise DomainError("too_many_attempts", "Too many failed logins; wait a few minutes.")
     # Counted as failed until the password checks out: parallel guesses all count.
+    failures = by_account.recent(account_key)
     by_ip.attempt(address)
+    by_pair.attempt(pair)
     by_account.attempt(account_key)
+    over = failures - settings.login_failures_per_account
+    if over >= 0:
+        # 1 s, 2 s, 4 s ... per failure past the allowance: a try every few seconds at most for
+        # a guesser on many addresses; the owner waits a moment and gets in.
+        await asyncio.sleep(min(settings.login_slowdown_max_seconds, 2.0**over))
     logged_in = await db.run(accounts.login, email, password, clock.now(), settings.session_days)
     by_ip.succeeded(address)
+    by_pair.succeeded(pair)
     by_account.succeeded(account_key)
     response.set_cookie(
         SESSION_COOKIE,
@@ -184,26 +196,27 @@ async def me(found: SessionDep, db: DatabaseDep) -> dict[str, Any]:
 @router.get("/api/meetings/{code}/access", responses=errors)
 async def access(
     code: CodePath,
+    request: Request,
     found: SessionDep,
     db: DatabaseDep,
     authorization: Annotated[str | None, Header(description="`Bearer <host or presenter key>`")] = None,
 ) -> dict[str, str | None]:
-    """What this key (or the session) may do in the meeting: `host`, `presenter` or null. Always
-    200 for a known meeting: the big screen asks it to learn whether its arrow keys may move the
-    activities, which must not leave a refused request in its console."""
-    auth = await db.run(meeting_service.meeting_auth, normalise_code(code))
-    if auth is None:
-        raise DomainError("unknown_code", "There is no meeting with this code.")
+    """What this key (or the session) may do in the meeting: `host` or `presenter`. The big screen
+    asks it, once its key opened the socket, to learn whether its arrow keys may move the
+    activities. Anything else is answered as an unknown code (server/gate.py)."""
     key = bearer(authorization)
-    role: str | None = None
-    if key is not None:
-        if key_matches(key, auth.host_key_hash):
-            role = "host"
-        elif key_matches(key, auth.presenter_key_hash):
-            role = "presenter"
-    elif found is not None and await db.run(accounts.may_host, auth.meeting_id, found[0].id):
-        role = "host"
-    return {"role": role}
+    roles: list[str] = []
+
+    async def check(auth: MeetingAuth) -> bool:
+        if key is not None:
+            host, shown = key_matches(key, auth.host_key_hash), key_matches(key, auth.presenter_key_hash)
+            roles.extend(["host"] if host else ["presenter"] if shown else [])
+        elif found is not None and await db.run(accounts.may_host, auth.meeting_id, found[0].id):
+            roles.append("host")
+        return bool(roles)
+
+    await open_meeting(request, code, check)
+    return {"role": roles[0]}
 
 
 @router.get("/account", response_class=HTMLResponse, include_in_schema=False)

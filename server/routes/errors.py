@@ -27,6 +27,8 @@ STATUS_BY_CODE = {
     "confirmation_required": 409,
     "no_activity": 409,
     "too_many_attempts": 429,
+    "joins_closed": 403,
+    "too_many_meetings": 429,
     "csrf": 403,
     "login_required": 401,
     "login_failed": 401,

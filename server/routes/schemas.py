@@ -252,6 +252,12 @@ class JoinBody(_Body):
     nickname: str | None = Field(
         default=None, max_length=40, description="Optional; control characters are dropped"
     )
+    secret: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The join secret from the QR link's fragment (`#j=…`): a join with it is not "
+        "held up when this client's address is blocked for guessing codes",
+    )
 
 
 class JoinOut(BaseModel):

@@ -223,7 +223,7 @@ def test_block_validation_and_errors_name_the_problem(client: TestClient) -> Non
     end = client.post(f"/api/meetings/{code}/agenda/end", headers=auth(meeting))
     assert end.status_code == 409 and end.json()["error"]["code"] == "agenda_not_started"
     nokey = client.post(f"/api/meetings/{code}/agenda/next")
-    assert nokey.status_code == 401
+    assert nokey.status_code == 404 and nokey.json()["error"]["code"] == "unknown_code"
 
 
 def test_edit_reorder_and_delete_blocks(client: TestClient) -> None:

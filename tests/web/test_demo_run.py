@@ -60,6 +60,7 @@ async def test_make_run_demo_works_on_a_phone(tmp_path: Path) -> None:
     try:
         links = printed_links(process, lines, base)
         assert links["join"].startswith(f"{base}/"), links
+        assert "#j=" in links["join"], links  # the printed link is the QR code's, with its join secret
         async with async_playwright() as pw:
             browser = await launch(pw)
             phone = await (await phone_context(browser)).new_page()
@@ -73,7 +74,7 @@ async def test_make_run_demo_works_on_a_phone(tmp_path: Path) -> None:
             watch(screen, problems, "big screen")
             # The arrows move the questions once the page knows its key is the host key: it asks
             # the API, and that answer (not the participant count) is what to wait for.
-            code = links["join"].rsplit("/", 1)[1]
+            code = links["join"].rsplit("/", 1)[1].split("#", 1)[0]
             async with screen.expect_response(
                 lambda r: r.url.endswith(f"/api/meetings/{code}/access") and r.request.method == "GET"
             ) as probed:

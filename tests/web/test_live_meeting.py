@@ -44,7 +44,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(300)]
 NAMES = ["Anna", "Bram", "Chris", "Dewi", None]  # the fifth stays anonymous
 FLAKY = 2  # this phone's wifi drops, loses acks and it reloads mid-answer
 ENGLISH = 4  # this phone switches to English before it joins
-PAGE_BUDGET = 100 * 1024
+# The phone's page, all in (HTML, JS, CSS, fonts, strings). 104 KiB since the code guard: the page
+# is one shell for every code and asks for the meeting before joining, and the QR link's join
+# secret is read and sent (≈ 2.5 KB); the page had been at 102 KB of the 100 KiB before.
+PAGE_BUDGET = 104 * 1024
 
 WORD_BOXES = """() => Object.fromEntries([...document.querySelectorAll('.cloud-word:not(.cloud-word-leave)')]
   .map((n) => { const b = n.getBoundingClientRect();
@@ -223,8 +226,11 @@ async def test_live_meeting_in_browsers(tmp_path: Path, page_problems: PageProbl
             decoded = [symbol.data.decode() for symbol in decode(image)]
             assert decoded == [meeting["join_url"]], decoded
             join_url = decoded[0]
+            # The QR code carries the join secret in the fragment (never sent, so never logged);
+            # the phones below join through it. The strip shows what is typed: no secret.
+            assert "#j=" in join_url and meeting["join_url"].split("#j=")[1] not in await screen.content()
             # The short URL (no scheme) with the code, in the lobby and later in the join strip.
-            short = join_url.split("://", 1)[1]
+            short = join_url.split("://", 1)[1].split("#", 1)[0]
             assert short == f"{live.base.split('://', 1)[1]}/{code}", short
             for where in (".lobby-url", ".join-strip-label"):
                 await expect(screen.locator(f"{where} b")).to_have_text(short.rsplit("/", 1)[0])

@@ -155,7 +155,7 @@ async def test_checkout_words_are_never_broken_on_a_phone(browser: Browser, meet
         await other.disconnect()
     _, page = await joined_phone(browser, meeting, "Anna")
     await expect(page.locator(".checkout-word")).to_have_count(4)
-    await shot(page, f"{PHASE}-checkout", full=True)
+    await shot(page, f"{PHASE}-phone-checkout", full=True)
     assert await page.evaluate(BROKEN_WORDS, ".checkout-word") == []
     assert await axe(page, "phone check-out") == []
     assert await small_targets(page, "phone check-out") == []
@@ -248,6 +248,7 @@ async def test_the_remote_uses_two_columns_on_a_laptop(browser: Browser, meeting
     meeting.open(meeting.activity("wordcloud"))
     page = await remote_page(browser, meeting, LAPTOP)
     await shot(page, f"{PHASE}-remote-laptop")
+    await shot(page, "remote-laptop")  # the README's
     agenda = await page.locator("#agenda-card").evaluate(BOX)
     moderation = await page.locator("#moderation-card").evaluate(BOX)
     assert agenda["x"] + agenda["w"] <= moderation["x"], (agenda, moderation)  # side by side

@@ -232,6 +232,14 @@ export function setConnState(node, state) {
     state === "online" ? t("Connected") : state === "offline" ? t("Offline — reconnecting…") : t("Connecting…");
 }
 
+// The pages are the same for every code (the server tells a guesser nothing); once the meeting
+// is opened, they take its language unless the link chose one (?lang=). true: the page reloads.
+export function takeLanguage(language) {
+  if (document.body.dataset.langFixed !== undefined || !language || language === lang) return false;
+  location.replace(`${location.pathname}?lang=${language}${location.hash}`);
+  return true;
+}
+
 export function hashKey() {
   const params = new URLSearchParams(location.hash.slice(1));
   const key = params.get("key");

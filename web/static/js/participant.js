@@ -1,7 +1,7 @@
 // The phone: join, answer the current activity, see acknowledgements and shown results.
 // Answers count as sent only after the server's ack; unacknowledged ones survive a reload and are
 // resent with the same client_id (the server counts them once).
-import { LiveSocket, apiHeaders, clear, el, loadStrings, newId, setConnState, t } from "./common.js";
+import { LiveSocket, apiHeaders, clear, el, loadStrings, newId, setConnState, t, takeLanguage } from "./common.js";
 import { errorText, responseError } from "./errors.js";
 import { KINDS } from "./phone-kinds.js";
 import { renderResults } from "./results.js";
@@ -270,15 +270,35 @@ function context(activity, closed) {
   };
 }
 
+// The QR link's join secret (#j=…, never sent in a URL): a join with it is not held up when a
+// guesser shares this phone's address. Kept for a reload; a typed code has none.
+const secretKey = `kring:secret:${code}`;
+const secret = new URLSearchParams(location.hash.slice(1)).get("j") || localStorage.getItem(secretKey);
+if (secret) localStorage.setItem(secretKey, secret);
+
+function showMeeting(meeting) {
+  document.title = `${meeting.title} — Kring`;
+  document.getElementById("phone-title").textContent = meeting.title;
+}
+
 async function join(nickname) {
   const response = await fetch(`/api/join/${code}`, {
-    method: "POST", headers: apiHeaders(),
-    body: JSON.stringify(nickname === undefined ? {} : { nickname }),
+    method: "POST", headers: apiHeaders(), body: JSON.stringify({ nickname, secret }),
   });
   if (!response.ok) throw new Error(await responseError(response));
   const joined = await response.json();
   state.nickname = joined.nickname || null;
+  showMeeting(joined);
   localStorage.setItem(`kring:joined:${code}`, "1");
+}
+
+// Before joining: the meeting's title and language, or why not (unknown code, blocked address).
+async function lookUp() {
+  const response = await fetch(`/api/join/${code}`, { headers: apiHeaders(secret ? { "X-Join-Secret": secret } : {}) });
+  if (response.ok) return response.json();
+  clear(view).append(el("p", { class: "notice notice-error", role: "alert", text: await responseError(response) }),
+    el("a", { href: "/", text: t("Type another code") }));
+  return null;
 }
 
 // An answer without an ack after a while (a frame lost on bad wifi) goes out again, same client_id.
@@ -311,6 +331,10 @@ function start() {
 
 async function main() {
   await loadStrings();
+  let meeting = {};
+  try { meeting = await lookUp(); } catch { /* offline: the join and the socket retry */ }
+  if (!meeting || takeLanguage(meeting.language)) return;
+  if (meeting.title) showMeeting(meeting);
   render();
   if (localStorage.getItem(`kring:joined:${code}`)) {
     try { await join(); } catch { /* the socket retries */ }

@@ -3,7 +3,7 @@
 // screen (only the count stays). With the host key in the link, → / Space / PageDown and ← / PageUp
 // (what a presentation clicker sends) move the activities and D opens the downloads (exports and
 // the wrap-up report); with the presenter key the arrows only say that the remote moves them.
-import { LiveSocket, apiHeaders, clear, downloadExport, el, facilitator, loadStrings, ngettext, showCounts, t } from "./common.js";
+import { LiveSocket, apiHeaders, clear, downloadExport, el, facilitator, loadStrings, ngettext, showCounts, t, takeLanguage } from "./common.js";
 import { responseError } from "./errors.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
@@ -180,6 +180,31 @@ document.getElementById("qr-button").addEventListener("click", () => toggleQr(tr
 window.addEventListener("resize", () => { if (last) render(last); });
 qrFull.addEventListener("click", () => toggleQr(false));
 
+// The QR code holds the join link with the meeting's join secret, so only an opened screen gets
+// it (fetched with this screen's key or login, shown from memory: no URL carries the secret).
+let qrLoaded = false;
+async function loadQr() {
+  qrLoaded = true;
+  try {
+    const response = await fetch(`/api/meetings/${code}/qr.svg`, { headers: me.headers });
+    if (!response.ok) throw new Error(String(response.status));
+    const url = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(await response.text())}`;
+    for (const image of document.querySelectorAll(".qr-image")) image.src = url;
+  } catch {
+    qrLoaded = false; // tried again with the next snapshot
+  }
+}
+
+// The first snapshot proves the key: only now does the page show the meeting's title.
+function opened(meeting) {
+  if (takeLanguage(meeting.language)) return;
+  document.title = `${meeting.title} — Kring`;
+  if (!qrLoaded) {
+    loadQr();
+    learnRole();
+  }
+}
+
 async function main() {
   await loadStrings();
   me = await facilitator();
@@ -192,6 +217,7 @@ async function main() {
     onState: (state) => { document.getElementById("stage-conn").hidden = state !== "offline"; },
     onMessage: (message) => {
       if (message.type === "snapshot") {
+        opened(message.meeting);
         agenda = message.agenda || null;
         renderAgenda();
         render(message);
@@ -204,8 +230,11 @@ async function main() {
     },
   });
   socket.connect();
-  // The host key may drive the activities from the keyboard; a presenter key only shows. Asked of
-  // /access, which answers either way: no refused request in the console of every big screen.
+}
+
+// The host key may drive the activities from the keyboard; a presenter key only shows. Asked once
+// the key opened the socket: a key that opens nothing is answered as an unknown code would be.
+async function learnRole() {
   try {
     const response = await fetch(`/api/meetings/${code}/access`, { headers: me.headers });
     hostKey = response.ok && (await response.json()).role === "host";

@@ -2,7 +2,7 @@
 // goal, werkvorm, who and materials; the meeting's description and preparation), the activities,
 // moderation, downloads and deleting the meeting. Needs the host key (in the #key= fragment) or the
 // login of the meeting's owner or a co-facilitator.
-import { LiveSocket, N_, apiHeaders, clear, downloadExport, el, facilitator, loadStrings, ngettext, setConnState, showCounts, t } from "./common.js";
+import { LiveSocket, N_, apiHeaders, clear, downloadExport, el, facilitator, loadStrings, ngettext, setConnState, showCounts, t, takeLanguage } from "./common.js";
 import { responseError } from "./errors.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
@@ -42,6 +42,39 @@ async function api(method, path, body) {
   }
   if (!response.ok) toast(await responseError(response.clone()));
   return response;
+}
+
+// The door ("deur dicht"): once the room is in, the host stops new participants (a phone that
+// joined before rejoins as ever). Joins per minute say when the room is in, and show a flood.
+const DOOR_EVERY_MS = 5000;
+let door = null;
+
+function renderDoor() {
+  if (!door) return;
+  $("door-rate").textContent = ngettext("{n} join in the last minute", "{n} joins in the last minute", door.joins_last_minute);
+  $("door-state").textContent = door.closed
+    ? t("Door closed: nobody new can join; who is in stays in.")
+    : t("Door open: anyone with the code can join.");
+  const button = $("door");
+  button.textContent = door.closed ? t("Open the door") : t("Close the door");
+  button.setAttribute("aria-pressed", door.closed ? "true" : "false");
+  button.disabled = false;
+}
+
+async function loadDoor() {
+  try {
+    const response = await fetch(`/api/meetings/${code}/door`, { headers: apiHeaders(me.headers) });
+    if (response.ok) door = await response.json();
+  } catch { /* offline: the next round */ }
+  renderDoor();
+}
+
+async function toggleDoor() {
+  if (!door) return;
+  $("door").disabled = true;
+  const response = await api("PUT", "/door", { closed: !door.closed });
+  if (response && response.ok) door = await response.json();
+  renderDoor();
 }
 
 // Planned clock time of a block: its own start time, or the agenda's start plus its offset.
@@ -154,6 +187,14 @@ function renderBar(current) {
 }
 
 function render(snapshot) {
+  if (!last) {
+    // The first snapshot proves the key: only now does the page show the meeting's title.
+    if (takeLanguage(snapshot.meeting.language)) return;
+    document.title = `${t("Remote")} — ${snapshot.meeting.title}`;
+    $("remote-heading").textContent = `${t("Remote")}: ${snapshot.meeting.title}`;
+    loadDoor();
+    setInterval(loadDoor, DOOR_EVERY_MS);
+  }
   last = snapshot;
   showCounts(snapshot);
   const current = snapshot.activity;
@@ -194,6 +235,7 @@ async function download(name, button) {
 function wire() {
   const withCurrent = (fn) => () => last && last.activity && fn(last.activity);
   $("next").addEventListener("click", () => api("POST", "/next"));
+  $("door").addEventListener("click", toggleDoor);
   $("prev").addEventListener("click", () => api("POST", "/previous"));
   $("block-next").addEventListener("click", () => api("POST", "/agenda/next"));
   $("block-prev").addEventListener("click", () => api("POST", "/agenda/previous"));

@@ -24,10 +24,12 @@ from server.guards import JoinGuard, OriginPolicy, RateLimiter
 from server.httplimits import BodyLimit
 from server.parsing import TemplateParser
 from server.realtime.backends import make_broadcast
+from server.realtime.beside_hub import BesideHub
 from server.realtime.collector import Collector
 from server.realtime.hub import Hub
 from server.realtime.transport import choose as choose_transport
 from server.routes import agenda, api, auth, door, exports, pages, ws
+from server.routes import beside as beside_routes
 from server.routes.errors import error_response
 from server.services.batcher import AnswerBatcher, JoinBatcher
 from server.settings import Settings
@@ -79,6 +81,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.db = db
         app.state.hub = hub
         app.state.batcher = batcher
+        beside = BesideHub(
+            db,
+            hub,
+            window=settings.batch_window_seconds,
+            max_batch=settings.batch_max,
+            tap_rate=settings.reactions_per_second,
+            tap_burst=settings.reactions_burst,
+        )
+        app.state.beside = beside
         app.state.transport = choose_transport(settings.ws_transport)
         log.info("websocket frames go out by the %s transport", app.state.transport.name)
         joins = JoinBatcher(db, window=settings.batch_window_seconds, max_batch=settings.batch_max)
@@ -105,10 +116,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         await hub.start()
         batcher.start()
         joins.start()
+        await beside.start()
         try:
             yield
         finally:
             await batcher.stop()  # commit what is pending before the sockets close
+            await beside.stop()
             await joins.stop()
             await hub.stop()
             parser.close()
@@ -169,6 +182,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(api.router)
     app.include_router(agenda.router)
     app.include_router(door.router)
+    app.include_router(beside_routes.router)
     app.include_router(exports.router)
     app.include_router(auth.router)
     app.include_router(ws.router)

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # Messages a participant may send per minute (and in one burst) before `rate_limited`.
     ws_rate_per_minute: int = Field(default=120, ge=1)
     ws_rate_burst: int = Field(default=40, ge=1)
+    # Reaction taps a participant may send per second (and in one burst); they do not count
+    # against the message limit above, and taps beyond these are dropped with a `rate_limited`.
+    reactions_per_second: float = Field(default=5.0, gt=0, le=100)
+    reactions_burst: int = Field(default=10, ge=1, le=1000)
     # Unknown join codes one client may try within the window before getting 429.
     join_failures_allowed: int = Field(default=20, ge=1)
     join_failure_window_seconds: float = Field(default=60.0, gt=0)

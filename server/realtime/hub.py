@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ from server.realtime.pacer import Pacer
 from server.realtime.room import Room
 from server.services import answers as answer_service
 from server.services import meetings as meeting_service
+from server.services import qa as qa_service
 from server.services.answers import BatchResult, StoredAnswer
 from server.services.events import (
     Event,
@@ -96,6 +97,8 @@ class Hub:
         self._agenda_at: datetime | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Messages from other workers that a feature beside the activities handles (by "t").
+        self.remote_handlers: dict[str, Callable[[Room, dict[str, Any]], Awaitable[None]]] = {}
 
     def join_url(self, code: str, secret: str = "") -> str:
         """The link a phone opens; with the meeting's join secret for the QR code and the screens.
@@ -173,6 +176,7 @@ class Hub:
         assert auth is not None
         room = Room(meeting, auth, self.join_url(meeting.code, auth.join_secret), self.clock)
         room.load_answers(answer_service.load_answers(session, meeting_id))
+        room.beside.load(qa_service.load_beside(session, meeting_id))
         return room
 
     async def _reload(self, room: Room) -> None:
@@ -188,6 +192,7 @@ class Hub:
             return
         room.set_meeting(meeting)
         room.load_answers(answers)
+        room.beside.load(await self.db.run(qa_service.load_beside, room.meeting.id))
         self._mark(room)
 
     async def _refresh(self, room: Room) -> bool:
@@ -395,6 +400,8 @@ class Hub:
                 return
             elif kind == "presence":
                 room.report_presence(str(message["w"]), int(message["n"]))
+            elif isinstance(kind, str) and kind in self.remote_handlers:
+                await self.remote_handlers[kind](room, message)
             else:
                 return
         except Exception:
@@ -418,6 +425,14 @@ class Hub:
                 room.send_agenda()
             except Exception:
                 log.exception("sending the agenda of room %s failed", meeting_id)
+
+    def send(self, message: dict[str, Any]) -> None:
+        """To the other workers with this tick's messages (nothing without a shared backend)."""
+        self._send(message)
+
+    def mark(self, room: Room) -> None:
+        """The room changed: it sends its frames at once when quiet, else with the next tick."""
+        self._mark(room)
 
     def _mark(self, room: Room) -> None:
         if self.naive:

@@ -12,6 +12,7 @@ STATUS_BY_CODE = {
     "unknown_meeting": 404,
     "unknown_activity": 404,
     "unknown_block": 404,
+    "unknown_question": 404,
     "unknown_template": 404,
     "invalid_template_values": 400,
     "report_unavailable": 503,

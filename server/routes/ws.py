@@ -18,21 +18,26 @@ from server.domain.errors import DomainError
 from server.domain.meeting import is_valid_code, normalise_code
 from server.gate import client_address, join_guard, open_meeting
 from server.guards import OriginPolicy, RateLimiter, TokenBucket
+from server.realtime.beside_hub import BesideHub
 from server.realtime.connection import Connection, Role
 from server.realtime.finding import found_frame
 from server.realtime.hub import Hub
 from server.realtime.messages import (
     AckOut,
     AnswerIn,
+    AskIn,
     AuthIn,
     ErrorOut,
     FindIn,
     PingIn,
     PongOut,
+    ReactIn,
+    VoteIn,
     WithdrawIn,
     dump,
     parse,
     participant_in,
+    react_in,
     screen_in,
 )
 from server.realtime.room import Room
@@ -173,6 +178,7 @@ async def _participant(
         return
     room, (participant_id, nickname) = opened
     limiter: RateLimiter = websocket.app.state.rate_limiter
+    beside: BesideHub = websocket.app.state.beside
     room.nicknames.setdefault(participant_id, nickname)
     await websocket.accept()
     connection = Connection(
@@ -186,10 +192,12 @@ async def _participant(
     try:
         while (raw := await _receive(websocket)) is not None:
             await connection.room_for_replies()
+            if _tap(raw, hub.rooms.get(room.meeting.id, room), connection, participant_id, beside):
+                continue  # reactions have their own, faster limit
             if not limiter.allow((room.meeting.id, participant_id)):
                 connection.push(_error("rate_limited", "Too many messages; slow down and resend."))
                 continue
-            await _handle_participant(raw, room, connection, participant_id, batcher, hub)
+            await _handle_participant(raw, room, connection, participant_id, batcher, hub, beside)
             if room.meeting.id not in hub.rooms:
                 break
     except WebSocketDisconnect:
@@ -209,6 +217,7 @@ async def _handle_participant(
     participant_id: int,
     batcher: BatcherDep,
     hub: HubDep,
+    beside: BesideHub,
 ) -> None:
     client_id: str | None = None
     if raw == BINARY:
@@ -224,6 +233,12 @@ async def _handle_participant(
         if isinstance(message, FindIn):
             connection.push(found_frame(live, message))
             return
+        if isinstance(message, AskIn | VoteIn):
+            connection.push(await beside.ask_or_vote(live, participant_id, message))
+            return
+        if isinstance(message, ReactIn):  # one that _tap did not recognise (spelled otherwise)
+            beside.react(live, connection, participant_id, message)
+            return
         assert isinstance(message, AnswerIn | WithdrawIn)
         client_id = message.client_id
         op = live.prepare(participant_id, message)
@@ -231,6 +246,19 @@ async def _handle_participant(
         connection.push(_ack_or_error(result, live))
     except DomainError as exc:
         connection.push(_error(exc.code, exc.message, client_id))
+
+
+def _tap(raw: str, room: Room, connection: Connection, participant_id: int, beside: BesideHub) -> bool:
+    """A reaction, counted under its own limit (a hall tapping along must not use up the limit
+    its answers need); False for anything else, which takes the normal path."""
+    if '"react"' not in raw:
+        return False
+    try:
+        message = parse(react_in, raw)
+    except DomainError:
+        return False
+    beside.react(room, connection, participant_id, message)
+    return True
 
 
 def _ack_or_error(result: OpResult, room: Room) -> str:

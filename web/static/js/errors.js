@@ -48,6 +48,15 @@ export const ERRORS = {
   nickname_control_characters: N_("That nickname contains characters we cannot show."),
   nickname_noncharacter: N_("That nickname contains characters we cannot show."),
   nickname_combining_marks: N_("That nickname stacks too many accents on one letter."),
+  invariant_broken: N_("The live results and the stored answers disagree; reload the page."),
+  // Q&A and reactions beside the activities.
+  qa_closed: N_("Q&A is closed."),
+  too_many_questions: N_("You have asked the most questions a phone may ask."),
+  unknown_question: N_("There is no such question (any more)."),
+  own_question: N_("You cannot vote for your own question."),
+  reactions_off: N_("Reactions are switched off."),
+  unknown_reaction: N_("This meeting has no such reaction."),
+  invalid_reaction_set: N_("Choose 1 to 8 different reactions."),
   // The meeting, its keys and logins.
   unknown_code: N_("There is no meeting with this code."),
   unknown_meeting: N_("This meeting does not exist (any more)."),

@@ -212,7 +212,7 @@ function render(snapshot) {
   // Ahead of / behind the plan: always here; on the big screen only when the host says so.
   const schedule = Boolean(snapshot.meeting.show_schedule);
   $("toggle-schedule").setAttribute("aria-pressed", String(schedule));
-  $("toggle-schedule").textContent = schedule ? t("Schedule on the big screen: on") : t("Schedule on the big screen: off");
+  $("toggle-schedule-state").textContent = schedule ? t("on") : t("off");
   const moderation = clear($("moderation"));
   $("current-prompt").textContent = current ? current.prompt : t("Moderation");
   if (current && snapshot.results) {

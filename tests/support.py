@@ -61,6 +61,7 @@ def uvicorn_config(
         ws_ping_timeout=settings.ws_ping_timeout,
         log_level=log_level,
         lifespan="on",
+        proxy_headers=False,  # as `kring serve`: the app decides whom to believe
     )
 
 
@@ -119,13 +120,13 @@ class Phone:
     _reader: asyncio.Task[None] | None = None
     _events: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def join(self) -> None:
+    async def join(self, secret: str | None = None) -> None:
+        """``secret``: the join link's (the QR code's ``#j=``), as the phone's page sends it."""
         # Plain http on loopback: verify=False skips loading the CA bundle for every phone.
         async with httpx.AsyncClient(base_url=self.base, timeout=10, verify=False) as client:
             headers = {"Cookie": f"kring_{self.code}={self.cookie}"} if self.cookie else None
-            response = await client.post(
-                f"/api/join/{self.code}", json={"nickname": self.nickname}, headers=headers
-            )
+            body = {"nickname": self.nickname, **({"secret": secret} if secret else {})}
+            response = await client.post(f"/api/join/{self.code}", json=body, headers=headers)
             response.raise_for_status()
             self.cookie = response.cookies.get(f"kring_{self.code}") or self.cookie
 

@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,7 @@ from server.realtime.pacer import Pacer
 from server.realtime.room import Room
 from server.services import answers as answer_service
 from server.services import meetings as meeting_service
+from server.services import qa as qa_service
 from server.services.answers import BatchResult, StoredAnswer
 from server.services.events import (
     Event,
@@ -46,6 +47,10 @@ IDLE_WAKE = 0.25  # seconds the ticker sleeps at most when nothing happens
 AGENDA_EVERY = timedelta(seconds=1)  # the big screens' agenda clock moves by the second
 PUBLISH_CHUNK = 2_000  # messages per PUBLISH payload (a tick rarely carries more than one chunk)
 BUS = "bus"  # the pacer's key for the messages to other workers (rooms are keyed by meeting id)
+
+
+def join_url(base: str, code: str, secret: str = "") -> str:
+    return f"{base}/{code}#j={secret}" if secret else f"{base}/{code}"
 
 
 class Hub:
@@ -92,9 +97,13 @@ class Hub:
         self._agenda_at: datetime | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Messages from other workers that a feature beside the activities handles (by "t").
+        self.remote_handlers: dict[str, Callable[[Room, dict[str, Any]], Awaitable[None]]] = {}
 
-    def join_url(self, code: str) -> str:
-        return f"{self.public_base}/{code}"
+    def join_url(self, code: str, secret: str = "") -> str:
+        """The link a phone opens; with the meeting's join secret for the QR code and the screens.
+        The secret rides in the fragment: browsers never send it, so no access log holds it."""
+        return join_url(self.public_base, code, secret)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -126,6 +135,10 @@ class Hub:
                 connection.close_soon(1001, "server stopping")
 
     # -- rooms -------------------------------------------------------------------------------
+
+    def live_meeting_id(self, code: str) -> int | None:
+        """The meeting id when its room is held here (memory only)."""
+        return self._codes.get(code)
 
     async def meeting_id_for_code(self, code: str) -> int | None:
         """A live room answers from memory (a join storm asks twice per phone); others ask the
@@ -161,8 +174,9 @@ class Hub:
             return None
         auth = meeting_service.meeting_auth(session, meeting.code)
         assert auth is not None
-        room = Room(meeting, auth, self.join_url(meeting.code), self.clock)
+        room = Room(meeting, auth, self.join_url(meeting.code, auth.join_secret), self.clock)
         room.load_answers(answer_service.load_answers(session, meeting_id))
+        room.beside.load(qa_service.load_beside(session, meeting_id))
         return room
 
     async def _reload(self, room: Room) -> None:
@@ -178,6 +192,7 @@ class Hub:
             return
         room.set_meeting(meeting)
         room.load_answers(answers)
+        room.beside.load(await self.db.run(qa_service.load_beside, room.meeting.id))
         self._mark(room)
 
     async def _refresh(self, room: Room) -> bool:
@@ -385,6 +400,8 @@ class Hub:
                 return
             elif kind == "presence":
                 room.report_presence(str(message["w"]), int(message["n"]))
+            elif isinstance(kind, str) and kind in self.remote_handlers:
+                await self.remote_handlers[kind](room, message)
             else:
                 return
         except Exception:
@@ -408,6 +425,14 @@ class Hub:
                 room.send_agenda()
             except Exception:
                 log.exception("sending the agenda of room %s failed", meeting_id)
+
+    def send(self, message: dict[str, Any]) -> None:
+        """To the other workers with this tick's messages (nothing without a shared backend)."""
+        self._send(message)
+
+    def mark(self, room: Room) -> None:
+        """The room changed: it sends its frames at once when quiet, else with the next tick."""
+        self._mark(room)
 
     def _mark(self, room: Room) -> None:
         if self.naive:

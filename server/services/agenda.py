@@ -157,6 +157,7 @@ def enter_block(session: Session, meeting_id: int, block_id: int, now: datetime)
 
     The stay in the block that was current is added to its time; the agenda's clock starts
     when the first block is entered, and runs again if the facilitator goes back after the end.
+    The screen and the phones follow the room into the block (see ``_follow_into``).
     """
     meeting = _meeting(session, meeting_id)
     block = _block(session, meeting_id, block_id)
@@ -171,6 +172,7 @@ def enter_block(session: Session, meeting_id: int, block_id: int, now: datetime)
         meeting.agenda_started_at = now
     meeting.agenda_ended_at = None
     meeting.current_block_id = block_id
+    _follow_into(session, meeting, block_id)
     session.add(meeting)
     session.flush()
     return _first_activity(session, block_id)
@@ -238,6 +240,25 @@ def follow_activity(session: Session, meeting_id: int, activity_id: int, now: da
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _follow_into(session: Session, meeting: Meeting, block_id: int) -> None:
+    """What the screen and the phones show follows the room into a block: an activity left open
+    elsewhere closes (during a break nobody should still change group), the block's first activity
+    is put on screen unless one of its own already is, and a block without activities (a break, a
+    talk) shows the waiting screen."""
+    own = _activity_ids(session, block_id)
+    session.execute(
+        update(Activity)
+        .where(
+            col(Activity.meeting_id) == meeting.id,
+            col(Activity.status) == "open",
+            col(Activity.id).not_in(own),
+        )
+        .values(status="closed")
+    )
+    if meeting.current_activity_id not in own:
+        meeting.current_activity_id = own[0] if own else None
 
 
 def _leave_current(session: Session, meeting: Meeting, now: datetime) -> None:

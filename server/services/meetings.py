@@ -55,6 +55,7 @@ class MeetingAuth:
     meeting_id: int
     host_key_hash: str
     presenter_key_hash: str
+    join_secret: str = ""
 
 
 def default_prompt(kind: str, language: str, theme: str) -> str:
@@ -97,11 +98,14 @@ def create_meeting(
 
 def meeting_auth(session: Session, code: str) -> MeetingAuth | None:
     row = session.execute(
-        select(col(Meeting.id), col(Meeting.host_key_hash), col(Meeting.presenter_key_hash)).where(
-            col(Meeting.code) == code
-        )
+        select(
+            col(Meeting.id),
+            col(Meeting.host_key_hash),
+            col(Meeting.presenter_key_hash),
+            col(Meeting.join_secret),
+        ).where(col(Meeting.code) == code)
     ).first()
-    return None if row is None else MeetingAuth(row[0], row[1], row[2])
+    return None if row is None else MeetingAuth(row[0], row[1], row[2], row[3])
 
 
 def load_meeting(session: Session, meeting_id: int) -> MeetingInfo | None:
@@ -131,8 +135,11 @@ def update_meeting(
     retention_days: int | None = UNSET,
     description: str | None = None,
     preparation: str | None = None,
+    show_schedule: bool | None = None,
 ) -> StructureChanged:
     meeting = _meeting(session, meeting_id)
+    if show_schedule is not None:
+        meeting.show_schedule = show_schedule
     if retention_days is not UNSET:
         meeting.retention_days = retention_days
     if description is not None:
@@ -470,4 +477,7 @@ def _info(meeting: Meeting, activities: list[Activity]) -> MeetingInfo:
         activities=tuple(_activity_info(a) for a in activities),
         description=meeting.description,
         preparation=meeting.preparation,
+        show_schedule=meeting.show_schedule,
+        join_secret=meeting.join_secret,
+        joins_closed=meeting.joins_closed,
     )

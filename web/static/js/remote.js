@@ -6,6 +6,7 @@ import { LiveSocket, N_, apiHeaders, clear, downloadExport, el, facilitator, loa
 import { responseError } from "./errors.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
+import { remoteBeside } from "./qa-remote.js";
 
 const STATUS = { idle: N_("not started"), open: N_("open"), closed: N_("closed") };
 const BLOCK_STATUS = { upcoming: N_("upcoming"), current: N_("now"), done: N_("done"), skipped: N_("skipped") };
@@ -293,6 +294,7 @@ async function main() {
     onState: (state) => setConnState($("conn"), state),
     onMessage: (message) => {
       if (message.type === "snapshot") {
+        remoteBeside(message.beside, api);
         agenda = message.agenda || null;
         renderAgenda();
         render(message);

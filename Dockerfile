@@ -13,6 +13,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# Chromium prints the PDF report (GET …/report.pdf), as on a machine that ran `make run`; the
+# fonts are the ones the tests render with (scripts/ensure-system-deps.sh): DejaVu for text, Noto
+# Color Emoji so emoji in the report's cloud and PDF are drawn, not empty boxes.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends chromium fonts-dejavu-core fonts-noto-color-emoji \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN useradd --system --create-home --home-dir /home/kring --shell /usr/sbin/nologin kring \
     && mkdir -p /data \
     && chown kring:kring /data

@@ -2,6 +2,7 @@
 #
 #   make run     set up .venv and start a demo meeting on ./kring.db
 #   make test    set up .venv (+ system packages), then lint, format check, mypy, pytest
+#                (pytest with PostgreSQL and Redis: scripts/test-services.sh finds or sets them up)
 #   make help    list every target
 #
 # KRING_* settings pass straight through, from the environment or the command line:
@@ -42,11 +43,16 @@ run: $(STAMP_RUN) ## Serve a demo meeting on ./kring.db (prints join URL + QR co
 
 # --- checks ---------------------------------------------------------------------
 
-test: $(STAMP_DEV) system-deps lint-js ## Lint (Python and JS), format check, type check and the pytest suite
+# pytest runs through scripts/test-services.sh: PostgreSQL and Redis on their loopback defaults when
+# they answer (else set up as root on Debian, or the one command to run is printed), so a bare
+# `make test` runs the PostgreSQL and Redis tests too instead of skipping them.
+WITH_SERVICES := KRING_PYTHON=$(VPY) bash scripts/test-services.sh
+
+test: $(STAMP_DEV) system-deps lint-js ## Lint (Python and JS), format check, type check and the pytest suite (with PostgreSQL and Redis)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(WITH_SERVICES) $(BIN)/pytest $(PYTEST_ARGS)
 
 # The lowest versions pyproject.toml declares (uv's lowest-direct resolution: each direct
 # dependency at its lower bound, what they pull in at its newest), in a venv of their own.
@@ -59,7 +65,7 @@ test-lowest: $(STAMP_DEV) system-deps ## The realtime and route tests on the low
 	$(LOWEST)/bin/python -m pytest tests/realtime tests/routes -p no:cacheprovider $(PYTEST_ARGS)
 
 pytest: $(STAMP_DEV) system-deps ## Only the pytest suite (PYTEST_ARGS=... passes through)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(WITH_SERVICES) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP_DEV) ## ruff check + ruff format --check
 	$(BIN)/ruff check .
@@ -110,11 +116,11 @@ ifneq ($(SKIP_SYSTEM_DEPS),1)
 	bash scripts/ensure-system-deps.sh
 endif
 
-# make test runs these eight reduced; make soak runs the whole trust suite (and the CSRF test)
+# make test runs these twelve reduced; make soak runs the whole trust suite (and the CSRF test)
 # with them at full size. Both end with the trust figures table, a line for every row.
 CSRF_TEST := tests/routes/test_accounts.py::test_csrf_every_facilitator_action_refused_cross_site_without_token
-soak: $(STAMP_DEV) system-deps ## The trust suite, at full size: KILL9 20x500, SLOW 500, SIGTERM 500, RESYNC 1,000, DEDUP-RACE, ENUM, STATEFUL, SCHEMA
-	KRING_SOAK=1 $(BIN)/pytest tests/trust $(CSRF_TEST) $(PYTEST_ARGS)
+soak: $(STAMP_DEV) system-deps ## The trust suite, at full size: KILL9 20x500, SLOW 500, SIGTERM 500, RESYNC 1,000, DEDUP-RACE, ENUM, GUARD, QR-ROOM, STATEFUL, SCHEMA, TEMPLATE, HTTP
+	KRING_SOAK=1 $(WITH_SERVICES) $(BIN)/pytest tests/trust $(CSRF_TEST) $(PYTEST_ARGS)
 
 # --- benchmarks -----------------------------------------------------------------
 

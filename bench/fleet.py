@@ -102,6 +102,8 @@ class Fleet:
                     errors = total.setdefault("errors", {})
                     for code, n in value.items():
                         errors[code] = errors.get(code, 0) + n
+                elif key == "largest_phone_frame":
+                    total[key] = max(total.get(key, 0), value)
                 else:
                     total[key] = total.get(key, 0) + value
         total.setdefault("errors", {})

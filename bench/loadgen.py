@@ -27,11 +27,14 @@ from urllib.parse import urlsplit
 import uvloop
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
+from bench import checkout
+
 ACK = b'{"type":"ack"'
 ERROR = b'{"type":"error"'
 STATE = b'{"type":"state"'
 RESULTS = b'{"type":"results"'
 SNAPSHOT = b'{"type":"snapshot"'
+FOUND = b'{"type":"found"'
 DEFLATE = {"Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits"}
 TAIL = b"\x00\x00\xff\xff"
 
@@ -68,15 +71,19 @@ class Counters:
     frames: int = 0
     bytes: int = 0
     results_frames: int = 0
+    largest_phone_frame: int = 0  # bytes of the largest state or results frame a phone got
 
 
 class Phone(WSListener):  # type: ignore[misc]
     __slots__ = (
         "counters",
+        "finding",
         "index",
         "inflater",
+        "latest",
         "ready",
         "records",
+        "replies",
         "sent",
         "stalled",
         "transport",
@@ -97,6 +104,11 @@ class Phone(WSListener):  # type: ignore[misc]
         self.watch_since = 0.0  # > 0: record when the first frame with results arrives
         self.watch = 0.0
         self.stalled = False
+        # For phones that act on what they see (bench.checkout): replies awaited by client id,
+        # the awaited `found`, and the latest state or results frame as it came.
+        self.replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self.finding: asyncio.Future[dict[str, Any]] | None = None
+        self.latest = b""
 
     def on_ws_connected(self, transport: WSTransport) -> None:
         self.transport = transport
@@ -119,19 +131,31 @@ class Phone(WSListener):  # type: ignore[misc]
                 counters.acks += 1
                 self.word = sent[1]
                 self.records.add(sent[0], now, message["v"])
+            self._reply(message)
         elif data.startswith(ERROR):
             message = json.loads(data)
             code = message.get("code", "?")
             counters.errors[code] = counters.errors.get(code, 0) + 1
             if message.get("client_id"):
                 self.sent.pop(message["client_id"], None)
+                self._reply(message)
+        elif data.startswith(FOUND):
+            if self.finding is not None and not self.finding.done():
+                self.finding.set_result(json.loads(data))
         elif data.startswith((STATE, RESULTS)):
+            self.latest = data
+            counters.largest_phone_frame = max(counters.largest_phone_frame, len(data))
             if not self.ready.done():
                 self.ready.set_result(None)
             if data.startswith(RESULTS):
                 counters.results_frames += 1
             if self.watch_since and not self.watch and b'"results":{' in data:
                 self.watch = now
+
+    def _reply(self, message: dict[str, Any]) -> None:
+        waiter = self.replies.pop(message.get("client_id") or "", None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(message)
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         if not self.ready.done():
@@ -401,6 +425,7 @@ class Generator:
             "frames": self.counters.frames,
             "bytes": self.counters.bytes,
             "results_frames": self.counters.results_frames,
+            "largest_phone_frame": self.counters.largest_phone_frame,
             "unacked": sum(len(p.sent) for p in self.phones),
             "connected": connected,
             "phones": len(self.phones),
@@ -471,6 +496,7 @@ class Generator:
             "records": self.records_since,
             "screen_records": self.screen_records,
             "words": self.words,
+            "checkout": lambda **kw: checkout.run(self, **kw),
             "close": self.close,
         }
         while True:

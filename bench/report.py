@@ -215,6 +215,28 @@ def _redis(rows: list[Row]) -> tuple[str, str, bool | None]:
     return text, "—", high["redis_commands_per_s"] <= 1.25 * max(1, low["redis_commands_per_s"])
 
 
+def _checkout(rows: list[Row]) -> tuple[str, str, bool | None]:
+    row = _one(rows, "checkout")
+    if row is None or "ack_p99_ms" not in row:
+        return "not measured" if row is None else f"not measured: {row.get('error', 'stopped')}", "—", None
+    text = (
+        f"{row['checkout_phones']:,} phones, {row['words_acked']:,} words and {row['stepins_acked']:,} "
+        f"step-ins ({row['stepins_via_find']:,} found by typing) in {row['checkout_seconds']:.0f} s: "
+        f"{row['reconnects']} reconnects, ack p50 {_fmt(row['ack_p50_ms'], ' ms')}, "
+        f"p99 {_fmt(row['ack_p99_ms'], ' ms')}; find p99 {_fmt(row['find_p99_ms'], ' ms')}; largest "
+        f"phone frame {_fmt(row['largest_phone_frame_bytes'])} bytes; tally exact: "
+        f"{'yes' if row['tally_exact'] else 'NO'}"
+    )
+    met = (
+        row["reconnects"] == 0
+        and row["ack_p99_ms"] is not None
+        and row["ack_p99_ms"] <= 500
+        and row["words_acked"] == row["checkout_phones"]
+        and bool(row["tally_exact"])
+    )
+    return text, "—", met
+
+
 TARGETS = [
     Target("participants held by 1 process", "≥ 15,000", "19,000", _held),
     Target("server RSS per connected participant", "≤ 32 KiB", "≤ 20 KiB", _rss),
@@ -222,6 +244,9 @@ TARGETS = [
     Target("answers sustained at N = 10,000", "5,000/s for 60 s, 0 lost", "10,000/s", _sustained),
     Target("answer→presenter at N = 10,000, 5,000/s", "p50 ≤ 150 ms, p99 ≤ 300 ms", "p99 ≤ 200 ms", _latency),
     Target("reveal to 10,000 phones", "p99 ≤ 300 ms", "", _reveal),
+    Target(
+        "check-out, 1,000 phones: a word and 3 step-ins each", "0 reconnects, ack p99 ≤ 500 ms", "", _checkout
+    ),
     Target("server CPU per answer, N = 10,000 vs 1,000", "≤ 1.5×", "", _cpu_ratio),
     Target("5% of phones stop reading", "others' p99 +≤ 20%, memory bounded", "", _slow),
     Target("2 workers + Redis", "≥ 30,000 held; deliveries per CPU-s ≥ 1.6× one worker", "", _workers),

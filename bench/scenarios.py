@@ -45,6 +45,7 @@ def run(
     broadcast_url: str | None = None,
     phones_see_results: bool = False,
     env: dict[str, str] | None = None,
+    kind: str = "wordcloud",
 ) -> Iterator[Run]:
     server = Server(
         naive=naive, workers=workers, database_url=database_url, broadcast_url=broadcast_url, env=env
@@ -52,7 +53,7 @@ def run(
     fleet = screen = facilitator = None
     try:
         facilitator = Facilitator(server.base)
-        activity = facilitator.activity("wordcloud", max_entries=1)
+        activity = facilitator.activity(kind, **({"max_entries": 1} if kind == "wordcloud" else {}))
         facilitator.open(activity)
         if phones_see_results:
             facilitator.visibility(activity, phones=True)
@@ -187,6 +188,62 @@ def answering(r: Run, rate: float, seconds: float, words: int = 60, settle: floa
         "deliveries": summary["frames"] - before_summary["frames"],
         "deliveries_per_server_cpu_s": round((summary["frames"] - before_summary["frames"]) / max(cpu, 1e-9)),
         "generator_cpu_s": round(summary["cpu"] - before_summary["cpu"], 1),
+    }
+
+
+def stepping_in(r: Run, rate: float, think: tuple[float, float] = (0.5, 2.0)) -> dict[str, Any]:
+    """A check-out (bench.checkout): every phone adds a word, phones starting at ``rate`` per
+    second, then steps in on 3 others' words, one from its bounded list and two found by typing."""
+    before_summary, before = r.fleet.summary(), r.server.stat()
+    phones = before_summary["connected"]
+    since = time.time()
+    started = time.monotonic()
+    parts = r.fleet.all(
+        "checkout",
+        activity=r.activity,
+        hall=before_summary["phones"],
+        rate=rate / len(r.fleet),
+        think=think,
+        wait=phones / rate + 3 * (think[1] + 60) + 120,
+    )
+    seconds = time.monotonic() - started
+    after_summary, after = r.fleet.summary(), r.server.stat()
+    totals = {key: sum(part[key] for part in parts) for key in ("words", "stepins", "via_list", "via_find")}
+    finds = np.concatenate([np.frombuffer(part["find_seconds"], dtype=float) for part in parts]) * 1000
+    sent, acked, _ = r.fleet.records(since)
+    ack_ms = (np.asarray(acked) - np.asarray(sent)) * 1000
+    errors = {
+        k: v - before_summary["errors"].get(k, 0)
+        for k, v in after_summary["errors"].items()
+        if v - before_summary["errors"].get(k, 0)
+    }
+    words = r.facilitator.results(r.activity)["results"]["words"]
+    received = after_summary["bytes"] - before_summary["bytes"]
+    return {
+        "checkout_phones": phones,
+        "checkout_seconds": round(seconds, 1),
+        "words_acked": totals["words"],
+        "stepins_acked": totals["stepins"],
+        "stepins_via_list": totals["via_list"],
+        "stepins_via_find": totals["via_find"],
+        "finds": int(finds.size),
+        "find_p50_ms": pct(finds, 50),
+        "find_p99_ms": pct(finds, 99),
+        "ack_p50_ms": pct(ack_ms, 50),
+        "ack_p99_ms": pct(ack_ms, 99),
+        "ack_max_ms": round(float(ack_ms.max()), 1) if ack_ms.size else None,
+        "reply_timeouts": sum(part["timeouts"] for part in parts),
+        "answer_errors": errors,
+        # The loadgen's phones do not reconnect: a phone the server dropped stays gone, and a
+        # browser would have reconnected once for it.
+        "reconnects": phones - after_summary["connected"],
+        "largest_phone_frame_bytes": after_summary["largest_phone_frame"],
+        "phone_kib_per_s": round(received / 1024 / max(1, phones) / max(seconds, 1e-9), 2),
+        # Every acknowledged word and step-in is in the remote's results, and nothing else is.
+        "tally_exact": len(words) == totals["words"]
+        and sum(w["stepins"] for w in words) == totals["stepins"],
+        "server_cpu_s": round(after.cpu - before.cpu, 2),
+        "generator_cpu_s": round(after_summary["cpu"] - before_summary["cpu"], 1),
     }
 
 

@@ -74,6 +74,19 @@ def sustained(n: int = 10_000, rate: float = 5000.0, seconds: float = 60.0) -> l
     return [row]
 
 
+def checkout(n: int = 1000, rate: float = 100.0) -> list[Row]:
+    """A check-out of ``n`` phones: each adds a word, then steps in on 3 others' (bench.checkout)."""
+    _log(f"checkout: {n} phones, words starting at {rate:.0f}/s, then 3 step-ins each")
+    with s.run(addresses=2, kind="checkout") as r:
+        baseline = r.server.stat()
+        row: Row = {"suite": "checkout", "mode": "optimised", **s.join(r, n, 400)}
+        row.update(s.hold(r, baseline, seconds=2))
+        row.update(s.stepping_in(r, rate))
+        row["server_errors_logged"] = r.server.errors_logged()
+    _log(_brief(row))
+    return [row]
+
+
 def slow_consumers(
     n: int = 2000, fraction: float = 0.05, rate: float = 500.0, seconds: float = 20.0
 ) -> list[Row]:
@@ -225,6 +238,10 @@ def _brief(row: Row) -> str:
         "tally_exact",
         "screen_p99_ms",
         "reveal_p99_ms",
+        "reconnects",
+        "ack_p99_ms",
+        "find_p99_ms",
+        "largest_phone_frame_bytes",
         "server_cpu_s_per_1k_answers",
         "deliveries_per_server_cpu_s",
         "redis_commands_per_s",

@@ -5,6 +5,7 @@
 #   libzbar0           shared library behind pyzbar (QR code decoding in tests)
 #   poppler-utils      pdftoppm / pdftotext (PDF exports)
 #   fonts-dejavu-core  one known font set, so rendering is consistent
+#   fonts-noto-color-emoji  emoji in colour in the report's cloud and PDF (else empty boxes)
 #   nodejs, npm        ESLint on web/static/js (make lint-js; development only)
 #
 # Quiet and exit 0 when everything is present. Otherwise, as root with apt-get
@@ -25,6 +26,7 @@ have_libzbar0()          {
 }
 have_poppler_utils()     { command -v pdftoppm >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; }
 have_fonts_dejavu_core() { [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; }
+have_fonts_noto_color_emoji() { [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; }
 have_nodejs()            { command -v node >/dev/null 2>&1; }
 have_npm()               { command -v npm >/dev/null 2>&1; }
 
@@ -33,6 +35,7 @@ have_chromium          || missing+=(chromium)
 have_libzbar0          || missing+=(libzbar0)
 have_poppler_utils     || missing+=(poppler-utils)
 have_fonts_dejavu_core || missing+=(fonts-dejavu-core)
+have_fonts_noto_color_emoji || missing+=(fonts-noto-color-emoji)
 have_nodejs            || missing+=(nodejs)
 have_npm               || missing+=(npm)
 
@@ -58,6 +61,7 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     have_libzbar0          || still+=(libzbar0)
     have_poppler_utils     || still+=(poppler-utils)
     have_fonts_dejavu_core || still+=(fonts-dejavu-core)
+    have_fonts_noto_color_emoji || still+=(fonts-noto-color-emoji)
     have_nodejs            || still+=(nodejs)
     have_npm               || still+=(npm)
     if [ "${#still[@]}" -ne 0 ]; then

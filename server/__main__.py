@@ -72,7 +72,9 @@ def create_demo(settings: Settings, theme: str = "Inclusie") -> None:
         db.close()
     base = settings.public_base()
     code = created.meeting.code
-    join_url = f"{base}/{code}"
+    # The QR code and the link carry the join secret (in the fragment): a room behind one
+    # address is never locked out by a guesser among it. Typed, the code alone works.
+    join_url = f"{base}/{code}#j={created.meeting.join_secret}"
     print()
     print(qr.terminal(join_url))
     print()
@@ -91,6 +93,31 @@ def create_demo(settings: Settings, theme: str = "Inclusie") -> None:
     print()
 
 
+LOOPBACK = ("127.", "::1", "localhost")
+
+
+def open_instance_warning(settings: Settings) -> str | None:
+    """Listening beyond this machine with no facilitator account: anyone who reaches the port
+    may create meetings (rate-limited per address, not refused). Said plainly at start."""
+    from server.db.database import Database
+    from server.db.engine import make_engine
+    from server.services import accounts
+
+    if settings.host.startswith(LOOPBACK):
+        return None
+    db = Database(make_engine(settings.database_url))
+    try:
+        if db.transaction(accounts.accounts_exist):
+            return None
+    finally:
+        db.close()
+    return (
+        f"WARNING: listening on {settings.host}:{settings.port} with no facilitator account: anyone "
+        "on the network can create meetings here. Create one with `kring user add EMAIL` (then "
+        "only logged-in facilitators can), or listen on loopback only with --host 127.0.0.1."
+    )
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -100,6 +127,9 @@ def serve(args: argparse.Namespace) -> int:
 
     settings = resolve_settings(args)
     upgrade(settings.database_url)
+    warning = open_instance_warning(settings)
+    if warning:
+        print(warning)
     if args.demo:
         create_demo(settings)
     workers = args.workers or 1
@@ -116,12 +146,19 @@ def serve(args: argparse.Namespace) -> int:
         "ws_ping_interval": settings.ws_ping_interval,
         "ws_ping_timeout": settings.ws_ping_timeout,
         "timeout_graceful_shutdown": 10,
+        # httptools with a bounded request head and timers for silent, slow and stalled
+        # connections (server/httplimits.py); uvicorn's keep-alive timer after each response.
+        "http": "server.httplimits:KringHttpProtocol",
+        "timeout_keep_alive": settings.http_keep_alive_seconds,
         # uvloop, accepting waiting connections in batches (server/loop.py; uvicorn's own loop
         # with KRING_WS_TRANSPORT=plain); a backlog as deep as the kernel allows
         # (net.core.somaxconn) for a hall scanning the QR code.
         "loop": choose_transport(settings.ws_transport).loop,
         "backlog": 65_535,
         "log_level": os.environ.get("KRING_LOG_LEVEL", "info"),
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1 (its default): any process on this
+        # host could then dodge every per-address limit. The app decides (KRING_TRUSTED_PROXIES).
+        "proxy_headers": False,
         # Off: uvicorn does not even format the lines (server/logfilter.py filters the rest).
         "access_log": settings.access_log != "off",
     }
@@ -273,10 +310,13 @@ def new(args: argparse.Namespace) -> int:
     code = created.meeting.code
     print(f"Meeting {created.meeting.title!r} created with code {code}.")
     print(f"  {len(created.meeting.blocks)} blocks, {len(created.meeting.activities)} activities")
-    print(f"  Join:      {base}/{code}")
+    print(f"  Join:      {base}/{code}#j={created.meeting.join_secret}")
     print(f"  Presenter: {base}/m/{code}/present#key={created.presenter_key}")
     print(f"  Remote:    {base}/m/{code}/remote#key={created.host_key}")
     return 0
+
+
+EXTENSIONS = {"json": "json", "csv": "csv.zip", "xlsx": "xlsx", "pdf": "pdf", "html": "html"}
 
 
 def export(args: argparse.Namespace) -> int:
@@ -322,7 +362,13 @@ def export(args: argparse.Namespace) -> int:
         except report.ReportUnavailable as exc:
             print(exc, file=sys.stderr)
             return 1
-    out = Path(args.out)
+    # Without --out: the name the browser saves it as (GET /api/meetings/{code}/<file>).
+    if args.out:
+        out = Path(args.out)
+    elif args.format == "template":
+        out = Path(f"{template.name}.yaml")
+    else:
+        out = Path(exports.download_name(data, EXTENSIONS[args.format]))
     out.write_bytes(content)
     print(f"Wrote {out} ({len(content):,} bytes).")
     return 0
@@ -430,7 +476,9 @@ def parser() -> argparse.ArgumentParser:
         default="json",
         help="template: the agenda and activities as a draaiboek YAML file, to reuse",
     )
-    export_cmd.add_argument("--out", required=True, help="the file to write")
+    export_cmd.add_argument(
+        "--out", help="the file to write (default: kring-<title>-<date>.<ext>, as the browser saves it)"
+    )
     export_cmd.add_argument("--no-nicknames", action="store_true", help="report: leave nicknames out")
     export_cmd.add_argument("--private", action="store_true", help="report: include facilitator-only answers")
     export_cmd.add_argument("--database-url")

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from server import logfilter
 from server.db.database import Database
@@ -20,18 +21,22 @@ from server.db.engine import make_engine
 from server.domain.agenda import Clock, SystemClock
 from server.domain.errors import DomainError
 from server.guards import JoinGuard, OriginPolicy, RateLimiter
+from server.httplimits import BodyLimit
 from server.parsing import TemplateParser
 from server.realtime.backends import make_broadcast
+from server.realtime.beside_hub import BesideHub
 from server.realtime.collector import Collector
 from server.realtime.hub import Hub
 from server.realtime.transport import choose as choose_transport
-from server.routes import agenda, api, auth, exports, pages, ws
+from server.routes import agenda, api, auth, door, exports, pages, ws
+from server.routes import beside as beside_routes
 from server.routes.errors import error_response
 from server.services.batcher import AnswerBatcher, JoinBatcher
 from server.settings import Settings
 from server.web import Pages
 
 log = logging.getLogger("kring")
+ACCOUNT_COUNT_CAP = 64  # failures counted per account: the slowdown is at its cap long before
 
 # connect-src 'self' covers the page's own ws:// and wss:// origin too (CSP Level 3; the browser
 # test's live websockets prove it in Chromium): no other host can be reached from a page.
@@ -61,18 +66,30 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             stall_seconds=settings.ws_stall_seconds,
             clock=clock,
             collector=Collector(settings.gc_full_seconds),
+            check_invariants=settings.check_invariants,
         )
         batcher = AnswerBatcher(
             db,
             hub.answers_committed,
             window=settings.batch_window_seconds,
             max_batch=settings.batch_max,
+            writes=hub.answer_writes,
+            recount=settings.check_invariants,
         )
         app.state.settings = settings
         app.state.clock = clock
         app.state.db = db
         app.state.hub = hub
         app.state.batcher = batcher
+        beside = BesideHub(
+            db,
+            hub,
+            window=settings.batch_window_seconds,
+            max_batch=settings.batch_max,
+            tap_rate=settings.reactions_per_second,
+            tap_burst=settings.reactions_burst,
+        )
+        app.state.beside = beside
         app.state.transport = choose_transport(settings.ws_transport)
         log.info("websocket frames go out by the %s transport", app.state.transport.name)
         joins = JoinBatcher(db, window=settings.batch_window_seconds, max_batch=settings.batch_max)
@@ -83,10 +100,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.login_ip_guard = JoinGuard(
             settings.login_failures_per_ip, settings.login_failure_window_seconds
         )
-        app.state.login_account_guard = JoinGuard(
+        # Counts an account's failures from every address (for its slowdown); never blocks it.
+        app.state.login_account_guard = JoinGuard(ACCOUNT_COUNT_CAP, settings.login_failure_window_seconds)
+        app.state.join_guard = JoinGuard(settings.join_failures_allowed, settings.join_failure_window_seconds)
+        app.state.login_pair_guard = JoinGuard(
             settings.login_failures_per_account, settings.login_failure_window_seconds
         )
-        app.state.join_guard = JoinGuard(settings.join_failures_allowed, settings.join_failure_window_seconds)
+        app.state.create_limiter = RateLimiter(settings.create_per_hour / 60, settings.create_burst)
         parser = TemplateParser(
             workers=settings.template_workers,
             queue=settings.template_queue,
@@ -96,10 +116,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         await hub.start()
         batcher.start()
         joins.start()
+        await beside.start()
         try:
             yield
         finally:
             await batcher.stop()  # commit what is pending before the sockets close
+            await beside.stop()
             await joins.stop()
             await hub.stop()
             parser.close()
@@ -132,7 +154,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(app, request.scope))
-        code = {400: "invalid_json", 404: "not_found", 405: "method_not_allowed"}.get(
+        code = {400: "invalid_json", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
             exc.status_code, f"http_{exc.status_code}"
         )
         return JSONResponse(
@@ -151,19 +173,30 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         return JSONResponse({"error": {"code": "invalid_request", "message": message}}, status_code=422)
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz(request: Request) -> JSONResponse:
+        hub: Hub | None = getattr(request.app.state, "hub", None)
+        if hub is not None and hub.broken:  # KRING_CHECK_INVARIANTS found a difference
+            return JSONResponse({"status": "invariant broken", "found": hub.broken[:3]}, status_code=500)
+        return JSONResponse({"status": "ok"})
 
     app.include_router(api.router)
     app.include_router(agenda.router)
+    app.include_router(door.router)
+    app.include_router(beside_routes.router)
     app.include_router(exports.router)
     app.include_router(auth.router)
     app.include_router(ws.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(pages.router)
     app.add_middleware(api.JoinFastPath)  # inside SecurityHeaders: its answers get the headers
+    app.add_middleware(BodyLimit, default_limit=settings.http_max_body_bytes)  # around every route
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ws.SocketFastPath)  # outermost of ours: websockets skip the HTTP stack
+    if settings.proxies():
+        # The client's address (for every per-address limit and the log's pseudonyms) is taken
+        # from X-Forwarded-For only when the connection comes from a listed proxy. `kring serve`
+        # turns uvicorn's own handling off, which believes 127.0.0.1 by default.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxies())
     return app
 
 

@@ -15,15 +15,14 @@ from starlette.requests import HTTPConnection, Request
 from server.db.database import Database
 from server.domain.agenda import Clock
 from server.domain.errors import DomainError
-from server.domain.meeting import normalise_code
+from server.gate import key_check, open_meeting
 from server.guards import JoinGuard
 from server.parsing import TemplateParser
 from server.realtime.hub import Hub
 from server.services import accounts
-from server.services import meetings as meeting_service
 from server.services.accounts import Account
 from server.services.batcher import AnswerBatcher, JoinBatcher
-from server.services.keys import key_matches
+from server.services.meetings import MeetingAuth
 from server.settings import Settings
 from server.web import Pages
 
@@ -128,33 +127,53 @@ async def current_account(request: Request, found: SessionDep) -> Account | None
     return account
 
 
+AuthorizationHeader = Annotated[
+    str | None,
+    Header(description="`Bearer <host key>`, as returned when the meeting was made"),
+]
+
+
 async def current_host(
     code: CodePath,
     request: Request,
     db: DatabaseDep,
     clock: ClockDep,
-    authorization: Annotated[
-        str | None, Header(description="`Bearer <host key>`, as returned when the meeting was made")
-    ] = None,
+    authorization: AuthorizationHeader = None,
 ) -> int:
     """The meeting id, when the request carries that meeting's host key, or comes from the
-    session of its owner or a co-facilitator (with the session's CSRF token)."""
-    auth = await db.run(meeting_service.meeting_auth, normalise_code(code))
-    if auth is None:
-        raise DomainError("unknown_code", "There is no meeting with this code.")
+    session of its owner or a co-facilitator (with the session's CSRF token). Anything else is
+    answered as an unknown code is (server/gate.py)."""
+    return (await _opened(code, request, db, clock, authorization, presenter=False)).meeting_id
+
+
+async def current_screen(
+    code: CodePath,
+    request: Request,
+    db: DatabaseDep,
+    clock: ClockDep,
+    authorization: Annotated[str | None, Header(description="`Bearer <presenter key or host key>`")] = None,
+) -> MeetingAuth:
+    """What the big screen may fetch: with the presenter key, the host key, or a host's session."""
+    return await _opened(code, request, db, clock, authorization, presenter=True)
+
+
+async def _opened(
+    code: str, request: Request, db: Database, clock: Clock, authorization: str | None, *, presenter: bool
+) -> MeetingAuth:
     key = bearer(authorization)
-    if key is not None:
-        if not key_matches(key, auth.host_key_hash):
-            raise DomainError("forbidden", "The host key is not valid for this meeting.")
-        return auth.meeting_id
-    account = await current_account(request, await session_of(request, db, clock))
-    if account is None:
-        raise DomainError(
-            "unauthorized", "This action needs the host key: 'Authorization: Bearer <host key>'."
-        )
-    if not await db.run(accounts.may_host, auth.meeting_id, account.id):
-        raise DomainError("forbidden", "You are not a facilitator of this meeting.")
-    return auth.meeting_id
+    # A session without its CSRF token is refused (403 csrf) before the code is looked at.
+    account = (
+        None if key is not None else await current_account(request, await session_of(request, db, clock))
+    )
+
+    async def check(auth: MeetingAuth) -> bool:
+        if key is not None:
+            hashes = (auth.host_key_hash, auth.presenter_key_hash) if presenter else (auth.host_key_hash,)
+            return key_check(key, *hashes)
+        return account is not None and await db.run(accounts.may_host, auth.meeting_id, account.id)
+
+    return await open_meeting(request, code, check)
 
 
 CurrentHost = Annotated[int, Depends(current_host)]
+CurrentScreen = Annotated[MeetingAuth, Depends(current_screen)]

@@ -73,7 +73,7 @@ class TokenBucket:
 class RateLimiter:
     """Per key (a participant) token buckets; the least recently used keys are forgotten."""
 
-    def __init__(self, per_minute: int, burst: int, capacity: int = 100_000) -> None:
+    def __init__(self, per_minute: float, burst: int, capacity: int = 100_000) -> None:
         self.rate = per_minute / 60.0
         self.burst = float(burst)
         self.capacity = capacity
@@ -103,17 +103,24 @@ class JoinGuard:
         self._salt = secrets.token_bytes(16)
         self._failures: OrderedDict[bytes, list[float]] = OrderedDict()
 
-    def _key(self, address: str | None) -> bytes:
+    def key_of(self, address: str | None) -> bytes:
+        """The salted hash a client (or an account) is known by: no raw address is kept."""
         return hashlib.blake2b((address or "?").encode(), key=self._salt, digest_size=16).digest()
 
     def blocked(self, address: str | None, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
-        stamps = self._failures.get(self._key(address))
+        stamps = self._failures.get(self.key_of(address))
         if not stamps:
             return False
         while stamps and now - stamps[0] > self.window:
             stamps.pop(0)
         return len(stamps) >= self.limit
+
+    def recent(self, address: str | None, now: float | None = None) -> int:
+        """How many failures this client has within the window."""
+        now = time.monotonic() if now is None else now
+        stamps = self._failures.get(self.key_of(address))
+        return sum(1 for stamp in stamps if now - stamp <= self.window) if stamps else 0
 
     def attempt(self, address: str | None, now: float | None = None) -> bool:
         """False when the client is blocked. Otherwise the attempt counts as a failure until
@@ -125,7 +132,7 @@ class JoinGuard:
 
     def succeeded(self, address: str | None) -> None:
         """The attempt was not a failure after all: take back what ``attempt`` counted."""
-        stamps = self._failures.get(self._key(address))
+        stamps = self._failures.get(self.key_of(address))
         if stamps:
             stamps.pop()
 
@@ -134,7 +141,7 @@ class JoinGuard:
         let in together can all fail after the limit was reached: those get 429 too."""
         now = time.monotonic() if now is None else now
         allowed = not self.blocked(address, now)
-        key = self._key(address)
+        key = self.key_of(address)
         stamps = self._failures.setdefault(key, [])
         self._failures.move_to_end(key)
         stamps.append(now)

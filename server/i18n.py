@@ -82,7 +82,9 @@ def catalog(language: str) -> dict[str, str | list[str]]:
     used = script_msgids()
     out: dict[str, str | list[str]] = {}
     for message in po or ():
-        if not message.id or message.fuzzy:
+        # A message with a msgctxt is the server's (C_): the scripts' t() has no context, and "No"
+        # the export column ("Nr") must not overwrite "No" the button ("Nee").
+        if not message.id or message.fuzzy or message.context is not None:
             continue
         if str(message.id[0] if message.pluralizable else message.id) not in used:
             continue

@@ -17,45 +17,23 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
-from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any
 
 from server.domain.errors import DomainError
-from server.draaiboek import Template, TemplateError, parse
+from server.draaiboek import Template, TemplateError
+from server.parseworker import Reply, serve
 from server.text import N_
 
 log = logging.getLogger("kring")
 
-_Reply = tuple[str, Any, Any, Any]
-
-
-def _serve(conn: Connection) -> None:
-    """The worker: parse what comes in, send back the template or the problem, until told to stop."""
-    conn.send("ready")  # imported: the time limit counts parsing only
-    while True:
-        try:
-            job = conn.recv()
-        except EOFError:
-            return
-        if job is None:
-            return
-        text, source = job
-        reply: _Reply
-        try:
-            reply = ("ok", parse(text, source), None, None)
-        except TemplateError as exc:
-            reply = ("invalid", exc.source, exc.line, exc.problem)
-        except Exception as exc:  # a fault in the loader, not in the file: said once, in one line
-            reply = ("fault", source, None, f"{type(exc).__name__}: {exc}"[:300])
-        conn.send(reply)
+_Reply = Reply
 
 
 class _Worker:
     def __init__(self) -> None:
         context = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self.conn, child = context.Pipe()
-        self.process: BaseProcess = context.Process(target=_serve, args=(child,), daemon=True)
+        self.process: BaseProcess = context.Process(target=serve, args=(child,), daemon=True)
         self.process.start()
         child.close()
         if self.conn.recv() != "ready":  # pragma: no cover - only "ready" is sent first
@@ -91,6 +69,11 @@ class TemplateParser:
         self._slots = asyncio.Semaphore(workers)
         self._waiting = 0
         self._closed = False
+
+    @property
+    def waiting(self) -> int:
+        """Requests waiting for a worker now."""
+        return self._waiting
 
     async def parse(self, text: str, source: str) -> Template:
         """The checked template, or a TemplateError (also when it takes longer than ``seconds``);

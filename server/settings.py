@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     # A full garbage collection stops everything (about 1 s with 10,000 phones): the server runs
     # it when quiet, and at least this often; 0 leaves Python's own schedule.
     gc_full_seconds: float = Field(default=600.0, ge=0)
+    # Testing and debugging: after every committed batch of answers, recount the tallies of the
+    # activities it touched from the database (in the batch's own transaction) and compare the
+    # room's; a difference is logged as CRITICAL, makes /healthz answer 500 and closes the room's
+    # sockets (1011). Costs a read of those activities' answers per batch; one worker only.
+    check_invariants: bool = False
     # uvicorn's line per request and websocket: "errors" keeps those refused or failed (4xx, 5xx),
     # "all" every one (10,000 joins: 1.5 MB), "off" none. Client addresses are pseudonyms.
     access_log: Literal["off", "errors", "all"] = "errors"
@@ -56,13 +61,36 @@ class Settings(BaseSettings):
     # Messages a participant may send per minute (and in one burst) before `rate_limited`.
     ws_rate_per_minute: int = Field(default=120, ge=1)
     ws_rate_burst: int = Field(default=40, ge=1)
+    # Reaction taps a participant may send per second (and in one burst); they do not count
+    # against the message limit above, and taps beyond these are dropped with a `rate_limited`.
+    reactions_per_second: float = Field(default=5.0, gt=0, le=100)
+    reactions_burst: int = Field(default=10, ge=1, le=1000)
     # Unknown join codes one client may try within the window before getting 429.
     join_failures_allowed: int = Field(default=20, ge=1)
     join_failure_window_seconds: float = Field(default=60.0, gt=0)
-    # Failed facilitator logins allowed per client address and per account within the window.
+    # Failed facilitator logins allowed per client address, and per account from one address,
+    # within the window. Past the per-account count, every try for that account (from anywhere)
+    # first waits: 1 s, doubling per further failure, at most login_slowdown_max_seconds. The
+    # owner on another address still gets in; a guesser gets a try every few seconds at best.
     login_failures_per_ip: int = Field(default=20, ge=1)
     login_failures_per_account: int = Field(default=5, ge=1)
     login_failure_window_seconds: float = Field(default=300.0, gt=0)
+    login_slowdown_max_seconds: float = Field(default=8.0, ge=0, le=60)
+    # Meetings (and imports) one address may create without logging in: a burst, then per hour.
+    create_burst: int = Field(default=30, ge=1)
+    create_per_hour: int = Field(default=60, ge=1)
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses
+    # or networks, "*" for any). Empty: the connecting address is the client, always; a header
+    # naming another client is ignored, so no per-address limit can be dodged with it.
+    trusted_proxies: str = ""
+    # HTTP limits (server/httplimits.py, docs/security.md): a request's line and headers, the time
+    # they may take to arrive, how long a body may pause, a body's size (templates may send
+    # 4 MiB, an import 20 MB), and how long an idle kept-alive connection stays open.
+    http_max_head_bytes: int = Field(default=32 * 1024, ge=4096)
+    http_head_seconds: float = Field(default=10.0, gt=0)
+    http_body_idle_seconds: float = Field(default=10.0, gt=0)
+    http_max_body_bytes: int = Field(default=256 * 1024, ge=64 * 1024)
+    http_keep_alive_seconds: float = Field(default=5.0, gt=0)
     # Facilitators' own templates are parsed in worker processes (server/parsing.py): at most
     # this many at once, this many more waiting, each killed after this many seconds.
     template_workers: int = Field(default=1, ge=1, le=16)
@@ -87,6 +115,9 @@ class Settings(BaseSettings):
 
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def proxies(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     def extra_origins(self) -> list[str]:
         return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -16,6 +17,36 @@ POSTGRES_URL = os.environ.get("KRING_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("KRING_TEST_REDIS_URL")
 REQUIRE_SERVICES = os.environ.get("KRING_REQUIRE_SERVICES") == "1"
 __all__ = ["figures", "pytest_terminal_summary"]  # the trust suite's figures table (tests/figures.py)
+
+# Every app the suite builds checks its rooms against a recount of the database after every
+# committed batch (docs: KRING_CHECK_INVARIANTS): Settings read it from here, and the `kring
+# serve` processes tests start inherit it. A test may still set it to "0" for itself.
+os.environ.setdefault("KRING_CHECK_INVARIANTS", "1")
+
+
+class _Broken(logging.Handler):
+    """Collects what the invariant check reports in this process (apps in-process and in threads)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.CRITICAL)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.found.append(record.getMessage())
+
+
+_BROKEN = _Broken()
+logging.getLogger("kring.invariants").addHandler(_BROKEN)
+
+
+@pytest.fixture(autouse=True)
+def _invariants_hold() -> Iterator[None]:
+    """A test during which a room and its database disagreed fails, whatever it asserted."""
+    before = len(_BROKEN.found)
+    yield
+    found = _BROKEN.found[before:]
+    if found:
+        pytest.fail(f"KRING_CHECK_INVARIANTS: {found[0][:2000]}", pytrace=False)
 
 
 def _service_missing(name: str, env: str) -> None:

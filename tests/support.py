@@ -61,6 +61,7 @@ def uvicorn_config(
         ws_ping_timeout=settings.ws_ping_timeout,
         log_level=log_level,
         lifespan="on",
+        proxy_headers=False,  # as `kring serve`: the app decides whom to believe
     )
 
 
@@ -119,13 +120,13 @@ class Phone:
     _reader: asyncio.Task[None] | None = None
     _events: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def join(self) -> None:
+    async def join(self, secret: str | None = None) -> None:
+        """``secret``: the join link's (the QR code's ``#j=``), as the phone's page sends it."""
         # Plain http on loopback: verify=False skips loading the CA bundle for every phone.
         async with httpx.AsyncClient(base_url=self.base, timeout=10, verify=False) as client:
             headers = {"Cookie": f"kring_{self.code}={self.cookie}"} if self.cookie else None
-            response = await client.post(
-                f"/api/join/{self.code}", json={"nickname": self.nickname}, headers=headers
-            )
+            body = {"nickname": self.nickname, **({"secret": secret} if secret else {})}
+            response = await client.post(f"/api/join/{self.code}", json=body, headers=headers)
             response.raise_for_status()
             self.cookie = response.cookies.get(f"kring_{self.code}") or self.cookie
 
@@ -334,8 +335,18 @@ class ServerProcess:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def kill(self, sig: int) -> float:
+        """Stop the process with ``sig``; AssertionError if it had found its rooms and database
+        disagreeing (KRING_CHECK_INVARIANTS, on for the test suite: /healthz then says so)."""
         assert self.process is not None
+        broken = None
+        if self.process.poll() is None:
+            with contextlib.suppress(httpx.HTTPError):
+                health = httpx.get(f"{self.base}/healthz", timeout=5)
+                broken = health.text if health.status_code == 500 else None
         started = time.monotonic()
         self.process.send_signal(sig)
         self.process.wait(30)
-        return time.monotonic() - started
+        took = time.monotonic() - started
+        if broken is not None:
+            raise AssertionError(f"kring serve broke an invariant: {broken[:2000]}")
+        return took

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Literal, get_args, get_origin
+
+import annotated_types
+from pydantic.fields import FieldInfo
 
 from server.app import create_app
+from server.domain.activities import SETTINGS, Kind
+from server.domain.tally import TALLIES
 from server.realtime.messages import INCOMING, OUTGOING
 from server.settings import Settings
 
@@ -58,3 +64,82 @@ def test_docs_error_codes_cover_the_domain() -> None:
         codes.update(re.findall(r'DomainError\(\s*"([a-z_]+)"', path.read_text(encoding="utf-8")))
     undocumented = sorted(code for code in codes if f"`{code}`" not in API)
     assert undocumented == []
+
+
+def kind_section(kind: str) -> str:
+    """The part of docs/api.md under ``#### Kind `kind` ``, up to the next heading ("" if none)."""
+    heading = f"#### Kind `{kind}`\n"
+    start = API.find(heading)
+    if start < 0:
+        return ""
+    end = re.search(r"^#", API[start + len(heading) :], flags=re.MULTILINE)
+    return API[start : start + len(heading) + end.start()] if end else API[start:]
+
+
+def setting_row(section: str, name: str) -> str:
+    return next((line for line in section.splitlines() if line.startswith(f"| `{name}` |")), "")
+
+
+def spellings(number: int) -> set[str]:
+    """How a limit may be written: 1000000, 1,000,000, and negatives with a minus sign too."""
+    plain = {str(number), f"{number:,}"}
+    return plain | {text.replace("-", "\u2212") for text in plain}
+
+
+def literal_values(annotation: Any) -> list[object]:
+    """The values a Literal allows, also inside ``X | None`` and the like."""
+    if get_origin(annotation) is Literal:
+        return list(get_args(annotation))
+    return [value for part in get_args(annotation) for value in literal_values(part)]
+
+
+LIMITS = {
+    annotated_types.Ge: "ge",
+    annotated_types.Le: "le",
+    annotated_types.MinLen: "min_length",
+    annotated_types.MaxLen: "max_length",
+}
+
+
+def undocumented_parts(name: str, field: FieldInfo, row: str) -> list[str]:
+    """What of one setting its row in the docs does not say: allowed values, limits, default."""
+    missing = [f"{name}: value {v!r}" for v in literal_values(field.annotation) if f"`{v}`" not in row]
+    for limit in field.metadata:
+        attribute = LIMITS.get(type(limit))
+        number = getattr(limit, attribute) if attribute else None
+        if isinstance(number, int) and not any(text in row for text in spellings(number)):
+            missing.append(f"{name}: limit {attribute}={number}")
+    if field.default_factory is None and not field.is_required():
+        default = f"`{json.dumps(field.default, ensure_ascii=False)}`"
+        if default not in row:
+            missing.append(f"{name}: default {default}")
+    return missing
+
+
+def test_docs_describe_every_kind() -> None:
+    kinds = {*get_args(Kind), *SETTINGS, *TALLIES}
+    assert {"open", "scales", "groups", "cards"} <= kinds
+    missing = []
+    for kind in sorted(kinds):
+        section = kind_section(kind)
+        if not section:
+            missing.append(f"#### Kind `{kind}`")
+        elif "Answer:" not in section or "Results:" not in section:
+            missing.append(f"{kind}: its answer slots or results")
+        if f"`{kind}`" not in API.split("## Activity kinds", 1)[-1].split("####", 1)[0]:
+            missing.append(f"{kind}: in the list of kinds")
+    assert missing == []
+
+
+def test_docs_describe_every_setting_of_every_kind() -> None:
+    """Every field of every kind's settings model has a row with its values, limits and default."""
+    missing = []
+    for kind, model in SETTINGS.items():
+        section = kind_section(kind)
+        for name, field in model.model_fields.items():
+            row = setting_row(section, name)
+            if not row:
+                missing.append(f"{kind}.{name}")
+            else:
+                missing += [f"{kind}.{part}" for part in undocumented_parts(name, field, row)]
+    assert missing == []

@@ -79,3 +79,12 @@ def test_a_clients_invalid_utf8_is_a_warning_without_traceback() -> None:
         )
     assert ClientFaultFilter().filter(line)
     assert line.levelno == logging.WARNING and line.exc_info is None
+
+
+def test_join_guard_counts_recent_failures_within_its_window() -> None:
+    guard = JoinGuard(limit=100, window=60)
+    for second in range(5):
+        guard.failed("anna@example.org", now=float(second))
+    assert guard.recent("anna@example.org", now=10.0) == 5
+    assert guard.recent("anna@example.org", now=62.5) == 2  # those at 0, 1 and 2 s are past the window
+    assert guard.recent("bram@example.org", now=10.0) == 0

@@ -40,7 +40,6 @@ async def test_parser_reads_a_template_and_says_its_problem() -> None:
 async def test_parser_kills_a_parse_past_its_time_and_goes_on() -> None:
     parser = TemplateParser(workers=1, queue=2, seconds=0.05)
     try:
-        await asyncio.sleep(0)
         with pytest.raises(TemplateError) as caught:
             await parser.parse(heavy(), "groot.yaml")
         assert caught.value.problem == "reading it took longer than 0.05 seconds"
@@ -55,7 +54,8 @@ async def test_parser_refuses_past_its_queue_at_once() -> None:
     try:
         first = asyncio.create_task(parser.parse(heavy(), "een.yaml"))
         second = asyncio.create_task(parser.parse(SMALL, "twee.yaml"))
-        await asyncio.sleep(0.01)
+        while parser.waiting < 1:  # the first one parses, the second waits
+            await asyncio.sleep(0)
         with pytest.raises(DomainError) as caught:
             await parser.parse(SMALL, "drie.yaml")
         assert caught.value.code == "busy"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -36,6 +37,14 @@ class Meeting(SQLModel, table=True):
     # Only hashes of the keys are stored: a database dump does not hand out control.
     host_key_hash: str = Field(max_length=64)
     presenter_key_hash: str = Field(max_length=64)
+    # Carried by the QR code and the join link (in the URL's fragment): a join with it is not
+    # held up by the per-address limit on typed codes. Stored as is: the big screen shows it to
+    # the whole room, and all it grants is joining this meeting (docs/security.md).
+    join_secret: str = Field(default_factory=lambda: secrets.token_urlsafe(12), max_length=32)
+    # "Deur dicht": the host closed the door; new participants are refused, joined ones stay.
+    joins_closed: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     current_activity_id: int | None = Field(default=None)
     owner_id: int | None = Field(
         default=None,
@@ -52,6 +61,10 @@ class Meeting(SQLModel, table=True):
     current_block_id: int | None = Field(default=None)
     agenda_started_at: datetime | None = Field(default=None)
     agenda_ended_at: datetime | None = Field(default=None)
+    # Ahead of or behind the plan ("5 min achter") on the big screen too, not only on the remote.
+    show_schedule: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
 
 
 class User(SQLModel, table=True):
@@ -194,3 +207,84 @@ class Submission(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
     __table_args__ = (UniqueConstraint("participant_id", "client_id", name="uq_submission_client"),)
+
+
+class QaQuestion(SQLModel, table=True):
+    """A question from the hall (Q&A beside the activities)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False)
+    )
+    participant_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("participant.id", ondelete="CASCADE"), nullable=False)
+    )
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    nickname: str | None = Field(default=None, max_length=40)  # None: asked anonymously
+    status: str = Field(default="visible", max_length=10)  # pending, visible, hidden
+    answered: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    __table_args__ = (Index("ix_qaquestion_meeting", "meeting_id"),)
+
+
+class QaVote(SQLModel, table=True):
+    """One participant's upvote of a question: one row at most, the database says so."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("qaquestion.id", ondelete="CASCADE"), nullable=False)
+    )
+    participant_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("participant.id", ondelete="CASCADE"), nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+    __table_args__ = (UniqueConstraint("question_id", "participant_id", name="uq_qavote"),)
+
+
+class QaSubmission(SQLModel, table=True):
+    """Idempotency log of questions and votes, as ``submission`` is for answers."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("participant.id", ondelete="CASCADE"), nullable=False)
+    )
+    client_id: str = Field(max_length=64)
+    op: str = Field(max_length=10)
+    question_id: int | None = Field(default=None)
+    fingerprint: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    __table_args__ = (UniqueConstraint("participant_id", "client_id", name="uq_qasubmission_client"),)
+
+
+class MeetingBeside(SQLModel, table=True):
+    """What runs beside a meeting's activities: Q&A and live reactions (a row once set)."""
+
+    meeting_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
+    )
+    qa_open: bool = Field(default=False)
+    qa_premoderate: bool = Field(default=False)
+    qa_highlighted: int | None = Field(default=None)
+    reactions_on: bool = Field(default=True)
+    reaction_set: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class ReactionCount(SQLModel, table=True):
+    """Reactions tapped during an activity (None: between activities), saved every few seconds."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False)
+    )
+    activity_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("activity.id", ondelete="SET NULL"), nullable=True),
+    )
+    reaction: str = Field(max_length=20)
+    count: int
+    created_at: datetime = Field(default_factory=utcnow)
+
+    __table_args__ = (Index("ix_reactioncount_meeting", "meeting_id"),)

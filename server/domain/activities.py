@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -319,7 +319,30 @@ def validate_answer(
     participant: int,
     tally: Tally,
 ) -> dict[str, object]:
-    """The payload to store, normalised, or a DomainError naming what is wrong with it."""
+    """The payload to store, normalised, or a DomainError naming what is wrong with it (its shape,
+    or what the participant already holds: ``own``, and the words in ``tally``)."""
+    stored = normalise_answer(kind, settings, slot, payload)
+    target = step_in_target(slot) if kind == "checkout" else None
+    refusal = answer_conflict(
+        slot,
+        pick=settings.pick if isinstance(settings, ScalesSettings) else None,
+        held=own,
+        participant=participant,
+        owner=tally.owner_of(target) if target is not None else None,
+    )
+    if refusal is not None:
+        raise refusal
+    return stored
+
+
+def normalise_answer(
+    kind: Kind, settings: Settings, slot: str, payload: Mapping[str, object]
+) -> dict[str, object]:
+    """The payload to store, normalised, or a DomainError naming what is wrong with its shape.
+
+    Depends on nothing but the activity's settings: a resend of a stored answer normalises to the
+    same payload whatever happened since, so it can be recognised as a resend before the state
+    (see ``answer_conflict``) is asked whether it still fits."""
     if not isinstance(payload, Mapping):
         raise DomainError(Code.WRONG_KIND, f"A {kind} answer must be an object.")
     if kind == "open":
@@ -330,20 +353,13 @@ def validate_answer(
         _index_slot(slot, _expect(settings, WordcloudSettings).max_entries, "word")
         return {"word": _word(_fields(kind, payload, "word"), kind)}
     if kind == "scales":
-        return _scales(_expect(settings, ScalesSettings), slot, payload, own)
+        return _scales(_expect(settings, ScalesSettings), slot, payload)
     if kind == "checkout":
         _expect(settings, CheckoutSettings)
         if slot == "word":
             return {"word": _word(_fields(kind, payload, "word"), kind)}
-        entry_id = _step_in_slot(slot)
+        _step_in_slot(slot)
         _fields(kind, payload)
-        owner = tally.owner_of(entry_id)
-        if owner is None:
-            raise DomainError(
-                Code.UNKNOWN_WORD, "That word is not (or no longer) in the circle.", entry=entry_id
-            )
-        if owner == participant:
-            raise DomainError(Code.OWN_WORD, "You cannot step in on your own word.", entry=entry_id)
         return {}
     if kind == "choice":
         return _choice(_expect(settings, ChoiceSettings), slot, payload)
@@ -352,6 +368,46 @@ def validate_answer(
     if kind == "cards":
         return _card(_expect(settings, CardsSettings), slot, payload)
     raise DomainError(Code.UNKNOWN_KIND, f"Unknown activity kind {kind!r}.")
+
+
+def step_in_target(slot: str) -> int | None:
+    """The word a check-out step-in slot (``in:<entry id>``) names; None for any other slot."""
+    prefix, colon, number = slot.partition(":")
+    return _number(number) if prefix == "in" and colon else None
+
+
+def answer_conflict(
+    slot: str,
+    *,
+    pick: int | None,
+    held: Collection[str],
+    participant: int,
+    owner: int | None,
+) -> DomainError | None:
+    """Why a well-formed answer does not fit what is stored now, or None.
+
+    ``pick``: a scales activity's limit of rated statements; ``held``: the slots the participant
+    holds in the activity; ``owner``: for a step-in, who holds the word it names (None: no word).
+    Asked when the answer's batch is written, after resends were recognised."""
+    target = step_in_target(slot)
+    if target is not None:
+        if owner is None:
+            return DomainError(
+                Code.UNKNOWN_WORD, "That word is not (or no longer) in the circle.", entry=target
+            )
+        if owner == participant:
+            return DomainError(Code.OWN_WORD, "You cannot step in on your own word.", entry=target)
+        if slot in held:
+            return DomainError(Code.ALREADY_STEPPED_IN, "You already stepped in on this word.", entry=target)
+        return None
+    # Changing a rating never costs a pick; rating one more statement does.
+    if pick is not None and slot not in held and len(held) + 1 > pick:
+        return DomainError(
+            Code.TOO_MANY_PICKS,
+            f"You may rate {pick} of the statements; withdraw a rating to rate this one.",
+            pick=pick,
+        )
+    return None
 
 
 def validate_withdraw(kind: Kind, settings: Settings, slot: str) -> None:
@@ -371,9 +427,7 @@ def validate_withdraw(kind: Kind, settings: Settings, slot: str) -> None:
         raise DomainError(Code.UNKNOWN_KIND, f"Unknown activity kind {kind!r}.")
 
 
-def _scales(
-    settings: ScalesSettings, slot: str, payload: Mapping[str, object], own: Mapping[str, object]
-) -> dict[str, object]:
+def _scales(settings: ScalesSettings, slot: str, payload: Mapping[str, object]) -> dict[str, object]:
     count = len(settings.statements)
     if _number(slot) is None:
         raise DomainError(Code.INVALID_SLOT, f"Slot {slot!r} is not a statement number.", slot=slot)
@@ -389,13 +443,6 @@ def _scales(
             value=value,
             min=settings.min,
             max=settings.max,
-        )
-    # Changing a rating never costs a pick; rating one more statement does.
-    if settings.pick is not None and len({*own, slot}) > settings.pick:
-        raise DomainError(
-            Code.TOO_MANY_PICKS,
-            f"You may rate {settings.pick} of the statements; withdraw a rating to rate this one.",
-            pick=settings.pick,
         )
     return {"value": value}
 

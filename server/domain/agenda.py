@@ -239,12 +239,19 @@ def phone_view(agenda: Agenda) -> tuple[dict[str, Any] | None, dict[str, Any] | 
 
 
 def agenda_view(
-    agenda: Agenda, now: datetime, *, host: bool, say: Callable[[Text], str] = str
+    agenda: Agenda,
+    now: datetime,
+    *,
+    host: bool,
+    say: Callable[[Text], str] = str,
+    schedule: bool = True,
 ) -> dict[str, Any] | None:
     """The agenda with its live timing, for the big screen (host=False) and the remote (host=True).
 
     The remote also gets the facilitator's notes: the werkvorm, the materials and the timestamps.
-    ``say`` puts a message in the meeting's language (``i18n.say``; the domain reads no catalogue)."""
+    ``say`` puts a message in the meeting's language (``i18n.say``; the domain reads no catalogue).
+    Without ``schedule`` (the big screen, unless the host switched it on) it leaves out how far
+    ahead or behind the plan the meeting is and the advice to catch up: the room need not see it."""
     if not agenda.blocks:
         return None
     times = timing(agenda, now)
@@ -284,7 +291,7 @@ def agenda_view(
             "overtime": spent > planned,
         }
     following = agenda.following()
-    delta = times.delta_seconds
+    delta = times.delta_seconds if schedule else None
     return {
         "now": _iso(now),
         "started_at": _iso(agenda.started_at),
@@ -292,7 +299,7 @@ def agenda_view(
         "running": agenda.running,
         "planned_minutes": times.planned_minutes,
         "planned_end": _iso(times.planned_end),
-        "projected_end": _iso(times.projected_end),
+        "projected_end": _iso(times.projected_end) if schedule else None,
         # Positive: behind the plan ("5 min achter"), negative: ahead; whole minutes toward zero.
         "delta_seconds": delta,
         "delta_minutes": None if delta is None else int(delta / 60),
@@ -308,7 +315,7 @@ def agenda_view(
                 "minutes_saved": a.minutes_saved,
                 "to_minutes": a.to_minutes,
             }
-            for a in times.advice
+            for a in (times.advice if schedule else ())
         ],
         "advice_recovers": times.advice_recovers,
     }

@@ -11,6 +11,8 @@ class Code(StrEnum):
     TEXT_TOO_LONG = "text_too_long"
     TEXT_EMPTY = "text_empty"
     CONTROL_CHARACTERS = "control_characters"
+    NONCHARACTER = "noncharacter"  # U+FFFF, U+10FFFF, U+FDD0..U+FDEF: never text
+    COMBINING_MARKS = "combining_marks"  # more marks stacked on one letter than any script needs
     WRONG_KIND = "wrong_kind"  # the payload's shape does not fit the activity kind
     INVALID_SLOT = "invalid_slot"
     VALUE_OUT_OF_RANGE = "value_out_of_range"
@@ -21,6 +23,7 @@ class Code(StrEnum):
     NO_OPTION = "no_option"
     OWN_WORD = "own_word"
     UNKNOWN_WORD = "unknown_word"
+    ALREADY_STEPPED_IN = "already_stepped_in"
     INVALID_SETTINGS = "invalid_settings"
     UNKNOWN_KIND = "unknown_kind"
 

@@ -56,6 +56,11 @@ class MeetingInfo:
     # The draaiboek's notes for the facilitator (never in public()): goals, and preparation.
     description: str = ""
     preparation: str = ""
+    show_schedule: bool = False  # the big screen shows ahead of / behind the plan
+    # For the screens and the host only (never in public()): the QR link's secret, and whether
+    # the host closed the door to new participants.
+    join_secret: str = ""
+    joins_closed: bool = False
 
     @property
     def blocks(self) -> tuple[BlockInfo, ...]:

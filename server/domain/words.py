@@ -8,7 +8,7 @@ from functools import cache
 from importlib import resources
 
 from server.domain.errors import Code, DomainError
-from server.text import N_
+from server.text import N_, Text
 
 _HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
 _SPACE_AROUND_NEWLINE = re.compile(r" ?\n ?")
@@ -24,11 +24,58 @@ _PUNCTUATION = ".,;:!?¡¿'\"`´‘’“”«»()[]{}*"
 _PROFANITY_FILES = ("profanity_nl.txt", "profanity_en.txt")
 
 
+# The one rule for every text a host sets (titles, theme, descriptions, prompts, block texts, in
+# a request, a template or an import) and, with the stricter rule of clean_text on top, for every
+# answer: the same on SQLite and PostgreSQL, which refuses NUL outright.
+MAX_MARKS = 10  # combining marks on one letter: scripts stack at most 4-5; "zalgo" text hundreds
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_MARKS = frozenset({"Mn", "Me"})
+
+
+def host_text(raw: str, *, field: str) -> str:
+    """A host's free text as stored: line breaks made \\n; refused (``field`` named) when it holds
+    a control character other than newline and tab (NUL, BEL, ESC, DEL, C1), a directional
+    override or isolate (U+202A-U+202E, U+2066-U+2069), a lone surrogate, a noncharacter or more
+    than MAX_MARKS combining marks in a row. Nothing is stripped silently: what is stored is what
+    the host sees."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if text.isascii() and text.isprintable():
+        return text  # the common case, checked at C speed
+    for ch in text:
+        category = unicodedata.category(ch)
+        if (category == "Cc" and ch not in "\n\t") or category == "Cs" or ch in _BIDI_CONTROLS:
+            error = _control_error(ch)
+            raise DomainError(error.code, N_("{field}: {problem}", field=field, problem=error.message))
+    refuse_unsafe_text(text, field=field)
+    return text
+
+
+def refuse_unsafe_text(text: str, *, field: str | None = None) -> None:
+    """Noncharacters and runs of combining marks, refused in any text (``field`` named if given)."""
+    run = 0
+    for ch in text:
+        point = ord(ch)
+        if 0xFDD0 <= point <= 0xFDEF or point & 0xFFFE == 0xFFFE:
+            code = f"U+{point:04X}"
+            said = N_("Text contains a noncharacter ({point}), which is not a letter; remove it.", point=code)
+            raise DomainError(Code.NONCHARACTER, _in_field(said, field), character=code)
+        run = run + 1 if unicodedata.category(ch) in _MARKS else 0
+        if run > MAX_MARKS:
+            said = N_("Text stacks more than {n} accents or marks on one letter.", n=MAX_MARKS)
+            raise DomainError(Code.COMBINING_MARKS, _in_field(said, field), maximum=MAX_MARKS)
+
+
+def _in_field(message: Text, field: str | None) -> Text:
+    return message if field is None else N_("{field}: {problem}", field=field, problem=message)
+
+
 def clean_text(raw: str, *, max_length: int, allow_newlines: bool) -> str:
-    """Trim, collapse whitespace and NFC-normalise; refuse control characters, empty and over-long text."""
+    """Trim, collapse whitespace and NFC-normalise; refuse control characters, noncharacters, stacks
+    of marks, empty and over-long text."""
     text = raw.replace("\r\n", "\n") if allow_newlines else raw
     text = text.translate(_LINE_SEPARATORS)
     _refuse_control_characters(text, allow_newlines=allow_newlines)
+    refuse_unsafe_text(text)
     text = _HORIZONTAL_SPACE.sub(" ", unicodedata.normalize("NFC", text))
     if allow_newlines:
         text = _MANY_NEWLINES.sub("\n\n", _SPACE_AROUND_NEWLINE.sub("\n", text))

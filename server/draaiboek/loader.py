@@ -25,6 +25,7 @@ from jsonschema.exceptions import ValidationError
 from server.domain.activities import Kind, is_private, settings_for
 from server.domain.agenda import valid_start_time
 from server.domain.errors import DomainError
+from server.domain.words import host_text
 from server.draaiboek.model import FORMAT, ActivitySpec, BlockSpec, Placeholder, Template, TemplateError
 from server.text import N_, Text
 
@@ -348,7 +349,7 @@ class _Document:
         tag, value = node.tag, node.value
         try:
             if tag == _STR:
-                return value
+                return host_text(value, field=_where(path))
             if tag == "tag:yaml.org,2002:null":
                 return None
             if tag == "tag:yaml.org,2002:bool":
@@ -357,6 +358,8 @@ class _Document:
                 return int(value, 10)
             if tag == "tag:yaml.org,2002:float":
                 return float(value)
+        except DomainError as exc:  # a control character, noncharacter or stack of marks ("\0" in YAML)
+            raise TemplateError(self.source, node.start_mark.line + 1, exc.message) from None
         except ValueError:
             raise TemplateError(
                 self.source,

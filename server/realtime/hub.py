@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,11 +24,14 @@ from server.domain.tally import Change
 from server.realtime.backends import Broadcast, MemoryBroadcast
 from server.realtime.collector import Collector
 from server.realtime.connection import Connection
-from server.realtime.messages import ClosingOut, dump
+from server.realtime.invariants import InvariantBroken, differences
+from server.realtime.invariants import log as invariant_log
+from server.realtime.messages import ClosingOut, ErrorOut, dump
 from server.realtime.pacer import Pacer
 from server.realtime.room import Room
 from server.services import answers as answer_service
 from server.services import meetings as meeting_service
+from server.services import qa as qa_service
 from server.services.answers import BatchResult, StoredAnswer
 from server.services.events import (
     Event,
@@ -46,6 +49,10 @@ PUBLISH_CHUNK = 2_000  # messages per PUBLISH payload (a tick rarely carries mor
 BUS = "bus"  # the pacer's key for the messages to other workers (rooms are keyed by meeting id)
 
 
+def join_url(base: str, code: str, secret: str = "") -> str:
+    return f"{base}/{code}#j={secret}" if secret else f"{base}/{code}"
+
+
 class Hub:
     def __init__(
         self,
@@ -58,9 +65,16 @@ class Hub:
         stall_seconds: float = 10.0,
         clock: Clock | None = None,
         collector: Collector | None = None,
+        check_invariants: bool = False,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.db = db
+        self.check_invariants = check_invariants
+        # What KRING_CHECK_INVARIANTS found: once set, the server reports itself unhealthy.
+        self.broken: list[str] = []
+        # Held by whoever writes answer rows (the batcher, a reset) from its commit until the
+        # rooms applied it: rooms then see those writes in the order they were committed.
+        self.answer_writes = asyncio.Lock()
         self.clock: Clock = clock or SystemClock()
         self.public_base = public_base
         self.tick = tick
@@ -83,9 +97,13 @@ class Hub:
         self._agenda_at: datetime | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Messages from other workers that a feature beside the activities handles (by "t").
+        self.remote_handlers: dict[str, Callable[[Room, dict[str, Any]], Awaitable[None]]] = {}
 
-    def join_url(self, code: str) -> str:
-        return f"{self.public_base}/{code}"
+    def join_url(self, code: str, secret: str = "") -> str:
+        """The link a phone opens; with the meeting's join secret for the QR code and the screens.
+        The secret rides in the fragment: browsers never send it, so no access log holds it."""
+        return join_url(self.public_base, code, secret)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -117,6 +135,10 @@ class Hub:
                 connection.close_soon(1001, "server stopping")
 
     # -- rooms -------------------------------------------------------------------------------
+
+    def live_meeting_id(self, code: str) -> int | None:
+        """The meeting id when its room is held here (memory only)."""
+        return self._codes.get(code)
 
     async def meeting_id_for_code(self, code: str) -> int | None:
         """A live room answers from memory (a join storm asks twice per phone); others ask the
@@ -152,8 +174,9 @@ class Hub:
             return None
         auth = meeting_service.meeting_auth(session, meeting.code)
         assert auth is not None
-        room = Room(meeting, auth, self.join_url(meeting.code), self.clock)
+        room = Room(meeting, auth, self.join_url(meeting.code, auth.join_secret), self.clock)
         room.load_answers(answer_service.load_answers(session, meeting_id))
+        room.beside.load(qa_service.load_beside(session, meeting_id))
         return room
 
     async def _reload(self, room: Room) -> None:
@@ -169,6 +192,7 @@ class Hub:
             return
         room.set_meeting(meeting)
         room.load_answers(answers)
+        room.beside.load(await self.db.run(qa_service.load_beside, room.meeting.id))
         self._mark(room)
 
     async def _refresh(self, room: Room) -> bool:
@@ -257,6 +281,30 @@ class Hub:
                 continue
             room.apply(activity_id, changes, batch.versions)
             self._mark(room)
+        if batch.truth is not None and not self.broadcast.shared:
+            # With other workers, their deltas arrive a tick later by design: only one worker
+            # can compare itself with the database at any moment.
+            for meeting_id in set(meeting_of.values()):
+                room = self.rooms.get(meeting_id)
+                if room is not None:
+                    self._check(
+                        room, {a: batch.truth.get(a, []) for a, m in meeting_of.items() if m == meeting_id}
+                    )
+
+    def _check(self, room: Room, truth: dict[int, list[StoredAnswer]]) -> None:
+        """Fail loudly when the room's tallies differ from the recount: log it, report the
+        server unhealthy (/healthz), close the room's sockets (1011) and raise."""
+        found = differences(room, truth)
+        if not found:
+            return
+        said = f"INVARIANT BROKEN in meeting {room.meeting.id}: " + "; ".join(found)
+        invariant_log.critical("%s", said)
+        self.broken.append(said)
+        frame = dump(ErrorOut(code="invariant_broken", message="The live results and the database disagree."))
+        for connection in list(room.connections):
+            connection.push(frame)
+            connection.close_soon(1011, "invariant broken")
+        raise InvariantBroken(said)
 
     def _close_room(self, meeting_id: int) -> None:
         room = self.rooms.pop(meeting_id, None)
@@ -352,6 +400,8 @@ class Hub:
                 return
             elif kind == "presence":
                 room.report_presence(str(message["w"]), int(message["n"]))
+            elif isinstance(kind, str) and kind in self.remote_handlers:
+                await self.remote_handlers[kind](room, message)
             else:
                 return
         except Exception:
@@ -375,6 +425,14 @@ class Hub:
                 room.send_agenda()
             except Exception:
                 log.exception("sending the agenda of room %s failed", meeting_id)
+
+    def send(self, message: dict[str, Any]) -> None:
+        """To the other workers with this tick's messages (nothing without a shared backend)."""
+        self._send(message)
+
+    def mark(self, room: Room) -> None:
+        """The room changed: it sends its frames at once when quiet, else with the next tick."""
+        self._mark(room)
 
     def _mark(self, room: Room) -> None:
         if self.naive:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from server.domain.activities import WORD_MAX_LENGTH
 from server.domain.errors import DomainError
+from server.domain.qa import QUESTION_MAX_LENGTH
 
 ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Slot = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_:-]+$")]
@@ -45,6 +46,31 @@ class FindIn(_In):
     query: Annotated[str, Field(min_length=1, max_length=WORD_MAX_LENGTH)]
 
 
+class AskIn(_In):
+    """A participant asks a question in the Q&A, with its nickname or (``anonymous``) without."""
+
+    type: Literal["ask"]
+    client_id: ClientId
+    text: Annotated[str, Field(min_length=1, max_length=QUESTION_MAX_LENGTH * 4)]
+    anonymous: bool = False
+
+
+class VoteIn(_In):
+    """A participant upvotes a question (``up``: true) or withdraws its upvote (false)."""
+
+    type: Literal["vote"]
+    client_id: ClientId
+    question_id: int
+    up: bool
+
+
+class ReactIn(_In):
+    """A participant taps a reaction; counted into the next tick's burst, not acknowledged."""
+
+    type: Literal["react"]
+    reaction: Annotated[str, Field(min_length=1, max_length=20)]
+
+
 class PingIn(_In):
     type: Literal["ping"]
 
@@ -57,10 +83,15 @@ class AuthIn(_In):
     key: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 
-ParticipantIn = Annotated[AnswerIn | WithdrawIn | FindIn | PingIn, Field(discriminator="type")]
+ParticipantIn = Annotated[
+    AnswerIn | WithdrawIn | FindIn | PingIn | AskIn | VoteIn | ReactIn, Field(discriminator="type")
+]
 ScreenIn = Annotated[AuthIn | PingIn, Field(discriminator="type")]
 
-participant_in = TypeAdapter[AnswerIn | WithdrawIn | FindIn | PingIn](ParticipantIn)
+participant_in = TypeAdapter[AnswerIn | WithdrawIn | FindIn | PingIn | AskIn | VoteIn | ReactIn](
+    ParticipantIn
+)
+react_in = TypeAdapter(ReactIn)
 screen_in = TypeAdapter[AuthIn | PingIn](ScreenIn)
 
 
@@ -158,6 +189,36 @@ class SnapshotOut(_Out):
     agenda: dict[str, Any] | None = Field(
         default=None, description="The agenda with its live timing (null: the meeting has no agenda)"
     )
+    beside: dict[str, Any] | None = Field(
+        default=None, description="Q&A and reactions beside the activities (server/realtime/beside.py)"
+    )
+
+
+class QaAckOut(_Out):
+    """A question or vote is committed (``duplicate``: a resend of one that was)."""
+
+    type: Literal["qa_ack"] = "qa_ack"
+    client_id: str
+    op: Literal["ask", "vote", "unvote"]
+    question_id: int | None
+    duplicate: bool = False
+
+
+class BesideOut(_Out):
+    """A phone's view of what runs beside the activities: the Q&A's top questions and the
+    reactions it may tap (null: closed, off)."""
+
+    type: Literal["beside"] = "beside"
+    qa: dict[str, Any] | None
+    reactions: list[str] | None
+
+
+class QaMineOut(_Out):
+    """A phone's own questions (with their status) and the questions it upvoted."""
+
+    type: Literal["qa_mine"] = "qa_mine"
+    questions: list[dict[str, Any]]
+    votes: list[int]
 
 
 class AgendaOut(_Out):
@@ -185,8 +246,11 @@ OUTGOING: tuple[type[_Out], ...] = (
     SnapshotOut,
     AgendaOut,
     ClosingOut,
+    QaAckOut,
+    BesideOut,
+    QaMineOut,
 )
-INCOMING: tuple[type[_In], ...] = (AnswerIn, WithdrawIn, FindIn, PingIn, AuthIn)
+INCOMING: tuple[type[_In], ...] = (AnswerIn, WithdrawIn, FindIn, PingIn, AuthIn, AskIn, VoteIn, ReactIn)
 
 
 def parse(adapter: TypeAdapter[Any], raw: str | bytes) -> Any:

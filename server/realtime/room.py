@@ -10,15 +10,17 @@ from typing import Any, Literal, cast
 from server import i18n
 from server.domain.activities import (
     Kind,
+    ScalesSettings,
     Settings,
+    normalise_answer,
     settings_for,
-    validate_answer,
     validate_withdraw,
 )
 from server.domain.agenda import Clock, SystemClock, agenda_view, phone_view
 from server.domain.errors import DomainError
 from server.domain.meeting import ActivityInfo, MeetingInfo, accepting
 from server.domain.tally import Change, CheckoutTally, Moderation, Tally, new_tally
+from server.realtime.beside import RoomBeside
 from server.realtime.connection import Connection
 from server.realtime.messages import (
     AgendaOut,
@@ -74,6 +76,7 @@ class Room:
         self._state_frame: str | None = None
         self._results_cache: tuple[tuple[int, int], str] | None = None
         self._state_version = -1
+        self.beside = RoomBeside()  # Q&A and reactions beside the activities
         self.set_meeting(meeting)
 
     # -- loading ---------------------------------------------------------------------------
@@ -183,13 +186,30 @@ class Room:
         self._mark_state()
 
     def prepare(self, participant_id: int, message: AnswerIn | WithdrawIn) -> AnswerOp:
-        """Validate against the live state; what passes goes to the batcher."""
-        activity = accepting(self.meeting.current, message.activity_id)
+        """Check the message's shape; what passes goes to the batcher.
+
+        Only what a resend could never pass is refused here. Whether the answer still fits the
+        room (the activity open, the word still there, a pick left) is decided after the batch
+        recognised resends: a resend of a stored answer gets its ack again, whatever changed
+        since. The room's own verdict travels along as the op's ``refusal``."""
+        try:
+            activity = accepting(self.meeting.current, message.activity_id)
+            refusal = None
+        except DomainError as closed:
+            refusal = closed
+            try:
+                activity = self.meeting.activity(message.activity_id)
+            except DomainError:
+                raise closed from None
         kind = cast(Kind, activity.kind)
         settings = self._settings[activity.id]
-        own = self.own[activity.id].get(participant_id, {})
         if isinstance(message, WithdrawIn):
-            validate_withdraw(kind, settings, message.slot)
+            try:
+                validate_withdraw(kind, settings, message.slot)
+            except DomainError:
+                if refusal is not None:
+                    raise refusal from None
+                raise
             return AnswerOp(
                 self.meeting.id,
                 activity.id,
@@ -198,18 +218,14 @@ class Room:
                 "withdraw",
                 message.slot,
                 None,
+                refusal=refusal,
             )
-        if kind == "checkout" and message.slot.startswith("in:") and message.slot in own:
-            raise DomainError("already_stepped_in", "You already stepped in on this word.")
-        payload = validate_answer(
-            kind,
-            settings,
-            message.slot,
-            message.value,
-            own={slot: payload for slot, (_, payload, _rev) in own.items()},
-            participant=participant_id,
-            tally=self.tallies[activity.id],
-        )
+        try:
+            payload = normalise_answer(kind, settings, message.slot, message.value)
+        except DomainError:
+            if refusal is not None:  # a closed activity is the better reason to give
+                raise refusal from None
+            raise
         return AnswerOp(
             self.meeting.id,
             activity.id,
@@ -219,6 +235,8 @@ class Room:
             message.slot,
             payload,
             self.nicknames.get(participant_id),
+            pick=settings.pick if isinstance(settings, ScalesSettings) else None,
+            refusal=refusal,
         )
 
     # -- presence ----------------------------------------------------------------------------
@@ -267,7 +285,7 @@ class Room:
 
     @property
     def dirty(self) -> bool:
-        return self.dirty_state or self.dirty_results or self.dirty_snapshot
+        return self.dirty_state or self.dirty_results or self.dirty_snapshot or self.beside.dirty
 
     # -- frames ------------------------------------------------------------------------------
 
@@ -354,7 +372,7 @@ class Room:
         self._results_cache = ((activity.id, self.version), frame)
         return frame
 
-    def snapshot_frame(self, audience: Audience) -> str:
+    def snapshot_frame(self, audience: Audience, burst: dict[str, int] | None = None) -> str:
         self.seq += 1
         activity = self.meeting.current
         hidden = activity is not None and not activity.show_results_presenter
@@ -370,7 +388,11 @@ class Room:
                 seq=self.seq,
                 v=self.version,
                 audience=audience,
-                meeting={**self.meeting.public(), "join_url": self.join_url},
+                meeting={
+                    **self.meeting.public(),
+                    "join_url": self.join_url,
+                    "show_schedule": self.meeting.show_schedule,
+                },
                 participants=self.participants,
                 activities=[a.public() for a in self.meeting.activities],
                 activity=activity.public() if activity else None,
@@ -383,7 +405,9 @@ class Room:
                     self.clock.now(),
                     host=audience == "host",
                     say=self.say,
+                    schedule=audience == "host" or self.meeting.show_schedule,
                 ),
+                beside=self.beside.screen_view(audience, burst),
             )
         )
 
@@ -411,7 +435,13 @@ class Room:
         for connection in screens:
             role = connection.role
             if role not in frames:
-                view = agenda_view(agenda, now, host=role == "host", say=self.say)
+                view = agenda_view(
+                    agenda,
+                    now,
+                    host=role == "host",
+                    say=self.say,
+                    schedule=role == "host" or self.meeting.show_schedule,
+                )
                 frames[role] = dump(AgendaOut(agenda=view))
             connection.put_latest("agenda", frames[role])
 
@@ -423,6 +453,7 @@ class Room:
             mine = self.mine_frame(connection.participant_id)
             if mine is not None:
                 connection.put_latest("mine", mine)
+            self.beside.greet(connection)
         else:
             connection.put_latest("snapshot", self.snapshot_frame(connection.role))
 
@@ -451,12 +482,17 @@ class Room:
                         self._results_cache = None
                         results = self.results_frame() or results
                     connection.put_latest("results", results)
-        if self.dirty_snapshot or self.dirty_results or self.dirty_state:
+        # The taps of this tick ride on the screens' one frame: a burst, never a frame per tap.
+        burst = self.beside.burst.take()
+        screens_dirty = self.dirty_snapshot or self.dirty_results or self.dirty_state
+        if screens_dirty or self.beside.dirty_screens or burst:
             frames: dict[str, str] = {}
             for connection in self.screens:
                 if not connection.closed:
                     role: Audience = "host" if connection.role == "host" else "presenter"
                     if role not in frames or naive:
-                        frames[role] = self.snapshot_frame(role)
+                        frames[role] = self.snapshot_frame(role, burst)
                     connection.put_latest("snapshot", frames[role])
+        self.beside.dirty_screens = False
+        self.beside.flush_phones(self.phones)
         self.dirty_state = self.dirty_results = self.dirty_snapshot = self.dirty_mine = False

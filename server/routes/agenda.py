@@ -17,7 +17,6 @@ from server.routes import schemas
 from server.routes.api import _meeting, _meeting_out, block_out, conflict, host_responses
 from server.services import accounts
 from server.services import agenda as agenda_service
-from server.services import meetings as meeting_service
 from server.services import templates as template_service
 from server.services.accounts import Account
 from server.services.events import StructureChanged
@@ -226,21 +225,8 @@ async def meeting_template(meeting_id: CurrentHost, db: DatabaseDep) -> Response
 async def _move(
     meeting_id: int, db: DatabaseDep, hub: HubDep, move: Callable[[Session], int | None]
 ) -> dict[str, Any]:
-    """Move the agenda (``move`` returns the new block's first activity), offer that activity,
-    tell the rooms, and answer with the meeting."""
-    await db.run(lambda s: _offer(s, meeting_id, move(s)))
+    """Move the agenda (the service puts the new block's activity on screen), tell the rooms, and
+    answer with the meeting."""
+    await db.run(move)
     await hub.publish([StructureChanged(meeting_id)])
     return _meeting_out(await _meeting(db, meeting_id), hub)
-
-
-def _offer(session: Session, meeting_id: int, first_activity: int | None) -> None:
-    """Put the block's first activity on screen unless one of its activities already is."""
-    if first_activity is None:
-        return
-    meeting = meeting_service.load_meeting(session, meeting_id)
-    assert meeting is not None
-    current = meeting.current
-    block = meeting.agenda.current
-    if current is not None and block is not None and current.id in block.activity_ids:
-        return
-    meeting_service.show(session, meeting_id, first_activity)

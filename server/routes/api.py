@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.datastructures import Headers
@@ -19,8 +19,8 @@ from server.deps import (
     ClockDep,
     CodePath,
     CurrentHost,
+    CurrentScreen,
     DatabaseDep,
-    GuardDep,
     HubDep,
     JoinsDep,
     SettingsDep,
@@ -37,7 +37,8 @@ from server.domain.meeting import (
     normalise_code,
     previous_activity,
 )
-from server.guards import JoinGuard
+from server.gate import client_address, join_guard, open_meeting, secret_matches, too_many_attempts
+from server.guards import JoinGuard, RateLimiter
 from server.realtime.hub import Hub
 from server.routes import schemas
 from server.routes.errors import error_response
@@ -49,6 +50,7 @@ from server.services import templates as template_service
 from server.services.accounts import Account
 from server.services.batcher import JoinBatcher
 from server.services.events import MeetingDeleted
+from server.services.meetings import MeetingAuth
 from server.settings import Settings
 from server.text import N_
 
@@ -60,11 +62,13 @@ router = APIRouter(
     },
 )
 host_responses: dict[int | str, dict[str, Any]] = {
-    401: {"model": schemas.ErrorOut, "description": "No host key"},
-    403: {"model": schemas.ErrorOut, "description": "Wrong host key"},
-    404: {"model": schemas.ErrorOut, "description": "Unknown code or activity"},
+    403: {"model": schemas.ErrorOut, "description": "`csrf`: a session without its CSRF token"},
+    # No host key, a wrong one, or a session that does not host it: as an unknown code.
+    404: {"model": schemas.ErrorOut, "description": "Unknown code or activity, or no key that opens it"},
+    429: {"model": schemas.ErrorOut, "description": "Too many refused codes or keys from this client"},
 }
 join_responses: dict[int | str, dict[str, Any]] = {
+    403: {"model": schemas.ErrorOut, "description": "`joins_closed`: the host closed the door"},
     404: {"model": schemas.ErrorOut, "description": "Unknown code"},
     429: {"model": schemas.ErrorOut, "description": "Too many unknown codes from this client"},
 }
@@ -123,7 +127,7 @@ def _meeting_out(meeting: MeetingInfo, hub: HubDep) -> dict[str, Any]:
         "title": meeting.title,
         "theme": meeting.theme,
         "language": meeting.language,
-        "join_url": hub.join_url(meeting.code),
+        "join_url": hub.join_url(meeting.code, meeting.join_secret),
         "qr_svg_url": f"{base}/api/meetings/{meeting.code}/qr.svg",
         "qr_png_url": f"{base}/api/meetings/{meeting.code}/qr.png",
         "current_activity_id": meeting.current_activity_id,
@@ -132,6 +136,7 @@ def _meeting_out(meeting: MeetingInfo, hub: HubDep) -> dict[str, Any]:
         "blocks": [block_out(b) for b in meeting.agenda.ordered],
         "description": meeting.description,
         "preparation": meeting.preparation,
+        "show_schedule": meeting.show_schedule,
     }
 
 
@@ -142,6 +147,18 @@ async def _meeting(db: DatabaseDep, meeting_id: int) -> MeetingInfo:
     return meeting
 
 
+async def may_create_anonymously(request: Request, db: Database) -> None:
+    """Refuses an anonymous create or import: `login_required` once accounts exist, else 429
+    `too_many_meetings` past the per-address allowance (KRING_CREATE_BURST, _PER_HOUR)."""
+    if await db.run(accounts.accounts_exist):
+        raise DomainError("login_required", "Log in as a facilitator to create meetings on this instance.")
+    limiter: RateLimiter = request.app.state.create_limiter
+    if not limiter.allow(join_guard(request).key_of(client_address(request))):
+        raise DomainError(
+            "too_many_meetings", "Too many new meetings from this address; wait a while, or log in."
+        )
+
+
 @router.post(
     "/meetings",
     status_code=status.HTTP_201_CREATED,
@@ -150,9 +167,11 @@ async def _meeting(db: DatabaseDep, meeting_id: int) -> MeetingInfo:
         401: {"model": schemas.ErrorOut, "description": "`login_required` once accounts exist"},
         403: {"model": schemas.ErrorOut, "description": "`csrf`: a session without its CSRF token"},
         404: {"model": schemas.ErrorOut, "description": "`unknown_template`"},
+        429: {"model": schemas.ErrorOut, "description": "`too_many_meetings` from this address"},
     },
 )
 async def create_meeting(
+    request: Request,
     account: Annotated[Account | None, Depends(current_account)],
     body: schemas.MeetingCreate,
     db: DatabaseDep,
@@ -161,10 +180,11 @@ async def create_meeting(
 ) -> dict[str, Any]:
     """Create a meeting; the response holds the host and presenter keys, shown only once.
 
-    Without any facilitator account on the instance anyone may (single-facilitator mode); once an
-    account exists, only a logged-in facilitator may, and the meeting becomes theirs."""
-    if account is None and await db.run(accounts.accounts_exist):
-        raise DomainError("login_required", "Log in as a facilitator to create meetings on this instance.")
+    Without any facilitator account on the instance anyone may (single-facilitator mode), a
+    limited number per address; once an account exists, only a logged-in facilitator may, and
+    the meeting becomes theirs."""
+    if account is None:
+        await may_create_anonymously(request, db)
     if body.template is not None and body.template_yaml is not None:
         raise DomainError(
             "invalid_template",
@@ -210,7 +230,8 @@ async def get_meeting(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> 
 async def update_meeting(
     body: schemas.MeetingUpdate, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
 ) -> dict[str, Any]:
-    """Change the title, theme, language, retention, or the draaiboek's description and notes."""
+    """Change the title, theme, language, retention, the draaiboek's description and notes, or
+    whether the big screen shows the schedule."""
     event = await db.run(
         lambda s: service.update_meeting(
             s,
@@ -223,6 +244,7 @@ async def update_meeting(
             else service.UNSET,
             description=body.description,
             preparation=body.preparation,
+            show_schedule=body.show_schedule,
         )
     )
     await hub.publish([event])
@@ -426,8 +448,10 @@ async def reset(
     """Delete every answer of the activity. Needs {"confirm": true}."""
     if not body.confirm:
         raise DomainError("confirmation_required", 'A reset deletes every answer; send {"confirm": true}.')
-    events = await db.run(service.reset_results, meeting_id, activity_id)
-    await hub.publish(events)
+    # A batch of answers committed after the reset must reach the room after the reset does.
+    async with hub.answer_writes:
+        events = await db.run(service.reset_results, meeting_id, activity_id)
+        await hub.publish(events)
     return _activity_out((await _meeting(db, meeting_id)).activity(activity_id))
 
 
@@ -480,32 +504,34 @@ async def results(activity_id: ActivityIdPath, meeting_id: CurrentHost, hub: Hub
     }
 
 
+qr_responses: dict[int | str, dict[str, Any]] = {
+    404: {"model": schemas.ErrorOut, "description": "Unknown code, or no presenter or host key"},
+    429: {"model": schemas.ErrorOut, "description": "Too many refused codes or keys from this client"},
+}
+
+
 @router.get(
     "/meetings/{code}/qr.svg",
     response_class=Response,
-    responses={
-        200: {"content": {"image/svg+xml": {}}, "description": "The QR code"},
-        **join_responses,
-    },
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "The QR code"}, **qr_responses},
 )
-async def qr_svg(code: CodePath, request: Request, hub: HubDep, guard: GuardDep) -> Response:
-    """The join URL as an SVG QR code."""
-    clean, _ = await existing_code(code, request, hub, guard)
-    return Response(qr.svg(hub.join_url(clean)), media_type="image/svg+xml")
+async def qr_svg(auth: CurrentScreen, db: DatabaseDep, hub: HubDep) -> Response:
+    """The join link with its join secret as an SVG QR code (presenter key, host key or session)."""
+    return Response(qr.svg(await _join_link(auth, db, hub)), media_type="image/svg+xml")
 
 
 @router.get(
     "/meetings/{code}/qr.png",
     response_class=Response,
-    responses={
-        200: {"content": {"image/png": {}}, "description": "The QR code"},
-        **join_responses,
-    },
+    responses={200: {"content": {"image/png": {}}, "description": "The QR code"}, **qr_responses},
 )
-async def qr_png(code: CodePath, request: Request, hub: HubDep, guard: GuardDep) -> Response:
-    """The join URL as a PNG QR code."""
-    clean, _ = await existing_code(code, request, hub, guard)
-    return Response(qr.png(hub.join_url(clean)), media_type="image/png")
+async def qr_png(auth: CurrentScreen, db: DatabaseDep, hub: HubDep) -> Response:
+    """The join link with its join secret as a PNG QR code (presenter key, host key or session)."""
+    return Response(qr.png(await _join_link(auth, db, hub)), media_type="image/png")
+
+
+async def _join_link(auth: MeetingAuth, db: Database, hub: Hub) -> str:
+    return hub.join_url((await _meeting(db, auth.meeting_id)).code, auth.join_secret)
 
 
 async def lookup_code(code: str, hub: Hub) -> tuple[str, int | None]:
@@ -514,21 +540,28 @@ async def lookup_code(code: str, hub: Hub) -> tuple[str, int | None]:
     return clean, await hub.meeting_id_for_code(clean) if is_valid_code(clean) else None
 
 
-async def existing_code(code: str, request: Request, hub: HubDep, guard: GuardDep) -> tuple[str, int]:
-    """The normalised code and meeting id; unknown codes count against the caller (429 after
-    too many), so codes cannot be enumerated."""
-    address = request.client.host if request.client else None
-    blocked = DomainError(
-        "too_many_attempts", "Too many unknown codes from here; wait a minute and check the code."
-    )
-    if guard.blocked(address):
-        raise blocked
-    clean, meeting_id = await lookup_code(code, hub)
-    if meeting_id is None:
-        if not guard.failed(address):  # guesses sent in parallel: no more 404s than the limit
-            raise blocked
-        raise DomainError("unknown_code", "There is no meeting with this code.")
-    return clean, meeting_id
+async def joinable(code: str, request: Request, secret: str | None = None) -> tuple[str, int]:
+    """The normalised code and meeting id for a join. A typed code is fine while the client is not
+    blocked (unknown codes count against it: 429 after too many, so codes cannot be enumerated);
+    a blocked client still gets in with the QR link's join secret or its participant cookie (a
+    whole room behind one address is not locked out by a guesser among it)."""
+    clean = normalise_code(code)
+    token = request.cookies.get(cookie_name(clean))
+    blocked = join_guard(request).blocked(client_address(request))
+    if blocked and not secret and not token:
+        raise too_many_attempts()  # nothing to check: no lookup, known and unknown codes alike
+    db: Database = request.app.state.db
+
+    async def check(auth: MeetingAuth) -> bool:
+        if not blocked or secret_matches(secret, auth):
+            return True
+        found = (
+            await db.run(participant_service.participant_for_token, auth.meeting_id, token) if token else None
+        )
+        return found is not None
+
+    auth = await open_meeting(request, clean, check)
+    return clean, auth.meeting_id
 
 
 @router.get(
@@ -537,10 +570,16 @@ async def existing_code(code: str, request: Request, hub: HubDep, guard: GuardDe
     responses=join_responses,
 )
 async def meeting_public(
-    code: CodePath, request: Request, db: DatabaseDep, hub: HubDep, guard: GuardDep
+    code: CodePath,
+    request: Request,
+    db: DatabaseDep,
+    x_join_secret: Annotated[
+        str | None,
+        Header(max_length=64, description="The QR link's join secret, as `secret` in the join's body"),
+    ] = None,
 ) -> dict[str, Any]:
     """Check a join code: the meeting's public face, or 404."""
-    _, meeting_id = await existing_code(code, request, hub, guard)
+    _, meeting_id = await joinable(code, request, x_join_secret)
     return (await _meeting(db, meeting_id)).public()
 
 
@@ -553,11 +592,10 @@ async def join(
     db: DatabaseDep,
     hub: HubDep,
     settings: SettingsDep,
-    guard: GuardDep,
     joins: JoinsDep,
 ) -> dict[str, Any]:
     """Join (or rejoin) a meeting; sets the HttpOnly participant cookie. No account needed."""
-    clean, meeting_id = await existing_code(code, request, hub, guard)
+    clean, meeting_id = await joinable(code, request, body.secret)
     token = request.cookies.get(cookie_name(clean))
     nickname = participant_service.clean_nickname(body.nickname)  # refused here, never in a batch
     wanted = participant_service.JoinRequest(meeting_id, token, nickname, body.nickname is not None)
@@ -573,6 +611,10 @@ async def admit(
     """Join through the batcher and tell the live room: the join's body (schemas.JoinOut) and the
     new participant token, if one was made. Shared by the route and ``JoinFastPath``."""
     joined = await joins.submit(request)
+    if joined.door_closed:
+        raise DomainError(
+            "joins_closed", "The host has closed the door: this meeting takes no new participants now."
+        )
     room = hub.rooms.get(request.meeting_id)
     if room is not None:
         room.nicknames[joined.participant_id] = joined.nickname

@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Form, Header, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.deps import (
     SESSION_COOKIE,
     ClockDep,
+    CodePath,
     CurrentHost,
     DatabaseDep,
     HubDep,
     PagesDep,
     SessionDep,
     SettingsDep,
+    bearer,
 )
 from server.domain.errors import DomainError
+from server.gate import client_address, open_meeting
 from server.guards import JoinGuard, OriginPolicy
 from server.routes.schemas import ErrorOut
 from server.services import accounts
 from server.services.events import StructureChanged
+from server.services.keys import key_matches
+from server.services.meetings import MeetingAuth
 
 router = APIRouter()
 errors: dict[int | str, dict[str, Any]] = {
@@ -52,9 +58,9 @@ class LoginBody(BaseModel):
     password: str = Field(min_length=1, max_length=1000)
 
 
-def _guards(request: Request) -> tuple[JoinGuard, JoinGuard]:
+def _guards(request: Request) -> tuple[JoinGuard, JoinGuard, JoinGuard]:
     state = request.app.state
-    return state.login_ip_guard, state.login_account_guard
+    return state.login_ip_guard, state.login_pair_guard, state.login_account_guard
 
 
 async def _login(
@@ -71,16 +77,27 @@ async def _login(
     if origin is not None and not policy.permits(origin):
         # Login CSRF: a form on another site must not log this browser into some account.
         raise DomainError("csrf", "Log in from Kring's own page.")
-    by_ip, by_account = _guards(request)
-    address = request.client.host if request.client else None
+    by_ip, by_pair, by_account = _guards(request)
+    address = client_address(request)
     account_key = email.strip().lower()
-    if by_ip.blocked(address) or by_account.blocked(account_key):
+    # An account is locked per address, never for everyone: a guesser who knows the owner's
+    # email locks out only himself. Across addresses the account is slowed down instead.
+    pair = f"{account_key}\n{by_ip.key_of(address).hex()}"
+    if by_ip.blocked(address) or by_pair.blocked(pair):
         raise DomainError("too_many_attempts", "Too many failed logins; wait a few minutes.")
     # Counted as failed until the password checks out: parallel guesses all count.
+    failures = by_account.recent(account_key)
     by_ip.attempt(address)
+    by_pair.attempt(pair)
     by_account.attempt(account_key)
+    over = failures - settings.login_failures_per_account
+    if over >= 0:
+        # 1 s, 2 s, 4 s ... per failure past the allowance: a try every few seconds at most for
+        # a guesser on many addresses; the owner waits a moment and gets in.
+        await asyncio.sleep(min(settings.login_slowdown_max_seconds, 2.0**over))
     logged_in = await db.run(accounts.login, email, password, clock.now(), settings.session_days)
     by_ip.succeeded(address)
+    by_pair.succeeded(pair)
     by_account.succeeded(account_key)
     response.set_cookie(
         SESSION_COOKIE,
@@ -174,6 +191,32 @@ async def me(found: SessionDep, db: DatabaseDep) -> dict[str, Any]:
             {"code": m.code, "title": m.title, "owner": m.owner, "cohosts": list(m.cohosts)} for m in meetings
         ],
     }
+
+
+@router.get("/api/meetings/{code}/access", responses=errors)
+async def access(
+    code: CodePath,
+    request: Request,
+    found: SessionDep,
+    db: DatabaseDep,
+    authorization: Annotated[str | None, Header(description="`Bearer <host or presenter key>`")] = None,
+) -> dict[str, str | None]:
+    """What this key (or the session) may do in the meeting: `host` or `presenter`. The big screen
+    asks it, once its key opened the socket, to learn whether its arrow keys may move the
+    activities. Anything else is answered as an unknown code (server/gate.py)."""
+    key = bearer(authorization)
+    roles: list[str] = []
+
+    async def check(auth: MeetingAuth) -> bool:
+        if key is not None:
+            host, shown = key_matches(key, auth.host_key_hash), key_matches(key, auth.presenter_key_hash)
+            roles.extend(["host"] if host else ["presenter"] if shown else [])
+        elif found is not None and await db.run(accounts.may_host, auth.meeting_id, found[0].id):
+            roles.append("host")
+        return bool(roles)
+
+    await open_meeting(request, code, check)
+    return {"role": roles[0]}
 
 
 @router.get("/account", response_class=HTMLResponse, include_in_schema=False)

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from server.deps import CurrentHost, DatabaseDep, HubDep, SettingsDep, current_account
 from server.domain.errors import DomainError
 from server.routes import schemas
-from server.routes.api import _meeting, _meeting_out, host_responses
-from server.services import accounts, archive, export_data, exports
+from server.routes.api import _meeting, _meeting_out, host_responses, may_create_anonymously
+from server.services import archive, export_data, exports
 from server.services.accounts import Account
 
 router = APIRouter(
@@ -22,7 +22,7 @@ IMPORT_MAX_BYTES = 20 * 1024 * 1024
 
 
 def _download(content: bytes | str, media_type: str, data: export_data.MeetingData, suffix: str) -> Response:
-    name = f"kring-{exports.slug(data.title) or 'meeting'}-{data.held_on:%Y-%m-%d}.{suffix}"
+    name = exports.download_name(data, suffix)
     return Response(
         content,
         media_type=media_type,
@@ -132,6 +132,7 @@ async def draaiboek_html(meeting_id: CurrentHost, db: DatabaseDep, settings: Set
     responses={
         401: {"model": schemas.ErrorOut, "description": "`login_required` once accounts exist"},
         413: {"model": schemas.ErrorOut, "description": "`too_large`: over 20 MB"},
+        429: {"model": schemas.ErrorOut, "description": "`too_many_meetings` from this address"},
     },
     openapi_extra={
         "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}, "required": True}
@@ -145,8 +146,8 @@ async def import_meeting(
 ) -> dict[str, Any]:
     """Restore a meeting from its JSON export (`export.json`): a new code and new keys, every
     activity closed. Its retention period starts again now."""
-    if account is None and await db.run(accounts.accounts_exist):
-        raise DomainError("login_required", "Log in as a facilitator to import meetings on this instance.")
+    if account is None:
+        await may_create_anonymously(request, db)
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)

@@ -7,23 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from server.deps import DatabaseDep, HubDep, PagesDep, SettingsDep
-from server.domain.meeting import MeetingInfo, is_valid_code, normalise_code
+from server.deps import HubDep, PagesDep, SessionDep, SettingsDep
+from server.domain.meeting import is_valid_code, normalise_code
 from server.i18n import LANGUAGES, catalog, pick_language
-from server.services import meetings as meeting_service
 
 router = APIRouter(include_in_schema=False)
 
 LangQuery = Annotated[str | None, Query(max_length=5)]
 AcceptLanguage = Annotated[str | None, Header()]
-
-
-async def _meeting(code: str, db: DatabaseDep) -> MeetingInfo | None:
-    clean = normalise_code(code)
-    if not is_valid_code(clean):
-        return None
-    meeting_id = await db.run(meeting_service.meeting_id_for_code, clean)
-    return None if meeting_id is None else await db.run(meeting_service.load_meeting, meeting_id)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -43,14 +34,24 @@ async def join_page(
 
 @router.get("/new", response_class=HTMLResponse)
 async def new_meeting_page(
-    pages: PagesDep, settings: SettingsDep, lang: LangQuery = None, accept_language: AcceptLanguage = None
+    pages: PagesDep,
+    settings: SettingsDep,
+    session: SessionDep,
+    lang: LangQuery = None,
+    accept_language: AcceptLanguage = None,
 ) -> Response:
-    """A new meeting from a draaiboek template (the API decides who may create one)."""
+    """A new meeting from a draaiboek template (the API decides who may create one). A logged-in
+    facilitator's page carries the session's CSRF token: the script asks /api/me for nothing, so a
+    visitor without a session sees no refused request."""
     from server.services.templates import summaries
 
     language = pick_language(lang, accept_language, settings.default_language)
     items = sorted(summaries(), key=lambda item: item["name"] != "kickoff")  # the run sheet's first
-    return pages.render("new.html", language, page="new", templates=items)
+    csrf = session[1] if session else ""
+    page = pages.render("new.html", language, page="new", templates=items, csrf=csrf)
+    if csrf:
+        page.headers["Cache-Control"] = "no-store"  # the token is the session's: never cached
+    return page
 
 
 @router.get("/i18n/{language}.json")
@@ -60,51 +61,48 @@ async def js_strings(language: str) -> JSONResponse:
     return JSONResponse(catalog(chosen), headers={"Cache-Control": "public, max-age=300"})
 
 
+def _shell(
+    pages: PagesDep,
+    settings: SettingsDep,
+    code: str,
+    template: str,
+    page: str,
+    lang: str | None,
+    short_base: str = "",
+) -> HTMLResponse:
+    """A meeting's page, the same for every well-formed code: nothing in it comes from the
+    database, so it tells a guesser nothing (server/gate.py). Its script opens the meeting with
+    what it holds (the key or join secret in the fragment, a cookie, a session) and only then
+    shows the meeting's title; the page's language is switched to the meeting's there too."""
+    clean = normalise_code(code)
+    language = lang if lang in LANGUAGES else settings.default_language
+    if not is_valid_code(clean):
+        return _unknown(pages, language)
+    return pages.render(
+        template, language, page=page, code=clean, lang_fixed=lang in LANGUAGES, short_base=short_base
+    )
+
+
 @router.get("/m/{code}/present", response_class=HTMLResponse)
 async def presenter_page(
-    code: str, db: DatabaseDep, hub: HubDep, pages: PagesDep, lang: LangQuery = None
+    code: str, hub: HubDep, pages: PagesDep, settings: SettingsDep, lang: LangQuery = None
 ) -> HTMLResponse:
-    meeting = await _meeting(code, db)
-    if meeting is None:
-        return _unknown(pages, lang or "nl")
-    language = lang if lang in LANGUAGES else meeting.language
-    return pages.render(
-        "presenter.html",
-        language,
-        page="presenter",
-        meeting=meeting,
-        join_url=hub.join_url(meeting.code),
-        short_url=hub.join_url(meeting.code).split("://", 1)[-1],
-    )
+    short_base = hub.public_base.split("://", 1)[-1]
+    return _shell(pages, settings, code, "presenter.html", "presenter", lang, short_base=short_base)
 
 
 @router.get("/m/{code}/remote", response_class=HTMLResponse)
 async def remote_page(
-    code: str, db: DatabaseDep, hub: HubDep, pages: PagesDep, lang: LangQuery = None
+    code: str, pages: PagesDep, settings: SettingsDep, lang: LangQuery = None
 ) -> HTMLResponse:
-    meeting = await _meeting(code, db)
-    if meeting is None:
-        return _unknown(pages, lang or "nl")
-    language = lang if lang in LANGUAGES else meeting.language
-    return pages.render(
-        "remote.html", language, page="remote", meeting=meeting, join_url=hub.join_url(meeting.code)
-    )
+    return _shell(pages, settings, code, "remote.html", "remote", lang)
 
 
 @router.get("/{code}", response_class=HTMLResponse)
 async def participant_page(
-    code: str,
-    db: DatabaseDep,
-    pages: PagesDep,
-    settings: SettingsDep,
-    lang: LangQuery = None,
-    accept_language: AcceptLanguage = None,
+    code: str, pages: PagesDep, settings: SettingsDep, lang: LangQuery = None
 ) -> HTMLResponse:
-    meeting = await _meeting(code, db)
-    if meeting is None:
-        return _unknown(pages, pick_language(lang, accept_language, settings.default_language))
-    language = lang if lang in LANGUAGES else meeting.language
-    return pages.render("participant.html", language, page="participant", meeting=meeting)
+    return _shell(pages, settings, code, "participant.html", "participant", lang)
 
 
 def _unknown(pages: PagesDep, language: str) -> HTMLResponse:

@@ -74,6 +74,9 @@ class MeetingUpdate(_Body):
         default=None, max_length=20000, description="The facilitator's notes: preparation, set-up, follow-up"
     )
     language: Literal["nl", "en"] | None = None
+    show_schedule: bool | None = Field(
+        default=None, description="Show ahead of / behind the plan on the big screen too"
+    )
     retention_days: Annotated[int, Field(ge=1, le=3650), BeforeValidator(_whole)] | None = Field(
         default=None,
         description="Days kept after the meeting was last used; null: the instance's KRING_RETENTION_DAYS",
@@ -180,6 +183,9 @@ class MeetingOut(BaseModel):
     preparation: str = Field(
         default="", description="From the draaiboek: the facilitator's notes (preparation, set-up, follow-up)"
     )
+    show_schedule: bool = Field(
+        default=False, description="The big screen shows ahead of / behind the plan (the remote always does)"
+    )
 
 
 class MeetingCreated(MeetingOut):
@@ -245,6 +251,12 @@ class ModerationBody(_Body):
 class JoinBody(_Body):
     nickname: str | None = Field(
         default=None, max_length=40, description="Optional; control characters are dropped"
+    )
+    secret: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The join secret from the QR link's fragment (`#j=…`): a join with it is not "
+        "held up when this client's address is blocked for guessing codes",
     )
 
 

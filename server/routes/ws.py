@@ -16,31 +16,39 @@ from server.deps import SESSION_COOKIE, BatcherDep, DatabaseDep, HubDep, Setting
 from server.domain.agenda import Clock
 from server.domain.errors import DomainError
 from server.domain.meeting import is_valid_code, normalise_code
-from server.guards import JoinGuard, OriginPolicy, RateLimiter, TokenBucket
+from server.gate import client_address, join_guard, open_meeting
+from server.guards import OriginPolicy, RateLimiter, TokenBucket
+from server.realtime.beside_hub import BesideHub
 from server.realtime.connection import Connection, Role
 from server.realtime.finding import found_frame
 from server.realtime.hub import Hub
 from server.realtime.messages import (
     AckOut,
     AnswerIn,
+    AskIn,
     AuthIn,
     ErrorOut,
     FindIn,
     PingIn,
     PongOut,
+    ReactIn,
+    VoteIn,
     WithdrawIn,
     dump,
     parse,
     participant_in,
+    react_in,
     screen_in,
 )
 from server.realtime.room import Room
 from server.routes.api import cookie_name
 from server.services import accounts
+from server.services import meetings as meeting_service
 from server.services import participants as participant_service
 from server.services.answers import OpResult
 from server.services.batcher import AnswerBatcher
 from server.services.keys import key_matches
+from server.services.meetings import MeetingAuth
 from server.settings import Settings
 
 router = APIRouter()
@@ -64,17 +72,67 @@ def _origin_allowed(websocket: WebSocket) -> bool:
     return policy.permits(websocket.headers.get("origin"))
 
 
-async def _room_for(websocket: WebSocket, code: str, hub: HubDep) -> Room | None:
-    guard: JoinGuard = websocket.app.state.join_guard
-    address = websocket.client.host if websocket.client else None
-    if guard.blocked(address):
-        return None
+async def _participant_room(
+    websocket: WebSocket, code: str, db: Database, hub: Hub
+) -> tuple[Room, tuple[int, str | None]] | None:
+    """The room and the participant behind the phone's cookie, or None: no cookie, a cookie that
+    opens nothing here, an unknown code; all refused alike (server/gate.py). A live room answers
+    from memory; a refusal there also asks the database, as a refusal of an unknown code does."""
     clean = normalise_code(code)
-    meeting_id = await hub.meeting_id_for_code(clean) if is_valid_code(clean) else None
+    token = websocket.cookies.get(cookie_name(clean))
+    if not token or not is_valid_code(clean):
+        return None  # nothing to check: no lookup, known and unknown codes alike
+    meeting_id = hub.live_meeting_id(clean)
+    live = meeting_id is not None
     if meeting_id is None:
-        guard.failed(address)
-        return None
-    return await hub.room(meeting_id)
+        meeting_id = await db.run(meeting_service.meeting_id_for_code, clean)
+    room = hub.rooms.get(meeting_id) if meeting_id is not None else None
+    found = room.participant_for_token(token) if room is not None else None
+    if found is None:
+        found = await db.run(participant_service.participant_for_token, meeting_id or 0, token)
+    if found is not None and meeting_id is not None:
+        room = room or await hub.room(meeting_id)
+        if room is not None:
+            room.remember_token(token, found[0])
+            return room, found
+    if live:
+        await db.run(meeting_service.meeting_id_for_code, clean)
+    join_guard(websocket).failed(client_address(websocket))
+    return None
+
+
+async def _screen_room(
+    websocket: WebSocket, code: str, message: Any, role: Role, db: Database, hub: Hub, clock: Clock
+) -> tuple[Room, str]:
+    """The room a screen's first message opens, and with what ("host", "presenter", "session").
+    A wrong key and an unknown code get the same `forbidden` (server/gate.py)."""
+    if not isinstance(message, AuthIn):
+        raise DomainError("forbidden", "This key does not open this screen.")
+    via: list[str] = []
+
+    async def check(auth: MeetingAuth) -> bool:
+        if message.key is None:
+            token = websocket.cookies.get(SESSION_COOKIE)
+            hosted: bool = bool(token) and await db.run(
+                accounts.session_hosts, token, auth.meeting_id, clock.now()
+            )
+            via.extend(["session"] if hosted else [])
+        else:
+            host = key_matches(message.key, auth.host_key_hash)
+            shown = key_matches(message.key, auth.presenter_key_hash) and role == "presenter"
+            via.extend(["host"] if host else ["presenter"] if shown else [])
+        return bool(via)
+
+    try:
+        auth = await open_meeting(websocket, code, check)
+    except DomainError as exc:
+        if exc.code == "unknown_code":
+            raise DomainError("forbidden", "This key does not open this screen.") from None
+        raise
+    room = await hub.room(auth.meeting_id)
+    if room is None:
+        raise DomainError("forbidden", "This key does not open this screen.")
+    return room, via[0]
 
 
 async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
@@ -114,21 +172,13 @@ async def _participant(
     if not _origin_allowed(websocket):
         await websocket.close(1008)  # before accept: the upgrade is refused with 403
         return
-    room = await _room_for(websocket, code, hub)
-    if room is None:
-        await _refuse(websocket, 4404, "unknown_code", "There is no meeting with this code.")
-        return
-    token = websocket.cookies.get(cookie_name(room.meeting.code))
-    found = room.participant_for_token(token) if token else None
-    if found is None and token:
-        found = await db.run(participant_service.participant_for_token, room.meeting.id, token)
-        if found is not None:
-            room.remember_token(token, found[0])
-    if found is None:
+    opened = await _participant_room(websocket, code, db, hub)
+    if opened is None:
         await _refuse(websocket, 4401, "not_joined", "Join the meeting first (POST /api/join/{code}).")
         return
-    participant_id, nickname = found
+    room, (participant_id, nickname) = opened
     limiter: RateLimiter = websocket.app.state.rate_limiter
+    beside: BesideHub = websocket.app.state.beside
     room.nicknames.setdefault(participant_id, nickname)
     await websocket.accept()
     connection = Connection(
@@ -142,10 +192,12 @@ async def _participant(
     try:
         while (raw := await _receive(websocket)) is not None:
             await connection.room_for_replies()
+            if _tap(raw, hub.rooms.get(room.meeting.id, room), connection, participant_id, beside):
+                continue  # reactions have their own, faster limit
             if not limiter.allow((room.meeting.id, participant_id)):
                 connection.push(_error("rate_limited", "Too many messages; slow down and resend."))
                 continue
-            await _handle_participant(raw, room, connection, participant_id, batcher, hub)
+            await _handle_participant(raw, room, connection, participant_id, batcher, hub, beside)
             if room.meeting.id not in hub.rooms:
                 break
     except WebSocketDisconnect:
@@ -165,6 +217,7 @@ async def _handle_participant(
     participant_id: int,
     batcher: BatcherDep,
     hub: HubDep,
+    beside: BesideHub,
 ) -> None:
     client_id: str | None = None
     if raw == BINARY:
@@ -180,6 +233,12 @@ async def _handle_participant(
         if isinstance(message, FindIn):
             connection.push(found_frame(live, message))
             return
+        if isinstance(message, AskIn | VoteIn):
+            connection.push(await beside.ask_or_vote(live, participant_id, message))
+            return
+        if isinstance(message, ReactIn):  # one that _tap did not recognise (spelled otherwise)
+            beside.react(live, connection, participant_id, message)
+            return
         assert isinstance(message, AnswerIn | WithdrawIn)
         client_id = message.client_id
         op = live.prepare(participant_id, message)
@@ -187,6 +246,19 @@ async def _handle_participant(
         connection.push(_ack_or_error(result, live))
     except DomainError as exc:
         connection.push(_error(exc.code, exc.message, client_id))
+
+
+def _tap(raw: str, room: Room, connection: Connection, participant_id: int, beside: BesideHub) -> bool:
+    """A reaction, counted under its own limit (a hall tapping along must not use up the limit
+    its answers need); False for anything else, which takes the normal path."""
+    if '"react"' not in raw:
+        return False
+    try:
+        message = parse(react_in, raw)
+    except DomainError:
+        return False
+    beside.react(room, connection, participant_id, message)
+    return True
 
 
 def _ack_or_error(result: OpResult, room: Room) -> str:
@@ -214,23 +286,14 @@ async def _screen(
     if not _origin_allowed(websocket):
         await websocket.close(1008)
         return
-    room = await _room_for(websocket, code, hub)
-    if room is None:
-        await _refuse(websocket, 4404, "unknown_code", "There is no meeting with this code.")
-        return
+    # Every well-formed code is accepted the same way: the first message's key decides.
     await websocket.accept()
     try:
         raw = await asyncio.wait_for(_receive(websocket), AUTH_TIMEOUT)
         if raw is None:
             return
         message: Any = parse(screen_in, raw)
-        via = (
-            await _opened_by(websocket, room, message, role, db, clock)
-            if isinstance(message, AuthIn)
-            else None
-        )
-        if via is None:
-            raise DomainError("forbidden", "This key does not open this screen.")
+        room, via = await _screen_room(websocket, code, message, role, db, hub, clock)
     except (DomainError, TimeoutError) as exc:
         code_, text = (
             (exc.code, exc.message)

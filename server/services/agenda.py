@@ -14,10 +14,12 @@ from sqlmodel import Session, col
 from server.db.tables import Activity, AgendaBlock, Meeting, maybe_aware
 from server.domain.agenda import MAX_BLOCK_MINUTES, Agenda, BlockInfo, valid_start_time
 from server.domain.errors import DomainError
+from server.domain.words import host_text
 from server.services.events import StructureChanged
 from server.text import N_
 
 BLOCK_FIELDS = ("title", "goal", "description", "who", "materials", "essential", "is_break", "start_time")
+TEXT_FIELDS = ("title", "goal", "description", "who", "materials")
 
 
 def load_agenda(session: Session, meeting: Meeting, activities: list[Activity]) -> Agenda:
@@ -50,6 +52,7 @@ def add_block(
 ) -> tuple[BlockInfo, StructureChanged]:
     _meeting(session, meeting_id)
     _check(duration_minutes=duration_minutes, start_time=fields.get("start_time"))
+    title, fields = host_text(title, field="title"), _texts(fields)
     count = int(
         session.scalar(
             select(func.count()).select_from(AgendaBlock).where(col(AgendaBlock.meeting_id) == meeting_id)
@@ -79,6 +82,7 @@ def update_block(
 ) -> tuple[BlockInfo, StructureChanged]:
     block = _block(session, meeting_id, block_id)
     _check(duration_minutes=fields.get("duration_minutes"), start_time=fields.get("start_time"))
+    fields = _texts(fields)
     for name in (*BLOCK_FIELDS, "duration_minutes"):
         if name in fields and (fields[name] is not None or name == "start_time"):
             setattr(block, name, fields[name])
@@ -153,6 +157,7 @@ def enter_block(session: Session, meeting_id: int, block_id: int, now: datetime)
 
     The stay in the block that was current is added to its time; the agenda's clock starts
     when the first block is entered, and runs again if the facilitator goes back after the end.
+    The screen and the phones follow the room into the block (see ``_follow_into``).
     """
     meeting = _meeting(session, meeting_id)
     block = _block(session, meeting_id, block_id)
@@ -167,6 +172,7 @@ def enter_block(session: Session, meeting_id: int, block_id: int, now: datetime)
         meeting.agenda_started_at = now
     meeting.agenda_ended_at = None
     meeting.current_block_id = block_id
+    _follow_into(session, meeting, block_id)
     session.add(meeting)
     session.flush()
     return _first_activity(session, block_id)
@@ -236,6 +242,25 @@ def follow_activity(session: Session, meeting_id: int, activity_id: int, now: da
 # -- helpers ----------------------------------------------------------------------------------
 
 
+def _follow_into(session: Session, meeting: Meeting, block_id: int) -> None:
+    """What the screen and the phones show follows the room into a block: an activity left open
+    elsewhere closes (during a break nobody should still change group), the block's first activity
+    is put on screen unless one of its own already is, and a block without activities (a break, a
+    talk) shows the waiting screen."""
+    own = _activity_ids(session, block_id)
+    session.execute(
+        update(Activity)
+        .where(
+            col(Activity.meeting_id) == meeting.id,
+            col(Activity.status) == "open",
+            col(Activity.id).not_in(own),
+        )
+        .values(status="closed")
+    )
+    if meeting.current_activity_id not in own:
+        meeting.current_activity_id = own[0] if own else None
+
+
 def _leave_current(session: Session, meeting: Meeting, now: datetime) -> None:
     if meeting.current_block_id is None:
         return
@@ -266,6 +291,14 @@ def _activity_ids(session: Session, block_id: int) -> tuple[int, ...]:
         )
         if i is not None
     )
+
+
+def _texts(fields: dict[str, Any]) -> dict[str, Any]:
+    """A block's free texts through the host text rule (server.domain.words.host_text)."""
+    return {
+        name: host_text(value, field=name) if name in TEXT_FIELDS and isinstance(value, str) else value
+        for name, value in fields.items()
+    }
 
 
 def _check(*, duration_minutes: int | None, start_time: str | None) -> None:

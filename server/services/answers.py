@@ -10,13 +10,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import TextualSelect, and_, bindparam, delete, insert, select, text, update
+from sqlalchemy import TextualSelect, bindparam, delete, insert, select, text, update
 from sqlmodel import Session, col
 
-from server.db.engine import is_sqlite
 from server.db.tables import Activity, Answer, Participant, Submission, utcnow
 from server.domain.errors import DomainError
 from server.domain.tally import Change
+from server.services.batch_state import BatchState, Key, Row
 
 # The answer path writes through Core statements on the tables: the ORM's bulk paths cost
 # several times as much per row, and a batch of a whole hall's answers is all rows.
@@ -37,15 +37,8 @@ UPDATE_ANSWER = (
 # cyclic garbage behind (the collector's young collections were mostly SQLAlchemy's).
 INSERT_ANSWERS = insert(ANSWERS).returning(ANSWERS.c.id, sort_by_parameter_order=True)
 INSERT_SUBMISSIONS = insert(SUBMISSIONS)
-_ROW = ANSWERS.c
-LOAD_ROWS = select(_ROW.id, _ROW.participant_id, _ROW.slot, _ROW.payload, _ROW.client_id, _ROW.rev).where(
-    _ROW.activity_id == bindparam("activity"),
-    _ROW.participant_id.in_(bindparam("participants", expanding=True)),
-)
-LOAD_ROWS_FOR_UPDATE = LOAD_ROWS.with_for_update()
 
 Op = Literal["answer", "withdraw"]
-Key = tuple[int, int, str]  # activity, participant, slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +51,9 @@ class AnswerOp:
     slot: str
     payload: dict[str, Any] | None  # validated and normalised; None for a withdrawal
     nickname: str | None = None
+    pick: int | None = None  # a scales activity's limit of rated statements
+    # Why the room refused it (the activity closed, say): told unless it is a resend.
+    refusal: DomainError | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -84,129 +80,150 @@ class BatchResult:
     changes: dict[int, list[Change]] = field(default_factory=dict)
     # (entry id, revision) after each change, by entry id; a withdrawal's is its tombstone.
     versions: dict[int, tuple[int, int]] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class _Row:
-    id: int | None
-    payload: dict[str, Any] | None
-    client_id: str
-    nickname: str | None = None
-    rev: int = 0
+    # KRING_CHECK_INVARIANTS: the stored answers of the activities touched, read in the batch's
+    # own transaction after its writes (None: not checking).
+    truth: dict[int, list[StoredAnswer]] | None = None
 
 
 def commit_batch(session: Session, ops: list[AnswerOp]) -> BatchResult:
+    """Store a batch as if its ops came one after another, in order, in one transaction.
+
+    Resends are recognised first (a known client id gets its first ack again); then each op is
+    checked against what the ops before it left (a step-in on a word withdrawn just before it is
+    refused, one just after it goes along with the word); the net result is written and the net
+    change of every row touched comes back, once per row."""
     results = [OpResult(op) for op in ops]
-    fresh = _skip_seen_client_ids(session, results)
+    fresh = []
+    for result in _skip_seen_client_ids(session, results):
+        if result.op.refusal is not None:
+            result.error = result.op.refusal
+        else:
+            fresh.append(result)
     if not fresh:
+        _copy_twins(results)
         return BatchResult(results)
 
-    keys = {(r.op.activity_id, r.op.participant_id, r.op.slot) for r in fresh}
-    initial = _load_rows(session, keys)
-    state: dict[Key, _Row] = {k: _Row(v.id, v.payload, v.client_id, rev=v.rev) for k, v in initial.items()}
-    for result in fresh:
-        op = result.op
-        key = (op.activity_id, op.participant_id, op.slot)
-        row = state.setdefault(key, _Row(None, None, op.client_id))
-        if op.op == "answer":
-            row.payload, row.client_id, row.nickname = op.payload, op.client_id, op.nickname
-        else:
-            row.payload = None
-        result.payload = op.payload
-
+    state = BatchState.load(session, fresh)
+    rows = [state.apply(result) for result in fresh]
     changes: dict[int, list[Change]] = defaultdict(list)
     versions: dict[int, tuple[int, int]] = {}
-    inserts = [(k, r) for k, r in state.items() if r.id is None and r.payload is not None]
-    updates = [
-        (k, r)
-        for k, r in state.items()
-        if r.id is not None and r.payload is not None and r.payload != initial[k].payload
+    ended = [(k, s) for k, s in state.slots.items() if s.ended]
+    updated = [
+        (k, s)
+        for k, s in state.slots.items()
+        if not s.ended and s.initial is not None and s.initial.payload != s.before
     ]
-    deletes = [(k, r) for k, r in state.items() if r.id is not None and r.payload is None]
-
-    if inserts:
-        now = utcnow()
-        ids = (
-            session.execute(
-                INSERT_ANSWERS,
-                [
-                    {
-                        "activity_id": k[0],
-                        "participant_id": k[1],
-                        "slot": k[2],
-                        "payload": r.payload,
-                        "client_id": r.client_id,
-                        "rev": 1,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for k, r in inserts
-                ],
-            )
-            .scalars()
-            .all()
+    # Withdrawn rows go first: a slot emptied and answered again in one batch gets a new row,
+    # and the unique (activity, participant, slot) holds after every statement.
+    if ended:
+        session.execute(
+            delete(Answer).where(col(Answer.id).in_([s.initial.id for _, s in ended if s.initial]))
         )
-        for (key, row), new_id in zip(inserts, ids, strict=True):
-            assert new_id is not None
-            row.id = int(new_id)
-            versions[row.id] = (row.id, 1)
-            changes[key[0]].append(Change(key[1], key[2], row.id, None, row.payload, row.nickname))
-    if updates:
+        for key, slot in ended:
+            assert slot.initial is not None and slot.initial.id is not None
+            entry = slot.initial.id
+            versions[entry] = (entry, slot.initial.rev + 1)
+            changes[key[0]].append(Change(key[1], key[2], entry, slot.before, None))
+    if state.born:
+        _insert(session, state.born)
+        # Born and withdrawn within the batch (a step-in whose word went just after it): it had
+        # an id for its ack, and is gone before anyone could see it.
+        dead = [row.id for _, row in state.born if not row.alive]
+        if dead:
+            session.execute(delete(Answer).where(col(Answer.id).in_(dead)))
+        for key, row in state.born:
+            if row.alive:
+                assert row.id is not None
+                versions[row.id] = (row.id, 1)
+                changes[key[0]].append(Change(key[1], key[2], row.id, None, row.payload, row.nickname))
+    if updated:
         now = utcnow()
         session.execute(
             UPDATE_ANSWER,
             [
                 {
-                    "row_id": r.id,
-                    "new_payload": r.payload,
-                    "new_client_id": r.client_id,
-                    "new_rev": r.rev + 1,
+                    "row_id": s.initial.id,
+                    "new_payload": s.initial.payload,
+                    "new_client_id": s.initial.client_id,
+                    "new_rev": s.initial.rev + 1,
                     "now": now,
                 }
-                for _, r in updates
+                for _, s in updated
+                if s.initial is not None
             ],
         )
-        for key, row in updates:
-            assert row.id is not None
-            versions[row.id] = (row.id, row.rev + 1)
-            old = initial[key].payload
-            changes[key[0]].append(Change(key[1], key[2], row.id, old, row.payload, row.nickname))
-    if deletes:
-        delete_ids = [r.id for _, r in deletes]
-        session.execute(delete(Answer).where(col(Answer.id).in_(delete_ids)))
-        for key, row in deletes:
-            assert row.id is not None
-            versions[row.id] = (row.id, row.rev + 1)
-            old = initial[key].payload
-            changes[key[0]].append(Change(key[1], key[2], row.id, old, None))
-        words = [(k, r) for k, r in deletes if k[2] == "word"]
-        _cascade_step_ins(session, words, changes, versions)
+        for key, slot in updated:
+            changed = slot.initial
+            assert changed is not None and changed.id is not None
+            versions[changed.id] = (changed.id, changed.rev + 1)
+            changes[key[0]].append(
+                Change(key[1], key[2], changed.id, slot.before, changed.payload, changed.nickname)
+            )
 
-    for result in fresh:
-        op = result.op
-        row = state[(op.activity_id, op.participant_id, op.slot)]
-        result.entry_id = row.id if op.op == "answer" else None
-    for result in results:
-        if result.twin is not None:
-            result.entry_id = result.twin.entry_id
-    session.execute(
-        INSERT_SUBMISSIONS,
-        [
-            {
-                "participant_id": r.op.participant_id,
-                "client_id": r.op.client_id,
-                "activity_id": r.op.activity_id,
-                "op": r.op.op,
-                "slot": r.op.slot,
-                "fingerprint": r.op.fingerprint,
-                "entry_id": r.entry_id,
-                "payload": r.op.payload,
-                "created_at": utcnow(),
-            }
-            for r in fresh
-        ],
-    )
+    stored = []
+    for result, answered in zip(fresh, rows, strict=True):
+        if result.error is None:
+            result.entry_id = answered.id if answered is not None else None
+            stored.append(result)
+    _copy_twins(results)
+    if stored:
+        session.execute(
+            INSERT_SUBMISSIONS,
+            [
+                {
+                    "participant_id": r.op.participant_id,
+                    "client_id": r.op.client_id,
+                    "activity_id": r.op.activity_id,
+                    "op": r.op.op,
+                    "slot": r.op.slot,
+                    "fingerprint": r.op.fingerprint,
+                    "entry_id": r.entry_id,
+                    "payload": r.op.payload,
+                    "created_at": utcnow(),
+                }
+                for r in stored
+            ],
+        )
     return BatchResult(results, dict(changes), versions)
+
+
+def _insert(session: Session, born: list[tuple[Key, Row]]) -> None:
+    now = utcnow()
+    ids = (
+        session.execute(
+            INSERT_ANSWERS,
+            [
+                {
+                    "activity_id": k[0],
+                    "participant_id": k[1],
+                    "slot": k[2],
+                    "payload": r.payload,
+                    "client_id": r.client_id,
+                    "rev": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for k, r in born
+            ],
+        )
+        .scalars()
+        .all()
+    )
+    for (_, row), new_id in zip(born, ids, strict=True):
+        assert new_id is not None
+        row.id = int(new_id)
+
+
+def _copy_twins(results: list[OpResult]) -> None:
+    """A copy of a client id sent twice in one batch gets what its first copy got."""
+    for result in results:
+        twin = result.twin
+        if twin is None:
+            continue
+        if twin.error is not None:
+            result.error, result.duplicate = twin.error, False
+        else:
+            result.entry_id = twin.entry_id
 
 
 def _skip_seen_client_ids(session: Session, results: list[OpResult]) -> list[OpResult]:
@@ -269,44 +286,6 @@ def _mark_duplicate(
     result.twin = twin
 
 
-def _load_rows(session: Session, keys: set[Key]) -> dict[Key, _Row]:
-    by_activity: dict[int, set[int]] = defaultdict(set)
-    for activity_id, participant_id, _slot in keys:
-        by_activity[activity_id].add(participant_id)
-    found: dict[Key, _Row] = {}
-    for activity_id, participants in by_activity.items():
-        for chunk in _chunks(sorted(participants), 500):
-            # Other databases serialise concurrent writers (workers) on the rows being replaced.
-            query = LOAD_ROWS if is_sqlite(str(session.get_bind().engine.url)) else LOAD_ROWS_FOR_UPDATE
-            for row in session.execute(query, {"activity": activity_id, "participants": chunk}):
-                key = (activity_id, int(row[1]), str(row[2]))
-                if key in keys:
-                    found[key] = _Row(int(row[0]), dict(row[3]), str(row[4]), rev=int(row[5]))
-    return found
-
-
-def _cascade_step_ins(
-    session: Session,
-    withdrawn_words: list[tuple[Key, _Row]],
-    changes: dict[int, list[Change]],
-    versions: dict[int, tuple[int, int]],
-) -> None:
-    """A withdrawn check-out word takes the step-ins on it along."""
-    for (activity_id, _participant, _slot), row in withdrawn_words:
-        slot = f"in:{row.id}"
-        stale = session.execute(
-            select(col(Answer.id), col(Answer.participant_id), col(Answer.payload), col(Answer.rev)).where(
-                and_(col(Answer.activity_id) == activity_id, col(Answer.slot) == slot)
-            )
-        ).all()
-        if not stale:
-            continue
-        session.execute(delete(Answer).where(col(Answer.id).in_([s[0] for s in stale])))
-        for entry_id, participant_id, payload, rev in stale:
-            versions[int(entry_id)] = (int(entry_id), int(rev) + 1)
-            changes[activity_id].append(Change(int(participant_id), slot, int(entry_id), dict(payload), None))
-
-
 def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -325,6 +304,15 @@ class StoredAnswer:
 
 def load_answers(session: Session, meeting_id: int) -> list[StoredAnswer]:
     """Every stored answer of a meeting, oldest first: what a room rebuilds its tallies from."""
+    return _stored(session, col(Activity.meeting_id) == meeting_id)
+
+
+def load_activity_answers(session: Session, activity_ids: Iterable[int]) -> list[StoredAnswer]:
+    """Every stored answer of these activities, oldest first (the invariant check's recount)."""
+    return _stored(session, col(Answer.activity_id).in_(sorted(set(activity_ids))))
+
+
+def _stored(session: Session, where: Any) -> list[StoredAnswer]:
     rows = session.execute(
         select(
             col(Answer.activity_id),
@@ -337,9 +325,19 @@ def load_answers(session: Session, meeting_id: int) -> list[StoredAnswer]:
         )
         .join(Activity, col(Activity.id) == col(Answer.activity_id))
         .join(Participant, col(Participant.id) == col(Answer.participant_id))
-        .where(col(Activity.meeting_id) == meeting_id)
+        .where(where)
         .order_by(col(Answer.id))
     ).all()
     return [
         StoredAnswer(int(r[0]), int(r[1]), str(r[2]), int(r[3]), dict(r[4]), r[5], int(r[6])) for r in rows
     ]
+
+
+def commit_and_recount(session: Session, ops: list[AnswerOp]) -> BatchResult:
+    """``commit_batch``, and what the database then holds for the activities it touched."""
+    batch = commit_batch(session, ops)
+    touched = {r.op.activity_id for r in batch.results}
+    batch.truth = {activity_id: [] for activity_id in touched}
+    for answer in load_activity_answers(session, touched):
+        batch.truth[answer.activity_id].append(answer)
+    return batch

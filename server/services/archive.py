@@ -24,6 +24,7 @@ from server.db.tables import Activity, AgendaBlock, Answer, Meeting, Participant
 from server.domain.activities import Kind, settings_for, validate_answer
 from server.domain.errors import DomainError
 from server.domain.tally import Change, Moderation, new_tally
+from server.domain.words import host_text
 from server.services.answers import AnswerOp
 from server.services.exports import FORMAT, STEP_IN_PREFIX
 from server.services.keys import hash_key, new_code, new_key
@@ -73,6 +74,8 @@ def parse(text: str | bytes) -> dict[str, Any]:
             else str(exc)
         )
         raise _fail("", f"not JSON ({detail}).") from None
+    except RecursionError:  # json.loads guards its C stack: [[[[... a hundred thousand deep
+        raise _fail("", "not JSON this program can read (nested too deeply).") from None
     if not isinstance(document, dict):
         raise _fail("$", "an export is a JSON object.")
     found = document.get("format")
@@ -81,7 +84,25 @@ def parse(text: str | bytes) -> dict[str, Any]:
     error = best_match(Draft202012Validator(schema()).iter_errors(document))
     if error is not None:
         raise _fail(_path(error.absolute_path), error.message)
+    _check_texts(document)
     return document
+
+
+def _check_texts(document: dict[str, Any]) -> None:
+    """Every text of the export through the host text rule (no NUL, control characters,
+    noncharacters or stacks of marks), as if the host typed it; answers are checked again by kind."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            try:
+                host_text(value, field=_path(path))
+            except DomainError as exc:
+                raise DomainError(INVALID, f"Invalid export: {exc.message}", path=_path(path)) from None
+        elif isinstance(value, dict):
+            stack += [((*path, key), item) for key, item in value.items()]
+        elif isinstance(value, list):
+            stack += [((*path, index), item) for index, item in enumerate(value)]
 
 
 def _numbered(items: list[dict[str, Any]], where: str, field: str = "number") -> None:

@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 
 from server.db.database import Database
 from server.domain.errors import DomainError
-from server.services.answers import AnswerOp, BatchResult, OpResult, commit_batch
+from server.services.answers import AnswerOp, BatchResult, OpResult, commit_and_recount, commit_batch
 from server.services.participants import Joined, JoinRequest, join_batch
 
 log = logging.getLogger("kring.batcher")
@@ -28,7 +28,7 @@ class GroupCommit(Generic[Req, Res]):
 
     def __init__(self, db: Database, *, window: float = 0.003, max_batch: int = 500) -> None:
         self._db = db
-        self._window = window
+        self.window = window
         self._max = max_batch
         self._queue: asyncio.Queue[tuple[Req, asyncio.Future[Res]]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
@@ -56,9 +56,9 @@ class GroupCommit(Generic[Req, Res]):
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
-            if self._window > 0:
+            if self.window > 0:
                 # Let the others who are doing the same right now join this transaction.
-                await asyncio.sleep(self._window)
+                await asyncio.sleep(self.window)
             while len(batch) < self._max:
                 try:
                     batch.append(self._queue.get_nowait())
@@ -84,31 +84,43 @@ class AnswerBatcher(GroupCommit[AnswerOp, OpResult]):
     name = "kring-batcher"
 
     def __init__(
-        self, db: Database, on_commit: OnCommit, *, window: float = 0.003, max_batch: int = 500
+        self,
+        db: Database,
+        on_commit: OnCommit,
+        *,
+        window: float = 0.003,
+        max_batch: int = 500,
+        writes: asyncio.Lock | None = None,
+        recount: bool = False,
     ) -> None:
         super().__init__(db, window=window, max_batch=max_batch)
         self._on_commit = on_commit
+        # Held from the commit until its changes are applied: other writers of answer rows (a
+        # reset) take it too, so rooms apply answer writes in the order they were committed.
+        self._writes = writes or asyncio.Lock()
+        self._recount = recount
         self.committed = 0
 
     async def _commit(self, batch: list[tuple[AnswerOp, asyncio.Future[OpResult]]]) -> None:
         ops = [op for op, _ in batch]
-        try:
-            result = await self._db.run(commit_batch, ops)
-        except Exception:
-            log.exception("answer batch of %d failed; nothing stored", len(ops))
-            failed = DomainError("storage_failed", "Your answer could not be stored; resend it.")
-            for op, future in batch:
-                if not future.done():
-                    future.set_result(OpResult(op, error=failed))
-            return
-        self.batches += 1
-        self.committed += len(ops)
-        try:
-            maybe = self._on_commit(result)
-            if maybe is not None:
-                await maybe
-        except Exception:
-            log.exception("publishing a committed batch failed")
+        async with self._writes:
+            try:
+                result = await self._db.run(commit_and_recount if self._recount else commit_batch, ops)
+            except Exception:
+                log.exception("answer batch of %d failed; nothing stored", len(ops))
+                failed = DomainError("storage_failed", "Your answer could not be stored; resend it.")
+                for op, future in batch:
+                    if not future.done():
+                        future.set_result(OpResult(op, error=failed))
+                return
+            self.batches += 1
+            self.committed += len(ops)
+            try:
+                maybe = self._on_commit(result)
+                if maybe is not None:
+                    await maybe
+            except Exception:
+                log.exception("publishing a committed batch failed")
         for (_, future), op_result in zip(batch, result.results, strict=True):
             if not future.done():
                 future.set_result(op_result)

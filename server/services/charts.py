@@ -180,11 +180,11 @@ _GAP = 0.75
 _WRAP = 64  # characters on a line: room on the right for the figure
 
 
-def bars(rows: Sequence[tuple[str, int, str]], *, salt: str = "kring") -> str:
-    """Choice and groups: per option its text and its figure ("2 · 67%") over a bar of its count;
-    the largest count is a full bar, the others in proportion, on a light track (as on the big
-    screen). Long option texts wrap; the figure stays on the first line, right-aligned."""
-    top = max([count for _, count, _ in rows] + [1])
+def bars(rows: Sequence[tuple[str, float, str]], *, salt: str = "kring") -> str:
+    """Choice and groups: per option its text and its figure ("2 · 67%") over a bar of its share
+    (0 to 1) on a light track: a full track is everyone, as on the big screen, so 50 % is half a
+    bar whatever the other options got. Long option texts wrap; the figure stays on the first line,
+    right-aligned."""
     lines = [textwrap.wrap(text, _WRAP) or [""] for text, _, _ in rows]
     total = sum(len(wrapped) + 0.3 + _BAR for wrapped in lines) + _GAP * max(len(rows) - 1, 0)
     with rc_context({"font.family": FONT, "font.size": 9.5}):
@@ -194,7 +194,7 @@ def bars(rows: Sequence[tuple[str, int, str]], *, salt: str = "kring") -> str:
         axes.set_ylim(max(total, 1), 0)  # top down, in lines
         axes.axis("off")
         y = 0.0
-        for (_text, count, figure_text), wrapped in zip(rows, lines, strict=True):
+        for (_text, share, figure_text), wrapped in zip(rows, lines, strict=True):
             for k, line in enumerate(wrapped):
                 axes.text(
                     0,
@@ -218,8 +218,8 @@ def bars(rows: Sequence[tuple[str, int, str]], *, salt: str = "kring") -> str:
             )
             middle = y + len(wrapped) + 0.3 + _BAR / 2
             axes.barh([middle], [1], height=_BAR, left=0, color=TRACK, zorder=1)
-            if count:
-                axes.barh([middle], [count / top], height=_BAR, left=0, color=BRAND, zorder=2)
+            if share > 0:
+                axes.barh([middle], [min(share, 1.0)], height=_BAR, left=0, color=BRAND, zorder=2)
             y += len(wrapped) + 0.3 + _BAR + _GAP
         return _svg(figure, salt)
 

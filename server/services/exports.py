@@ -425,6 +425,11 @@ def slug(text: str, max_length: int = 40) -> str:
     return words[:max_length].rstrip("-")
 
 
+def download_name(data: MeetingData, extension: str) -> str:
+    """Every download's file name, in the browser as from the CLI: kring-<title>-<date>.<extension>."""
+    return f"kring-{slug(data.title) or 'meeting'}-{data.held_on:%Y-%m-%d}.{extension}"
+
+
 def csv_name(prepared: Prepared) -> str:
     base = f"{prepared.number:02d}-{prepared.activity.kind}"
     part = slug(prepared.activity.prompt)

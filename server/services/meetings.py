@@ -21,6 +21,7 @@ from server.domain.meeting import (
     open_activity,
 )
 from server.domain.tally import Moderation
+from server.domain.words import host_text
 from server.i18n import say, words
 from server.services import agenda as agenda_service
 from server.services import retention
@@ -54,6 +55,7 @@ class MeetingAuth:
     meeting_id: int
     host_key_hash: str
     presenter_key_hash: str
+    join_secret: str = ""
 
 
 def default_prompt(kind: str, language: str, theme: str) -> str:
@@ -69,6 +71,9 @@ def create_meeting(
     description: str = "",
     preparation: str = "",
 ) -> CreatedMeeting:
+    title, theme = host_text(title, field="title"), host_text(theme, field="theme")
+    description = host_text(description, field="description")
+    preparation = host_text(preparation, field="preparation")
     host_key, presenter_key = new_key(24), new_key(18)
     for _ in range(20):
         code = new_code()
@@ -93,11 +98,14 @@ def create_meeting(
 
 def meeting_auth(session: Session, code: str) -> MeetingAuth | None:
     row = session.execute(
-        select(col(Meeting.id), col(Meeting.host_key_hash), col(Meeting.presenter_key_hash)).where(
-            col(Meeting.code) == code
-        )
+        select(
+            col(Meeting.id),
+            col(Meeting.host_key_hash),
+            col(Meeting.presenter_key_hash),
+            col(Meeting.join_secret),
+        ).where(col(Meeting.code) == code)
     ).first()
-    return None if row is None else MeetingAuth(row[0], row[1], row[2])
+    return None if row is None else MeetingAuth(row[0], row[1], row[2], row[3])
 
 
 def load_meeting(session: Session, meeting_id: int) -> MeetingInfo | None:
@@ -127,18 +135,21 @@ def update_meeting(
     retention_days: int | None = UNSET,
     description: str | None = None,
     preparation: str | None = None,
+    show_schedule: bool | None = None,
 ) -> StructureChanged:
     meeting = _meeting(session, meeting_id)
+    if show_schedule is not None:
+        meeting.show_schedule = show_schedule
     if retention_days is not UNSET:
         meeting.retention_days = retention_days
     if description is not None:
-        meeting.description = description
+        meeting.description = host_text(description, field="description")
     if preparation is not None:
-        meeting.preparation = preparation
+        meeting.preparation = host_text(preparation, field="preparation")
     if title is not None:
-        meeting.title = title
+        meeting.title = host_text(title, field="title")
     if theme is not None:
-        meeting.theme = theme
+        meeting.theme = host_text(theme, field="theme")
     if language is not None:
         meeting.language = language
     session.add(meeting)
@@ -158,6 +169,7 @@ def add_activity(
     show_results_phones: bool = False,
 ) -> tuple[ActivityInfo, StructureChanged]:
     meeting = _meeting(session, meeting_id)
+    prompt = None if prompt is None else host_text(prompt, field="prompt")
     if kind not in KINDS:
         raise DomainError("unknown_kind", f"Unknown activity kind {kind!r}; use one of {', '.join(KINDS)}.")
     language = cast(Language, meeting.language)
@@ -203,7 +215,7 @@ def update_activity(
 ) -> tuple[ActivityInfo, StructureChanged]:
     activity = _activity(session, meeting_id, activity_id)
     if prompt is not None:
-        activity.prompt = prompt
+        activity.prompt = host_text(prompt, field="prompt")
     if block_id is not UNSET:
         agenda_service.assign_activity(session, meeting_id, activity_id, block_id)
         session.refresh(activity)
@@ -465,4 +477,7 @@ def _info(meeting: Meeting, activities: list[Activity]) -> MeetingInfo:
         activities=tuple(_activity_info(a) for a in activities),
         description=meeting.description,
         preparation=meeting.preparation,
+        show_schedule=meeting.show_schedule,
+        join_secret=meeting.join_secret,
+        joins_closed=meeting.joins_closed,
     )

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
-from server.db.tables import Participant, utcnow
+from server.db.tables import Meeting, Participant, utcnow
 from server.domain.errors import DomainError
 from server.domain.words import clean_text
 from server.services.keys import hash_key, new_key
@@ -22,6 +22,7 @@ class Joined:
     participant_id: int
     token: str | None  # set when a new participant was created: goes into the cookie
     nickname: str | None
+    door_closed: bool = False  # refused: new, and the host closed the door (nobody was made)
 
 
 def clean_nickname(raw: str | None) -> str | None:
@@ -81,6 +82,21 @@ def join_batch(session: Session, requests: list[JoinRequest]) -> list[Joined]:
         }
         fresh.append((index, token, request, row))
         out.append(None)
+    if fresh:
+        # The door is read in the joins' own transaction: once the host's close has committed,
+        # no new participant gets in (a rejoin with a cookie above always does).
+        closed = set(
+            session.scalars(
+                select(col(Meeting.id)).where(
+                    col(Meeting.id).in_({request.meeting_id for _, _, request, _ in fresh}),
+                    col(Meeting.joins_closed),
+                )
+            )
+        )
+        for index, _, request, _ in fresh:
+            if request.meeting_id in closed:
+                out[index] = Joined(0, None, None, door_closed=True)
+        fresh = [item for item in fresh if item[2].meeting_id not in closed]
     if fresh:
         # One multi-row INSERT … RETURNING for the whole storm, not an ORM object per phone.
         ids = session.scalars(

@@ -44,6 +44,7 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrom
 PDF_TIMEOUT_SECONDS = 60.0
 AUDIENCE: Audience = "presenter"  # the report shows what the big screen shows: nothing moderation hid
 CLOUD_SIZE = (720, 330)
+TOP_WORDS = 30  # "Meest genoemd" lists this many; it says how many more there are
 
 LABELS: dict[str, Text] = {
     "kicker": N_("Wrap-up"),
@@ -268,7 +269,14 @@ def section(
             return None
         width, height = CLOUD_SIZE
         svg = wordcloud_svg.render(cloud, width, height, label=activity.prompt)
-        return {**base, "svg": Markup(svg), "top": cloud[:12]}
+        left = len(cloud) - TOP_WORDS
+        more = N_("and one more word") if left == 1 else N_("and {n} more words", n=left)
+        return {
+            **base,
+            "svg": Markup(svg),
+            "top": cloud[:TOP_WORDS],
+            "more": i18n.say(more, language) if left > 0 else "",
+        }
     if kind == "scales":
         return _scales(base, results, language, salt)
     if kind in ("choice", "groups"):
@@ -293,15 +301,24 @@ def section(
                 bar["anonymous"] = count - len(bar["members"])
             bars.append(bar)
         questions = results.get("questions")
+        # The big screen's scale: a choice's bar is its share of the people who answered (its
+        # percent), a group's its share of everyone in a group; never relative to the largest.
+        everyone = sum(bar["count"] for bar in bars) or 1
+        shares = [
+            float(p) / 100
+            if kind == "choice" and isinstance(p := entry.get("percent"), int | float)
+            else bar["count"] / everyone
+            for entry, bar in zip(entries, bars, strict=True)
+        ]
         chart = [
             (
                 bar["text"],
-                bar["count"],
+                share,
                 f"{bar['count']} · {bar['percent']}%"
                 if kind == "choice" and bar["percent"] is not None
                 else str(bar["count"]),
             )
-            for bar in bars
+            for bar, share in zip(bars, shares, strict=True)
         ]
         return {
             **base,

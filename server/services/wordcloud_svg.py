@@ -18,11 +18,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
 
-from matplotlib.font_manager import FontProperties
+from matplotlib.font_manager import FontProperties, findfont
+from matplotlib.ft2font import FT2Font
 from matplotlib.textpath import TextPath, TextToPath
 
 FONT_FAMILY = "DejaVu Sans"  # what the words are measured in (the stack's last named font)
-FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif'  # the stage's
+# The stage's; the emoji fonts after the text fonts, so an emoji is drawn in colour where a viewer
+# (or Chromium printing the PDF) has one, and letters and digits never come from them.
+FONT_STACK = (
+    'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", '
+    '"Noto Color Emoji", "Apple Color Emoji", "Segoe UI Emoji", sans-serif'
+)
 PALETTE = ("#0a4f44", "#0f6e5f", "#8a4b00", "#234a6b", "#5a2e7a", "#7a2e3a", "#2f5d1e")
 UNIT_MAX = 1 / 13  # a one-vote word, as a fraction of the frame's height, while the cloud is young
 BIG_MAX = 1 / 4.2  # the biggest word at most
@@ -33,6 +39,10 @@ MAX_WORDS = 80
 PADDING = 5.0  # pixels kept free between words and around the edge
 MIN_SIZE = 11.0
 REFERENCE = 100.0  # words are measured once at this size and scaled
+# An emoji as the colour emoji fonts draw it: about 1.25 em wide, from 0.95 em above the baseline
+# to 0.25 em below (Noto Color Emoji's advance is 2550 of 2048 units).
+EMOJI_ADVANCE, EMOJI_ASCENT, EMOJI_DESCENT = 1.245, 0.95, 0.25
+_JOINERS = {0x200D, 0xFE0E, 0xFE0F, 0x20E3}  # zero-width joiner, variation selectors, keycap
 
 
 def text_hash(text: str) -> int:
@@ -77,17 +87,55 @@ class Placed:
         )
 
 
+@lru_cache(maxsize=1)
+def _dejavu() -> FT2Font:
+    return FT2Font(findfont(FontProperties(family=FONT_FAMILY, weight="bold")))
+
+
+def split_emoji(text: str) -> tuple[str, int]:
+    """The text without its emoji, and how many emoji it had: a character DejaVu has no glyph for,
+    or one asked in emoji style (U+FE0F), is an emoji; joiners, variation selectors and skin tones
+    make one emoji of a sequence (👩‍💻, 👍🏽, ❤️)."""
+    font = _dejavu()
+    rest: list[str] = []
+    emoji = 0
+    joined = False
+    for index, char in enumerate(text):
+        code = ord(char)
+        if code in _JOINERS or 0x1F3FB <= code <= 0x1F3FF or 0xE0020 <= code <= 0xE007F:
+            joined = code == 0x200D
+            continue  # part of the emoji before it
+        styled = text[index + 1 : index + 2] == "\ufe0f"
+        if styled or code >= 0x1F000 or font.get_char_index(code) == 0:
+            if not joined:
+                emoji += 1
+        else:
+            rest.append(char)
+        joined = False
+    return "".join(rest), emoji
+
+
 @lru_cache(maxsize=4096)
 def _extents(text: str) -> tuple[float, float, float, float, float]:
-    """Ink extents (x0, y0, x1, y1), y up from the baseline, and the advance, at the reference size."""
+    """Ink extents (x0, y0, x1, y1), y up from the baseline, and the advance, at the reference size.
+
+    The letters are measured in DejaVu Sans Bold; each emoji as the colour emoji fonts draw it
+    (DejaVu has none: its missing-glyph box is narrower than the emoji the viewer sees)."""
+    letters, emoji = split_emoji(text)
     prop = FontProperties(family=FONT_FAMILY, weight="bold", size=REFERENCE)
     with warnings.catch_warnings():
-        # Emoji and rare scripts have no glyph in DejaVu: measured as its fallback box, which is
-        # close enough for placement (the viewer's own emoji font draws them).
+        # Rare scripts have no glyph in DejaVu either: measured as its fallback box, which is
+        # close enough for placement (the viewer's own fonts draw them).
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
-        box = TextPath((0, 0), text, size=REFERENCE, prop=prop).get_extents()
-        advance = float(TextToPath().get_text_width_height_descent(text, prop, ismath=False)[0])
-    if box.width <= 0 or box.height <= 0:  # nothing visible: give it an empty box of sensible size
+        box = TextPath((0, 0), letters, size=REFERENCE, prop=prop).get_extents() if letters else None
+        advance = float(TextToPath().get_text_width_height_descent(letters, prop, ismath=False)[0])
+    advance += emoji * EMOJI_ADVANCE * REFERENCE
+    if emoji:
+        x0 = 0.0 if box is None or box.width <= 0 else min(0.0, float(box.x0))
+        y0 = -EMOJI_DESCENT * REFERENCE if box is None else min(-EMOJI_DESCENT * REFERENCE, float(box.y0))
+        y1 = EMOJI_ASCENT * REFERENCE if box is None else max(EMOJI_ASCENT * REFERENCE, float(box.y1))
+        return x0, y0, advance, y1, advance
+    if box is None or box.width <= 0 or box.height <= 0:  # nothing visible: an empty box of sensible size
         return 0.0, 0.0, REFERENCE * 0.3 * max(len(text), 1), REFERENCE * 0.7, advance
     return float(box.x0), float(box.y0), float(box.x1), float(box.y1), advance
 

@@ -47,3 +47,21 @@ async def test_harness_notices_a_tally_that_does_not_match() -> None:
     assert row["unacknowledged"] == 0 and row["answers_acked"] == row["answers_sent"]
     assert row["tally_exact"] is False  # one word too many on the screen
     assert row["lost"] == 0  # but none of the harness's acknowledged answers is missing
+
+
+def test_harness_checkout_counts_every_word_and_step_in() -> None:
+    """The check-out row at 60 phones: every word and step-in acknowledged and in the results."""
+    with s.run(processes=2, kind="checkout") as r:
+        row = {"suite": "checkout", "mode": "optimised", **s.join(r, 60, 200)}
+        row.update(s.stepping_in(r, 60, think=(0.5, 1.0)))
+        row["server_errors_logged"] = r.server.errors_logged()
+    assert row["words_acked"] == row["checkout_phones"] == 60
+    # A phone looks for words already in, so nearly every find meets one (it tries 3 at most).
+    assert row["stepins_acked"] >= 170 and row["stepins_via_find"] >= 110
+    assert row["stepins_via_list"] + row["stepins_via_find"] == row["stepins_acked"]
+    assert row["finds"] >= 120 and row["find_p99_ms"] is not None
+    assert row["tally_exact"] is True and row["reconnects"] == 0 and row["reply_timeouts"] == 0
+    assert row["answer_errors"] == {} and row["server_errors_logged"] == 0
+    assert 0 < row["largest_phone_frame_bytes"] < 4096
+    table = {t["metric"]: t for t in report.targets([row])}
+    assert "60 phones, 60 words" in table["check-out, 1,000 phones: a word and 3 step-ins each"]["measured"]

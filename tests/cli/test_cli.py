@@ -57,6 +57,33 @@ def test_template_validate_rejects_malformed_files_naming_line_and_problem(
     assert err.startswith(f"{name}.yaml:{line}: ") and phrase in err
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "format: kring-draaiboek/1\ntitle: x\nblocks: " + "[" * 1500,
+            "diep.yaml:3: nested more than 40 levels deep",
+        ),
+        (
+            "format: kring-draaiboek/1\ntitle: x\nblocks:\n" + "- {title: b, duration: 5}\n" * 30_000,
+            "diep.yaml:104: more than 100 blocks",
+        ),
+        (
+            'format: kring-draaiboek/1\ntitle: "a\\0b"\nblocks: []\n',
+            "diep.yaml:2: title: Text contains an invisible",
+        ),
+    ],
+)
+def test_template_validate_names_the_bound_a_file_passes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, said: str
+) -> None:
+    path = tmp_path / "diep.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert main(["template", "validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(said) and "Traceback" not in err
+
+
 def test_new_export_import_and_purge(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["new", "--template", "kickoff", "--set", "thema=Inclusie", "--database-url", db]) == 0
     out = capsys.readouterr().out
@@ -189,3 +216,31 @@ def test_purge_deletes_what_kring_retention_days_says_has_expired(
     engine.dispose()
     assert main(["purge", "--database-url", db]) == 0
     assert "Deleted 0 expired meeting(s)." in capsys.readouterr().out
+
+
+def test_export_without_out_is_named_as_the_download(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+    from server.settings import Settings
+
+    assert main(["new", "--template", "kickoff", "--set", "thema=Inclusie", "--database-url", db]) == 0
+    out = capsys.readouterr().out
+    code = out.split("with code ")[1][:6]
+    key = out.split("/remote#key=")[1].split()[0]
+    monkeypatch.chdir(tmp_path)
+    for fmt in ("json", "csv", "xlsx", "html"):
+        assert main(["export", code, "--format", fmt, "--database-url", db]) == 0
+    written = sorted(path.name for path in tmp_path.glob("kring-*"))
+    with TestClient(create_app(Settings(database_url=db))) as client:
+        served = sorted(
+            client.get(f"/api/meetings/{code}/{name}", headers={"Authorization": f"Bearer {key}"})
+            .headers["content-disposition"]
+            .split('filename="')[1]
+            .rstrip('"')
+            for name in ("export.json", "export.csv.zip", "export.xlsx", "report.html")
+        )
+    assert written == served, (written, served)
+    assert all(name.startswith("kring-lerend-netwerk-inclusie-") for name in written), written

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.domain.errors import DomainError
-from server.domain.words import clean_text, is_profane, normalise_word
+from server.domain.words import clean_text, host_text, is_profane, normalise_word
 
 FAMILY = "👩\u200d👩\u200d👧"
 SCOTLAND = "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
@@ -182,3 +182,36 @@ def test_profanity_list_is_modest_lowercase_and_unique(name: str) -> None:
     assert len(set(words)) == len(words)
     assert all(word == normalise_word(word) and " " not in word for word in words)
     assert all(is_profane(word) for word in words)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("a\x00b", "control_characters"),
+        ("bel\x07", "control_characters"),
+        ("del\x7f", "control_characters"),
+        ("rlo\u202e", "control_characters"),
+        ("lri\u2066", "control_characters"),
+        ("half\ud800", "control_characters"),
+        ("non\uffff", "noncharacter"),
+        ("non\U0010fffe", "noncharacter"),
+        ("non\ufdef", "noncharacter"),
+        ("e" + "\u0301" * 11, "combining_marks"),
+    ],
+)
+def test_host_text_refuses_naming_the_field(text: str, code: str) -> None:
+    with pytest.raises(DomainError) as caught:
+        host_text(text, field="theme")
+    assert caught.value.code == code and caught.value.message.startswith("theme: ")
+
+
+def test_host_text_keeps_what_people_write() -> None:
+    written = "Regel 1\r\nRegel\t2\rë ẹ̀ 👩\u200d💻 zelf\u00adstandig \u200fعربي " + "e" + "\u0301" * 10
+    assert host_text(written, field="title") == written.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@pytest.mark.parametrize("text", ["ja\uffff", "ja\U0010ffff", "a" + "\u0300" * 200])
+def test_answers_refuse_noncharacters_and_stacks_of_marks(text: str) -> None:
+    with pytest.raises(DomainError) as caught:
+        clean_text(text, max_length=280, allow_newlines=True)
+    assert caught.value.code in ("noncharacter", "combining_marks")

@@ -8,16 +8,48 @@ it and a test checks that this copy still equals the run sheet.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = (
-    Path(os.environ.get("KRING_SEED_DIR") or ROOT.parent / "shared" / "seed")
-    / "draaiboek-lerend-netwerk-kickoff.txt"
-)
+NAME = "draaiboek-lerend-netwerk-kickoff.txt"
+
+
+def _git(repo: Path, *args: str) -> str:
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=10)
+        return done.stdout.strip() if done.returncode == 0 else ""
+    return ""
+
+
+def _beside(repo: Path) -> list[Path]:
+    """``shared/seed`` beside a checkout, and beside the repository whose worktree it is."""
+    places = [repo.parent / "shared" / "seed" / NAME]
+    common = _git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir")
+    if common:
+        places.append(Path(common).parent.parent / "shared" / "seed" / NAME)
+    return places
+
+
+def _seed() -> Path:
+    """KRING_SEED_DIR; else ``shared/seed`` beside this checkout (or the repository it is a worktree
+    of), or beside the repository it was cloned from when that is a directory on this machine: a
+    fresh clone in /tmp of the project finds the seed too. The run sheet is the organisers'
+    document, not ours to publish: it is never copied into the repository."""
+    if os.environ.get("KRING_SEED_DIR"):
+        return Path(os.environ["KRING_SEED_DIR"]) / NAME
+    candidates = _beside(ROOT)
+    origin = _git(ROOT, "config", "--get", "remote.origin.url")
+    if origin and Path(origin).is_dir():
+        candidates += _beside(Path(origin).resolve())
+    return next((path for path in candidates if path.exists()), candidates[0])
+
+
+SEED = _seed()
 
 
 @dataclass(frozen=True, slots=True)

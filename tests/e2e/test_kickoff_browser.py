@@ -216,6 +216,10 @@ async def test_the_whole_kickoff_with_five_phones_on_an_advancing_clock(tmp_path
                 phones.append(phone)
             await expect(big.locator("#participants")).to_have_text("5", timeout=WAIT)
             await expect(remote.locator(".block-button")).to_have_count(11, timeout=WAIT)
+            # Plan versus actual is the facilitator's; this one shows it to the room as well.
+            await expect(big.locator(".agenda-delta")).to_have_count(0)
+            await remote.locator("#toggle-schedule").click()
+            await expect(remote.locator("#toggle-schedule")).to_have_attribute("aria-pressed", "true")
 
             for index, block in enumerate(blocks):
                 title, planned = block["title"], block["duration_minutes"]

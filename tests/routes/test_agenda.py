@@ -153,8 +153,54 @@ def test_opening_an_activity_of_another_block_moves_the_agenda(
     meeting, _blocks, activities = kickoff_like(client)
     post(client, meeting, "/agenda/next")
     clock.advance(minutes=30)
-    post(client, meeting, f"/activities/{activities[1]['id']}/open")
+    out = post(client, meeting, f"/activities/{activities[1]['id']}/open")
     assert agenda(client, meeting)["current"]["title"] == "Check-out"
+    assert out["current_activity_id"] == activities[1]["id"]
+    assert [a["status"] for a in out["activities"]] == ["idle", "open"]
+
+
+def test_a_break_closes_the_activity_before_it_and_shows_the_waiting_screen(
+    client: TestClient, clock: ManualClock
+) -> None:
+    meeting, blocks, activities = kickoff_like(client)
+    post(client, meeting, "/agenda/next")  # Opening, its question on screen
+    post(client, meeting, f"/activities/{activities[0]['id']}/open")
+    join(client, meeting, "Ans")
+    with phone_socket(client, meeting) as phone:
+        frame = phone.receive_json()
+        while frame["type"] != "state":
+            frame = phone.receive_json()
+        assert frame["activity"]["id"] == activities[0]["id"] and frame["activity"]["status"] == "open"
+        out = post(client, meeting, "/agenda/next")  # the break: no activities of its own
+        assert out["current_activity_id"] is None
+        assert [a["status"] for a in out["activities"]] == ["closed", "idle"]
+        frame = phone.receive_json()
+        while frame["type"] != "state" or frame["activity"] is not None:  # frames of before the move
+            frame = phone.receive_json()
+        assert frame["agenda"]["now"]["is_break"] is True
+        # An answer sent to it now (a phone that had not heard yet) is refused, not counted.
+        phone.send_json(
+            {
+                "type": "answer",
+                "activity_id": activities[0]["id"],
+                "slot": "0",
+                "value": {"text": "nog even"},
+                "client_id": "late1",
+            }
+        )
+        frame = phone.receive_json()
+        while frame["type"] not in ("ack", "error"):
+            frame = phone.receive_json()
+        assert frame["type"] == "error"
+    # The next block with activities puts its first one on screen, ready to open.
+    post(client, meeting, "/agenda/next")  # Kennissnack: no activities either
+    out = post(client, meeting, "/agenda/next")  # Check-out
+    assert out["current_activity_id"] == activities[1]["id"]
+    assert [a["status"] for a in out["activities"]] == ["closed", "idle"]
+    # Going back into the Opening offers its (closed) question again; nothing reopens by itself.
+    out = post(client, meeting, f"/blocks/{blocks[0]['id']}/enter")
+    assert out["current_activity_id"] == activities[0]["id"]
+    assert [a["status"] for a in out["activities"]] == ["closed", "idle"]
 
 
 def test_block_validation_and_errors_name_the_problem(client: TestClient) -> None:
@@ -177,7 +223,7 @@ def test_block_validation_and_errors_name_the_problem(client: TestClient) -> Non
     end = client.post(f"/api/meetings/{code}/agenda/end", headers=auth(meeting))
     assert end.status_code == 409 and end.json()["error"]["code"] == "agenda_not_started"
     nokey = client.post(f"/api/meetings/{code}/agenda/next")
-    assert nokey.status_code == 401
+    assert nokey.status_code == 404 and nokey.json()["error"]["code"] == "unknown_code"
 
 
 def test_edit_reorder_and_delete_blocks(client: TestClient) -> None:
@@ -210,8 +256,20 @@ def test_screens_get_the_agenda_and_phones_get_now_and_next(client: TestClient, 
         while frame["type"] != "snapshot":
             frame = screen.receive_json()
         view = frame["agenda"]
-        assert view["current"]["title"] == "Opening" and view["delta_label"] == "5 min achter"
+        assert view["current"]["title"] == "Opening"
         assert "description" not in view["blocks"][0]  # the facilitator's notes stay on the remote
+        # Ahead of or behind the plan is the facilitator's business, until the host shows it.
+        assert view["delta_minutes"] is None and view["advice"] == [] and view["projected_end"] is None
+        assert frame["meeting"]["show_schedule"] is False
+        response = client.patch(
+            f"/api/meetings/{meeting['code']}", json={"show_schedule": True}, headers=auth(meeting)
+        )
+        assert response.status_code == 200 and response.json()["show_schedule"] is True
+        for _ in range(20):  # snapshots sent before the change may still be on their way
+            frame = screen.receive_json()
+            if frame["type"] == "snapshot" and frame["meeting"]["show_schedule"]:
+                break
+        assert frame["meeting"]["show_schedule"] is True and frame["agenda"]["delta_label"] == "5 min achter"
         # The live clock goes out when it moved a second; the clock of this test stands still
         # unless moved (the frame for the jump above may have gone out before this screen came).
         clock.advance(seconds=1)

@@ -23,7 +23,10 @@ def client(database_url: str) -> Any:
 def test_create_meeting_returns_code_urls_and_keys(client: TestClient) -> None:
     meeting = make_meeting(client, language="en")
     assert len(meeting["code"]) == CODE_LENGTH and set(meeting["code"]) <= set(CODE_ALPHABET)
-    assert meeting["join_url"] == f"http://127.0.0.1:8000/{meeting['code']}"
+    # The join link carries the join secret in its fragment (never sent to the server).
+    secret = meeting["join_url"].split("#j=", 1)[1]
+    assert meeting["join_url"] == f"http://127.0.0.1:8000/{meeting['code']}#j={secret}"
+    assert len(secret) == 16
     assert len(meeting["host_key"]) >= 32  # 24 random bytes, url-safe: 192 bits
     assert meeting["host_url"].endswith(f"#key={meeting['host_key']}")
     assert meeting["language"] == "en" and meeting["activities"] == []
@@ -44,11 +47,11 @@ def test_create_meeting_rejects_bad_body_with_named_field(client: TestClient) ->
 def test_host_actions_need_the_right_host_key(client: TestClient) -> None:
     meeting, other = make_meeting(client), make_meeting(client)
     path = f"/api/meetings/{meeting['code']}/activities"
-    assert client.post(path, json={"kind": "open"}).json()["error"]["code"] == "unauthorized"
-    wrong = client.post(path, json={"kind": "open"}, headers={"Authorization": "Bearer nope"})
-    assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "forbidden"
-    foreign = client.post(path, json={"kind": "open"}, headers=auth(other))
-    assert foreign.status_code == 403
+    unknown = client.post("/api/meetings/ZZZZZZ/activities", json={"kind": "open"})
+    # No key, a wrong key, another meeting's key: each answered exactly as an unknown code.
+    for headers in ({}, {"Authorization": "Bearer nope"}, auth(other)):
+        refused = client.post(path, json={"kind": "open"}, headers=headers)
+        assert (refused.status_code, refused.json()) == (404, unknown.json()), headers
     assert client.get(f"/api/meetings/{meeting['code']}", headers=auth(meeting)).json()["activities"] == []
 
 
@@ -202,19 +205,53 @@ def test_unknown_codes_are_counted_once_each_then_429(database_url: str) -> None
         assert blocked.status_code == 429 and blocked.json()["error"]["code"] == "too_many_attempts"
 
 
+def test_a_blocked_client_still_joins_with_the_join_secret_or_its_cookie(database_url: str) -> None:
+    """A room behind one address is not locked out by a guesser there: the QR link's secret and a
+    participant cookie of the meeting get in; a typed code, a wrong secret or another meeting's
+    cookie get what an unknown code gets."""
+    with client_for(database_url, join_failures_allowed=3) as client:
+        meeting, other = make_meeting(client), make_meeting(client)
+        code, secret = meeting["code"], meeting["join_url"].split("#j=", 1)[1]
+        joined = client.post(f"/api/join/{code}", json={})
+        cookie = joined.cookies[f"kring_{code}"]
+        other_cookie = client.post(f"/api/join/{other['code']}", json={}).cookies[f"kring_{other['code']}"]
+        client.cookies.clear()
+        assert [client.post("/api/join/ZZZZZZ", json={}).status_code for _ in range(4)] == [404] * 3 + [429]
+        refused = client.post("/api/join/ZZZZZZ", json={}).json()
+
+        def join(body: dict[str, str], cookies: dict[str, str] | None = None) -> tuple[int, object]:
+            client.cookies.clear()
+            for name, value in (cookies or {}).items():
+                client.cookies.set(name, value)
+            response = client.post(f"/api/join/{code}", json=body)
+            return response.status_code, response.json()
+
+        assert join({})[0] == 429 and join({})[1] == refused  # typed: as an unknown code
+        assert join({"secret": "not-the-secret"}) == (429, refused)
+        assert join({}, {f"kring_{code}": other_cookie}) == (429, refused)
+        assert join({"secret": secret})[0] == 200
+        assert join({}, {f"kring_{code}": cookie})[0] == 200
+        looked_up = client.get(f"/api/join/{code}", headers={"X-Join-Secret": secret})
+        assert looked_up.status_code == 200 and looked_up.json()["title"] == meeting["title"]
+
+
 def test_unknown_code_is_404_with_dutch_page(client: TestClient) -> None:
     assert client.post("/api/join/ZZZZZZ", json={}).status_code == 404
     assert client.get("/api/join/ZZZZZZ").json()["error"]["code"] == "unknown_code"
-    page = client.get("/ZZZZZZ")
+    page = client.get("/ZZ!")  # not even a code: the join page says so
     assert page.status_code == 404 and "Deze code kennen we niet" in page.text
 
 
 def test_qr_codes_for_the_join_url(client: TestClient) -> None:
     meeting = make_meeting(client)
-    svg = client.get(f"/api/meetings/{meeting['code']}/qr.svg")
-    assert svg.headers["content-type"].startswith("image/svg+xml") and b"<svg" in svg.content
-    png = client.get(f"/api/meetings/{meeting['code']}/qr.png")
-    assert png.content.startswith(b"\x89PNG")
+    code = meeting["code"]
+    for key in (meeting["presenter_key"], meeting["host_key"]):
+        svg = client.get(f"/api/meetings/{code}/qr.svg", headers={"Authorization": f"Bearer {key}"})
+        assert svg.headers["content-type"].startswith("image/svg+xml") and b"<svg" in svg.content
+        png = client.get(f"/api/meetings/{code}/qr.png", headers={"Authorization": f"Bearer {key}"})
+        assert png.content.startswith(b"\x89PNG")
+    # It holds the join secret: without a screen's key, as an unknown code.
+    assert client.get(f"/api/meetings/{code}/qr.svg").json()["error"]["code"] == "unknown_code"
 
 
 def test_host_key_never_appears_on_participant_page(client: TestClient) -> None:

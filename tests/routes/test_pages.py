@@ -97,9 +97,22 @@ def test_pages_switch_to_english(client: TestClient) -> None:
 
 
 def test_unknown_code_is_a_friendly_404(client: TestClient) -> None:
-    response = client.get("/ZZZZZZ")
+    response = client.get("/ZZ-!")  # not a code at all (a well-formed one gets the page's shell)
     assert response.status_code == 404
     assert "Deze code kennen we niet" in response.text
+
+
+def test_meeting_pages_are_one_shell_for_known_and_unknown_codes(client: TestClient) -> None:
+    """Nothing on a meeting's page comes from the database: not its title, not its language,
+    not whether it exists. The script shows the title once the key (or the join) opened it."""
+    response = client.post("/api/meetings", json={"title": "Geheime titel", "language": "en"})
+    meeting = response.json()
+    for page in ("/{}", "/m/{}/present", "/m/{}/remote"):
+        known = client.get(page.format(meeting["code"]))
+        unknown = client.get(page.format("ZZZZZZ"))
+        assert known.status_code == unknown.status_code == 200
+        assert known.text.replace(meeting["code"], "ZZZZZZ") == unknown.text, page
+        assert "Geheime titel" not in known.text and '<html lang="nl">' in known.text
 
 
 def test_script_strings_are_served_per_language(client: TestClient) -> None:
@@ -110,6 +123,9 @@ def test_script_strings_are_served_per_language(client: TestClient) -> None:
     assert nl["Watch the screen"] == "Kijk mee op het scherm"
     assert nl["anonymous"] == "anoniem"
     assert en["Now: {title}"] == "Now: {title}"
+    # The server's C_("export column", "No") is "Nr"; the phone's button "No" stays "Nee".
+    assert nl["No"] == "Nee" and nl["Yes"] == "Ja"
+    assert nl["on"] == "aan" and nl["off"] == "uit"
 
 
 def test_plural_forms_in_templates_and_scripts(client: TestClient) -> None:
@@ -180,7 +196,16 @@ def _server_error_codes() -> set[str]:
         text = path.read_text(encoding="utf-8")
         for pattern in patterns:
             codes.update(re.findall(pattern, text))
-    codes |= {f"nickname_{code}" for code in (Code.TEXT_TOO_LONG, Code.TEXT_EMPTY, Code.CONTROL_CHARACTERS)}
+    codes |= {
+        f"nickname_{code}"
+        for code in (
+            Code.TEXT_TOO_LONG,
+            Code.TEXT_EMPTY,
+            Code.CONTROL_CHARACTERS,
+            Code.NONCHARACTER,
+            Code.COMBINING_MARKS,
+        )
+    }
     codes |= {"auth_timeout", "invalid_export", "invalid_request", "not_found", "method_not_allowed"}
     return codes
 

@@ -86,7 +86,7 @@ def test_any_meeting_exports_as_a_template_that_recreates_it(client: TestClient)
     assert [a.prompt for b in filled.blocks for a in b.activities] == [
         a["prompt"] for a in again["activities"]
     ]
-    assert client.get(f"/api/meetings/{meeting['code']}/template.yaml").status_code == 401
+    assert client.get(f"/api/meetings/{meeting['code']}/template.yaml").status_code == 404
 
 
 def test_a_meeting_without_blocks_exports_its_activities_in_one_block(client: TestClient) -> None:

@@ -67,12 +67,23 @@ def test_participant_socket_needs_join_first(client: TestClient) -> None:
     assert closed.value.code == 4401
 
 
-def test_unknown_code_socket_is_refused(client: TestClient) -> None:
-    with client.websocket_connect("/ws/ZZZZZZ", headers={"origin": ORIGIN}) as ws:
-        assert ws.receive_json()["code"] == "unknown_code"
-        with pytest.raises(WebSocketDisconnect) as closed:
-            ws.receive_json()
-    assert closed.value.code == 4404
+def test_unknown_code_socket_is_refused_as_a_stranger_is(client: TestClient) -> None:
+    """An unknown code's sockets answer as a known meeting's do to a stranger: a phone without a
+    cookie that opens it gets not_joined (4401), a screen without its key forbidden (4403)."""
+    meeting = make_meeting(client)
+    for code in ("ZZZZZZ", meeting["code"]):
+        cookie = {"cookie": f"kring_{code}=not-a-participant"}
+        with client.websocket_connect(f"/ws/{code}", headers={"origin": ORIGIN, **cookie}) as ws:
+            assert ws.receive_json()["code"] == "not_joined"
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+        assert closed.value.code == 4401
+        with client.websocket_connect(f"/ws/{code}/presenter", headers={"origin": ORIGIN}) as ws:
+            ws.send_text(json.dumps({"type": "auth", "key": "nope"}))
+            assert ws.receive_json()["code"] == "forbidden"
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+        assert closed.value.code == 4403
 
 
 @pytest.mark.parametrize(

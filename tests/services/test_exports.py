@@ -26,6 +26,7 @@ from server.domain.errors import DomainError
 from server.realtime.messages import AnswerIn
 from server.realtime.room import Room
 from server.services import archive, exports, meetings, participants
+from server.services.answers import commit_batch
 from server.services.export_data import load
 from tests.factories import AnswerWriter
 
@@ -175,9 +176,15 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         session.commit()
         room = Room(meetings.load_meeting(session, m), meetings.MeetingAuth(m, "", ""), "")  # type: ignore[arg-type]
         message = AnswerIn(type="answer", activity_id=current, client_id="refused", slot=slot, value=value)
-        with pytest.raises(DomainError) as refused:
-            room.prepare(person, message)
-        assert refused.value.code == REFUSED[name], (name, refused.value.code)
+        try:
+            # A well-formed answer to a closed activity is refused in its batch (once it is
+            # known not to be a resend); a malformed one before.
+            outcome = commit_batch(session, [room.prepare(person, message)]).results[0]
+            assert outcome.error is not None, name
+            code = outcome.error.code
+        except DomainError as refused:
+            code = refused.code
+        assert code == REFUSED[name], (name, code)
     session.execute(update(Meeting).where(col(Meeting.id) == m).values(current_activity_id=None))
     if close_all:
         session.execute(update(Activity).where(col(Activity.meeting_id) == m).values(status="closed"))
@@ -403,6 +410,8 @@ def _mutated(text: str, change: Any) -> str:
         (lambda d: d["activities"][0].update(block=7), "$.activities[0].block: there is no block 7"),
         (lambda d: d["activities"][0]["answers"][0].update(participant=4), "there is no participant 4"),
         (lambda d: d["participants"][1].update(number=5), "$.participants[1].number"),
+        (lambda d: d["meeting"].update(title="a\x00b"), "$.meeting.title: Text contains an invisible"),
+        (lambda d: d["meeting"].update(theme="x\uffff"), "$.meeting.theme: Text contains a noncharacter"),
     ],
 )
 def test_import_refuses_a_malformed_export_naming_path_and_problem(
@@ -426,6 +435,7 @@ def test_import_refuses_a_malformed_export_naming_path_and_problem(
         ("[1, 2]", "an export is a JSON object"),
         ('{"format": "something-else"}', "expected 'kring-export/1', found 'something-else'"),
         ('{"format": "kring-export/1"}', "is a required property"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ],
 )
 def test_import_refuses_what_is_not_an_export(session: Session, text: str, message: str) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.async_api import async_playwright
 
+from server.domain.tallies.bounds import WALL_NEWEST
 from tests.conftest import sqlite_url
 from tests.support import Phone, create_meeting, host, live_server
 from tests.trust.conftest import Figures
@@ -127,6 +128,14 @@ async def placed(presenter: Any, timeout: float = 15.0) -> list[str]:
     return last
 
 
+def participant_cookie(set_cookie: str | None, code: str) -> str:
+    """The participant token a join response sets (``kring_<CODE>=…; HttpOnly; …``)."""
+    assert set_cookie is not None, "the join set no cookie"
+    name, _, rest = set_cookie.partition("=")
+    assert name == f"kring_{code}", set_cookie
+    return rest.partition(";")[0]
+
+
 async def untouched(page: Any) -> bool:
     """No script ran and no payload became an element."""
     ran = await page.evaluate("window.__xss !== undefined")
@@ -175,12 +184,16 @@ async def test_xss_payloads_render_as_text_everywhere(tmp_path: Path, figures: F
                 participant = await phone_context.new_page()
                 await participant.goto(f"{live.base}/{code}")
                 await participant.fill("#nickname", nicknames[0])  # typed, as a person would
-                await participant.locator("#join-form button").click()
-                await participant.locator(".waiting").wait_for()
+                # The cookie comes with the join's response, so that is what to wait for: the page
+                # shows its waiting screen before the join is sent at all.
+                async with participant.expect_response(
+                    lambda r: r.url.endswith(f"/api/join/{code}") and r.request.method == "POST"
+                ) as joining:
+                    await participant.locator("#join-form button").click()
+                joined = await joining.value
+                assert joined.status == 200, await joined.text()
+                cookie = participant_cookie(await joined.header_value("set-cookie"), code)
                 pages = {"presenter": presenter, "remote": remote, "phone": participant}
-                cookie = next(
-                    c["value"] for c in await phone_context.cookies() if c["name"] == f"kring_{code}"
-                )
                 # The browser's phone answers from its other device (its answers show on both).
                 phones = [Phone(live.base, code, cookie=cookie)]
                 phones += [Phone(live.base, code, nickname=n) for n in nicknames[1:]]
@@ -215,7 +228,11 @@ async def test_xss_payloads_render_as_text_everywhere(tmp_path: Path, figures: F
 
                 # Answers: the wall on the big screen, the remote's moderation list, the phones.
                 await send("open", dealt("text", answers))
-                await shown("answers", {"presenter": answers, "remote": answers, "phone": answers})
+                # A phone gets a bounded wall: the newest answers, as the host's list orders them.
+                wall = http.get(f"/activities/{activities['open']['id']}/results").json()["results"]
+                newest = [answer["text"] for answer in wall["answers"][:WALL_NEWEST]]
+                assert len(newest) == WALL_NEWEST < len(answers)
+                await shown("answers", {"presenter": answers, "remote": answers, "phone": newest})
                 # Words: the remote's list, the phones' results (and the browser phone's own chips);
                 # on the big screen every word the cloud placed is shown literally.
                 await send("wordcloud", dealt("word", words))

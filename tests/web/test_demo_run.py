@@ -60,6 +60,7 @@ async def test_make_run_demo_works_on_a_phone(tmp_path: Path) -> None:
     try:
         links = printed_links(process, lines, base)
         assert links["join"].startswith(f"{base}/"), links
+        assert "#j=" in links["join"], links  # the printed link is the QR code's, with its join secret
         async with async_playwright() as pw:
             browser = await launch(pw)
             phone = await (await phone_context(browser)).new_page()
@@ -71,7 +72,15 @@ async def test_make_run_demo_works_on_a_phone(tmp_path: Path) -> None:
 
             screen = await (await browser.new_context(viewport={"width": 1280, "height": 720})).new_page()
             watch(screen, problems, "big screen")
-            await screen.goto(links["drive"])
+            # The arrows move the questions once the page knows its key is the host key: it asks
+            # the API, and that answer (not the participant count) is what to wait for.
+            code = links["join"].rsplit("/", 1)[1].split("#", 1)[0]
+            async with screen.expect_response(
+                lambda r: r.url.endswith(f"/api/meetings/{code}/access") and r.request.method == "GET"
+            ) as probed:
+                await screen.goto(links["drive"])
+            assert await (await probed.value).json() == {"role": "host"}
+            await (await probed.value).finished()
             await expect(screen.locator("#participants")).to_have_text("1", timeout=WAIT)
             await expect(screen.locator("#participants-label")).to_have_text("deelnemer")
             # The facilitator's laptop drives the meeting with the arrow keys: → opens the first activity.

@@ -232,6 +232,14 @@ export function setConnState(node, state) {
     state === "online" ? t("Connected") : state === "offline" ? t("Offline — reconnecting…") : t("Connecting…");
 }
 
+// The pages are the same for every code (the server tells a guesser nothing); once the meeting
+// is opened, they take its language unless the link chose one (?lang=). true: the page reloads.
+export function takeLanguage(language) {
+  if (document.body.dataset.langFixed !== undefined || !language || language === lang) return false;
+  location.replace(`${location.pathname}?lang=${language}${location.hash}`);
+  return true;
+}
+
 export function hashKey() {
   const params = new URLSearchParams(location.hash.slice(1));
   const key = params.get("key");
@@ -254,6 +262,13 @@ export async function facilitator() {
   return null;
 }
 
+// The file name the server gives a download (Content-Disposition), as docs/api.md says and the CLI
+// writes: kring-<title>-<date>.<ext>. The fallback only if a proxy dropped the header.
+function savedName(response, fallback) {
+  const match = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  return match ? match[1] : fallback;
+}
+
 // A host-only download (export or report): fetched with the facilitator's headers, saved as a file.
 // true when saved; the refusing response (say why with errors.js), or null without a connection.
 export async function downloadExport(code, headers, name, button) {
@@ -262,7 +277,7 @@ export async function downloadExport(code, headers, name, button) {
     const response = await fetch(`/api/meetings/${code}/${name}`, { headers: { "Accept-Language": lang, ...headers } });
     if (!response.ok) return response;
     const url = URL.createObjectURL(await response.blob());
-    const link = el("a", { href: url, download: `kring-${code}-${name}` });
+    const link = el("a", { href: url, download: savedName(response, `kring-${code}-${name}`) });
     document.body.append(link);
     link.click();
     link.remove();

@@ -7,13 +7,10 @@ const form = document.getElementById("new-form");
 const error = document.getElementById("new-error");
 const own = { yaml: document.getElementById("own-yaml"), file: null, ok: false, timer: null };
 
-async function csrfToken() {
-  // Logged in (an instance with accounts): state changes carry the session's CSRF token.
-  try {
-    const response = await fetch("/api/me");
-    if (response.ok) return (await response.json()).csrf_token;
-  } catch { /* single-facilitator mode: no session */ }
-  return null;
+// Logged in (an instance with accounts): state changes carry the session's CSRF token, which the
+// server put on the form (empty without a session: single-facilitator mode).
+function csrfToken() {
+  return form.dataset.csrf || null;
 }
 
 function showError(text) {
@@ -83,7 +80,7 @@ async function readFile(event) {
 }
 
 async function headers() {
-  const csrf = await csrfToken();
+  const csrf = csrfToken();
   return apiHeaders(csrf ? { "X-CSRF-Token": csrf } : {});
 }
 
@@ -118,11 +115,35 @@ async function submit(event) {
     else showError(errorText(data.error || { code: `http_${response.status}` }));
     return;
   }
+  const links = { code: data.code, remote: data.host_url, presenter: data.presenter_url };
+  // The keys are shown only once: this tab keeps them, so Back or a reload does not lose them.
+  sessionStorage.setItem(CREATED, JSON.stringify(links));
+  showCreated(links);
+}
+
+const CREATED = "kring:new:created";
+
+function showCreated(links) {
   form.hidden = true;
-  document.getElementById("created-code").textContent = data.code;
-  document.getElementById("created-remote").href = data.host_url;
-  document.getElementById("created-presenter").href = data.presenter_url;
+  document.getElementById("created-code").textContent = links.code;
+  document.getElementById("created-remote").href = links.remote;
+  document.getElementById("created-presenter").href = links.presenter;
   document.getElementById("created").hidden = false;
+}
+
+function restoreCreated() {
+  try {
+    const links = JSON.parse(sessionStorage.getItem(CREATED) || "null");
+    if (links && links.code && links.remote && links.presenter) showCreated(links);
+  } catch { /* nothing kept */ }
+}
+
+function another() {
+  sessionStorage.removeItem(CREATED);
+  form.reset();
+  syncPlaceholders();
+  document.getElementById("created").hidden = true;
+  form.hidden = false;
 }
 
 // The listeners go on before the strings have loaded: a file picked in that moment is still read
@@ -134,6 +155,10 @@ async function main() {
   own.yaml.addEventListener("input", () => { own.file = null; ownChanged(); });
   document.getElementById("own-file").addEventListener("change", readFile);
   form.addEventListener("submit", submit);
+  document.getElementById("another").addEventListener("click", another);
+  // Back to this page (from the bfcache or loaded again): the meeting just made, with its links.
+  restoreCreated();
+  window.addEventListener("pageshow", restoreCreated);
   await stringsLoaded;
   syncPlaceholders();
 }

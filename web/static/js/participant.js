@@ -1,7 +1,7 @@
 // The phone: join, answer the current activity, see acknowledgements and shown results.
 // Answers count as sent only after the server's ack; unacknowledged ones survive a reload and are
 // resent with the same client_id (the server counts them once).
-import { LiveSocket, apiHeaders, clear, el, loadStrings, newId, setConnState, t } from "./common.js";
+import { LiveSocket, apiHeaders, clear, el, loadStrings, newId, setConnState, t, takeLanguage } from "./common.js";
 import { errorText, responseError } from "./errors.js";
 import { KINDS } from "./phone-kinds.js";
 import { renderResults } from "./results.js";
@@ -22,6 +22,8 @@ const state = {
   nickname: null,
   mine: {}, // slot -> {entry_id, value}
   mineFor: null,
+  known: new Map(), // check-out: word id -> the word as last seen (list, finds, mine)
+  found: null, // check-out: the reply to the latest find
   pending: new Map(readPending()),
   sentAt: new Map(), // client_id -> when it last went out
   draft: {}, // per-activity UI state: texts being typed, which answer is being edited
@@ -70,6 +72,26 @@ function current(slot) {
   return stored ? { value: stored.value, entry_id: stored.entry_id, pending: false } : null;
 }
 
+// Check-out words as last seen: a word stepped in on stays on the phone outside the bounded list.
+function learn(words) {
+  if (state.activity && state.activity.kind === "checkout" && words) for (const w of words) state.known.set(w.id, w);
+}
+
+// One `find` per pause in typing: a phone's messages are rate-limited.
+const lastFind = { query: "", timer: null };
+function find(query, now = false) {
+  clearTimeout(lastFind.timer);
+  if (query && query === lastFind.query && state.found) return;
+  const go = () => {
+    lastFind.query = query;
+    state.found = null;
+    if (query && socket) socket.send({ type: "find", activity_id: state.activity.id, query });
+    render();
+  };
+  if (now || !query) go();
+  else lastFind.timer = setTimeout(go, 300);
+}
+
 // text: what went wrong, in the page's language (errors.js).
 function showToast(text) {
   state.toast = text;
@@ -90,15 +112,30 @@ function onMessage(message) {
       state.results = message.results;
       state.agenda = message.agenda || null;
       if (!message.activity || state.mineFor !== message.activity.id) state.mine = {};
+      if (changed) {
+        state.known = new Map();
+        state.found = null;
+      }
+      learn(message.results && message.results.words);
       break;
     }
     case "mine":
       state.mine = message.answers;
       state.mineFor = message.activity_id;
       if (message.participant) state.nickname = message.participant.nickname || null;
+      learn(message.words);
       break;
     case "results":
-      if (state.activity && message.activity_id === state.activity.id) state.results = message.results;
+      if (state.activity && message.activity_id === state.activity.id) {
+        state.results = message.results;
+        learn(message.results.words);
+      }
+      break;
+    case "found":
+      if (state.activity && message.activity_id === state.activity.id && message.query === lastFind.query) {
+        state.found = message;
+        learn(message.words);
+      }
       break;
     case "ack":
       state.pending.delete(message.client_id);
@@ -168,12 +205,20 @@ for (const type of ["pointerup", "pointercancel"]) {
   });
 }
 
+// The name this phone joined with, in the header (or "anonymous"), once it has joined.
+function renderMe() {
+  const joined = Boolean(localStorage.getItem(`kring:joined:${code}`));
+  document.getElementById("me").hidden = !joined;
+  document.getElementById("me-name").textContent = state.nickname || t("anonymous");
+}
+
 function render() {
   if (pressing) {
     deferred = true;
     return;
   }
   renderAgenda();
+  renderMe();
   const focus = rememberFocus();
   clear(view);
   if (state.toast) view.append(el("p", { class: "notice notice-error", role: "alert", text: state.toast }));
@@ -213,6 +258,9 @@ function context(activity, closed) {
     closed,
     results: state.results,
     mine: state.mine,
+    known: state.known,
+    found: state.found,
+    find,
     nickname: state.nickname,
     draft: state.draft,
     current,
@@ -222,15 +270,35 @@ function context(activity, closed) {
   };
 }
 
+// The QR link's join secret (#j=…, never sent in a URL): a join with it is not held up when a
+// guesser shares this phone's address. Kept for a reload; a typed code has none.
+const secretKey = `kring:secret:${code}`;
+const secret = new URLSearchParams(location.hash.slice(1)).get("j") || localStorage.getItem(secretKey);
+if (secret) localStorage.setItem(secretKey, secret);
+
+function showMeeting(meeting) {
+  document.title = `${meeting.title} — Kring`;
+  document.getElementById("phone-title").textContent = meeting.title;
+}
+
 async function join(nickname) {
   const response = await fetch(`/api/join/${code}`, {
-    method: "POST", headers: apiHeaders(),
-    body: JSON.stringify(nickname === undefined ? {} : { nickname }),
+    method: "POST", headers: apiHeaders(), body: JSON.stringify({ nickname, secret }),
   });
   if (!response.ok) throw new Error(await responseError(response));
   const joined = await response.json();
   state.nickname = joined.nickname || null;
+  showMeeting(joined);
   localStorage.setItem(`kring:joined:${code}`, "1");
+}
+
+// Before joining: the meeting's title and language, or why not (unknown code, blocked address).
+async function lookUp() {
+  const response = await fetch(`/api/join/${code}`, { headers: apiHeaders(secret ? { "X-Join-Secret": secret } : {}) });
+  if (response.ok) return response.json();
+  clear(view).append(el("p", { class: "notice notice-error", role: "alert", text: await responseError(response) }),
+    el("a", { href: "/", text: t("Type another code") }));
+  return null;
 }
 
 // An answer without an ack after a while (a frame lost on bad wifi) goes out again, same client_id.
@@ -254,6 +322,7 @@ function start() {
     },
     onOpen: () => {
       for (const message of state.pending.values()) transmit(message);
+      if (lastFind.query && state.activity) socket.send({ type: "find", activity_id: state.activity.id, query: lastFind.query });
     },
   });
   socket.connect();
@@ -262,6 +331,10 @@ function start() {
 
 async function main() {
   await loadStrings();
+  let meeting = {};
+  try { meeting = await lookUp(); } catch { /* offline: the join and the socket retry */ }
+  if (!meeting || takeLanguage(meeting.language)) return;
+  if (meeting.title) showMeeting(meeting);
   render();
   if (localStorage.getItem(`kring:joined:${code}`)) {
     try { await join(); } catch { /* the socket retries */ }

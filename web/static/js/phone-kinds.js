@@ -125,21 +125,59 @@ function scalesView(card, ctx) {
     const item = el("li", { class: full ? "statement statement-locked" : "statement" },
       el("p", { class: "statement-text", id: `statement-${index}`, text }));
     const disabled = closed || full;
-    let sendButton = null;
-    if (s.mode === "numeric") {
-      const [node, button] = numeric(ctx, slot, index, entry, disabled);
-      item.append(node);
-      sendButton = closed ? null : button;
-    } else if (s.mode === "yesno") item.append(yesNo(ctx, slot, index, entry, disabled));
+    if (s.mode === "numeric") item.append(numeric(ctx, index, entry, disabled, () => syncSend()));
+    else if (s.mode === "yesno") item.append(yesNo(ctx, slot, index, entry, disabled));
     else item.append(stars(ctx, slot, index, entry, disabled));
-    if (entry || full || sendButton) {
-      item.append(el("div", { class: "statement-footer" }, sendButton, sentMark(entry),
+    if (entry || full) {
+      item.append(el("div", { class: "statement-footer" }, sentMark(entry),
         full ? el("span", { class: "hint", text: t("Skip another statement to rate this one.") }) : null,
         entry && !closed ? el("button", { class: "button button-small button-quiet", type: "button", onclick: () => ctx.withdraw(slot) }, t("Skip")) : null));
     }
     list.append(item);
   });
   card.append(list);
+  // Numeric scales: one "Send" for every slider of the activity, each still its own answer (and ack).
+  const send = s.mode === "numeric" && !closed
+    ? el("button", { class: "button button-primary button-wide", type: "button", onclick: () => {
+      for (const { slot, index, value } of numericChanges(ctx)) {
+        ctx.answer(slot, { value });
+        delete ctx.draft[`numeric-${index}`];
+      }
+    } })
+    : null;
+  const syncSend = () => {
+    if (!send) return;
+    const changes = numericChanges(ctx);
+    const anyNew = changes.some((change) => !change.stored);
+    send.textContent = anyNew || !rated.length ? t("Send") : t("Change");
+    send.disabled = !changes.length;
+    send.hidden = !changes.length && rated.length > 0; // all sent: the ✓ beside each says so
+  };
+  if (send) {
+    card.append(send);
+    syncSend();
+  }
+}
+
+// What the one "Send" of the numeric scales sends: every slider whose value differs from the answer
+// the server holds (one never answered counts at the value it shows); with "pick N", only the
+// sliders moved, and no more than N answers in all.
+function numericChanges(ctx) {
+  const s = ctx.activity.settings;
+  const changes = [];
+  let answered = s.statements.filter((_, i) => ctx.current(String(i))).length;
+  s.statements.forEach((_, index) => {
+    const slot = String(index);
+    const entry = ctx.current(slot);
+    const stored = entry ? entry.value.value : null;
+    const moved = ctx.draft[`numeric-${index}`];
+    const value = moved ?? stored ?? Math.round((s.min + s.max) / 2);
+    if (value === stored) return;
+    if (s.pick && (moved === undefined || (!entry && answered >= s.pick))) return;
+    if (!entry) answered += 1;
+    changes.push({ slot, index, value, stored: Boolean(entry) });
+  });
+  return changes;
 }
 
 function stars(ctx, slot, index, entry, disabled) {
@@ -172,8 +210,9 @@ function yesNo(ctx, slot, index, entry, disabled) {
   return group;
 }
 
-// A slider from min to max with − and + for a steady thumb; the value goes out with "Send".
-function numeric(ctx, slot, index, entry, disabled) {
+// A slider from min to max with − and + for a steady thumb; its value goes out with the scales'
+// one "Send" (changed() tells that button).
+function numeric(ctx, index, entry, disabled, changed) {
   const s = ctx.activity.settings;
   const id = `numeric-${index}`;
   const stored = entry ? entry.value.value : null;
@@ -189,19 +228,15 @@ function numeric(ctx, slot, index, entry, disabled) {
     ctx.draft[id] = v;
     shown.textContent = String(v);
     slider.setAttribute("aria-valuetext", String(v));
-    sendButton.disabled = disabled || v === stored;
+    changed();
   };
   slider.addEventListener("input", () => set(Number(slider.value)));
-  const sendButton = el("button", { class: "button button-small button-primary", type: "button", disabled: disabled || start === stored,
-    onclick: () => { ctx.answer(slot, { value: Number(slider.value) }); delete ctx.draft[id]; } },
-  entry ? t("Change") : t("Send"));
-  const node = el("div", { class: "numeric" },
+  return el("div", { class: "numeric" },
     el("div", { class: "numeric-row" },
       el("button", { class: "button button-small step-button", type: "button", disabled, "aria-label": t("Lower"), onclick: () => set(Number(slider.value) - 1) }, "−"),
       el("div", { class: "numeric-slider" }, slider,
         el("div", { class: "scale-labels" }, el("span", { text: String(s.min) }), shown, el("span", { text: String(s.max) }))),
       el("button", { class: "button button-small step-button", type: "button", disabled, "aria-label": t("Higher"), onclick: () => set(Number(slider.value) + 1) }, "+")));
-  return [node, sendButton];
 }
 
 function checkoutView(card, ctx) {
@@ -224,28 +259,49 @@ function checkoutView(card, ctx) {
   } else if (!closed && mine) {
     card.append(el("button", { class: "button button-small button-quiet", type: "button", onclick: () => { draft.changing = true; ctx.render(); } }, t("Change my word")));
   }
-  const words = (ctx.results && ctx.results.words) || [];
-  const myEntry = ctx.mine.word && ctx.mine.word.entry_id;
-  const others = words.filter((word) => word.id !== myEntry);
-  if (!others.length) {
-    card.append(el("p", { class: "hint", text: t("The others' words appear here: step in on the ones you recognise.") }));
-    return;
+  // A bounded list (most stepped in on, newest), the words this phone stepped in on, and a search.
+  const listed = (ctx.results && ctx.results.words) || [];
+  const total = (ctx.results && ctx.results.total) || listed.length;
+  const mineId = ctx.mine.word && ctx.mine.word.entry_id;
+  const ids = new Set(listed.map((w) => w.id));
+  const own = [...ctx.known.values()].filter((w) => !ids.has(w.id) && current(`in:${w.id}`));
+  const fresh = (words) => words.filter((w) => w.id !== mineId).map((w) => ctx.known.get(w.id) || w);
+  const others = fresh([...listed, ...own]);
+  card.append(el("h2", { class: "subhead", text: t("The circle") }));
+  if (total > listed.length && !closed) card.append(el("p", { class: "hint list-note", text: t("{shown} of {total} words. Type to find another.", { shown: listed.length, total }) }));
+  const query = (draft["checkout-find"] || "").trim();
+  if (!closed && total) {
+    const input = field(ctx, "checkout-find", "input", { type: "search", maxlength: WORD_MAX, autocomplete: "off", autocapitalize: "off" });
+    input.addEventListener("input", () => ctx.find(input.value.trim()));
+    card.append(el("form", { class: "stack checkout-find", role: "search", onsubmit: (event) => { event.preventDefault(); ctx.find(input.value.trim(), true); } },
+      el("label", { for: "checkout-find", text: t("Find a word") }), input));
   }
-  const list = el("ul", { class: "checkout-words" });
-  for (const word of others) {
+  const found = ctx.found;
+  if (query && (!found || found.query !== query)) card.append(el("p", { class: "hint", role: "status", text: t("Looking…") }));
+  else if (query) {
+    const words = fresh(found.words);
+    card.append(words.length ? wordList(words, ctx, " found") : el("p", { class: "hint", role: "status", text: t("No word found.") }));
+    if (found.more) card.append(el("p", { class: "hint", text: t("More match: type on.") }));
+  } else if (others.length) card.append(wordList(others, ctx));
+  else card.append(el("p", { class: "hint", text: t("The others' words appear here: step in on the ones you recognise.") }));
+}
+
+function wordList(words, ctx, found = "") {
+  const list = el("ul", { class: `checkout-words${found}` });
+  for (const word of words) {
     const slot = `in:${word.id}`;
-    const stepped = current(slot);
+    const stepped = ctx.current(slot);
     list.append(el("li", { class: "checkout-word" },
       el("span", { class: "checkout-text", text: word.text }),
       el("span", { class: "stepins", "aria-label": ngettext("{n} stepped in", "{n} stepped in", word.stepins) }, `+${word.stepins}`),
       el("button", {
         type: "button", class: stepped ? "button button-small step step-on" : "button button-small step",
-        "aria-pressed": stepped ? "true" : "false", disabled: closed,
+        "aria-pressed": stepped ? "true" : "false", disabled: ctx.closed,
         onclick: () => (stepped ? ctx.withdraw(slot) : ctx.answer(slot, {})),
       }, stepped ? t("Stepped in ✓") : t("I recognise this / step in"),
       el("span", { class: "visually-hidden", text: `: ${word.text}` }))));
   }
-  card.append(el("h2", { class: "subhead", text: t("The circle") }), list);
+  return list;
 }
 
 function choiceView(card, ctx) {
@@ -297,6 +353,8 @@ function groupsView(card, ctx) {
       if (me >= 0) others.splice(me, 1);
       box.append(el("p", { class: "hint", text: others.length ? t("With:") : t("Nobody else yet.") }));
       if (others.length) box.append(el("ul", { class: "members" }, others.map((name) => el("li", { text: name || t("anonymous") }))));
+      const unnamed = group.count - group.members.length; // a phone gets a bounded list of names
+      if (unnamed > 0) box.append(el("p", { class: "hint", text: ngettext("and {n} more", "and {n} more", unnamed) }));
     } else {
       box.append(el("p", { class: "hint", text: t("Look at the screen to see who else is in your group.") }));
     }

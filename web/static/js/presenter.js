@@ -3,18 +3,20 @@
 // screen (only the count stays). With the host key in the link, → / Space / PageDown and ← / PageUp
 // (what a presentation clicker sends) move the activities and D opens the downloads (exports and
 // the wrap-up report); with the presenter key the arrows only say that the remote moves them.
-import { LiveSocket, apiHeaders, clear, downloadExport, el, facilitator, loadStrings, ngettext, showCounts, t } from "./common.js";
+import { LiveSocket, apiHeaders, clear, downloadExport, el, facilitator, loadStrings, ngettext, showCounts, t, takeLanguage } from "./common.js";
 import { responseError } from "./errors.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
 import { StageCheckout } from "./stage-checkout.js";
 import { StageCloud } from "./stage-cloud.js";
+import { fitWall, stageWall } from "./stage-wall.js";
 
 const code = document.body.dataset.code;
 let me = null; // { headers, auth } from facilitator(): the key in the link, or a facilitator's login
 const resultsNode = document.getElementById("results");
 const promptNode = document.getElementById("prompt");
 const agendaNode = document.getElementById("agenda");
+const lobbyNode = document.getElementById("lobby");
 const qrFull = document.getElementById("qr-full");
 let last = null;
 let agenda = null;
@@ -45,10 +47,9 @@ function render(snapshot) {
   const activity = snapshot.activity;
   promptNode.textContent = activity ? activity.prompt : snapshot.meeting.title;
   document.body.dataset.kind = activity ? activity.kind : "none";
+  showLobby(!activity && lobbyTime(snapshot), snapshot.meeting);
   if (!activity) {
-    clear(resultsNode).append(el("div", { class: "stage-waiting" },
-      snapshot.meeting.theme ? el("p", { class: "stage-theme", text: snapshot.meeting.theme }) : null,
-      el("p", { text: t("Scan the code to join") })));
+    renderBetween(snapshot);
     return;
   }
   if (hiddenHere || snapshot.results_hidden || !snapshot.results) {
@@ -61,10 +62,48 @@ function render(snapshot) {
   }
   if (STAGE_VIEWS[activity.kind]) {
     renderStageView(STAGE_VIEWS[activity.kind], snapshot.results, activity);
+  } else if (activity.kind === "open" || activity.kind === "cards") {
+    const wall = stageWall(renderResults(snapshot.results, activity, { stage: true }));
+    clear(resultsNode).append(wall);
+    fitWall(wall);
   } else {
     clear(resultsNode).append(renderResults(snapshot.results, activity, { stage: true }));
   }
   if (activity.status === "closed") resultsNode.append(el("p", { class: "stage-closed", text: t("Closed") }));
+}
+
+// Before the first activity the room is still coming in (the kick-off's Inloop): the QR code large
+// in the middle. Once an activity was opened, or the agenda moved past its first block, the join
+// strip at the bottom does.
+function lobbyTime(snapshot) {
+  if (snapshot.activities.some((a) => a.status !== "idle")) return false;
+  if (!agenda || !agenda.current) return true;
+  return agenda.blocks.length > 0 && agenda.blocks[0].id === agenda.current.id;
+}
+
+function showLobby(show, meeting) {
+  lobbyNode.hidden = !show;
+  resultsNode.hidden = show;
+  document.getElementById("join-strip").hidden = show;
+  const theme = document.getElementById("lobby-theme");
+  theme.textContent = meeting.theme || "";
+  theme.hidden = !meeting.theme;
+}
+
+// No activity on screen after the meeting began: a block without questions (a break, a talk) by
+// its title and what comes next, or else the waiting screen.
+function renderBetween(snapshot) {
+  const block = agenda && agenda.current ? agenda.blocks.find((b) => b.id === agenda.current.id) : null;
+  if (!block) {
+    clear(resultsNode).append(el("div", { class: "stage-waiting" },
+      snapshot.meeting.theme ? el("p", { class: "stage-theme", text: snapshot.meeting.theme }) : null,
+      el("p", { text: t("Scan the code to join") })));
+    return;
+  }
+  promptNode.textContent = block.title;
+  clear(resultsNode).append(el("div", { class: block.is_break ? "stage-waiting stage-break" : "stage-waiting stage-block" },
+    el("p", { class: "stage-break-line", text: block.is_break ? t("See you in a moment") : t("The next question will appear here by itself.") }),
+    agenda.next ? el("p", { class: "stage-break-next", text: t("Next: {title}", { title: agenda.next.title }) }) : null));
 }
 
 function renderStageView(kind, results, activity) {
@@ -137,7 +176,34 @@ for (const button of document.querySelectorAll("#downloads [data-download]")) {
   button.addEventListener("click", () => downloadExport(code, me.headers, button.dataset.download, button));
 }
 document.getElementById("qr-button").addEventListener("click", () => toggleQr(true));
+// The wall measures what fits: a new window size is a new fit.
+window.addEventListener("resize", () => { if (last) render(last); });
 qrFull.addEventListener("click", () => toggleQr(false));
+
+// The QR code holds the join link with the meeting's join secret, so only an opened screen gets
+// it (fetched with this screen's key or login, shown from memory: no URL carries the secret).
+let qrLoaded = false;
+async function loadQr() {
+  qrLoaded = true;
+  try {
+    const response = await fetch(`/api/meetings/${code}/qr.svg`, { headers: me.headers });
+    if (!response.ok) throw new Error(String(response.status));
+    const url = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(await response.text())}`;
+    for (const image of document.querySelectorAll(".qr-image")) image.src = url;
+  } catch {
+    qrLoaded = false; // tried again with the next snapshot
+  }
+}
+
+// The first snapshot proves the key: only now does the page show the meeting's title.
+function opened(meeting) {
+  if (takeLanguage(meeting.language)) return;
+  document.title = `${meeting.title} — Kring`;
+  if (!qrLoaded) {
+    loadQr();
+    learnRole();
+  }
+}
 
 async function main() {
   await loadStrings();
@@ -151,6 +217,7 @@ async function main() {
     onState: (state) => { document.getElementById("stage-conn").hidden = state !== "offline"; },
     onMessage: (message) => {
       if (message.type === "snapshot") {
+        opened(message.meeting);
         agenda = message.agenda || null;
         renderAgenda();
         render(message);
@@ -163,10 +230,14 @@ async function main() {
     },
   });
   socket.connect();
-  // The host key may drive the activities from the keyboard; a presenter key only shows.
+}
+
+// The host key may drive the activities from the keyboard; a presenter key only shows. Asked once
+// the key opened the socket: a key that opens nothing is answered as an unknown code would be.
+async function learnRole() {
   try {
-    const probe = await fetch(`/api/meetings/${code}`, { headers: me.headers });
-    hostKey = probe.ok;
+    const response = await fetch(`/api/meetings/${code}/access`, { headers: me.headers });
+    hostKey = response.ok && (await response.json()).role === "host";
   } catch {
     hostKey = false;
   }

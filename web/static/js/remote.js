@@ -2,7 +2,7 @@
 // goal, werkvorm, who and materials; the meeting's description and preparation), the activities,
 // moderation, downloads and deleting the meeting. Needs the host key (in the #key= fragment) or the
 // login of the meeting's owner or a co-facilitator.
-import { LiveSocket, N_, apiHeaders, clear, downloadExport, el, facilitator, loadStrings, ngettext, setConnState, showCounts, t } from "./common.js";
+import { LiveSocket, N_, apiHeaders, clear, downloadExport, el, facilitator, loadStrings, ngettext, setConnState, showCounts, t, takeLanguage } from "./common.js";
 import { responseError } from "./errors.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
@@ -44,6 +44,39 @@ async function api(method, path, body) {
   return response;
 }
 
+// The door ("deur dicht"): once the room is in, the host stops new participants (a phone that
+// joined before rejoins as ever). Joins per minute say when the room is in, and show a flood.
+const DOOR_EVERY_MS = 5000;
+let door = null;
+
+function renderDoor() {
+  if (!door) return;
+  $("door-rate").textContent = ngettext("{n} join in the last minute", "{n} joins in the last minute", door.joins_last_minute);
+  $("door-state").textContent = door.closed
+    ? t("Door closed: nobody new can join; who is in stays in.")
+    : t("Door open: anyone with the code can join.");
+  const button = $("door");
+  button.textContent = door.closed ? t("Open the door") : t("Close the door");
+  button.setAttribute("aria-pressed", door.closed ? "true" : "false");
+  button.disabled = false;
+}
+
+async function loadDoor() {
+  try {
+    const response = await fetch(`/api/meetings/${code}/door`, { headers: apiHeaders(me.headers) });
+    if (response.ok) door = await response.json();
+  } catch { /* offline: the next round */ }
+  renderDoor();
+}
+
+async function toggleDoor() {
+  if (!door) return;
+  $("door").disabled = true;
+  const response = await api("PUT", "/door", { closed: !door.closed });
+  if (response && response.ok) door = await response.json();
+  renderDoor();
+}
+
 // Planned clock time of a block: its own start time, or the agenda's start plus its offset.
 function blockTime(block) {
   if (block.start_time) return block.start_time;
@@ -66,6 +99,7 @@ function renderAgenda() {
   renderBlockNotes();
   $("no-agenda").hidden = Boolean(agenda);
   for (const id of ["block-prev", "block-next", "agenda-end"]) $(id).disabled = !agenda;
+  $("toggle-schedule").hidden = !agenda;
   // The clock ticks every second; the list is rebuilt only when it changes (keeps focus steady).
   const signature = agenda
     ? JSON.stringify([agenda.started_at, agenda.blocks.map((b) => [b.id, b.title, b.status, b.duration_minutes, b.essential, b.start_time, Math.floor(b.elapsed_seconds / 60)])])
@@ -132,7 +166,35 @@ function activityItem(activity, current) {
       : el("button", { class: "button button-small button-primary", type: "button", "aria-label": t("Open “{prompt}”", { prompt: activity.prompt }), onclick: () => api("POST", `/activities/${activity.id}/open`) }, t("Open")));
 }
 
+// The bar at the top: the current activity, its status, open or close, and what the room sees,
+// each toggle saying its state in words ("aan"/"uit") as well as aria-pressed.
+function renderBar(current) {
+  $("bar-prompt").textContent = current ? current.prompt : t("The phones show the waiting screen.");
+  $("bar-status").hidden = !current;
+  if (current) {
+    $("bar-status").className = `badge badge-${current.status}`;
+    $("bar-status").textContent = t(STATUS[current.status] || current.status);
+  }
+  const open = Boolean(current) && current.status === "open";
+  $("close").hidden = Boolean(current) && !open;
+  $("open").hidden = !$("close").hidden;
+  $("close").disabled = !current;
+  for (const [id, on] of [["toggle-presenter", current && current.show_results_presenter], ["toggle-phones", current && current.show_results_phones]]) {
+    $(id).setAttribute("aria-pressed", on ? "true" : "false");
+    $(id).disabled = !current;
+    $(`${id}-state`).textContent = on ? t("on") : t("off");
+  }
+}
+
 function render(snapshot) {
+  if (!last) {
+    // The first snapshot proves the key: only now does the page show the meeting's title.
+    if (takeLanguage(snapshot.meeting.language)) return;
+    document.title = `${t("Remote")} — ${snapshot.meeting.title}`;
+    $("remote-heading").textContent = `${t("Remote")}: ${snapshot.meeting.title}`;
+    loadDoor();
+    setInterval(loadDoor, DOOR_EVERY_MS);
+  }
   last = snapshot;
   showCounts(snapshot);
   const current = snapshot.activity;
@@ -144,9 +206,12 @@ function render(snapshot) {
   if (block && !inBlock.length) list.append(el("li", { class: "hint", text: t("No polls in this block.") }));
   const all = clear($("all-activities"));
   for (const activity of snapshot.activities) all.append(activityItem(activity, current));
-  $("toggle-presenter").setAttribute("aria-pressed", current && current.show_results_presenter ? "true" : "false");
-  $("toggle-phones").setAttribute("aria-pressed", current && current.show_results_phones ? "true" : "false");
-  for (const id of ["close", "toggle-presenter", "toggle-phones", "reset"]) $(id).disabled = !current;
+  renderBar(current);
+  for (const id of ["reset"]) $(id).disabled = !current;
+  // Ahead of / behind the plan: always here; on the big screen only when the host says so.
+  const schedule = Boolean(snapshot.meeting.show_schedule);
+  $("toggle-schedule").setAttribute("aria-pressed", String(schedule));
+  $("toggle-schedule").textContent = schedule ? t("Schedule on the big screen: on") : t("Schedule on the big screen: off");
   const moderation = clear($("moderation"));
   $("current-prompt").textContent = current ? current.prompt : t("Moderation");
   if (current && snapshot.results) {
@@ -170,14 +235,25 @@ async function download(name, button) {
 function wire() {
   const withCurrent = (fn) => () => last && last.activity && fn(last.activity);
   $("next").addEventListener("click", () => api("POST", "/next"));
+  $("door").addEventListener("click", toggleDoor);
   $("prev").addEventListener("click", () => api("POST", "/previous"));
   $("block-next").addEventListener("click", () => api("POST", "/agenda/next"));
   $("block-prev").addEventListener("click", () => api("POST", "/agenda/previous"));
   $("agenda-end").addEventListener("click", () => api("POST", "/agenda/end"));
   $("close").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/close`)));
+  $("open").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/open`)));
+  // The moderation card's heading lands just under the sticky bar, not hidden behind it.
+  $("to-moderation").addEventListener("click", (event) => {
+    event.preventDefault();
+    const card = $("moderation-card");
+    const bar = $("control-bar").getBoundingClientRect();
+    const top = window.scrollY + card.getBoundingClientRect().top - (getComputedStyle($("control-bar")).position === "sticky" ? bar.height : 0) - 8;
+    window.scrollTo({ top: Math.max(0, top), behavior: "smooth" });
+  });
   $("lobby").addEventListener("click", () => api("POST", "/current", { activity_id: null }));
   $("toggle-presenter").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/visibility`, { presenter: !a.show_results_presenter })));
   $("toggle-phones").addEventListener("click", withCurrent((a) => api("POST", `/activities/${a.id}/visibility`, { phones: !a.show_results_phones })));
+  $("toggle-schedule").addEventListener("click", () => last && api("PATCH", "", { show_schedule: !last.meeting.show_schedule }));
   $("reset").addEventListener("click", () => { $("reset-confirm").hidden = false; });
   $("reset-no").addEventListener("click", () => { $("reset-confirm").hidden = true; });
   $("reset-yes").addEventListener("click", withCurrent((a) => {
@@ -209,6 +285,9 @@ async function main() {
     return;
   }
   wire();
+  // The big screen, opened from here with this remote's key (it then also takes → ← and D), or
+  // with the facilitator's login when the remote has no key.
+  if (me.auth.key) $("big-screen").href = `/m/${code}/present#key=${encodeURIComponent(me.auth.key)}`;
   socket = new LiveSocket(`/ws/${code}/host`, {
     firstMessage: () => me.auth,
     onState: (state) => setConnState($("conn"), state),

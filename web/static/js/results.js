@@ -119,6 +119,11 @@ function yesNo(results) {
     el("p", { class: "agreed-summary", text: t("{n} of {m} agreed", { n: agreed.length, m: results.statements.length }) }), list);
 }
 
+// Phones get no `values` (their frames are bounded): the same dots, from the distribution.
+function everyValue(distribution, min) {
+  return (distribution || []).flatMap((count, i) => Array(Math.max(count, 0)).fill(min + i));
+}
+
 // Numeric: every answer a dot on the statement's line from min to max, like people on a taped line.
 function numberLines(results, { stage } = {}) {
   const span = results.max - results.min || 1;
@@ -134,7 +139,7 @@ function numberLines(results, { stage } = {}) {
       line.append(tick);
     }
     const stacks = new Map();
-    for (const value of statement.values || []) {
+    for (const value of statement.values || everyValue(statement.distribution, results.min)) {
       const level = stacks.get(value) || 0;
       stacks.set(value, level + 1);
       const dot = el("span", { class: `dot dot-${index % 8}`, dataset: { value } });
@@ -170,7 +175,8 @@ function checkout(results, _activity, { stage } = {}) {
   const most = Math.max(1, ...results.words.map((w) => w.stepins));
   for (const word of results.words) {
     const item = el("li", { class: "checkout-result", dataset: { entry: word.id } },
-      el("span", { class: "checkout-text", text: word.text }), el("span", { class: "stepins", text: `+${word.stepins}` }));
+      el("span", { class: "checkout-text", text: word.text }),
+      word.stepins > 0 ? stepinLabel(word.stepins) : null);
     if (stage) item.style.fontSize = `${(1 + (word.stepins / most) * 1.3).toFixed(2)}em`;
     list.append(item);
   }
@@ -227,4 +233,10 @@ function cards(results, _activity, { host, onModerate } = {}) {
   }
   if (!results.cards.length) wall.append(el("li", { class: "empty", text: t("No cards yet") }));
   return wall;
+}
+
+// "+3" for the eye, "3 stepped in" for a screen reader.
+export function stepinLabel(n) {
+  return [el("span", { class: "stepins", "aria-hidden": "true", text: `+${n}` }),
+    el("span", { class: "visually-hidden", text: ngettext("{n} stepped in", "{n} stepped in", n) })];
 }

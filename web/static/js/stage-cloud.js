@@ -13,7 +13,7 @@ import { el, t } from "./common.js";
 import { Placer } from "./cloud-placer.js";
 
 export const PALETTE = ["#0a4f44", "#0f6e5f", "#8a4b00", "#234a6b", "#5a2e7a", "#7a2e3a", "#2f5d1e"];
-export const FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif';
+export const FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", "Noto Color Emoji", "Apple Color Emoji", "Segoe UI Emoji", sans-serif';
 export const FONT_WEIGHT = 700;
 export const LINE = 1.2; // a word's box is its advance × LINE × its font size
 

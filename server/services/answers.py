@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -125,12 +125,20 @@ def commit_batch(session: Session, ops: list[AnswerOp]) -> BatchResult:
             versions[entry] = (entry, slot.initial.rev + 1)
             changes[key[0]].append(Change(key[1], key[2], entry, slot.before, None))
     if state.born:
-        _insert(session, state.born)
-        # Born and withdrawn within the batch (a step-in whose word went just after it): it had
-        # an id for its ack, and is gone before anyone could see it.
-        dead = [row.id for _, row in state.born if not row.alive]
-        if dead:
-            session.execute(delete(Answer).where(col(Answer.id).in_(dead)))
+        # Born and withdrawn within the batch (a step-in whose word went just after it): it gets
+        # an id for its ack, and is gone before anyone could see it. A slot answered, emptied and
+        # answered again in one batch has a row per answer: each generation is written (and its
+        # withdrawn rows deleted) before the next, so the unique slot holds after every statement.
+        generation: Counter[Key] = Counter()
+        generations: dict[int, list[tuple[Key, Row]]] = defaultdict(list)
+        for key, row in state.born:
+            generations[generation[key]].append((key, row))
+            generation[key] += 1
+        for _, born in sorted(generations.items()):
+            _insert(session, born)
+            dead = [row.id for _, row in born if not row.alive]
+            if dead:
+                session.execute(delete(Answer).where(col(Answer.id).in_(dead)))
         for key, row in state.born:
             if row.alive:
                 assert row.id is not None

@@ -237,7 +237,7 @@ async def test_stage_checkout_counts_only_real_step_ins(tmp_path: Path) -> None:
         screen = await r.screen()
         await until(screen, "document.querySelectorAll('#results .checkout-result').length === 4")
         await screen.evaluate("document.fonts.ready.then(() => true)")
-        await compare_shot(screen, "checkout")
+        await compare_shot(screen, "stage-checkout")
         texts = await screen.locator("#results .checkout-result").all_inner_texts()
         assert not any("+0" in text or text.rstrip().endswith("0") for text in texts), texts
         joined = screen.locator("#results .checkout-result", has_text="Verbinding")

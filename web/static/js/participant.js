@@ -102,8 +102,20 @@ function showToast(text) {
   }, 5000);
 }
 
+// Q&A and reactions beside the activities (qa.js), loaded with the first frame about them.
+let beside = null;
+function toBeside(message) {
+  beside = beside || import("./qa.js").then((module) => module.start(socket));
+  beside.then((module) => module.onMessage(message));
+}
+
 function onMessage(message) {
   switch (message.type) {
+    case "beside":
+    case "qa_mine":
+    case "qa_ack":
+      toBeside(message);
+      return;
     case "state": {
       const changed = !state.activity || !message.activity || state.activity.id !== message.activity.id;
       if (changed) state.draft = {};
@@ -147,6 +159,7 @@ function onMessage(message) {
       }
       break;
     case "error":
+      if (message.client_id && beside) toBeside(message);
       if (message.client_id && !KEEP_PENDING.has(message.code)) {
         state.pending.delete(message.client_id);
         savePending();

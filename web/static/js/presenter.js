@@ -10,6 +10,7 @@ import { renderResults } from "./results.js";
 import { StageCheckout } from "./stage-checkout.js";
 import { StageCloud } from "./stage-cloud.js";
 import { fitWall, stageWall } from "./stage-wall.js";
+import { stageBeside } from "./qa-stage.js";
 
 const code = document.body.dataset.code;
 let me = null; // { headers, auth } from facilitator(): the key in the link, or a facilitator's login
@@ -217,6 +218,7 @@ async function main() {
     onState: (state) => { document.getElementById("stage-conn").hidden = state !== "offline"; },
     onMessage: (message) => {
       if (message.type === "snapshot") {
+        stageBeside(message.beside);
         opened(message.meeting);
         agenda = message.agenda || null;
         renderAgenda();

@@ -6,6 +6,7 @@ import { LiveSocket, N_, apiHeaders, clear, downloadExport, el, facilitator, loa
 import { responseError } from "./errors.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { renderResults } from "./results.js";
+import { remoteBeside } from "./qa-remote.js";
 
 const STATUS = { idle: N_("not started"), open: N_("open"), closed: N_("closed") };
 const BLOCK_STATUS = { upcoming: N_("upcoming"), current: N_("now"), done: N_("done"), skipped: N_("skipped") };
@@ -211,7 +212,7 @@ function render(snapshot) {
   // Ahead of / behind the plan: always here; on the big screen only when the host says so.
   const schedule = Boolean(snapshot.meeting.show_schedule);
   $("toggle-schedule").setAttribute("aria-pressed", String(schedule));
-  $("toggle-schedule").textContent = schedule ? t("Schedule on the big screen: on") : t("Schedule on the big screen: off");
+  $("toggle-schedule-state").textContent = schedule ? t("on") : t("off");
   const moderation = clear($("moderation"));
   $("current-prompt").textContent = current ? current.prompt : t("Moderation");
   if (current && snapshot.results) {
@@ -293,6 +294,7 @@ async function main() {
     onState: (state) => setConnState($("conn"), state),
     onMessage: (message) => {
       if (message.type === "snapshot") {
+        remoteBeside(message.beside, api);
         agenda = message.agenda || null;
         renderAgenda();
         render(message);

@@ -48,6 +48,28 @@ def scaling(
     return rows
 
 
+def small_room(n: int = 50, seconds: float = 10.0) -> list[Row]:
+    """A workshop: ``n`` phones, each answering once a second (``n`` answers within every second)
+    for ``seconds``, optimised beside naive. The big screen's latency is what a small room feels:
+    with leading-edge coalescing a quiet room's answer is not held for the next tick."""
+    rows = []
+    for naive in (False, True):
+        mode = "naive" if naive else "optimised"
+        _log(f"small room: {n} phones answering within 1 s, {mode}")
+        row: Row = {"suite": "small_room", "mode": mode, "phones": n}
+        try:
+            with s.run(naive=naive, processes=1) as r:
+                row.update(s.join(r, n, 100))
+                row.update(s.answering(r, float(n), seconds))
+                row["server_errors_logged"] = r.server.errors_logged()
+        except Exception as exc:
+            row["error"] = f"{type(exc).__name__}: {exc}"
+            _log(f"small room {mode} stopped: {row['error']}")
+        rows.append(row)
+        _log(_brief(row))
+    return rows
+
+
 def join_storm(n: int = 10_000, rate: float = 1000.0) -> list[Row]:
     """A hall scans the QR code at once: ``n`` phones arrive at ``rate`` per second."""
     _log(f"join storm: {n} phones at {rate:.0f}/s")

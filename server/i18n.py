@@ -6,7 +6,7 @@ disk to forget to rebuild, and the install tree may stay read-only)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from functools import cache
 from io import BytesIO
@@ -135,6 +135,11 @@ def words(table: Mapping[str, str], language: str) -> dict[str, str]:
     for one Kring does not speak)."""
     chosen = language if language in LANGUAGES else DEFAULT_LANGUAGE
     return {key: say(message, chosen) for key, message in table.items()}
+
+
+def sayer(language: str) -> Callable[[Text], str]:
+    """``say`` bound to one language, for the pure code (server/kinds) that may not read catalogues."""
+    return lambda message: say(message, language)
 
 
 def say(message: str, language: str) -> str:

@@ -99,7 +99,7 @@ class TemplateParser:
         worker = self._idle.pop() if self._idle else await asyncio.to_thread(_Worker)
         try:
             async with asyncio.timeout(self.seconds):
-                kind, first, line, problem = await asyncio.to_thread(worker.exchange, text, source)
+                outcome, first, line, problem = await asyncio.to_thread(worker.exchange, text, source)
         except TimeoutError:
             # The thread waiting on the pipe gets EOF and ends once its worker is gone.
             await asyncio.to_thread(worker.kill)
@@ -115,10 +115,10 @@ class TemplateParser:
             worker.stop()
         else:
             self._idle.append(worker)
-        if kind == "ok":
+        if outcome == "ok":
             template: Template = first
             return template
-        if kind == "fault":
+        if outcome == "fault":
             log.error("template %s could not be parsed: %s", source, problem)
             raise TemplateError(source, None, N_("the file could not be read"))
         raise TemplateError(first, line, problem)

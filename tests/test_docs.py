@@ -12,8 +12,7 @@ import annotated_types
 from pydantic.fields import FieldInfo
 
 from server.app import create_app
-from server.domain.activities import SETTINGS, Kind
-from server.domain.tally import TALLIES
+from server.kinds import REGISTRY, Kind
 from server.realtime.messages import INCOMING, OUTGOING
 from server.settings import Settings
 
@@ -117,7 +116,7 @@ def undocumented_parts(name: str, field: FieldInfo, row: str) -> list[str]:
 
 
 def test_docs_describe_every_kind() -> None:
-    kinds = {*get_args(Kind), *SETTINGS, *TALLIES}
+    kinds = {*get_args(Kind), *REGISTRY}
     assert {"open", "scales", "groups", "cards"} <= kinds
     missing = []
     for kind in sorted(kinds):
@@ -134,7 +133,7 @@ def test_docs_describe_every_kind() -> None:
 def test_docs_describe_every_setting_of_every_kind() -> None:
     """Every field of every kind's settings model has a row with its values, limits and default."""
     missing = []
-    for kind, model in SETTINGS.items():
+    for kind, model in ((name, k.settings) for name, k in REGISTRY.items()):
         section = kind_section(kind)
         for name, field in model.model_fields.items():
             row = setting_row(section, name)

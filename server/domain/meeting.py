@@ -27,6 +27,7 @@ class ActivityInfo:
     show_results_phones: bool = False
     moderation: dict[str, Any] = field(default_factory=dict)
     block_id: int | None = None  # the agenda block it belongs to, if any
+    limits: dict[str, int] = field(default_factory=dict)  # the kind's phone_payload (server/kinds)
 
     def public(self) -> dict[str, Any]:
         """What every screen may know about the activity (no moderation internals)."""
@@ -36,6 +37,7 @@ class ActivityInfo:
             "kind": self.kind,
             "prompt": self.prompt,
             "settings": self.settings,
+            "limits": self.limits,
             "status": self.status,
             "show_results_presenter": self.show_results_presenter,
             "show_results_phones": self.show_results_phones,

@@ -22,11 +22,11 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from server.domain.activities import Kind, is_private, settings_for
 from server.domain.agenda import valid_start_time
 from server.domain.errors import DomainError
 from server.domain.words import host_text
 from server.draaiboek.model import FORMAT, ActivitySpec, BlockSpec, Placeholder, Template, TemplateError
+from server.kinds import is_private, settings_for
 from server.text import N_, Text
 
 Path_ = tuple[str | int, ...]
@@ -479,26 +479,26 @@ def _expectation(path: Path_, schema: Mapping[str, Any]) -> Text | None:
         return N_("must be a short id of lowercase letters, digits, - and _ (at most 64)")
     if key in _SPECIAL and path and path[-1] == key:
         return _SPECIAL[key]
-    kind = schema.get("type")
-    if kind in ("string", ["string", "null"]):
+    json_type = schema.get("type")
+    if json_type in ("string", ["string", "null"]):
         low, high = schema.get("minLength", 0), schema.get("maxLength")
         if high:
             if low == 0:
                 return N_("must be text of at most {n} characters", n=high)
             return N_("must be non-empty text of at most {n} characters", n=high)
         return N_("must be text") if low == 0 else N_("must be non-empty text")
-    if kind == "boolean":
+    if json_type == "boolean":
         return N_("must be true or false")
-    if kind == "integer":
+    if json_type == "integer":
         return N_(
             "must be a whole number from {low} to {high}",
             low=schema.get("minimum"),
             high=schema.get("maximum"),
         )
-    if kind == "array":
+    if json_type == "array":
         most = schema.get("maxItems")
         return N_("must be a list of at most {n} items", n=most) if most else N_("must be a list")
-    if kind == "object":
+    if json_type == "object":
         return N_("must be a mapping (key: value)")
     return None
 
@@ -524,14 +524,14 @@ def _semantic_check(data: dict[str, Any], doc: _Document) -> None:
         for j, activity in enumerate(block.get("activities", [])):
             path: Path_ = ("blocks", i, "activities", j)
             try:
-                settings = settings_for(cast(Kind, activity["kind"]), activity.get("settings"))
+                settings = settings_for(activity["kind"], activity.get("settings"))
             except DomainError as exc:
                 where = _where((*path, "settings"))
                 raise doc.fail(
                     (*path, "settings"), N_("{where}: {problem}", where=where, problem=exc.message)
                 ) from None
             for key in ("show_results_presenter", "show_results_phones"):
-                if is_private(settings) and activity.get(key) is True:
+                if is_private(activity["kind"], settings) and activity.get(key) is True:
                     raise doc.fail(
                         (*path, key),
                         N_(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from server.domain.errors import Code, DomainError
 from server.domain.meeting import accepting
-from server.domain.tallies.bounds import FIND_LIMIT
-from server.domain.tally import CheckoutTally
+from server.kinds.bounds import FIND_LIMIT
 from server.realtime.messages import FindIn, FoundOut, dump
 from server.realtime.room import Room
 
@@ -14,7 +13,7 @@ def found_frame(room: Room, message: FindIn) -> str:
     """The reply to a `find`: at most FIND_LIMIT matching words, or why there are none."""
     activity = accepting(room.meeting.current, message.activity_id)
     tally = room.tallies.get(activity.id)
-    if not isinstance(tally, CheckoutTally):
+    if tally is None or not tally.searchable:
         raise DomainError(Code.WRONG_KIND, "Only the words of a check-out can be searched.")
     if not message.query.strip():
         raise DomainError(Code.TEXT_EMPTY, "Type part of the word to look for.")

@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from server.db.database import Database
 from server.domain.agenda import Clock, SystemClock
-from server.domain.tally import Change
+from server.kinds import Change
 from server.realtime.backends import Broadcast, MemoryBroadcast
 from server.realtime.collector import Collector
 from server.realtime.connection import Connection
@@ -395,27 +395,27 @@ class Hub:
             await self._apply_remote(room, message)
 
     async def _apply_remote(self, room: Room, message: dict[str, Any]) -> None:
-        kind = message.get("t")
+        message_type = message.get("t")
         try:
-            if kind == "changes":
+            if message_type == "changes":
                 changes, versions = _decode(message["c"])
                 room.apply(int(message["a"]), changes, versions)
-            elif kind == "structure":
+            elif message_type == "structure":
                 if not await self._refresh(room):
                     return
-            elif kind == "reset":
+            elif message_type == "reset":
                 room.reset(int(message["a"]))
-            elif kind == "deleted":
+            elif message_type == "deleted":
                 self._close_room(room.meeting.id)
                 return
-            elif kind == "presence":
+            elif message_type == "presence":
                 room.report_presence(str(message["w"]), int(message["n"]))
-            elif isinstance(kind, str) and kind in self.remote_handlers:
-                await self.remote_handlers[kind](room, message)
+            elif isinstance(message_type, str) and message_type in self.remote_handlers:
+                await self.remote_handlers[message_type](room, message)
             else:
                 return
         except Exception:
-            log.exception("could not apply a %s message from another worker; reloading", kind)
+            log.exception("could not apply a %s message from another worker; reloading", message_type)
             await self._reload(room)
         self._mark(room)
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
-from server.domain.activities import Kind
-from server.domain.tally import Change, tally_from_rows
+from server.kinds import Change, tally_from_rows
 from server.realtime.room import Room
 from server.services.answers import StoredAnswer
 
@@ -26,7 +25,7 @@ def differences(room: Room, truth: Mapping[int, list[StoredAnswer]]) -> list[str
         tally = room.tallies.get(activity_id)
         if tally is None:
             continue
-        kind = cast(Kind, room.meeting.activity(activity_id).kind)
+        kind = room.meeting.activity(activity_id).kind
         recount = tally_from_rows(
             kind, [Change(a.participant_id, a.slot, a.entry_id, None, a.payload, a.nickname) for a in rows]
         )

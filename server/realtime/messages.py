@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from server.domain.activities import WORD_MAX_LENGTH
 from server.domain.errors import DomainError
 from server.domain.qa import QUESTION_MAX_LENGTH
+from server.kinds.fields import WORD_MAX_LENGTH
 
 ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Slot = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_:-]+$")]

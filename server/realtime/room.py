@@ -5,21 +5,13 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from server import i18n
-from server.domain.activities import (
-    Kind,
-    ScalesSettings,
-    Settings,
-    normalise_answer,
-    settings_for,
-    validate_withdraw,
-)
 from server.domain.agenda import Clock, SystemClock, agenda_view, phone_view
 from server.domain.errors import DomainError
 from server.domain.meeting import ActivityInfo, MeetingInfo, accepting
-from server.domain.tally import Change, CheckoutTally, Moderation, Tally, new_tally
+from server.kinds import Change, KindSettings, Moderation, Tally, get, new_tally, settings_for
 from server.realtime.beside import RoomBeside
 from server.realtime.connection import Connection
 from server.realtime.messages import (
@@ -71,7 +63,7 @@ class Room:
         self.dirty_results = True
         self.dirty_snapshot = True
         self.dirty_mine = True
-        self._settings: dict[int, Settings] = {}
+        self._settings: dict[int, KindSettings] = {}
         self._moderation: dict[int, Moderation] = {}
         self._state_frame: str | None = None
         self._results_cache: tuple[tuple[int, int], str] | None = None
@@ -85,10 +77,10 @@ class Room:
         before = self.meeting.current
         agenda_before = phone_view(self.meeting.agenda)
         self.meeting = meeting
-        self._settings = {a.id: settings_for(cast(Kind, a.kind), a.settings) for a in meeting.activities}
+        self._settings = {a.id: settings_for(a.kind, a.settings) for a in meeting.activities}
         self._moderation = {a.id: Moderation.from_json(a.moderation) for a in meeting.activities}
         for activity in meeting.activities:
-            self.tallies.setdefault(activity.id, new_tally(cast(Kind, activity.kind)))
+            self.tallies.setdefault(activity.id, new_tally(activity.kind))
         known = {a.id for a in meeting.activities}
         for gone in set(self.tallies) - known:
             del self.tallies[gone]
@@ -110,7 +102,7 @@ class Room:
     def load_answers(self, answers: list[StoredAnswer]) -> None:
         """Rebuild every tally from the stored rows (on load, and to resynchronise)."""
         for activity in self.meeting.activities:
-            self.tallies[activity.id] = new_tally(cast(Kind, activity.kind))
+            self.tallies[activity.id] = new_tally(activity.kind)
         self.own.clear()
         self.gone.clear()
         by_activity: dict[int, list[Change]] = defaultdict(list)
@@ -178,7 +170,7 @@ class Room:
 
     def reset(self, activity_id: int) -> None:
         activity = self.meeting.activity(activity_id)
-        self.tallies[activity_id] = new_tally(cast(Kind, activity.kind))
+        self.tallies[activity_id] = new_tally(activity.kind)
         self.own.pop(activity_id, None)
         self.gone = {k: v for k, v in self.gone.items() if k[0] != activity_id}
         self.version += 1
@@ -201,11 +193,11 @@ class Room:
                 activity = self.meeting.activity(message.activity_id)
             except DomainError:
                 raise closed from None
-        kind = cast(Kind, activity.kind)
+        kind = get(activity.kind)
         settings = self._settings[activity.id]
         if isinstance(message, WithdrawIn):
             try:
-                validate_withdraw(kind, settings, message.slot)
+                kind.validate_withdraw(settings, message.slot)
             except DomainError:
                 if refusal is not None:
                     raise refusal from None
@@ -221,7 +213,7 @@ class Room:
                 refusal=refusal,
             )
         try:
-            payload = normalise_answer(kind, settings, message.slot, message.value)
+            payload = kind.normalise_answer(settings, message.slot, message.value)
         except DomainError:
             if refusal is not None:  # a closed activity is the better reason to give
                 raise refusal from None
@@ -235,7 +227,7 @@ class Room:
             message.slot,
             payload,
             self.nicknames.get(participant_id),
-            pick=settings.pick if isinstance(settings, ScalesSettings) else None,
+            pick=kind.pick(settings),
             refusal=refusal,
         )
 
@@ -303,10 +295,10 @@ class Room:
         return tally.snapshot(self._settings[activity.id], self._moderation[activity.id], audience=audience)
 
     def phones_see_results(self, activity: ActivityInfo | None) -> bool:
-        # The check-out words are what phones step in on, and the groups tell people who to find,
-        # so phones always see those two.
+        # Some kinds need the results to take part (the check-out words are what phones step in
+        # on, the groups tell people who to find): phones always see those.
         return activity is not None and (
-            activity.show_results_phones or activity.kind in ("checkout", "groups")
+            activity.show_results_phones or get(activity.kind).results_on_phones_always
         )
 
     def state_frame(self) -> str:
@@ -338,7 +330,7 @@ class Room:
         own = self.own.get(activity.id, {}).get(participant_id, {})
         tally = self.tallies.get(activity.id)
         # A check-out phone's own words may lie outside the bounded list that every phone gets.
-        words = tally.mentioned(own) if isinstance(tally, CheckoutTally) else None
+        words = tally.mentioned(own) if tally is not None else None
         return dump(
             MineOut(
                 activity_id=activity.id,

@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from server.kinds import Kind
+
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (32 bits on PostgreSQL)
 
 
@@ -196,7 +198,7 @@ class MeetingCreated(MeetingOut):
 
 
 class ActivityCreate(_Body):
-    kind: Literal["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards"]
+    kind: Kind
     prompt: str | None = Field(default=None, min_length=1, max_length=500)
     settings: dict[str, Any] | None = None
     position: Position | None = None

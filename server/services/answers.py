@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 
 from server.db.tables import Activity, Answer, Participant, Submission, utcnow
 from server.domain.errors import DomainError
-from server.domain.tally import Change
+from server.kinds import Change
 from server.services.batch_state import BatchState, Key, Row
 
 # The answer path writes through Core statements on the tables: the ORM's bulk paths cost

@@ -21,10 +21,9 @@ from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
 from server.db.tables import Activity, AgendaBlock, Answer, Meeting, Participant, Submission, utcnow
-from server.domain.activities import Kind, settings_for, validate_answer
 from server.domain.errors import DomainError
-from server.domain.tally import Change, Moderation, new_tally
 from server.domain.words import host_text
+from server.kinds import Change, Moderation, get, settings_for
 from server.services import qa_export
 from server.services.answers import AnswerOp
 from server.services.exports import FORMAT, STEP_IN_PREFIX
@@ -139,14 +138,14 @@ class _CheckedAnswer:
 def _check_activity(index: int, activity: Mapping[str, Any], participants: int) -> list[_CheckedAnswer]:
     """Every answer against its activity, as the app would have accepted it; payloads normalised."""
     where = f"$.activities[{index}]"
-    kind = cast(Kind, activity["kind"])
+    kind = get(activity["kind"])
     try:
-        settings = settings_for(kind, activity["settings"])
+        settings = settings_for(kind.name, activity["settings"])
     except DomainError as exc:
         raise _fail(f"{where}.settings", exc.message) from None
     answers: list[dict[str, Any]] = activity["answers"]
     _numbered(answers, f"{where}.answers", "entry")
-    tally = new_tally(kind)
+    tally = kind.new_tally()
     own: dict[int, dict[str, Mapping[str, object]]] = {}
     checked: list[_CheckedAnswer] = []
     for position, answer in enumerate(answers):
@@ -161,8 +160,8 @@ def _check_activity(index: int, activity: Mapping[str, Any], participants: int) 
             if not (target.isdigit() and 1 <= int(target) < answer["entry"]):
                 raise _fail(f"{at}.slot", "a step-in names the entry number of an earlier word.")
         try:
-            payload = validate_answer(
-                kind, settings, slot, answer["payload"], own=mine, participant=participant, tally=tally
+            payload = kind.validate_answer(
+                settings, slot, answer["payload"], own=mine, participant=participant, tally=tally
             )
         except DomainError as exc:
             raise _fail(f"{at}.payload", exc.message) from None
@@ -306,7 +305,7 @@ def _restore_activity(
     block_ids: list[int],
     participant_ids: list[int],
 ) -> None:
-    kind = cast(Kind, activity["kind"])
+    kind = activity["kind"]
     block = activity["block"]
     row = Activity(
         meeting_id=meeting_id,

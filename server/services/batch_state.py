@@ -12,8 +12,7 @@ from sqlmodel import Session, col
 
 from server.db.engine import is_sqlite
 from server.db.tables import Answer
-from server.domain.activities import answer_conflict, step_in_target
-from server.domain.tallies.checkout import STEP_IN_PREFIX, WORD_SLOT
+from server.kinds.fields import STEP_IN_PREFIX, WORD_SLOT, answer_conflict, step_in_target
 
 if TYPE_CHECKING:
     from server.services.answers import OpResult

@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from server.db.tables import Activity, AgendaBlock, Answer, Meeting, Participant, aware, maybe_aware
-from server.domain.activities import Kind, Settings, settings_for
 from server.domain.errors import DomainError
-from server.domain.tally import Audience, Change, Moderation, tally_from_rows
+from server.kinds import Audience, Change, KindSettings, Moderation, get, settings_for, tally_from_rows
 from server.services import qa_export
 from server.services.qa_export import BesideData
 
@@ -71,13 +70,13 @@ class ActivityData:
     block_id: int | None = None
 
     @property
-    def parsed(self) -> Settings:
-        return settings_for(cast(Kind, self.kind), self.settings)
+    def parsed(self) -> KindSettings:
+        return settings_for(self.kind, self.settings)
 
     @property
     def private(self) -> bool:
         """Facilitator-only results (the exploreervraag): left out of what goes to the group."""
-        return bool(self.settings.get("private", False))
+        return get(self.kind).private(self.parsed)
 
     def results(self, audience: Audience, nicknames: Mapping[int, str | None]) -> dict[str, Any]:
         """The tally snapshot, exactly as the screens compute it."""
@@ -85,7 +84,7 @@ class ActivityData:
             Change(a.participant_id, a.slot, a.entry_id, None, a.payload, nicknames.get(a.participant_id))
             for a in self.answers
         ]
-        tally = tally_from_rows(cast(Kind, self.kind), rows)
+        tally = tally_from_rows(self.kind, rows)
         return tally.snapshot(self.parsed, Moderation.from_json(self.moderation), audience=audience)
 
     @property

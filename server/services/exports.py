@@ -14,7 +14,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Any, cast
 
@@ -24,11 +24,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from server.domain.activities import Kind, settings_for
 from server.domain.errors import DomainError
-from server.domain.tally import Change, Moderation, tally_from_rows
-from server.domain.words import normalise_word
-from server.i18n import say, words
+from server.i18n import say, sayer, words
+from server.kinds import REGISTRY, Change, Moderation, get, settings_for, tally_from_rows
 from server.services import qa_export
 from server.services.export_data import ActivityData, AnswerData, MeetingData
 from server.text import C_, N_, Text
@@ -62,7 +60,6 @@ LABELS: dict[str, Text] = {
     "name": N_("Name"),
     "hidden": N_("Hidden"),
     "time": N_("Time"),
-    "step_in": N_("step-in on {word}"),
     "yes": N_("yes"),
     "no": N_("no"),
     "summary": N_("Summary"),
@@ -75,25 +72,6 @@ LABELS: dict[str, Text] = {
     "theme": N_("Theme"),
     "date": N_("Date"),
 }
-KIND_NAMES: dict[str, Text] = {
-    "open": N_("Open question"),
-    "wordcloud": N_("Word cloud"),
-    "scales": N_("Scales"),
-    "checkout": N_("Check-out"),
-    "choice": N_("Multiple choice"),
-    "groups": C_("kind", "Groups"),
-    "cards": N_("Cards"),
-}
-# The kind's own columns, between the nickname and the hidden/time columns.
-KIND_COLUMNS: dict[str, tuple[str, ...]] = {
-    "open": ("answer",),
-    "wordcloud": ("word",),
-    "scales": ("statement", "value"),
-    "checkout": ("word",),
-    "choice": ("choice",),
-    "groups": ("group",),
-    "cards": ("insight", "action", "name"),
-}
 
 
 def labels(language: str) -> dict[str, str]:
@@ -101,7 +79,7 @@ def labels(language: str) -> dict[str, str]:
 
 
 def kind_names(language: str) -> dict[str, str]:
-    return words(KIND_NAMES, language)
+    return {name: say(kind.label, language) for name, kind in REGISTRY.items()}
 
 
 # -- the export-local view of a meeting ------------------------------------------------------
@@ -137,11 +115,8 @@ class Prepared:
         return len({e.participant for e in self.entries})
 
     def mean(self) -> float | None:
-        """The mean of every rating of a stars or numeric scale; None for anything else."""
-        if self.activity.kind != "scales" or self.settings.get("mode") == "yesno":
-            return None
-        values = [v for e in self.entries if isinstance(v := e.payload.get("value"), int)]
-        return round(sum(values) / len(values), 2) if values else None
+        """The summary's mean over every answer, where the kind has one."""
+        return get(self.activity.kind).mean(self.settings, self.entries)
 
 
 def participant_numbers(data: MeetingData) -> dict[int, int]:
@@ -159,9 +134,9 @@ def prepare(data: MeetingData) -> list[Prepared]:
 def _prepare(
     number: int, activity: ActivityData, numbers: Mapping[int, int], nicknames: Mapping[int, str | None]
 ) -> Prepared:
-    kind = cast(Kind, activity.kind)
+    kind = get(activity.kind)
     try:
-        settings = settings_for(kind, activity.settings).model_dump(mode="json")
+        settings = settings_for(kind.name, activity.settings).model_dump(mode="json")
     except DomainError:  # pragma: no cover - stored settings were checked when they were written
         settings = dict(activity.settings)
     kept: list[AnswerData] = []
@@ -188,34 +163,27 @@ def _prepare(
             slot = f"{STEP_IN_PREFIX}{local[_step_in_target(slot)]}"
         entry_number = local[answer.entry_id]
         participant = numbers[answer.participant_id]
-        entries.append(
-            Entry(
-                number=entry_number,
-                participant=participant,
-                nickname=nicknames.get(participant),
-                slot=slot,
-                payload=dict(answer.payload),
-                created_at=answer.created_at,
-                updated_at=answer.updated_at,
-                hidden=_hidden(kind, entry_number, answer.payload, moderation),
-            )
+        entry = Entry(
+            number=entry_number,
+            participant=participant,
+            nickname=nicknames.get(participant),
+            slot=slot,
+            payload=dict(answer.payload),
+            created_at=answer.created_at,
+            updated_at=answer.updated_at,
+            hidden=False,
         )
+        entries.append(replace(entry, hidden=kind.hidden(entry, moderation)))
     rows = [Change(e.participant, e.slot, e.number, None, e.payload, e.nickname) for e in entries]
-    results = tally_from_rows(kind, rows).snapshot(settings_for(kind, settings), moderation, audience="host")
+    results = tally_from_rows(kind.name, rows).snapshot(
+        settings_for(kind.name, settings), moderation, audience="host"
+    )
     return Prepared(number, activity, settings, tuple(entries), moderation, dict(results))
 
 
 def _step_in_target(slot: str) -> int:
     number = slot.removeprefix(STEP_IN_PREFIX)
     return int(number) if number.isascii() and number.isdigit() else -1
-
-
-def _hidden(kind: str, number: int, payload: Mapping[str, Any], moderation: Moderation) -> bool:
-    if kind in ("open", "cards"):
-        return number in moderation.hidden_entries
-    if kind == "wordcloud" and isinstance(word := payload.get("word"), str):
-        return moderation.resolve(normalise_word(word)) in moderation.hidden_words
-    return False
 
 
 # -- JSON ------------------------------------------------------------------------------------
@@ -351,7 +319,7 @@ def header(kind: str, language: str) -> list[str]:
     return [
         words["participant"],
         words["nickname"],
-        *(words[c] for c in KIND_COLUMNS.get(kind, ("answer",))),
+        *(say(column, language) for column in get(kind).export_columns),
         words["hidden"],
         words["time"],
     ]
@@ -360,57 +328,17 @@ def header(kind: str, language: str) -> list[str]:
 def table(prepared: Prepared, language: str, zone: tzinfo) -> list[list[Cell]]:
     """One row per acknowledged answer, typed: numbers, text, booleans, naive local datetimes."""
     by_number = {e.number: e for e in prepared.entries}
+    kind, say_it = get(prepared.activity.kind), sayer(language)
     return [
         [
             e.participant,
             e.nickname,
-            *_fields(prepared, e, by_number, language),
+            *kind.export_row(e, prepared.settings, by_number.get, say_it),
             e.hidden,
             local_time(e.created_at, zone),
         ]
         for e in prepared.entries
     ]
-
-
-def _fields(prepared: Prepared, entry: Entry, by_number: Mapping[int, Entry], language: str) -> list[Cell]:
-    kind, payload, settings = prepared.activity.kind, entry.payload, prepared.settings
-    if kind == "open":
-        return [_text(payload.get("text"))]
-    if kind == "wordcloud":
-        return [_text(payload.get("word"))]
-    if kind == "scales":
-        return [_pick(settings.get("statements"), entry.slot), _number(payload.get("value"))]
-    if kind == "checkout":
-        if entry.slot.startswith(STEP_IN_PREFIX):
-            target = by_number.get(_step_in_target(entry.slot))
-            word = _text(target.payload.get("word")) if target is not None else ""
-            return [labels(language)["step_in"].format(word=word)]
-        return [_text(payload.get("word"))]
-    if kind == "choice":
-        picked = payload.get("options")
-        options = picked if isinstance(picked, list) else []
-        return ["; ".join(_pick(settings.get("options"), o) for o in options)]
-    if kind == "groups":
-        return [_pick(settings.get("options"), payload.get("option"))]
-    if kind == "cards":
-        return [_text(payload.get("insight")), _text(payload.get("action")), payload.get("name") or None]
-    return [json.dumps(payload, sort_keys=True, ensure_ascii=False)]  # pragma: no cover
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _number(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _pick(items: object, index: object) -> str:
-    """The text of option/statement ``index`` (an int or a slot string); the raw index if unknown."""
-    number = int(index) if isinstance(index, str) and index.isascii() and index.isdigit() else index
-    if isinstance(items, list) and isinstance(number, int) and 0 <= number < len(items):
-        return str(items[number])
-    return str(index)
 
 
 def summary_header(language: str) -> list[str]:

@@ -9,8 +9,8 @@ from typing import Any, cast
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
+from server import kinds
 from server.db.tables import Activity, Answer, Meeting
-from server.domain.activities import KINDS, Kind, default_settings, is_private, settings_for
 from server.domain.errors import DomainError
 from server.domain.meeting import (
     ActivityInfo,
@@ -20,27 +20,18 @@ from server.domain.meeting import (
     close_activity,
     open_activity,
 )
-from server.domain.tally import Moderation
 from server.domain.words import host_text
-from server.i18n import say, words
+from server.i18n import say, sayer
+from server.kinds import Moderation
 from server.services import agenda as agenda_service
 from server.services import retention
 from server.services.events import StructureChanged, TallyReset
 from server.services.keys import hash_key, new_code, new_key
-from server.text import N_, Text
+from server.text import N_
 
 UNSET: Any = object()  # "leave as it is", where None is a value (an activity outside every block)
 
 NO_THEME = N_("the theme")  # {theme} in a default prompt when the meeting has none
-DEFAULT_PROMPTS: dict[str, Text] = {
-    "open": N_("What do you expect from the learning network?"),
-    "wordcloud": N_("What comes to mind when you think of {theme}?"),
-    "scales": N_("Ready for action learning? Pick three."),
-    "checkout": N_("Check-out: which word do you take with you?"),
-    "choice": N_("Are these values OK for you?"),
-    "groups": N_("Groups: what is your favourite breakfast?"),
-    "cards": N_("Insights & actions: what do you take away, and what will you do?"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +50,7 @@ class MeetingAuth:
 
 
 def default_prompt(kind: str, language: str, theme: str) -> str:
-    return words(DEFAULT_PROMPTS, language)[kind].format(theme=theme or say(NO_THEME, language))
+    return say(kinds.get(kind).prompt, language).format(theme=theme or say(NO_THEME, language))
 
 
 def create_meeting(
@@ -170,11 +161,10 @@ def add_activity(
 ) -> tuple[ActivityInfo, StructureChanged]:
     meeting = _meeting(session, meeting_id)
     prompt = None if prompt is None else host_text(prompt, field="prompt")
-    if kind not in KINDS:
-        raise DomainError("unknown_kind", f"Unknown activity kind {kind!r}; use one of {', '.join(KINDS)}.")
+    # Fields left out take the kind's defaults, in the meeting's language.
     language = cast(Language, meeting.language)
-    parsed = settings_for(kind, settings) if settings is not None else default_settings(kind, language)
-    if is_private(parsed):  # facilitator-only: hidden until the facilitator shows the results
+    parsed = kinds.settings_for(kind, settings, sayer(language))
+    if kinds.is_private(kind, parsed):  # facilitator-only: hidden until the facilitator shows the results
         show_results_presenter = show_results_phones = False
     count = session.scalar(
         select(func.count()).select_from(Activity).where(col(Activity.meeting_id) == meeting_id)
@@ -221,14 +211,15 @@ def update_activity(
         session.refresh(activity)
     if settings is not None:
         merged = {**activity.settings, **settings}
-        parsed = settings_for(cast(Kind, activity.kind), merged)
+        parsed = kinds.settings_for(activity.kind, merged)
         new_settings = parsed.model_dump(mode="json")
         if new_settings != activity.settings and _answer_count(session, activity_id):
             raise DomainError(
                 "has_answers",
                 "This activity already has answers; reset its results before changing settings.",
             )
-        if is_private(parsed) and not is_private(settings_for(cast(Kind, activity.kind), activity.settings)):
+        was = kinds.settings_for(activity.kind, activity.settings)
+        if kinds.is_private(activity.kind, parsed) and not kinds.is_private(activity.kind, was):
             activity.show_results_presenter = activity.show_results_phones = False
         activity.settings = new_settings
     session.add(activity)
@@ -335,17 +326,17 @@ def moderate(
     return StructureChanged(meeting_id)
 
 
-MODERATION_ACTIONS: dict[str, tuple[str, ...]] = {
-    "highlight": ("open",),
-    "unhighlight": ("open",),
-    "hide": ("open",),
-    "unhide": ("open",),
-    "hide_word": ("wordcloud",),
-    "unhide_word": ("wordcloud",),
-    "merge_words": ("wordcloud",),
-    "unmerge_word": ("wordcloud",),
-    "profanity_filter": ("wordcloud",),
-}
+MODERATION_ACTIONS = (
+    "highlight",
+    "unhighlight",
+    "hide",
+    "unhide",
+    "hide_word",
+    "unhide_word",
+    "merge_words",
+    "unmerge_word",
+    "profanity_filter",
+)
 
 
 def apply_moderation(
@@ -358,13 +349,12 @@ def apply_moderation(
     into: str | None,
     on: bool | None,
 ) -> None:
-    kinds = MODERATION_ACTIONS.get(action)
-    if kinds is None:
+    if action not in MODERATION_ACTIONS:
         raise DomainError(
             "unknown_action",
             f"Unknown moderation action {action!r}; use one of {', '.join(MODERATION_ACTIONS)}.",
         )
-    if kind not in kinds:
+    if action not in kinds.get(kind).moderation:
         raise DomainError("wrong_kind", f"{action!r} does not apply to a {kind} activity.")
     if action in ("highlight", "unhighlight", "hide", "unhide"):
         if entry_id is None:
@@ -451,6 +441,7 @@ def _answer_count(session: Session, activity_id: int) -> int:
 
 def _activity_info(activity: Activity) -> ActivityInfo:
     assert activity.id is not None
+    kind = kinds.get(activity.kind)
     return ActivityInfo(
         id=activity.id,
         position=activity.position,
@@ -462,6 +453,7 @@ def _activity_info(activity: Activity) -> ActivityInfo:
         show_results_phones=activity.show_results_phones,
         moderation=dict(activity.moderation),
         block_id=activity.block_id,
+        limits=kind.phone_payload(kinds.settings_for(kind.name, activity.settings)),
     )
 
 

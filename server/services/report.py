@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -31,7 +31,8 @@ from markupsafe import Markup
 from server import i18n
 from server.domain.agenda import Agenda, BlockInfo, timing
 from server.domain.errors import DomainError
-from server.domain.tally import Audience
+from server.kinds import Audience, get
+from server.kinds.base import ReportContext
 from server.services import charts, qa_export, wordcloud_svg
 from server.services.export_data import ActivityData, MeetingData
 from server.text import C_, N_, Text
@@ -43,8 +44,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 PDF_TIMEOUT_SECONDS = 60.0
 AUDIENCE: Audience = "presenter"  # the report shows what the big screen shows: nothing moderation hid
-CLOUD_SIZE = (720, 330)
-TOP_WORDS = 30  # "Meest genoemd" lists this many; it says how many more there are
 
 LABELS: dict[str, Text] = {
     "kicker": N_("Wrap-up"),
@@ -218,18 +217,6 @@ def program(data: MeetingData, zone: ZoneInfo) -> dict[str, Any] | None:
 # -- the activities ---------------------------------------------------------------------------
 
 
-def _ints(value: object) -> list[int]:
-    return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []
-
-
-def _items(value: object) -> list[dict[str, Any]]:
-    return [cast(dict[str, Any], v) for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def section(
     activity: ActivityData,
     number: int,
@@ -239,10 +226,9 @@ def section(
 ) -> dict[str, Any] | None:
     """What one activity contributes to the report; None when nothing is left to show."""
     words = labels(language)
-    kind = activity.kind
     respondents = int(results.get("respondents", 0) or 0)
     base: dict[str, Any] = {
-        "kind": kind,
+        "kind": activity.kind,
         "number": number,
         "prompt": activity.prompt,
         "private": activity.private,
@@ -250,171 +236,39 @@ def section(
         if respondents != 1
         else words["respondent"],
     }
-    salt = f"kring-{number}"
-    if kind == "open":
-        answers = _items(results.get("answers"))
-        if not answers:
-            return None
-        # The tally lists the newest first; the report reads in the order people wrote.
-        answers = sorted(answers, key=lambda a: (not a.get("highlighted"), int(a.get("id", 0))))
-        return {
-            **base,
-            "highlighted": [_text(a.get("text")) for a in answers if a.get("highlighted")],
-            "answers": [_text(a.get("text")) for a in answers if not a.get("highlighted")],
-        }
-    if kind == "wordcloud":
-        cloud = [(_text(w.get("text")), int(w.get("count", 0))) for w in _items(results.get("words"))]
-        cloud = [(text, count) for text, count in cloud if text and count > 0]
-        if not cloud:
-            return None
-        width, height = CLOUD_SIZE
-        svg = wordcloud_svg.render(cloud, width, height, label=activity.prompt)
-        left = len(cloud) - TOP_WORDS
-        more = N_("and one more word") if left == 1 else N_("and {n} more words", n=left)
-        return {
-            **base,
-            "svg": Markup(svg),
-            "top": cloud[:TOP_WORDS],
-            "more": i18n.say(more, language) if left > 0 else "",
-        }
-    if kind == "scales":
-        return _scales(base, results, language, salt)
-    if kind in ("choice", "groups"):
-        key = "options" if kind == "choice" else "groups"
-        entries = _items(results.get(key))
-        if not any(int(e.get("count", 0)) for e in entries):
-            return None
-        bars: list[dict[str, Any]] = []
-        for entry in entries:
-            count = int(entry.get("count", 0))
-            bar: dict[str, Any] = {
-                "text": _text(entry.get("text")),
-                "count": count,
-                "percent": charts.number(float(p), language)
-                if isinstance(p := entry.get("percent"), int | float)
-                else None,
-            }
-            if kind == "groups":
-                members = entry.get("members")
-                names = [m for m in members if isinstance(m, str) and m] if isinstance(members, list) else []
-                bar["members"] = sorted(names, key=str.casefold) if options.nicknames else []
-                bar["anonymous"] = count - len(bar["members"])
-            bars.append(bar)
-        questions = results.get("questions")
-        # The big screen's scale: a choice's bar is its share of the people who answered (its
-        # percent), a group's its share of everyone in a group; never relative to the largest.
-        everyone = sum(bar["count"] for bar in bars) or 1
-        shares = [
-            float(p) / 100
-            if kind == "choice" and isinstance(p := entry.get("percent"), int | float)
-            else bar["count"] / everyone
-            for entry, bar in zip(entries, bars, strict=True)
-        ]
-        chart = [
-            (
-                bar["text"],
-                share,
-                f"{bar['count']} · {bar['percent']}%"
-                if kind == "choice" and bar["percent"] is not None
-                else str(bar["count"]),
-            )
-            for bar, share in zip(bars, shares, strict=True)
-        ]
-        return {
-            **base,
-            "bars": bars,
-            "svg": Markup(charts.bars(chart, salt=salt)),
-            "questions": [q for q in questions if isinstance(q, str)] if isinstance(questions, list) else [],
-        }
-    if kind == "cards":
-        cards = [
-            {
-                "insight": _text(c.get("insight")),
-                "action": _text(c.get("action")),
-                "name": _text(c.get("name")).strip() if options.nicknames else "",
-                "highlighted": bool(c.get("highlighted")),
-            }
-            for c in _items(results.get("cards"))
-        ]
-        if not cards:
-            return None
-        return {
-            **base,
-            "insight_label": _text(results.get("insight_label")),
-            "action_label": _text(results.get("action_label")),
-            "cards": cards,
-        }
-    if kind == "checkout":
-        checkout = [
-            {"text": _text(w.get("text")), "stepins": int(w.get("stepins", 0))}
-            for w in _items(results.get("words"))
-        ]
-        if not checkout:
-            return None
-        for word in checkout:
-            word["label"] = words["stepped_in_one"] if word["stepins"] == 1 else words["stepped_in"]
-        return {**base, "words": checkout}
-    return None  # pragma: no cover - every kind is handled above
+    context = ReportContext(
+        say=i18n.sayer(language),
+        words=words,
+        number=lambda value: charts.number(value, language),
+        nicknames=options.nicknames,
+        salt=f"kring-{number}",
+    )
+    found = get(activity.kind).report_section(base, results, context)
+    return None if found is None else _drawn(found, language)
 
 
-def _scales(
-    base: dict[str, Any], results: Mapping[str, Any], language: str, salt: str
-) -> dict[str, Any] | None:
-    words = labels(language)
-    mode = _text(results.get("mode")) or "stars"
-    low, high = int(results.get("min", 1)), int(results.get("max", 5))
-    statements = [s for s in _items(results.get("statements")) if int(s.get("count", 0)) > 0]
-    if not statements:
-        return None
-    out: dict[str, Any] = {
-        **base,
-        "mode": mode,
-        "label_low": results.get("label_low"),
-        "low": low,
-        "high": high,
-    }
-    out["label_high"] = results.get("label_high")
-    if mode == "yesno":
-        agreed: list[dict[str, Any]] = []
-        open_: list[dict[str, Any]] = []
-        for s in _items(results.get("statements")):
-            no, yes = ([*_ints(s.get("distribution")), 0, 0])[:2]
-            item = {"text": _text(s.get("text")), "yes": yes, "no": no}
-            (agreed if s.get("agreed") else open_).append(item)
-        out.update(agreed=agreed, not_agreed=[i for i in open_ if i["yes"] or i["no"]])
-        return out
-    if mode == "numeric":
-        rows = [
-            (_text(s.get("text")), _ints(s.get("values")), _mean(s.get("mean")))
-            for s in _items(results.get("statements"))
-        ]
-        out["svg"] = Markup(charts.strips(rows, low, high, language, salt=salt))
-        out["range"] = words["low_high"].format(low=low, high=high)
-        out["statements"] = [
-            {"text": t, "count": len(v), "mean": charts.number(m, language) if m is not None else None}
-            for t, v, m in rows
-        ]
-        return out
-    rated = []
-    for index, s in enumerate(statements):
-        mean = _mean(s.get("mean"))
-        rated.append(
-            {
-                "text": _text(s.get("text")),
-                "count": int(s.get("count", 0)),
-                "mean": charts.number(mean, language) if mean is not None else "–",
-                "mean_value": mean,
-                "svg": Markup(
-                    charts.distribution(_ints(s.get("distribution")), low, mean, salt=f"{salt}-{index}")
-                ),
-            }
-        )
-    out["statements"] = rated
-    return out
+def _drawn(value: Any, language: str) -> Any:
+    """The section with each chart spec (a dict with "chart") drawn as inline SVG."""
+    if isinstance(value, dict):
+        if "chart" in value:
+            return Markup(_draw(value, language))
+        return {key: _drawn(item, language) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_drawn(item, language) for item in value]
+    return value
 
 
-def _mean(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+def _draw(spec: Mapping[str, Any], language: str) -> str:
+    chart = spec["chart"]
+    if chart == "bars":
+        return charts.bars(spec["rows"], salt=spec["salt"])
+    if chart == "strips":
+        return charts.strips(spec["rows"], spec["low"], spec["high"], language, salt=spec["salt"])
+    if chart == "distribution":
+        return charts.distribution(spec["counts"], spec["low"], spec["mean"], salt=spec["salt"])
+    if chart == "cloud":
+        return wordcloud_svg.render(spec["words"], spec["width"], spec["height"], label=spec["label"])
+    raise ValueError(f"unknown chart {chart!r}")
 
 
 # -- the page ---------------------------------------------------------------------------------

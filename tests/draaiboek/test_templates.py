@@ -12,7 +12,6 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from server.domain.activities import KINDS, settings_for
 from server.draaiboek import (
     ActivitySpec,
     BlockSpec,
@@ -27,6 +26,7 @@ from server.draaiboek import (
     parse,
     to_yaml,
 )
+from server.kinds import KINDS, settings_for
 from tests.draaiboek import run_sheet
 from tests.draaiboek.run_sheet import words
 

@@ -9,7 +9,8 @@ import pytest
 
 from server.domain.errors import DomainError
 from server.domain.meeting import ActivityInfo, MeetingInfo
-from server.domain.tallies.bounds import (
+from server.kinds import Change
+from server.kinds.bounds import (
     CHECKOUT_NEWEST,
     CHECKOUT_TOP,
     FIND_LIMIT,
@@ -17,7 +18,6 @@ from server.domain.tallies.bounds import (
     WALL_NEWEST,
     WORDCLOUD_TOP,
 )
-from server.domain.tally import Change
 from server.realtime.finding import found_frame
 from server.realtime.messages import FindIn
 from server.realtime.room import Room

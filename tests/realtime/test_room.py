@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.domain.meeting import ActivityInfo, MeetingInfo
-from server.domain.tally import Change, tally_from_rows
+from server.kinds import Change, tally_from_rows
 from server.realtime.connection import Connection
 from server.realtime.hub import Hub
 from server.realtime.room import Room

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from server.domain.activities import settings_for
 from server.draaiboek import Template, fill, load_builtin, parse
+from server.kinds import settings_for
 from tests.factories import auth, client_for, make_meeting
 
 

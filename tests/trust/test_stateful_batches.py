@@ -22,9 +22,8 @@ from sqlmodel import Session, col
 from server.db.engine import make_engine
 from server.db.migrate import upgrade
 from server.db.tables import Activity
-from server.domain.activities import Kind, settings_for
 from server.domain.errors import DomainError
-from server.domain.tally import Change, Moderation, tally_from_rows
+from server.kinds import Change, Kind, Moderation, settings_for, tally_from_rows
 from server.realtime.invariants import differences
 from server.realtime.messages import AnswerIn, WithdrawIn
 from server.realtime.room import Room

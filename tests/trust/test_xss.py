@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.async_api import async_playwright
 
-from server.domain.tallies.bounds import WALL_NEWEST
+from server.kinds.bounds import WALL_NEWEST
 from tests.conftest import sqlite_url
 from tests.support import Phone, create_meeting, host, live_server
 from tests.trust.conftest import Figures

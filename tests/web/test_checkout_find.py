@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from server.domain.tallies.bounds import CHECKOUT_NEWEST, CHECKOUT_TOP
+from server.kinds.bounds import CHECKOUT_NEWEST, CHECKOUT_TOP
 from tests.conftest import sqlite_url
 from tests.support import Phone, create_meeting, host, live_server
 from tests.web.browser import WAIT, axe, launch, phone_context, small_targets, watch

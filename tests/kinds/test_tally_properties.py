@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.domain.activities import Kind, default_settings
-from server.domain.tally import Change, Moderation, Tally, new_tally, tally_from_rows
+from server.kinds import Change, Kind, Moderation, Tally, new_tally, tally_from_rows
+from tests.kinds.support import default_settings
 
 PEOPLE = [1, 2, 3, 4]
 WORDS = ["Samenwerking", " samenwerking", "SAMENWERKING", "Vertrouwen", "Leren", "verbinding", "Ééntje"]

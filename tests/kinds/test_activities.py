@@ -7,24 +7,15 @@ from typing import Any, cast
 
 import pytest
 
-from server.domain.activities import (
-    KINDS,
-    OPEN_MAX_LENGTH,
-    STATEMENTS,
-    WORD_MAX_LENGTH,
-    ChoiceSettings,
-    Kind,
-    OpenSettings,
-    ScalesSettings,
-    Settings,
-    WordcloudSettings,
-    default_settings,
-    settings_for,
-    validate_answer,
-    validate_withdraw,
-)
 from server.domain.errors import DomainError
-from server.domain.tally import Change, Tally, new_tally
+from server.i18n import sayer
+from server.kinds import KINDS, Change, Kind, KindSettings, Tally, new_tally, settings_for
+from server.kinds.choice import ChoiceSettings
+from server.kinds.fields import OPEN_MAX_LENGTH, WORD_MAX_LENGTH
+from server.kinds.open import OpenSettings
+from server.kinds.scales import STATEMENTS, ScalesSettings
+from server.kinds.wordcloud import WordcloudSettings
+from tests.kinds.support import default_settings, validate_answer, validate_withdraw
 
 RUN_SHEET = [
     "Ik heb nieuwe ideeën en krijg/neem de ruimte om die uit te voeren!",
@@ -74,13 +65,19 @@ def test_settings_defaults_follow_the_contract() -> None:
     assert scales.statements == RUN_SHEET
     assert (scales.label_low, scales.label_high) == ("Dat geldt helemaal niet voor mij", "Dat typeert mij")
     assert default_settings("choice") == ChoiceSettings(options=["Ja", "Nee"], max_choices=1)
-    assert settings_for("scales", None) == scales
+    # Without a language the defaults are the catalogue's msgids (English); a meeting always
+    # passes its language, so a Dutch meeting gets the Dutch run sheet.
+    assert settings_for("scales", None, sayer("nl")) == scales
+    assert settings_for("scales", None) == default_settings("scales", "en")
+    # A field given keeps its value; the others still come in the meeting's language.
+    partial = settings_for("scales", {"pick": 3}, sayer("nl"))
+    assert isinstance(partial, ScalesSettings) and partial.pick == 3 and partial.statements == RUN_SHEET
 
 
 def test_default_settings_in_english() -> None:
     scales = default_settings("scales", "en")
     assert isinstance(scales, ScalesSettings)
-    assert scales.statements == list(STATEMENTS["en"]) and len(scales.statements) == 5
+    assert scales.statements == [str(statement) for statement in STATEMENTS] and len(scales.statements) == 5
     assert scales.statements[2] == "I want to get more out of my network!"
     assert (scales.label_low, scales.label_high) == (
         "That doesn't apply to me at all",
@@ -426,5 +423,5 @@ def test_validate_withdraw_refuses_slots_that_cannot_exist(kind: Kind, slot: str
 
 
 def test_settings_union_covers_every_kind() -> None:
-    kinds: dict[Kind, type[Settings]] = {kind: type(default_settings(kind)) for kind in KINDS}
+    kinds: dict[str, type[KindSettings]] = {kind: type(default_settings(kind)) for kind in KINDS}
     assert len(set(kinds.values())) == len(KINDS)

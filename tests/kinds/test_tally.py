@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from server.domain.activities import default_settings, settings_for
 from server.domain.errors import DomainError
-from server.domain.tally import AUDIENCES, Change, Moderation, Tally, new_tally, tally_from_rows
+from server.i18n import sayer
+from server.kinds import AUDIENCES, Change, Moderation, Tally, new_tally, settings_for, tally_from_rows
+from tests.kinds.support import default_settings
 
 
 def add(tally: Tally, person: int, slot: str, entry: int, payload: Mapping[str, object]) -> None:
@@ -172,7 +173,7 @@ def test_scales_snapshot_shape_with_distribution_and_mean() -> None:
     for person, value in ((1, 5), (2, 4), (3, 4)):
         add(tally, person, "0", person, {"value": value})
     add(tally, 1, "2", 4, {"value": 1})
-    settings = settings_for("scales", {"statements": ["Een", "Twee", "Drie"]})
+    settings = settings_for("scales", {"statements": ["Een", "Twee", "Drie"]}, sayer("nl"))
     assert tally.snapshot(settings, Moderation(), audience="presenter") == {
         "kind": "scales",
         "mode": "stars",

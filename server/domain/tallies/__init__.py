@@ -1,1 +1,0 @@
-"""Incremental tallies, one module per activity kind; use them through ``server.domain.tally``."""

@@ -1,0 +1,86 @@
+"""The registry of activity kinds: the one module that names them; everything else asks it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Literal
+
+from server.domain.errors import Code, DomainError
+from server.kinds import problems
+from server.kinds.base import AUDIENCES, ActivityKind, Audience, Change, KindSettings, Say, Tally
+from server.kinds.cards import Cards
+from server.kinds.checkout import Checkout
+from server.kinds.choice import Choice
+from server.kinds.groups import Groups
+from server.kinds.moderation import Moderation
+from server.kinds.open import Open
+from server.kinds.scales import Scales
+from server.kinds.wordcloud import Wordcloud
+
+__all__ = [
+    "AUDIENCES",
+    "KINDS",
+    "REGISTRY",
+    "ActivityKind",
+    "Audience",
+    "Change",
+    "Kind",
+    "KindSettings",
+    "Moderation",
+    "Tally",
+    "get",
+    "is_private",
+    "names",
+    "new_tally",
+    "settings_for",
+    "tally_from_rows",
+]
+
+Kind = Literal["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards"]
+REGISTRY: Mapping[str, ActivityKind] = MappingProxyType(
+    {kind.name: kind for kind in (Open(), Wordcloud(), Scales(), Checkout(), Choice(), Groups(), Cards())}
+)
+KINDS: tuple[str, ...] = tuple(REGISTRY)
+
+
+def names() -> tuple[str, ...]:
+    """Every kind's name, in the order the docs and the pickers list them."""
+    return KINDS
+
+
+def get(name: str) -> ActivityKind:
+    """The kind called ``name``, or unknown_kind naming the ones there are."""
+    kind = REGISTRY.get(name)
+    if kind is None:
+        raise DomainError(
+            Code.UNKNOWN_KIND, f"Unknown activity kind {name!r}; use one of {', '.join(KINDS)}."
+        )
+    return kind
+
+
+def settings_for(name: str, raw: Mapping[str, object] | None, say: Say | None = None) -> KindSettings:
+    """An activity's settings, parsed and checked; a field left out takes the kind's default, in
+    the meeting's language when ``say`` is given."""
+    kind = get(name)
+    if say is not None and (raw is None or isinstance(raw, Mapping)):
+        raw = {**kind.defaults(say).model_dump(exclude_unset=True), **(raw or {})}
+    return problems.parse(name, kind.settings, raw)
+
+
+def is_private(name: str, settings: KindSettings) -> bool:
+    return get(name).private(settings)
+
+
+def new_tally(name: str) -> Tally:
+    """An empty tally for an activity of this kind."""
+    return get(name).new_tally()
+
+
+def tally_from_rows(name: str, rows: Iterable[Change]) -> Tally:
+    """Recount from scratch: every stored row (``new``) as an insertion; ``old`` is ignored."""
+    tally = new_tally(name)
+    for row in rows:
+        if row.new is not None:
+            tally.apply(Change(row.participant, row.slot, row.entry_id, None, row.new, row.nickname))
+    return tally

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bench import reactions as reaction_flood
 from bench import scenarios as s
 
 Row = dict[str, Any]
@@ -104,6 +105,22 @@ def checkout(n: int = 1000, rate: float = 100.0) -> list[Row]:
         row: Row = {"suite": "checkout", "mode": "optimised", **s.join(r, n, 400)}
         row.update(s.hold(r, baseline, seconds=2))
         row.update(s.stepping_in(r, rate))
+        row["server_errors_logged"] = r.server.errors_logged()
+    _log(_brief(row))
+    return [row]
+
+
+def reactions(
+    n: int = 1000, per_phone: float = 5.0, seconds: float = 20.0, answers: float = 200.0
+) -> list[Row]:
+    """The reactions flood (bench.reactions): every phone taps ``per_phone`` times a second for
+    ``seconds`` while answers come in at ``answers`` per second."""
+    _log(f"reactions: {n} phones tapping {per_phone:.0f}/s each for {seconds:.0f} s, {answers:.0f} answers/s")
+    with s.run(addresses=2) as r:
+        baseline = r.server.stat()
+        row: Row = {"suite": "reactions", "mode": "optimised", **s.join(r, n, 400)}
+        row.update(s.hold(r, baseline, seconds=2))
+        row.update(reaction_flood.flood(r, per_phone, seconds, answers))
         row["server_errors_logged"] = r.server.errors_logged()
     _log(_brief(row))
     return [row]

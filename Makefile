@@ -27,7 +27,7 @@ SKIP_SYSTEM_DEPS ?=
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 
-.PHONY: help run test soak lint lint-js fmt typecheck pytest system-deps venv venv-run .venv \
+.PHONY: help run test test-lowest soak lint lint-js fmt typecheck pytest system-deps venv venv-run .venv \
 	bench bench-smoke clean distclean
 
 help: ## Show this help
@@ -53,6 +53,16 @@ test: $(STAMP_DEV) system-deps lint-js ## Lint (Python and JS), format check, ty
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(WITH_SERVICES) $(BIN)/pytest $(PYTEST_ARGS)
+
+# The lowest versions pyproject.toml declares (uv's lowest-direct resolution: each direct
+# dependency at its lower bound, what they pull in at its newest), in a venv of their own.
+LOWEST ?= .venv-lowest
+test-lowest: $(STAMP_DEV) system-deps ## The realtime and route tests on the lowest declared versions
+	rm -rf $(LOWEST)
+	$(BIN)/uv venv --quiet --python $(PYTHON) $(LOWEST)
+	$(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[dev]'
+	$(BIN)/uv pip list --python $(LOWEST)/bin/python | grep -iE '^(fastapi|starlette|uvicorn|websockets|sqlmodel|pydantic) '
+	$(LOWEST)/bin/python -m pytest tests/realtime tests/routes -p no:cacheprovider $(PYTEST_ARGS)
 
 pytest: $(STAMP_DEV) system-deps ## Only the pytest suite (PYTEST_ARGS=... passes through)
 	$(WITH_SERVICES) $(BIN)/pytest $(PYTEST_ARGS)
@@ -123,7 +133,7 @@ bench-smoke: $(STAMP_DEV) ## Quick benchmark sanity run (python -m bench smoke)
 # --- cleaning -------------------------------------------------------------------
 
 clean: ## Remove .venv, caches and build output (keeps kring.db)
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage \
+	rm -rf $(VENV) $(LOWEST) node_modules .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage \
 		build dist *.egg-info test-results
 	find . -path ./.git -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
 

@@ -24,11 +24,13 @@ Row = dict[str, Any]
 def _all() -> list[Row]:
     postgres, redis = suites.services()
     steps: list[tuple[str, Callable[[], list[Row]]]] = [
+        ("small room", suites.small_room),
         ("scaling", lambda: suites.scaling((1000, 2000, 5000, 10_000, 15_000, 19_000), naive=False)),
         ("scaling naive", lambda: suites.scaling((1000, 2000, 5000, 10_000), naive=True)),
         ("join storm", suites.join_storm),
         ("sustained", suites.sustained),
         ("checkout", suites.checkout),
+        ("reactions", suites.reactions),
         ("slow consumers", suites.slow_consumers),
         ("workers", lambda: suites.workers(postgres, redis)),
         ("redis", lambda: suites.redis_rates(postgres, redis)),
@@ -54,9 +56,11 @@ SUITES: dict[str, Callable[[], list[Row]]] = {
         suites.scaling((1000, 2000, 5000, 10_000, 15_000, 19_000), naive=False)
         + suites.scaling((1000, 2000, 5000, 10_000), naive=True)
     ),
+    "small": suites.small_room,
     "storm": suites.join_storm,
     "sustained": suites.sustained,
     "checkout": suites.checkout,
+    "reactions": suites.reactions,
     "slow": suites.slow_consumers,
     "workers": lambda: suites.workers(*suites.services()),
     "redis": lambda: suites.redis_rates(*suites.services()),
@@ -65,10 +69,12 @@ SUITES: dict[str, Callable[[], list[Row]]] = {
 
 # The suite names of the rows each suite writes.
 ROWS = {
+    "small": ("small_room",),
     "scaling": ("scaling",),
     "storm": ("join_storm",),
     "sustained": ("sustained",),
     "checkout": ("checkout",),
+    "reactions": ("reactions",),
     "slow": ("slow_consumers",),
     "workers": ("workers", "workers_hold"),
     "redis": ("redis_rates",),

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import uvloop
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
-from bench import checkout
+from bench import checkout, reactions
 
 ACK = b'{"type":"ack"'
 ERROR = b'{"type":"error"'
@@ -185,6 +185,7 @@ class Screen(WSListener):  # type: ignore[misc]
         self.arrivals = array("d")
         self.versions = array("q")
         self.participants = 0
+        self.taps = 0  # reactions shown: the bursts the snapshots carried (bench.reactions)
         self.inflater: Any = None
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -200,6 +201,9 @@ class Screen(WSListener):  # type: ignore[misc]
                 self.arrivals.append(now)
                 self.versions.append(message["v"])
                 self.participants = message["participants"]
+                burst = ((message.get("beside") or {}).get("reactions") or {}).get("burst")
+                if burst:
+                    self.taps += sum(burst.values())
                 if not self.ready.done():
                     self.ready.set_result(None)
 
@@ -443,12 +447,13 @@ class Generator:
 
     def screen_records(self) -> dict[str, Any]:
         if not self.screens:
-            return {"arrivals": b"", "versions": b"", "participants": 0}
+            return {"arrivals": b"", "versions": b"", "participants": 0, "taps": 0}
         screen = self.screens[0]
         return {
             "arrivals": screen.arrivals.tobytes(),
             "versions": screen.versions.tobytes(),
             "participants": screen.participants,
+            "taps": screen.taps,
         }
 
     def words(self) -> dict[str, Any]:
@@ -497,6 +502,8 @@ class Generator:
             "screen_records": self.screen_records,
             "words": self.words,
             "checkout": lambda **kw: checkout.run(self, **kw),
+            "react_start": lambda **kw: reactions.start(self, **kw),
+            "react_done": lambda: reactions.done(self),
             "close": self.close,
         }
         while True:

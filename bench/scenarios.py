@@ -183,6 +183,10 @@ def answering(r: Run, rate: float, seconds: float, words: int = 60, settle: floa
         "screen_p50_ms": pct(screen_ms, 50),
         "screen_p99_ms": pct(screen_ms, 99),
         "not_on_screen": int((~on_screen).sum()),
+        # Big-screen frames within the window: at most 1 / KRING_TICK_SECONDS while answers come.
+        "screen_frames_per_s": round(
+            int(((arrivals >= since) & (arrivals <= since + seconds)).sum()) / seconds, 1
+        ),
         "server_cpu_s": round(cpu, 2),
         "server_cpu_s_per_1k_answers": round(cpu / max(1, n_acked) * 1000, 3),
         "deliveries": summary["frames"] - before_summary["frames"],

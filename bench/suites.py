@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bench import reactions as reaction_flood
 from bench import scenarios as s
 
 Row = dict[str, Any]
@@ -47,6 +48,28 @@ def scaling(
     return rows
 
 
+def small_room(n: int = 50, seconds: float = 10.0) -> list[Row]:
+    """A workshop: ``n`` phones, each answering once a second (``n`` answers within every second)
+    for ``seconds``, optimised beside naive. The big screen's latency is what a small room feels:
+    with leading-edge coalescing a quiet room's answer is not held for the next tick."""
+    rows = []
+    for naive in (False, True):
+        mode = "naive" if naive else "optimised"
+        _log(f"small room: {n} phones answering within 1 s, {mode}")
+        row: Row = {"suite": "small_room", "mode": mode, "phones": n}
+        try:
+            with s.run(naive=naive, processes=1) as r:
+                row.update(s.join(r, n, 100))
+                row.update(s.answering(r, float(n), seconds))
+                row["server_errors_logged"] = r.server.errors_logged()
+        except Exception as exc:
+            row["error"] = f"{type(exc).__name__}: {exc}"
+            _log(f"small room {mode} stopped: {row['error']}")
+        rows.append(row)
+        _log(_brief(row))
+    return rows
+
+
 def join_storm(n: int = 10_000, rate: float = 1000.0) -> list[Row]:
     """A hall scans the QR code at once: ``n`` phones arrive at ``rate`` per second."""
     _log(f"join storm: {n} phones at {rate:.0f}/s")
@@ -82,6 +105,22 @@ def checkout(n: int = 1000, rate: float = 100.0) -> list[Row]:
         row: Row = {"suite": "checkout", "mode": "optimised", **s.join(r, n, 400)}
         row.update(s.hold(r, baseline, seconds=2))
         row.update(s.stepping_in(r, rate))
+        row["server_errors_logged"] = r.server.errors_logged()
+    _log(_brief(row))
+    return [row]
+
+
+def reactions(
+    n: int = 1000, per_phone: float = 5.0, seconds: float = 20.0, answers: float = 200.0
+) -> list[Row]:
+    """The reactions flood (bench.reactions): every phone taps ``per_phone`` times a second for
+    ``seconds`` while answers come in at ``answers`` per second."""
+    _log(f"reactions: {n} phones tapping {per_phone:.0f}/s each for {seconds:.0f} s, {answers:.0f} answers/s")
+    with s.run(addresses=2) as r:
+        baseline = r.server.stat()
+        row: Row = {"suite": "reactions", "mode": "optimised", **s.join(r, n, 400)}
+        row.update(s.hold(r, baseline, seconds=2))
+        row.update(reaction_flood.flood(r, per_phone, seconds, answers))
         row["server_errors_logged"] = r.server.errors_logged()
     _log(_brief(row))
     return [row]

@@ -236,12 +236,16 @@ class Hub:
     async def publish(self, events: Iterable[Event]) -> None:
         """Apply events that a committed transaction produced, here and in the other workers."""
         for event in events:
+            message: dict[str, Any] | None = None
             if isinstance(event, StructureChanged):
-                self._send({"t": "structure", "m": event.meeting_id})
+                message = {"t": "structure", "m": event.meeting_id}
             elif isinstance(event, TallyReset):
-                self._send({"t": "reset", "m": event.meeting_id, "a": event.activity_id})
+                message = {"t": "reset", "m": event.meeting_id, "a": event.activity_id}
             elif isinstance(event, MeetingDeleted):
-                self._send({"t": "deleted", "m": event.meeting_id})
+                message = {"t": "deleted", "m": event.meeting_id}
+            if message is not None:
+                self._send(message)
+                self._hold(event.meeting_id, message)
             room = self.rooms.get(event.meeting_id)
             if room is None:
                 continue  # nobody is watching here; the room loads fresh from the database
@@ -261,16 +265,15 @@ class Hub:
         meeting_of = {r.op.activity_id: r.op.meeting_id for r in batch.results}
         for activity_id, changes in batch.changes.items():
             meeting_id = meeting_of[activity_id]
-            if self.broadcast.shared:
-                self._send(
-                    {
-                        "t": "changes",
-                        "m": meeting_id,
-                        "a": activity_id,
-                        "c": [_encode(c, batch.versions.get(c.entry_id)) for c in changes],
-                    },
-                    wake=False,
-                )
+            if self.broadcast.shared or meeting_id in self._held:
+                message = {
+                    "t": "changes",
+                    "m": meeting_id,
+                    "a": activity_id,
+                    "c": [_encode(c, batch.versions.get(c.entry_id)) for c in changes],
+                }
+                self._send(message, wake=False)
+                self._hold(meeting_id, message)
             room = self.rooms.get(meeting_id)
             if room is None:
                 continue
@@ -305,6 +308,13 @@ class Hub:
             connection.push(frame)
             connection.close_soon(1011, "invariant broken")
         raise InvariantBroken(said)
+
+    def _hold(self, meeting_id: int, message: dict[str, Any]) -> None:
+        """A commit for a room that is being loaded: its read may have come before the commit,
+        so the change is applied (version-checked) once the room is there, as a remote one is."""
+        held = self._held.get(meeting_id)
+        if held is not None:
+            held.append(message)
 
     def _close_room(self, meeting_id: int) -> None:
         room = self.rooms.pop(meeting_id, None)

@@ -86,7 +86,7 @@ class DirectTransport:
     writes, only the send run in the caller's stack)."""
 
     protocol: type | None
-    has_disconnected: bool  # uvicorn >= 0.53 marks a lost connection itself
+    has_disconnected: bool  # uvicorn >= 0.52.1 marks a lost connection itself
     open_state: Any = None  # websockets.protocol.State.OPEN
     name: str = "direct"
     loop: str = "server.loop:loop_factory"
@@ -199,7 +199,7 @@ def wire_frame(text: str) -> bytes:
     return frame
 
 
-def _sets(function: Callable[..., Any], *names: str) -> bool:
+def _sets(function: Callable[..., Any] | None, *names: str) -> bool:
     """Whether ``function``'s own code reads or assigns these attribute names (feature detection
     of an instance's attributes, without making an instance)."""
     code = getattr(function, "__code__", None)
@@ -220,6 +220,9 @@ def detect() -> Transport:
         hasattr(State, "OPEN")
         and _sets(cls.__init__, "conn", "writable", "close_sent")
         and _sets(cls.connection_made, "transport")
+        # Flow control (uvicorn >= 0.52.1): a full transport clears `writable`; without it frames
+        # for a phone that stopped reading would pile up in memory.
+        and _sets(getattr(cls, "pause_writing", None), "writable")
     )
     return DirectTransport(
         protocol=cls if usable else None,

@@ -25,6 +25,7 @@ from server.domain.activities import Kind, settings_for, validate_answer
 from server.domain.errors import DomainError
 from server.domain.tally import Change, Moderation, new_tally
 from server.domain.words import host_text
+from server.services import qa_export
 from server.services.answers import AnswerOp
 from server.services.exports import FORMAT, STEP_IN_PREFIX
 from server.services.keys import hash_key, new_code, new_key
@@ -187,7 +188,23 @@ def check(document: Mapping[str, Any]) -> list[list[_CheckedAnswer]]:
     _reference(document["agenda"]["current_block"], len(blocks), "$.agenda.current_block", "block")
     for index, activity in enumerate(activities):
         _reference(activity["block"], len(blocks), f"$.activities[{index}].block", "block")
+    _check_beside(document.get("beside"), len(participants), len(activities))
     return [_check_activity(i, a, len(participants)) for i, a in enumerate(activities)]
+
+
+def _check_beside(beside: Mapping[str, Any] | None, participants: int, activities: int) -> None:
+    """The Q&A's questions numbered in order, and every participant and activity they name there."""
+    if not beside:
+        return
+    questions = beside["qa"]["questions"]
+    _numbered(questions, "$.beside.qa.questions")
+    for index, question in enumerate(questions):
+        at = f"$.beside.qa.questions[{index}]"
+        _reference(question["participant"], participants, f"{at}.participant", "participant")
+        for voter in question["voters"]:
+            _reference(voter, participants, f"{at}.voters", "participant")
+    for index, count in enumerate(beside["reactions"]["counts"]):
+        _reference(count["activity"], activities, f"$.beside.reactions.counts[{index}].activity", "activity")
 
 
 def restore(session: Session, text: str | bytes, *, owner_id: int | None = None) -> Restored:
@@ -267,6 +284,10 @@ def restore(session: Session, text: str | bytes, *, owner_id: int | None = None)
 
     for position, (activity, checked) in enumerate(zip(document["activities"], answers, strict=True)):
         _restore_activity(session, meeting_id, position, activity, checked, block_ids, participant_ids)
+    session.flush()
+    in_order = select(col(Activity.id)).where(col(Activity.meeting_id) == meeting_id)
+    activity_ids = [int(i) for i in session.scalars(in_order.order_by(col(Activity.position))) if i]
+    qa_export.restore(session, meeting_id, document.get("beside"), participant_ids, activity_ids, _moment)
     session.flush()
     return Restored(meeting_id, code, host_key, presenter_key)
 

@@ -14,6 +14,8 @@ from server.db.tables import Activity, AgendaBlock, Answer, Meeting, Participant
 from server.domain.activities import Kind, Settings, settings_for
 from server.domain.errors import DomainError
 from server.domain.tally import Audience, Change, Moderation, tally_from_rows
+from server.services import qa_export
+from server.services.qa_export import BesideData
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ class MeetingData:
     imported_at: datetime | None = None
     description: str = ""  # the draaiboek's: what the meeting is for
     preparation: str = ""  # the draaiboek's notes for the facilitator
+    beside: BesideData | None = None  # Q&A and reactions (server/services/qa_export.py)
 
     @property
     def nicknames(self) -> dict[int, str | None]:
@@ -221,4 +224,5 @@ def load(session: Session, meeting_id: int) -> MeetingData:
         imported_at=maybe_aware(meeting.imported_at),
         description=meeting.description,
         preparation=meeting.preparation,
+        beside=qa_export.load(session, meeting_id),
     )

@@ -28,7 +28,8 @@ from server.domain.activities import Kind, settings_for
 from server.domain.errors import DomainError
 from server.domain.tally import Change, Moderation, tally_from_rows
 from server.domain.words import normalise_word
-from server.i18n import words
+from server.i18n import say, words
+from server.services import qa_export
 from server.services.export_data import ActivityData, AnswerData, MeetingData
 from server.text import C_, N_, Text
 
@@ -302,7 +303,23 @@ def to_document(data: MeetingData) -> dict[str, Any]:
             }
             for p in prepare(data)
         ],
+        **_beside(data, numbers),
     }
+
+
+def _beside(data: MeetingData, numbers: Mapping[int, int]) -> dict[str, Any]:
+    """Q&A and reactions, only for a meeting that used them: older exports keep their bytes."""
+    if data.beside is None or data.beside.empty:
+        return {}
+    activities = {a.id: number for number, a in enumerate(data.activities, 1)}
+    return {"beside": qa_export.document(data.beside, numbers, activities, utc_text)}
+
+
+def _questions(data: MeetingData, zone: tzinfo) -> tuple[list[str], list[list[Cell]]] | None:
+    """The Q&A's table (questions.csv, the XLSX's questions sheet), or None without questions."""
+    if data.beside is None or not data.beside.questions:
+        return None
+    return qa_export.table(data.beside, data.language, lambda moment: local_time(moment, zone))
 
 
 def dumps(document: Mapping[str, Any]) -> str:
@@ -476,6 +493,9 @@ def to_csv_zip(data: MeetingData, zone: tzinfo) -> bytes:
                 csv_name(p),
                 csv_bytes([header(p.activity.kind, language), *table(p, language, zone)], language),
             )
+        questions = _questions(data, zone)
+        if questions is not None:
+            add("questions.csv", csv_bytes([questions[0], *questions[1]], language))
     return buffer.getvalue()
 
 
@@ -564,6 +584,11 @@ def to_xlsx(data: MeetingData, zone: tzinfo) -> bytes:
     for p in prepared:
         sheet = book.create_sheet(sheet_name(p, taken))
         _table_sheet(sheet, header(p.activity.kind, language), table(p, language, zone), first=1)
+        _size_columns(sheet)
+    questions = _questions(data, zone)
+    if questions is not None:
+        sheet = book.create_sheet(say(N_("Questions from the floor"), language)[:SHEET_NAME_MAX])
+        _table_sheet(sheet, questions[0], questions[1], first=1)
         _size_columns(sheet)
     buffer = io.BytesIO()
     book.save(buffer)

@@ -32,7 +32,7 @@ from server import i18n
 from server.domain.agenda import Agenda, BlockInfo, timing
 from server.domain.errors import DomainError
 from server.domain.tally import Audience
-from server.services import charts, wordcloud_svg
+from server.services import charts, qa_export, wordcloud_svg
 from server.services.export_data import ActivityData, MeetingData
 from server.text import C_, N_, Text
 
@@ -451,6 +451,9 @@ def render_html(data: MeetingData, options: ReportOptions, zone: ZoneInfo) -> st
         participants=len(data.participants),
         program=program(data, zone),
         sections=sections,
+        beside=qa_export.report(
+            data.beside, {a.id: a.prompt for a in data.activities}, language, nicknames=options.nicknames
+        ),
         css=Markup(STYLESHEET.read_text(encoding="utf-8")),
     )
 

@@ -65,3 +65,23 @@ def test_harness_checkout_counts_every_word_and_step_in() -> None:
     assert 0 < row["largest_phone_frame_bytes"] < 4096
     table = {t["metric"]: t for t in report.targets([row])}
     assert "60 phones, 60 words" in table["check-out, 1,000 phones: a word and 3 step-ins each"]["measured"]
+
+
+def test_harness_reactions_flood_counts_every_tap_and_the_screen_frames() -> None:
+    """The reactions row at 50 phones tapping 5/s for 4 s: every tap within the limit reaches the
+    big screen (as bursts), the screen gets at most one frame per tick, answers stay exact."""
+    from bench import reactions
+
+    with s.run(processes=2) as r:
+        row = {"suite": "reactions", "mode": "optimised", **s.join(r, 50, 200)}
+        row.update(reactions.flood(r, per_phone=5.0, seconds=4.0, answer_rate=40.0))
+        row["server_errors_logged"] = r.server.errors_logged()
+    assert row["reaction_phones"] == 50 and row["reconnects"] == 0
+    assert 900 <= row["taps_sent"] <= 1000
+    assert row["taps_refused"] == 0  # 5/s is within the default limit (5/s, bursts of 10)
+    assert row["taps_on_screen"] == row["taps_sent"]
+    assert 0 < row["screen_frames_max_per_s"] <= 10
+    assert row["lost"] == 0 and row["answers_acked"] == row["answers_sent"]
+    assert row["server_errors_logged"] == 0
+    table = {t["metric"]: t for t in report.targets([row])}
+    assert "50 phones × 5/s" in table["reactions flood: 1,000 phones tapping 5/s for 20 s"]["measured"]

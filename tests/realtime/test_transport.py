@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from uvicorn.protocols.websockets import websockets_sansio_impl
+from websockets.protocol import State
 
 from server.realtime.transport import DirectTransport, PlainTransport, choose, detect
 
@@ -28,9 +29,21 @@ def test_detect_falls_back_when_uvicorn_lacks_what_the_fast_path_reads(
         def connection_made(self, transport: Any) -> None:
             self.transport = transport
 
+        def pause_writing(self) -> None:
+            self.paused = True
+
     monkeypatch.setattr(websockets_sansio_impl, "WebSocketsSansIOProtocol", Renamed)
     found = detect()
     assert isinstance(found, DirectTransport) and found.protocol is None  # no direct writes
+
+
+def test_detect_refuses_a_uvicorn_without_flow_control(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Unbounded(websockets_sansio_impl.WebSocketsSansIOProtocol):  # as uvicorn before 0.52.1
+        def pause_writing(self) -> None:
+            pass
+
+    monkeypatch.setattr(websockets_sansio_impl, "WebSocketsSansIOProtocol", Unbounded)
+    assert detect() == DirectTransport(protocol=None, has_disconnected=True, open_state=State.OPEN)
 
 
 def test_plain_is_chosen_when_asked_and_uses_uvicorns_own_loop() -> None:

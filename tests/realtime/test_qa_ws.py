@@ -177,3 +177,53 @@ async def test_reactions_arrive_as_bursts_and_are_rate_limited(tmp_path: object)
     assert [c["activity_id"] for c in counts] == [None]
     assert counts[0]["counts"]["heart"] == 100
     assert 5 <= counts[0]["counts"]["clap"] <= 10  # its burst's tokens left, not the 30 sent
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_qa_and_reactions_reach_the_other_worker(postgres_url: str, redis_url: str) -> None:
+    """Questions, votes and host changes committed on one worker reach the other's rooms (the
+    "beside" bus message reloads the board); taps counted on one worker float on the other's
+    big screen ("taps", every 0.25 s), and each tap is saved once."""
+    with (
+        live_server(postgres_url, broadcast_url=redis_url) as a,
+        live_server(postgres_url, broadcast_url=redis_url) as b,
+    ):
+        meeting = create_meeting(a.base, title="Twee werkers")
+        screen = await Screen.open(b.base, meeting["code"], meeting["presenter_key"])
+        with host(a.base, meeting) as http:
+            http.patch("/qa", json={"open": True}).raise_for_status()
+        await screen.until(lambda m: (m["beside"] or {}).get("qa") is not None)
+        phones = [Phone(a.base if i % 2 else b.base, meeting["code"], nickname=f"p{i}") for i in range(6)]
+        for phone in phones:
+            await phone.join()
+            await phone.connect()
+        asked = await ask(phones[1], "Komt er een verslag?", "q1")  # on worker A
+        qid = asked["question_id"]
+        await phones[0].wait_for(lambda m: m["type"] == "beside" and (m["qa"] or {}).get("count") == 1)
+        acks = await asyncio.gather(*(vote(p, qid, f"v{i}") for i, p in enumerate(phones) if i != 1))
+        assert all(ack["type"] == "qa_ack" for ack in acks)
+        await screen.until(lambda m: (question(m, qid) or {}).get("votes") == 5)
+        with host(b.base, meeting) as http:
+            http.post(f"/qa/questions/{qid}", json={"action": "highlight"}).raise_for_status()
+        await phones[1].wait_for(
+            lambda m: m["type"] == "beside" and (m["qa"]["highlighted"] or {}).get("id") == qid
+        )
+        before = len(screen.snapshots)
+        for _ in range(4):
+            await phones[1].send({"type": "react", "reaction": "clap"})  # worker A's phone
+        await screen.until(
+            lambda m: (
+                sum(
+                    (s["beside"]["reactions"]["burst"] or {}).get("clap", 0)
+                    for s in screen.snapshots[before:]
+                )
+                == 4
+            )
+        )
+        for phone in phones:
+            await phone.disconnect()
+        await screen.close()
+    with live_server(postgres_url) as again, host(again.base, meeting) as http:
+        counts = http.get("/beside").json()["reactions"]["counts"]
+    assert counts == [{"activity_id": None, "counts": {"clap": 4}}]  # saved by A only, once

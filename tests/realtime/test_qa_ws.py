@@ -227,3 +227,34 @@ async def test_qa_and_reactions_reach_the_other_worker(postgres_url: str, redis_
     with live_server(postgres_url) as again, host(again.base, meeting) as http:
         counts = http.get("/beside").json()["reactions"]["counts"]
     assert counts == [{"activity_id": None, "counts": {"clap": 4}}]  # saved by A only, once
+
+
+async def test_qa_phone_frames_stay_bounded_with_the_phones_own_question_outside_the_top(
+    tmp_path: object,
+) -> None:
+    """30 questions with votes: every phone's beside frame holds the top 20 (and the count), a
+    phone whose question is not among them still has it in its own qa_mine."""
+    with live_server(sqlite_url(tmp_path)) as server:
+        meeting = create_meeting(server.base, title="Veel vragen")
+        with host(server.base, meeting) as http:
+            http.patch("/qa", json={"open": True}).raise_for_status()
+        phones = await crowd(server.base, meeting["code"], 31)
+        asked = [await ask(p, f"Vraag nummer {i}", f"q{i}") for i, p in enumerate(phones[:30])]
+        ids = [a["question_id"] for a in asked]
+        # The last phone upvotes the 20 newest: the oldest 10 fall out of the phones' top 20.
+        for n, qid in enumerate(ids[10:]):
+            assert (await vote(phones[30], qid, f"v{n}"))["type"] == "qa_ack"
+
+        def voted_top(m: dict[str, Any]) -> bool:
+            shown = (m.get("qa") or {}).get("questions", []) if m["type"] == "beside" else []
+            return len(shown) == 20 and all(q["votes"] == 1 for q in shown)
+
+        top = await phones[0].wait_for(voted_top)
+        assert len(top["qa"]["questions"]) == 20 and top["qa"]["count"] == 30
+        assert ids[0] not in [q["id"] for q in top["qa"]["questions"]]
+        mine = [m for m in phones[0].inbox if m["type"] == "qa_mine"][-1]
+        assert [q["id"] for q in mine["questions"]] == [ids[0]]
+        voter = await phones[30].wait_for(lambda m: m["type"] == "qa_mine" and len(m["votes"]) == 20)
+        assert voter["votes"] == ids[10:]
+        for phone in phones:
+            await phone.disconnect()

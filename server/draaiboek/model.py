@@ -14,7 +14,7 @@ FORMAT = "kring-draaiboek/1"
 class ActivitySpec:
     """A poll inside a block; ``settings`` are kept as written (checked with ``settings_for``)."""
 
-    kind: str  # one of server.domain.activities.KINDS
+    kind: str  # one of server.kinds.KINDS
     prompt: str
     settings: dict[str, Any]
     show_results_presenter: bool = True

@@ -27,7 +27,7 @@ SKIP_SYSTEM_DEPS ?=
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 
-.PHONY: help run test test-lowest soak lint lint-js fmt typecheck pytest system-deps venv venv-run .venv \
+.PHONY: help run test test-lowest soak lint lint-js fmt schemas typecheck pytest system-deps venv venv-run .venv \
 	bench bench-smoke clean distclean
 
 help: ## Show this help
@@ -74,6 +74,9 @@ lint: $(STAMP_DEV) ## ruff check + ruff format --check
 fmt: $(STAMP_DEV) ## Reformat and apply safe lint fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+schemas: $(STAMP_DEV) ## Regenerate the kinds' parts of the template and export JSON Schemas (from server/kinds)
+	$(BIN)/python scripts/generate_schemas.py
 
 typecheck: $(STAMP_DEV) ## mypy (strict, see pyproject.toml)
 	$(BIN)/mypy

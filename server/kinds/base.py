@@ -219,6 +219,7 @@ class ActivityKind(ABC):
     tally: ClassVar[type[Tally]]
     results: ClassVar[Mapping[Audience, type[Results]]]  # the snapshot's shape per audience
     export_columns: ClassVar[tuple[Text, ...]]  # between the nickname and the hidden/time columns
+    payload_schema: ClassVar[Mapping[str, Any]]  # a stored answer's payload, in the export schema
     results_on_phones_always: ClassVar[bool] = False  # phones need the result to take part
     moderation: ClassVar[frozenset[str]] = frozenset()  # the facilitator's actions on its answers
 

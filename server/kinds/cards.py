@@ -140,6 +140,16 @@ class Cards(ActivityKind):
         "participant": CardsPhone,
     }
     export_columns = (N_("Insight"), N_("Action"), N_("Name"))
+    payload_schema: ClassVar[Mapping[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["insight", "action"],
+        "properties": {
+            "insight": {"type": "string"},
+            "action": {"type": "string"},
+            "name": {"type": ["string", "null"]},
+        },
+    }
 
     def defaults(self, say: Say) -> KindSettings:
         return CardsSettings(insight_label=say(INSIGHT), action_label=say(ACTION))

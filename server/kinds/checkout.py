@@ -153,6 +153,18 @@ class Checkout(ActivityKind):
         "participant": CheckoutPhone,
     }
     export_columns = (N_("Word"),)
+    payload_schema: ClassVar[Mapping[str, Any]] = {
+        "description": 'The word (slot "word"), or {} for a step-in (slot "in:<entry number of the word>").',
+        "oneOf": [
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["word"],
+                "properties": {"word": {"type": "string"}},
+            },
+            {"type": "object", "maxProperties": 0},
+        ],
+    }
     results_on_phones_always = True  # a phone steps in on the words it sees
 
     def demo(self, say: Say) -> Demo | None:

@@ -128,6 +128,14 @@ class Choice(ActivityKind):
         "participant": ChoiceResults,
     }
     export_columns = (N_("Choice"),)
+    payload_schema: ClassVar[Mapping[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["options"],
+        "properties": {
+            "options": {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 1}
+        },
+    }
 
     def demo(self, say: Say) -> Demo | None:
         return Demo(

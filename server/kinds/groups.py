@@ -119,6 +119,12 @@ class Groups(ActivityKind):
         "participant": GroupsResults,
     }
     export_columns = (N_("Group"),)
+    payload_schema: ClassVar[Mapping[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["option"],
+        "properties": {"option": {"type": "integer", "minimum": 0}},
+    }
     results_on_phones_always = True  # a phone shows its group and who else is in it
 
     def defaults(self, say: Say) -> KindSettings:

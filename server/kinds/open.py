@@ -111,6 +111,12 @@ class Open(ActivityKind):
         "participant": OpenPhone,
     }
     export_columns = (N_("Answer"),)
+    payload_schema: ClassVar[Mapping[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["text"],
+        "properties": {"text": {"type": "string"}},
+    }
     moderation = frozenset({"highlight", "unhighlight", "hide", "unhide"})
 
     def demo(self, say: Say) -> Demo | None:

@@ -203,6 +203,12 @@ class Scales(ActivityKind):
         "participant": ScalesResults,
     }
     export_columns = (N_("Statement"), N_("Value"))
+    payload_schema: ClassVar[Mapping[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["value"],
+        "properties": {"value": {"type": "integer"}},
+    }
 
     def demo(self, say: Say) -> Demo | None:
         return Demo(order=3, settings={"pick": 3})

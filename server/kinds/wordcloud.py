@@ -158,6 +158,12 @@ class Wordcloud(ActivityKind):
         "participant": WordcloudPhone,
     }
     export_columns = (N_("Word"),)
+    payload_schema: ClassVar[Mapping[str, Any]] = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["word"],
+        "properties": {"word": {"type": "string"}},
+    }
     moderation = frozenset({"hide_word", "unhide_word", "merge_words", "unmerge_word", "profanity_filter"})
 
     def demo(self, say: Say) -> Demo | None:

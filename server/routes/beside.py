@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
-from server.deps import CurrentHost, DatabaseDep
+from server.deps import CurrentHost, CurrentModerator, DatabaseDep
 from server.domain.qa import Action
 from server.domain.reactions import MAX_SET, REACTIONS, reaction_set
 from server.realtime.beside_hub import BesideHub
@@ -95,7 +95,7 @@ async def set_qa(
 async def moderate_question(
     question_id: QuestionIdPath,
     body: QuestionAction,
-    meeting_id: CurrentHost,
+    meeting_id: CurrentModerator,
     db: DatabaseDep,
     beside: BesideDep,
 ) -> dict[str, Any]:

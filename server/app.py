@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             max_batch=settings.batch_max,
             tap_rate=settings.reactions_per_second,
             tap_burst=settings.reactions_burst,
+            check=settings.check_invariants,
         )
         app.state.beside = beside
         role_routes.attach(hub)

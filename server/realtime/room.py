@@ -321,7 +321,9 @@ class Room:
                     seq=self.seq,
                     v=self.version,
                     meeting=self.meeting.public(),
-                    activity=activity.public() if activity else None,
+                    activity={**activity.public(), "limits": self._settings[activity.id].limits()}
+                    if activity
+                    else None,
                     results=self.results(activity, "participant")
                     if activity and self.phones_see_results(activity)
                     else None,

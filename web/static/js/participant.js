@@ -3,8 +3,7 @@
 // resent with the same client_id (the server counts them once).
 import { LiveSocket, apiHeaders, clear, el, loadStrings, newId, setConnState, t, takeLanguage } from "./common.js";
 import { errorText, responseError } from "./errors.js";
-import { KINDS } from "./phone-kinds.js";
-import { renderResults } from "./results.js";
+import { kindNow } from "./kinds/index.js";
 
 const code = document.body.dataset.code;
 const view = document.getElementById("view");
@@ -72,9 +71,10 @@ function current(slot) {
   return stored ? { value: stored.value, entry_id: stored.entry_id, pending: false } : null;
 }
 
-// Check-out words as last seen: a word stepped in on stays on the phone outside the bounded list.
+// Words as last seen by their id (the check-out's; a cloud's words have none): a word stepped in on
+// stays on the phone outside the bounded list.
 function learn(words) {
-  if (state.activity && state.activity.kind === "checkout" && words) for (const w of words) state.known.set(w.id, w);
+  if (words) for (const w of words) if (w.id !== undefined) state.known.set(w.id, w);
 }
 
 // One `find` per pause in typing: a phone's messages are rate-limited.
@@ -255,11 +255,12 @@ function render() {
   if (closed) {
     card.append(el("p", { class: "notice", role: "status", text: activity.status === "idle" ? t("This question opens in a moment.") : t("This question is closed.") }));
   }
-  const kind = KINDS[activity.kind];
-  if (kind) kind.render(card, context(activity, closed));
+  // The kind's module loads with its first question (kinds/index.js); render runs again then.
+  const kind = kindNow(activity.kind, render);
+  if (kind) kind.phone(card, context(activity, closed));
   view.append(card);
-  if (state.results && (!kind || !kind.ownResults)) {
-    view.append(el("section", { class: "card phone-results" }, el("h2", { text: t("Results") }), renderResults(state.results, activity, { compact: true })));
+  if (kind && state.results && !kind.ownResults) {
+    view.append(el("section", { class: "card phone-results" }, el("h2", { text: t("Results") }), kind.results(state.results, activity, { compact: true })));
   }
   restoreFocus(focus);
 }

@@ -5,16 +5,14 @@
 import { LiveSocket, N_, apiHeaders, clear, downloadExport, el, facilitator, loadStrings, ngettext, setConnState, showCounts, t, takeLanguage } from "./common.js";
 import { responseError } from "./errors.js";
 import { adviceText, agendaClock } from "./agenda.js";
-import { renderResults } from "./results.js";
+import { KIND_NAMES, loadAllKinds } from "./kinds/index.js";
 import { remoteBeside } from "./qa-remote.js";
 import { remoteRole, setupRoles, showSignal } from "./roles-remote.js";
 
 const STATUS = { idle: N_("not started"), open: N_("open"), closed: N_("closed") };
 const BLOCK_STATUS = { upcoming: N_("upcoming"), current: N_("now"), done: N_("done"), skipped: N_("skipped") };
-const KIND_NAMES = {
-  open: N_("Open question"), wordcloud: N_("Word cloud"), scales: N_("Scales"), checkout: N_("Check-out"),
-  choice: N_("Multiple choice"), groups: N_("Groups"), cards: N_("Insights & actions"),
-};
+// Every kind's module, by name (kinds/index.js): the list names each activity's kind.
+let kinds = new Map();
 
 const code = document.body.dataset.code;
 let me = null; // { headers, auth } from facilitator()
@@ -161,7 +159,7 @@ function activityItem(activity, current) {
   const isCurrent = current && current.id === activity.id;
   return el("li", { class: isCurrent ? "activity activity-current" : "activity" },
     el("span", { class: "activity-main" },
-      el("span", { class: "activity-kind", text: t(KIND_NAMES[activity.kind] || activity.kind) }),
+      el("span", { class: "activity-kind", text: kinds.has(activity.kind) ? t(kinds.get(activity.kind).title) : activity.kind }),
       el("span", { class: "activity-prompt", text: activity.prompt })),
     el("span", { class: `badge badge-${activity.status}`, text: t(STATUS[activity.status] || activity.status) }),
     activity.status === "open"
@@ -220,11 +218,11 @@ function render(snapshot) {
   $("toggle-schedule-state").textContent = schedule ? t("on") : t("off");
   const moderation = clear($("moderation"));
   $("current-prompt").textContent = current ? current.prompt : t("Moderation");
-  if (current && snapshot.results) {
+  if (current && snapshot.results && kinds.has(current.kind)) {
     const responses = ngettext("{n} response", "{n} responses", snapshot.responses);
     const people = ngettext("{n} person", "{n} people", snapshot.respondents);
     moderation.append(el("p", { class: "hint", text: t("{responses} from {people}", { responses, people }) }));
-    moderation.append(renderResults(snapshot.results, current, {
+    moderation.append(kinds.get(current.kind).results(snapshot.results, current, {
       host: true,
       onModerate: (action, extra) => api("POST", `/activities/${current.id}/moderation`, { action, ...extra }),
     }));
@@ -291,6 +289,8 @@ async function main() {
     return;
   }
   wire();
+  const modules = await loadAllKinds();
+  kinds = new Map(KIND_NAMES.map((name, i) => [name, modules[i]]));
   role = (await remoteRole(code, apiHeaders(me.headers))) || "host";
   setupRoles(api, role);
   // The big screen, opened from here with this remote's key (it then also takes → ← and D), or

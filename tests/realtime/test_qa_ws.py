@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
+from server.domain.reactions import REACTIONS
+from server.routes.beside import ReactionName
 from tests.conftest import sqlite_url
 from tests.support import Phone, Screen, create_meeting, host, live_server
 
 pytestmark = pytest.mark.e2e
+
+
+def test_the_apis_reaction_names_are_the_shipped_ones() -> None:
+    assert list(get_args(ReactionName)) == list(REACTIONS)
 
 
 def question(snapshot: dict[str, Any], question_id: int) -> dict[str, Any] | None:
@@ -165,7 +171,9 @@ async def test_reactions_arrive_as_bursts_and_are_rate_limited(tmp_path: object)
             await phones[2].send({"type": "react", "reaction": "heart"})
             assert (await phones[2].wait_for(lambda m: m["type"] == "error"))["code"] == "reactions_off"
             bad = http.patch("/reactions", json={"set": ["heart", "nope"]})
-            assert bad.status_code == 400 and bad.json()["error"]["code"] == "unknown_reaction"
+            assert bad.status_code == 422 and "set.1" in bad.json()["error"]["message"]
+            twice = http.patch("/reactions", json={"set": ["heart", "heart"]})
+            assert twice.status_code == 400 and twice.json()["error"]["code"] == "invalid_reaction_set"
             http.patch("/reactions", json={"on": True, "set": ["idea", "heart"]}).raise_for_status()
             await phones[2].wait_for(lambda m: m["type"] == "beside" and m["reactions"] == ["idea", "heart"])
         for phone in phones:

@@ -21,7 +21,7 @@ let agenda = null;
 let hiddenHere = false;
 let hostKey = false;
 // What a kind's big-screen view keeps while its activity stays on (words keep their place).
-let kept = { id: null };
+let kept = { id: null, redraw: () => {} };
 let hintTimer = null;
 
 function renderAgenda() {
@@ -55,7 +55,7 @@ function render(snapshot) {
   }
   const kind = kindNow(activity.kind, () => last && render(last));
   if (!kind) return; // loading (drawn when it has), or a kind this page does not know
-  if (kept.id !== activity.id) kept = { id: activity.id };
+  if (kept.id !== activity.id) kept = { id: activity.id, redraw: () => last && render(last) };
   kind.stage(resultsNode, snapshot.results, activity, kept);
   if (activity.status === "closed") resultsNode.append(el("p", { class: "stage-closed", text: t("Closed") }));
 }

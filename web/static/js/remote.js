@@ -7,6 +7,7 @@ import { responseError } from "./errors.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { KIND_NAMES, loadAllKinds } from "./kinds/index.js";
 import { remoteBeside } from "./qa-remote.js";
+import { remoteRole, setupRoles, showSignal } from "./roles-remote.js";
 
 const STATUS = { idle: N_("not started"), open: N_("open"), closed: N_("closed") };
 const BLOCK_STATUS = { upcoming: N_("upcoming"), current: N_("now"), done: N_("done"), skipped: N_("skipped") };
@@ -19,6 +20,7 @@ const $ = (id) => document.getElementById(id);
 let last = null;
 let agenda = null;
 let socket = null;
+let role = "host"; // or "cohost", "moderator" (GET …/access): a moderator's remote only moderates
 
 function toast(message) {
   const node = $("toast");
@@ -191,8 +193,11 @@ function render(snapshot) {
     if (takeLanguage(snapshot.meeting.language)) return;
     document.title = `${t("Remote")} — ${snapshot.meeting.title}`;
     $("remote-heading").textContent = `${t("Remote")}: ${snapshot.meeting.title}`;
-    loadDoor();
-    setInterval(loadDoor, DOOR_EVERY_MS);
+    // A moderator may not see the door: asking anyway would count as refusals against its address.
+    if (role !== "moderator") {
+      loadDoor();
+      setInterval(loadDoor, DOOR_EVERY_MS);
+    }
   }
   last = snapshot;
   showCounts(snapshot);
@@ -286,6 +291,8 @@ async function main() {
   wire();
   const modules = await loadAllKinds();
   kinds = new Map(KIND_NAMES.map((name, i) => [name, modules[i]]));
+  role = (await remoteRole(code, apiHeaders(me.headers))) || "host";
+  setupRoles(api, role);
   // The big screen, opened from here with this remote's key (it then also takes → ← and D), or
   // with the facilitator's login when the remote has no key.
   if (me.auth.key) $("big-screen").href = `/m/${code}/present#key=${encodeURIComponent(me.auth.key)}`;
@@ -301,13 +308,15 @@ async function main() {
       } else if (message.type === "agenda") {
         agenda = message.agenda;
         renderAgenda();
+      } else if (message.type === "signal") {
+        showSignal(message);
       } else if (message.type === "error" && message.code === "forbidden") {
         $("auth-error").hidden = false;
       }
     },
   });
   socket.connect();
-  loadMeetingNotes();
+  if (role !== "moderator") loadMeetingNotes();
 }
 
 main();

@@ -1,7 +1,6 @@
 // Check-out: one word per phone that people step in on ("I recognise this"); the phone shows the
 // circle itself, with a search for words outside its bounded list.
 import { N_, el, ngettext, t } from "../common.js";
-import { StageCheckout } from "../stage-checkout.js";
 import { field, keptStage, sentMark } from "./parts.js";
 
 export const title = N_("Check-out");
@@ -95,5 +94,6 @@ function stepinLabel(n) {
 
 // The circle stays between snapshots: new words arrive one by one (stage-checkout.js).
 export function stage(node, data, _activity, kept) {
-  keptStage(node, kept, () => new StageCheckout(), data.words, false);
+  const load = () => import("../stage-checkout.js").then((module) => new module.StageCheckout());
+  keptStage(node, kept, load, data.words, false);
 }

@@ -47,11 +47,19 @@ export function plainStage(results) {
 }
 
 // A big-screen view that lives on between snapshots (words keep their place and animate): made
-// once per activity in `kept`, fed the new data each time.
-export function keptStage(node, kept, make, data, empty) {
-  if (!kept.view) kept.view = make();
+// once per activity in `kept`, fed the new data each time. `load` imports the view's module, so a
+// phone never loads what only the big screen draws; once it has, kept.redraw() draws again.
+export function keptStage(node, kept, load, data, empty) {
   if (empty) {
     node.replaceChildren(el("p", { class: "stage-empty", text: t("No words yet") }));
+    return;
+  }
+  if (!kept.view) {
+    kept.loading = kept.loading || load().then((view) => {
+      kept.view = view;
+      kept.redraw();
+    });
+    node.replaceChildren(); // not the activity before's results meanwhile
     return;
   }
   if (!kept.view.node.isConnected) node.replaceChildren(kept.view.node);

@@ -1,7 +1,6 @@
 // Word cloud: a few words per phone; the big screen's cloud keeps each word in its place
 // (stage-cloud.js); the remote hides and merges words.
 import { N_, el, t } from "../common.js";
-import { StageCloud } from "../stage-cloud.js";
 import { field, keptStage, range } from "./parts.js";
 
 export const title = N_("Word cloud");
@@ -59,5 +58,6 @@ export function results(data, _activity, { host, onModerate } = {}) {
 }
 
 export function stage(node, data, _activity, kept) {
-  keptStage(node, kept, () => new StageCloud(), data.words, !data.words.length);
+  const load = () => import("../stage-cloud.js").then((module) => new module.StageCloud());
+  keptStage(node, kept, load, data.words, !data.words.length);
 }

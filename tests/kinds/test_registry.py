@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from babel.messages.pofile import read_po
@@ -105,7 +105,7 @@ def _history(name: str, ops: list[tuple[int, int, bool]]) -> tuple[Tally, dict[t
 
 def test_registry_lists_every_kind_once_with_every_facet() -> None:
     assert set(SAMPLES) == set(REGISTRY), "every kind needs its sample answers here"
-    assert set(kinds.names()) == set(REGISTRY)
+    assert set(kinds.names()) == set(REGISTRY) == set(get_args(kinds.Kind))
     for name, kind in REGISTRY.items():
         assert kind.name == name and kinds.get(name) is kind
         assert issubclass(kind.settings, KindSettings) and issubclass(kind.tally, Tally)

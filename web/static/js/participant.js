@@ -102,11 +102,18 @@ function showToast(text) {
   }, 5000);
 }
 
-// Q&A and reactions beside the activities (qa.js), loaded with the first frame about them.
+// Q&A and reactions beside the activities (qa.js), loaded with the first frame about them. A load
+// that fails (the phone went offline meanwhile) is forgotten: every reconnect greets with a frame
+// about them, which loads it again, instead of Q&A staying dead on this phone.
 let beside = null;
 function toBeside(message) {
-  beside = beside || import("./qa.js").then((module) => module.start(socket));
-  beside.then((module) => module.onMessage(message));
+  if (!beside) {
+    beside = import("./qa.js").then((module) => module.start(socket));
+    beside.catch(() => {
+      beside = null;
+    });
+  }
+  beside.then((module) => module.onMessage(message), () => {});
 }
 
 function onMessage(message) {

@@ -30,6 +30,7 @@ from server.realtime.hub import Hub
 from server.realtime.transport import choose as choose_transport
 from server.routes import agenda, api, auth, door, exports, pages, ws
 from server.routes import beside as beside_routes
+from server.routes import roles as role_routes
 from server.routes.errors import error_response
 from server.services.batcher import AnswerBatcher, JoinBatcher
 from server.settings import Settings
@@ -88,8 +89,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             max_batch=settings.batch_max,
             tap_rate=settings.reactions_per_second,
             tap_burst=settings.reactions_burst,
+            check=settings.check_invariants,
         )
         app.state.beside = beside
+        role_routes.attach(hub)
         app.state.transport = choose_transport(settings.ws_transport)
         log.info("websocket frames go out by the %s transport", app.state.transport.name)
         joins = JoinBatcher(db, window=settings.batch_window_seconds, max_batch=settings.batch_max)
@@ -183,6 +186,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(agenda.router)
     app.include_router(door.router)
     app.include_router(beside_routes.router)
+    app.include_router(role_routes.router)
     app.include_router(exports.router)
     app.include_router(auth.router)
     app.include_router(ws.router)

@@ -15,7 +15,7 @@ from starlette.requests import HTTPConnection, Request
 from server.db.database import Database
 from server.domain.agenda import Clock
 from server.domain.errors import DomainError
-from server.gate import key_check, open_meeting
+from server.gate import open_meeting
 from server.guards import JoinGuard
 from server.parsing import TemplateParser
 from server.realtime.hub import Hub
@@ -23,6 +23,7 @@ from server.services import accounts
 from server.services.accounts import Account
 from server.services.batcher import AnswerBatcher, JoinBatcher
 from server.services.meetings import MeetingAuth
+from server.services.roles import RIGHTS, role_of
 from server.settings import Settings
 from server.web import Pages
 
@@ -143,7 +144,7 @@ async def current_host(
     """The meeting id, when the request carries that meeting's host key, or comes from the
     session of its owner or a co-facilitator (with the session's CSRF token). Anything else is
     answered as an unknown code is (server/gate.py)."""
-    return (await _opened(code, request, db, clock, authorization, presenter=False)).meeting_id
+    return (await _opened(code, request, db, clock, authorization, RIGHTS["host"])).meeting_id
 
 
 async def current_screen(
@@ -154,11 +155,41 @@ async def current_screen(
     authorization: Annotated[str | None, Header(description="`Bearer <presenter key or host key>`")] = None,
 ) -> MeetingAuth:
     """What the big screen may fetch: with the presenter key, the host key, or a host's session."""
-    return await _opened(code, request, db, clock, authorization, presenter=True)
+    return await _opened(code, request, db, clock, authorization, RIGHTS["screen"])
+
+
+RoleHeader = Annotated[str | None, Header(description="`Bearer <host key or a role's key>`")]
+
+
+async def current_lead(
+    code: CodePath, request: Request, db: DatabaseDep, clock: ClockDep, authorization: RoleHeader = None
+) -> int:
+    """The meeting id for the host key or a host's session only (not a co-facilitator's key):
+    the keys and deleting the meeting (server/services/roles.py)."""
+    return (await _opened(code, request, db, clock, authorization, RIGHTS["lead"])).meeting_id
+
+
+async def current_moderator(
+    code: CodePath, request: Request, db: DatabaseDep, clock: ClockDep, authorization: RoleHeader = None
+) -> int:
+    """The meeting id for a host, or the moderator's key: moderating answers and questions."""
+    return (await _opened(code, request, db, clock, authorization, RIGHTS["moderate"])).meeting_id
+
+
+async def current_timekeeper(
+    code: CodePath, request: Request, db: DatabaseDep, clock: ClockDep, authorization: RoleHeader = None
+) -> int:
+    """The meeting id for a host, or the timekeeper's key: the agenda's clock and the signal."""
+    return (await _opened(code, request, db, clock, authorization, RIGHTS["clock"])).meeting_id
 
 
 async def _opened(
-    code: str, request: Request, db: Database, clock: Clock, authorization: str | None, *, presenter: bool
+    code: str,
+    request: Request,
+    db: Database,
+    clock: Clock,
+    authorization: str | None,
+    allowed: frozenset[str],
 ) -> MeetingAuth:
     key = bearer(authorization)
     # A session without its CSRF token is refused (403 csrf) before the code is looked at.
@@ -168,8 +199,7 @@ async def _opened(
 
     async def check(auth: MeetingAuth) -> bool:
         if key is not None:
-            hashes = (auth.host_key_hash, auth.presenter_key_hash) if presenter else (auth.host_key_hash,)
-            return key_check(key, *hashes)
+            return role_of(key, auth) in allowed
         return account is not None and await db.run(accounts.may_host, auth.meeting_id, account.id)
 
     return await open_meeting(request, code, check)
@@ -177,3 +207,6 @@ async def _opened(
 
 CurrentHost = Annotated[int, Depends(current_host)]
 CurrentScreen = Annotated[MeetingAuth, Depends(current_screen)]
+CurrentLead = Annotated[int, Depends(current_lead)]
+CurrentModerator = Annotated[int, Depends(current_moderator)]
+CurrentTimekeeper = Annotated[int, Depends(current_timekeeper)]

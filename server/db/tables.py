@@ -37,6 +37,11 @@ class Meeting(SQLModel, table=True):
     # Only hashes of the keys are stored: a database dump does not hand out control.
     host_key_hash: str = Field(max_length=64)
     presenter_key_hash: str = Field(max_length=64)
+    # The roles' keys (co-facilitator, timekeeper, moderator; server/services/roles.py), hashed
+    # like the others; None: the role has no key (never made, or revoked).
+    cohost_key_hash: str | None = Field(default=None, max_length=64)
+    timekeeper_key_hash: str | None = Field(default=None, max_length=64)
+    moderator_key_hash: str | None = Field(default=None, max_length=64)
     # Carried by the QR code and the join link (in the URL's fragment): a join with it is not
     # held up by the per-address limit on typed codes. Stored as is: the big screen shows it to
     # the whole room, and all it grants is joining this meeting (docs/security.md).

@@ -84,6 +84,11 @@ Label = Annotated[str, _cleaned(LABEL_MAX_LENGTH, optional=True)]
 class _Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    def limits(self) -> dict[str, int]:
+        """What the phone holds an answer to before sending it (the server checks again): sent in
+        the phones' state as `activity.limits`, so the page scripts repeat no number."""
+        return {}
+
 
 class OpenSettings(_Settings):
     max_length: ClassVar[int] = OPEN_MAX_LENGTH
@@ -91,11 +96,17 @@ class OpenSettings(_Settings):
     # Facilitator-only answers (the exploreervraag): see is_private.
     private: bool = False
 
+    def limits(self) -> dict[str, int]:
+        return {"text": OPEN_MAX_LENGTH, "answers": self.max_answers}
+
 
 class WordcloudSettings(_Settings):
     max_length: ClassVar[int] = WORD_MAX_LENGTH
     max_entries: int = Field(default=3, ge=1, le=20)
     profanity_filter: bool = True
+
+    def limits(self) -> dict[str, int]:
+        return {"word": WORD_MAX_LENGTH, "words": self.max_entries}
 
 
 class ScalesSettings(_Settings):
@@ -144,10 +155,17 @@ class ScalesSettings(_Settings):
 class CheckoutSettings(_Settings):
     max_length: ClassVar[int] = WORD_MAX_LENGTH
 
+    def limits(self) -> dict[str, int]:
+        # A find's query is at most a word long (server/realtime/messages.py).
+        return {"word": WORD_MAX_LENGTH, "find": WORD_MAX_LENGTH}
+
 
 class ChoiceSettings(_Settings):
     options: list[Option] = Field(default_factory=lambda: list(YES_NO["nl"]), min_length=2, max_length=30)
     max_choices: int = Field(default=1, ge=1)
+
+    def limits(self) -> dict[str, int]:
+        return {"choices": self.max_choices}
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -177,6 +195,9 @@ class CardsSettings(_Settings):
     action_label: Option = CARD_LABELS["nl"][1]
     ask_name: bool = True
     private: bool = False
+
+    def limits(self) -> dict[str, int]:
+        return {"text": CARD_MAX_LENGTH, "name": CARD_NAME_MAX_LENGTH}
 
 
 Settings = (

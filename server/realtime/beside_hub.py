@@ -10,9 +10,10 @@ from typing import Any
 
 from server.db.database import Database
 from server.domain.errors import DomainError
-from server.domain.qa import Action, first_status, question_text
+from server.domain.qa import Action, QaBoard, first_status, question_text
 from server.realtime.connection import Connection
 from server.realtime.hub import Hub
+from server.realtime.invariants import log as invariant_log
 from server.realtime.messages import AskIn, ErrorOut, QaAckOut, ReactIn, VoteIn, dump
 from server.realtime.room import Room
 from server.services import qa as qa_service
@@ -41,8 +42,12 @@ class QaBatcher(GroupCommit[QaOp, QaResult]):
     async def _commit(self, batch: list[tuple[QaOp, asyncio.Future[QaResult]]]) -> None:
         ops = [op for op, _ in batch]
         async with self._beside.writes:
+            truth: dict[int, qa_service.Beside] | None = None
             try:
-                result = await self._db.run(qa_service.commit_qa_batch, ops)
+                if self._beside.check:
+                    result, truth = await self._db.run(qa_service.commit_and_load, ops)
+                else:
+                    result = await self._db.run(qa_service.commit_qa_batch, ops)
             except Exception:
                 log.exception("Q&A batch of %d failed; nothing stored", len(ops))
                 said = "Your question or vote could not be stored; resend it."
@@ -56,6 +61,8 @@ class QaBatcher(GroupCommit[QaOp, QaResult]):
                 self._beside.committed(result)
             except Exception:
                 log.exception("applying a committed Q&A batch failed")
+            if truth is not None:
+                self._beside.compare(truth)
         for (_, future), op_result in zip(batch, result.results, strict=True):
             if not future.done():
                 future.set_result(op_result)
@@ -73,9 +80,12 @@ class BesideHub:
         max_batch: int = 500,
         tap_rate: float = 5.0,
         tap_burst: float = 10.0,
+        check: bool = False,
     ) -> None:
         self.db = db
         self.hub = hub
+        # KRING_CHECK_INVARIANTS: after every batch, the rooms' boards against the database.
+        self.check = check
         # Held from a Q&A write's commit until the rooms applied it: a host's change reloads a
         # room's board, and must not overtake (or be overtaken by) a batch of votes.
         self.writes = asyncio.Lock()
@@ -168,6 +178,23 @@ class BesideHub:
             room.beside.changed(participants)
             self.hub.mark(room)
             self.hub.send({"t": "beside", "m": meeting_id})
+
+    def compare(self, truth: dict[int, qa_service.Beside]) -> None:
+        """Each room's board against what the database holds after the batch (one worker only:
+        with others, their changes arrive later by design); a difference is logged as the
+        answers' are, and the server reports itself unhealthy."""
+        if self.hub.broadcast.shared:
+            return
+        for meeting_id, stored in truth.items():
+            room = self.hub.rooms.get(meeting_id)
+            if room is None:
+                continue
+            mine, theirs = _summary(room.beside.board), _summary(stored.board)
+            if mine != theirs:
+                differ = sorted(q for q in mine.keys() | theirs.keys() if mine.get(q) != theirs.get(q))
+                said = f"INVARIANT BROKEN in meeting {meeting_id}: Q&A questions {differ[:5]} differ"
+                invariant_log.critical("%s", said)
+                self.hub.broken.append(said)
 
     def react(self, room: Room, connection: Connection, participant_id: int, message: ReactIn) -> None:
         """Count a tap into the room's burst; a refusal is said, a phone tapping too fast is told
@@ -275,6 +302,10 @@ class BesideHub:
                 if room_ is not None:
                     room_.beside.burst.unsaved[(activity_id, name)] += n
             raise
+
+
+def _summary(board: QaBoard) -> dict[int, tuple[str, bool, frozenset[int]]]:
+    return {q.id: (q.status, q.answered, frozenset(q.voters)) for q in board.questions.values()}
 
 
 def _refusal(check: Any) -> DomainError | None:

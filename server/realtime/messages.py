@@ -228,6 +228,14 @@ class AgendaOut(_Out):
     agenda: dict[str, Any] | None
 
 
+class SignalOut(_Out):
+    """The timekeeper's "nog 5 minuten": to the remotes (host socket) only."""
+
+    type: Literal["signal"] = "signal"
+    minutes: int
+    at: str  # when it was sent, ISO 8601 UTC
+
+
 class ClosingOut(_Out):
     """The server is going away (meeting deleted or server stopping)."""
 
@@ -249,6 +257,7 @@ OUTGOING: tuple[type[_Out], ...] = (
     QaAckOut,
     BesideOut,
     QaMineOut,
+    SignalOut,
 )
 INCOMING: tuple[type[_In], ...] = (AnswerIn, WithdrawIn, FindIn, PingIn, AuthIn, AskIn, VoteIn, ReactIn)
 

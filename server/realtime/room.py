@@ -261,14 +261,13 @@ class Room:
             self.dirty_snapshot = True
 
     def set_auth(self, auth: MeetingAuth) -> None:
-        """New key hashes; screens opened with a key that is no longer valid are closed."""
-        presenter_revoked = auth.presenter_key_hash != self.auth.presenter_key_hash
-        host_revoked = auth.host_key_hash != self.auth.host_key_hash
+        """New key hashes; screens opened with a key that is no longer valid (rotated, or a
+        role's key revoked) are closed."""
+        old = self.auth
         self.auth = auth
         for connection in list(self.screens):
-            if (connection.via == "presenter" and presenter_revoked) or (
-                connection.via == "host" and host_revoked
-            ):
+            via = connection.via
+            if via is not None and via != "session" and auth.hash_for(via) != old.hash_for(via):
                 connection.push(dump(ErrorOut(code="forbidden", message="This screen's key was revoked.")))
                 connection.close_when_sent(4403, "key revoked")
 
@@ -322,7 +321,9 @@ class Room:
                     seq=self.seq,
                     v=self.version,
                     meeting=self.meeting.public(),
-                    activity=activity.public() if activity else None,
+                    activity={**activity.public(), "limits": self._settings[activity.id].limits()}
+                    if activity
+                    else None,
                     results=self.results(activity, "participant")
                     if activity and self.phones_see_results(activity)
                     else None,

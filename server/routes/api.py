@@ -19,6 +19,8 @@ from server.deps import (
     ClockDep,
     CodePath,
     CurrentHost,
+    CurrentLead,
+    CurrentModerator,
     CurrentScreen,
     DatabaseDep,
     HubDep,
@@ -252,7 +254,7 @@ async def update_meeting(
 
 
 @router.delete("/meetings/{code}", status_code=status.HTTP_204_NO_CONTENT, responses=host_responses)
-async def delete_meeting(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> Response:
+async def delete_meeting(meeting_id: CurrentLead, db: DatabaseDep, hub: HubDep) -> Response:
     """Delete the meeting and every row that belongs to it, now."""
     await db.run(service.delete_meeting, meeting_id)
     await hub.publish([MeetingDeleted(meeting_id)])
@@ -463,7 +465,7 @@ async def reset(
 async def moderate(
     activity_id: ActivityIdPath,
     body: schemas.ModerationBody,
-    meeting_id: CurrentHost,
+    meeting_id: CurrentModerator,
     db: DatabaseDep,
     hub: HubDep,
 ) -> schemas.ActivityOut:

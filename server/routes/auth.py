@@ -13,7 +13,7 @@ from server.deps import (
     SESSION_COOKIE,
     ClockDep,
     CodePath,
-    CurrentHost,
+    CurrentLead,
     DatabaseDep,
     HubDep,
     PagesDep,
@@ -27,8 +27,8 @@ from server.guards import JoinGuard, OriginPolicy
 from server.routes.schemas import ErrorOut
 from server.services import accounts
 from server.services.events import StructureChanged
-from server.services.keys import key_matches
 from server.services.meetings import MeetingAuth
+from server.services.roles import role_of
 
 router = APIRouter()
 errors: dict[int | str, dict[str, Any]] = {
@@ -199,18 +199,19 @@ async def access(
     request: Request,
     found: SessionDep,
     db: DatabaseDep,
-    authorization: Annotated[str | None, Header(description="`Bearer <host or presenter key>`")] = None,
+    authorization: Annotated[str | None, Header(description="`Bearer <a key of the meeting>`")] = None,
 ) -> dict[str, str | None]:
-    """What this key (or the session) may do in the meeting: `host` or `presenter`. The big screen
-    asks it, once its key opened the socket, to learn whether its arrow keys may move the
-    activities. Anything else is answered as an unknown code (server/gate.py)."""
+    """What this key (or the session) may do in the meeting: `host`, `presenter`, or a role:
+    `cohost`, `moderator`, `timekeeper`. The big screen asks it, once its key opened the socket,
+    to learn whether its arrow keys may move the activities; the remote, to learn which controls
+    to show. Anything else is answered as an unknown code (server/gate.py)."""
     key = bearer(authorization)
     roles: list[str] = []
 
     async def check(auth: MeetingAuth) -> bool:
         if key is not None:
-            host, shown = key_matches(key, auth.host_key_hash), key_matches(key, auth.presenter_key_hash)
-            roles.extend(["host"] if host else ["presenter"] if shown else [])
+            named = role_of(key, auth)
+            roles.extend([named] if named else [])
         elif found is not None and await db.run(accounts.may_host, auth.meeting_id, found[0].id):
             roles.append("host")
         return bool(roles)
@@ -238,14 +239,14 @@ async def account_page(
 
 
 @router.post("/api/meetings/{code}/cohosts", responses=errors)
-async def add_cohost(body: CohostBody, meeting_id: CurrentHost, db: DatabaseDep) -> dict[str, str]:
+async def add_cohost(body: CohostBody, meeting_id: CurrentLead, db: DatabaseDep) -> dict[str, str]:
     """Give another facilitator account host rights on this meeting (no password shared)."""
     account = await db.run(accounts.add_cohost, meeting_id, body.email)
     return {"email": account.email, "name": account.name}
 
 
 @router.post("/api/meetings/{code}/host-key", responses=errors)
-async def rotate_host_key(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> dict[str, str]:
+async def rotate_host_key(meeting_id: CurrentLead, db: DatabaseDep, hub: HubDep) -> dict[str, str]:
     """A new host key (remote link), e.g. after the old one leaked. The old one stops working
     at once; remotes using it close. Sessions of the owner and co-facilitators keep working."""
     key = await db.run(accounts.rotate_host_key, meeting_id)
@@ -256,7 +257,7 @@ async def rotate_host_key(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep)
 
 
 @router.post("/api/meetings/{code}/presenter-key", responses=errors)
-async def rotate_presenter_key(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> dict[str, str]:
+async def rotate_presenter_key(meeting_id: CurrentLead, db: DatabaseDep, hub: HubDep) -> dict[str, str]:
     """A new big-screen key. The old one stops working at once; open big screens using it close."""
     key = await db.run(accounts.rotate_presenter_key, meeting_id)
     await hub.publish([StructureChanged(meeting_id)])

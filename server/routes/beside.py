@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 from starlette.requests import HTTPConnection
 
-from server.deps import CurrentHost, DatabaseDep
+from server.deps import CurrentHost, CurrentModerator, DatabaseDep
 from server.domain.qa import Action
 from server.domain.reactions import MAX_SET, REACTIONS, reaction_set
 from server.realtime.beside_hub import BesideHub
@@ -21,6 +21,9 @@ from server.services import reactions as reaction_service
 router = APIRouter(
     prefix="/api", responses={400: {"model": schemas.ErrorOut}, 422: {"model": schemas.ErrorOut}}
 )
+ReactionName = Literal[
+    "thumbs_up", "heart", "laugh", "wow", "clap", "question", "idea", "star", "check", "thinking"
+]
 QuestionIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="The question's id")]
 
 
@@ -43,11 +46,13 @@ class QaSettings(_Body):
 
 class ReactionSettings(_Body):
     on: bool | None = Field(default=None, description="Reactions switched on")
-    set: list[str] | None = Field(
+    # The names and "each once" are in the schema, so a request the schema allows is never refused.
+    set: list[ReactionName] | None = Field(
         default=None,
         min_length=1,
         max_length=MAX_SET,
-        description=f"The reactions offered, in order; from {', '.join(REACTIONS)}",
+        json_schema_extra={"uniqueItems": True},
+        description="The reactions offered, in order (each once)",
     )
 
 
@@ -95,7 +100,7 @@ async def set_qa(
 async def moderate_question(
     question_id: QuestionIdPath,
     body: QuestionAction,
-    meeting_id: CurrentHost,
+    meeting_id: CurrentModerator,
     db: DatabaseDep,
     beside: BesideDep,
 ) -> dict[str, Any]:

@@ -98,6 +98,14 @@ async def remote_page(
     return _shell(pages, settings, code, "remote.html", "remote", lang)
 
 
+@router.get("/m/{code}/clock", response_class=HTMLResponse)
+async def timekeeper_page(
+    code: str, pages: PagesDep, settings: SettingsDep, lang: LangQuery = None
+) -> HTMLResponse:
+    """The timekeeper's page (the key in #key=): the agenda's clock and the signal."""
+    return _shell(pages, settings, code, "timekeeper.html", "timekeeper", lang)
+
+
 @router.get("/{code}", response_class=HTMLResponse)
 async def participant_page(
     code: str, pages: PagesDep, settings: SettingsDep, lang: LangQuery = None

@@ -47,8 +47,8 @@ from server.services import meetings as meeting_service
 from server.services import participants as participant_service
 from server.services.answers import OpResult
 from server.services.batcher import AnswerBatcher
-from server.services.keys import key_matches
 from server.services.meetings import MeetingAuth
+from server.services.roles import SOCKETS, role_of
 from server.settings import Settings
 
 router = APIRouter()
@@ -118,9 +118,8 @@ async def _screen_room(
             )
             via.extend(["session"] if hosted else [])
         else:
-            host = key_matches(message.key, auth.host_key_hash)
-            shown = key_matches(message.key, auth.presenter_key_hash) and role == "presenter"
-            via.extend(["host"] if host else ["presenter"] if shown else [])
+            found = role_of(message.key, auth)
+            via.extend([found] if found in SOCKETS[role] else [])
         return bool(via)
 
     try:
@@ -351,15 +350,13 @@ async def _screen(
 async def _opened_by(
     websocket: WebSocket, room: Room, message: AuthIn, role: Role, db: DatabaseDep, clock: Clock
 ) -> str | None:
-    """What opens this screen: "host" or "presenter" (the key sent), "session" (no key: the
-    logged-in owner or a co-facilitator), or None."""
+    """What opens this screen: the key sent ("host", "presenter", or a role's: "cohost",
+    "moderator"; server/services/roles.py), "session" (no key: the logged-in owner or a
+    co-facilitator by account), or None."""
     if message.key is None:
         return "session" if await _session_hosts(websocket, room, db, clock) else None
-    if key_matches(message.key, room.auth.host_key_hash):
-        return "host"
-    if role == "presenter" and key_matches(message.key, room.auth.presenter_key_hash):
-        return "presenter"
-    return None
+    found = role_of(message.key, room.auth)
+    return found if found in SOCKETS[role] else None
 
 
 async def _session_hosts(websocket: WebSocket, room: Room, db: DatabaseDep, clock: Clock) -> bool:

@@ -56,6 +56,15 @@ class MeetingAuth:
     host_key_hash: str
     presenter_key_hash: str
     join_secret: str = ""
+    # "": the role has no key (a hash never equals "", so nothing matches it).
+    cohost_key_hash: str = ""
+    timekeeper_key_hash: str = ""
+    moderator_key_hash: str = ""
+
+    def hash_for(self, role: str) -> str:
+        """The key hash of ``role``: host, presenter, cohost, timekeeper or moderator."""
+        found: str = getattr(self, f"{role}_key_hash", "")
+        return found
 
 
 def default_prompt(kind: str, language: str, theme: str) -> str:
@@ -103,9 +112,14 @@ def meeting_auth(session: Session, code: str) -> MeetingAuth | None:
             col(Meeting.host_key_hash),
             col(Meeting.presenter_key_hash),
             col(Meeting.join_secret),
+            col(Meeting.cohost_key_hash),
+            col(Meeting.timekeeper_key_hash),
+            col(Meeting.moderator_key_hash),
         ).where(col(Meeting.code) == code)
     ).first()
-    return None if row is None else MeetingAuth(row[0], row[1], row[2], row[3])
+    if row is None:
+        return None
+    return MeetingAuth(row[0], row[1], row[2], row[3], row[4] or "", row[5] or "", row[6] or "")
 
 
 def load_meeting(session: Session, meeting_id: int) -> MeetingInfo | None:

@@ -295,3 +295,10 @@ def questions_for_export(session: Session, meeting_id: int) -> list[dict[str, An
         {**q.for_host(), "asked_at": asked[q.id].isoformat() if q.id in asked else None}
         for q in sorted(board.questions.values(), key=lambda q: q.id)
     ]
+
+
+def commit_and_load(session: Session, ops: list[QaOp]) -> tuple[QaBatch, dict[int, Beside]]:
+    """``commit_qa_batch``, and what the database then holds for the meetings it touched
+    (KRING_CHECK_INVARIANTS: the rooms are compared with it)."""
+    batch = commit_qa_batch(session, ops)
+    return batch, {m: load_beside(session, m) for m in {op.meeting_id for op in ops}}

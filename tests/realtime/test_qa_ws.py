@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
+from server.domain.reactions import REACTIONS
+from server.routes.beside import ReactionName
 from tests.conftest import sqlite_url
 from tests.support import Phone, Screen, create_meeting, host, live_server
 
 pytestmark = pytest.mark.e2e
+
+
+def test_the_apis_reaction_names_are_the_shipped_ones() -> None:
+    assert list(get_args(ReactionName)) == list(REACTIONS)
 
 
 def question(snapshot: dict[str, Any], question_id: int) -> dict[str, Any] | None:
@@ -165,7 +171,9 @@ async def test_reactions_arrive_as_bursts_and_are_rate_limited(tmp_path: object)
             await phones[2].send({"type": "react", "reaction": "heart"})
             assert (await phones[2].wait_for(lambda m: m["type"] == "error"))["code"] == "reactions_off"
             bad = http.patch("/reactions", json={"set": ["heart", "nope"]})
-            assert bad.status_code == 400 and bad.json()["error"]["code"] == "unknown_reaction"
+            assert bad.status_code == 422 and "set.1" in bad.json()["error"]["message"]
+            twice = http.patch("/reactions", json={"set": ["heart", "heart"]})
+            assert twice.status_code == 400 and twice.json()["error"]["code"] == "invalid_reaction_set"
             http.patch("/reactions", json={"on": True, "set": ["idea", "heart"]}).raise_for_status()
             await phones[2].wait_for(lambda m: m["type"] == "beside" and m["reactions"] == ["idea", "heart"])
         for phone in phones:
@@ -177,3 +185,84 @@ async def test_reactions_arrive_as_bursts_and_are_rate_limited(tmp_path: object)
     assert [c["activity_id"] for c in counts] == [None]
     assert counts[0]["counts"]["heart"] == 100
     assert 5 <= counts[0]["counts"]["clap"] <= 10  # its burst's tokens left, not the 30 sent
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_qa_and_reactions_reach_the_other_worker(postgres_url: str, redis_url: str) -> None:
+    """Questions, votes and host changes committed on one worker reach the other's rooms (the
+    "beside" bus message reloads the board); taps counted on one worker float on the other's
+    big screen ("taps", every 0.25 s), and each tap is saved once."""
+    with (
+        live_server(postgres_url, broadcast_url=redis_url) as a,
+        live_server(postgres_url, broadcast_url=redis_url) as b,
+    ):
+        meeting = create_meeting(a.base, title="Twee werkers")
+        screen = await Screen.open(b.base, meeting["code"], meeting["presenter_key"])
+        with host(a.base, meeting) as http:
+            http.patch("/qa", json={"open": True}).raise_for_status()
+        await screen.until(lambda m: (m["beside"] or {}).get("qa") is not None)
+        phones = [Phone(a.base if i % 2 else b.base, meeting["code"], nickname=f"p{i}") for i in range(6)]
+        for phone in phones:
+            await phone.join()
+            await phone.connect()
+        asked = await ask(phones[1], "Komt er een verslag?", "q1")  # on worker A
+        qid = asked["question_id"]
+        await phones[0].wait_for(lambda m: m["type"] == "beside" and (m["qa"] or {}).get("count") == 1)
+        acks = await asyncio.gather(*(vote(p, qid, f"v{i}") for i, p in enumerate(phones) if i != 1))
+        assert all(ack["type"] == "qa_ack" for ack in acks)
+        await screen.until(lambda m: (question(m, qid) or {}).get("votes") == 5)
+        with host(b.base, meeting) as http:
+            http.post(f"/qa/questions/{qid}", json={"action": "highlight"}).raise_for_status()
+        await phones[1].wait_for(
+            lambda m: m["type"] == "beside" and (m["qa"]["highlighted"] or {}).get("id") == qid
+        )
+        before = len(screen.snapshots)
+        for _ in range(4):
+            await phones[1].send({"type": "react", "reaction": "clap"})  # worker A's phone
+        await screen.until(
+            lambda m: (
+                sum(
+                    (s["beside"]["reactions"]["burst"] or {}).get("clap", 0)
+                    for s in screen.snapshots[before:]
+                )
+                == 4
+            )
+        )
+        for phone in phones:
+            await phone.disconnect()
+        await screen.close()
+    with live_server(postgres_url) as again, host(again.base, meeting) as http:
+        counts = http.get("/beside").json()["reactions"]["counts"]
+    assert counts == [{"activity_id": None, "counts": {"clap": 4}}]  # saved by A only, once
+
+
+async def test_qa_phone_frames_stay_bounded_with_the_phones_own_question_outside_the_top(
+    tmp_path: object,
+) -> None:
+    """30 questions with votes: every phone's beside frame holds the top 20 (and the count), a
+    phone whose question is not among them still has it in its own qa_mine."""
+    with live_server(sqlite_url(tmp_path)) as server:
+        meeting = create_meeting(server.base, title="Veel vragen")
+        with host(server.base, meeting) as http:
+            http.patch("/qa", json={"open": True}).raise_for_status()
+        phones = await crowd(server.base, meeting["code"], 31)
+        asked = [await ask(p, f"Vraag nummer {i}", f"q{i}") for i, p in enumerate(phones[:30])]
+        ids = [a["question_id"] for a in asked]
+        # The last phone upvotes the 20 newest: the oldest 10 fall out of the phones' top 20.
+        for n, qid in enumerate(ids[10:]):
+            assert (await vote(phones[30], qid, f"v{n}"))["type"] == "qa_ack"
+
+        def voted_top(m: dict[str, Any]) -> bool:
+            shown = (m.get("qa") or {}).get("questions", []) if m["type"] == "beside" else []
+            return len(shown) == 20 and all(q["votes"] == 1 for q in shown)
+
+        top = await phones[0].wait_for(voted_top)
+        assert len(top["qa"]["questions"]) == 20 and top["qa"]["count"] == 30
+        assert ids[0] not in [q["id"] for q in top["qa"]["questions"]]
+        mine = [m for m in phones[0].inbox if m["type"] == "qa_mine"][-1]
+        assert [q["id"] for q in mine["questions"]] == [ids[0]]
+        voter = await phones[30].wait_for(lambda m: m["type"] == "qa_mine" and len(m["votes"]) == 20)
+        assert voter["votes"] == ids[10:]
+        for phone in phones:
+            await phone.disconnect()

@@ -149,3 +149,56 @@ def test_load_answers_returns_rows_with_nicknames(session: Session) -> None:
         (p, "een", "p0"),
         (q, "twee", "p1"),
     ]
+
+
+@pytest.mark.parametrize("step_in_first", [True, False])
+def test_commit_batch_step_in_racing_its_words_withdrawal_applies_in_order(
+    session: Session, step_in_first: bool
+) -> None:
+    """One batch, two people: B steps in on A's word while A withdraws it. In arrival order: a
+    step-in first is acknowledged and goes along with the word; after it, refused."""
+    m, a, (owner, stepper, _) = setup_meeting(session, "checkout")
+    word = commit_batch(session, [op(m, a, owner, "a1", "word", {"word": "Moe"})]).results[0].entry_id
+    session.commit()
+    withdraw = op(m, a, owner, "a2", "word", kind="withdraw")
+    step_in = op(m, a, stepper, "b1", f"in:{word}", {})
+    batch = commit_batch(session, [step_in, withdraw] if step_in_first else [withdraw, step_in])
+    session.commit()
+    stepped = next(r for r in batch.results if r.op.client_id == "b1")
+    if step_in_first:
+        assert stepped.error is None and stepped.entry_id is not None
+    else:
+        assert stepped.error is not None and stepped.error.code == "unknown_word"
+    assert rows(session) == 0
+    # Net changes, once per row: the word withdrawn, nothing of a step-in that did not outlive the batch.
+    assert [(c.slot, c.old is not None, c.new is not None) for c in batch.changes[a]] == [
+        ("word", True, False)
+    ]
+    again = commit_batch(session, [step_in]).results[0]  # the resend gets what the first copy got
+    if step_in_first:
+        assert again.duplicate and again.entry_id == stepped.entry_id
+    else:
+        assert again.error is not None and again.error.code == "unknown_word"
+
+
+def test_commit_batch_slot_answered_emptied_and_answered_again_gets_a_new_row(session: Session) -> None:
+    m, a, (p, other, _) = setup_meeting(session, "checkout")
+    word = commit_batch(session, [op(m, a, other, "o1", "word", {"word": "Rust"})]).results[0].entry_id
+    session.commit()
+    batch = commit_batch(
+        session,
+        [
+            op(m, a, p, "c1", f"in:{word}", {}),
+            op(m, a, p, "c2", f"in:{word}", kind="withdraw"),
+            op(m, a, p, "c3", f"in:{word}", {}),
+            op(m, a, p, "c4", f"in:{word}", kind="withdraw"),
+            op(m, a, p, "c5", f"in:{word}", {}),
+        ],
+    )
+    session.commit()
+    assert [r.error for r in batch.results] == [None] * 5
+    ids = [batch.results[i].entry_id for i in (0, 2, 4)]
+    assert len(set(ids)) == 3 and all(ids)
+    stored = session.scalars(select(Answer).where(Answer.participant_id == p)).all()
+    assert [(s.id, s.slot) for s in stored] == [(ids[2], f"in:{word}")]
+    assert [(c.entry_id, c.new) for c in batch.changes[a]] == [(ids[2], {})]

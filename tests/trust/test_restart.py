@@ -245,3 +245,66 @@ async def test_sigterm_closes_every_socket_and_keeps_every_answer(tmp_path: Path
         resent_duplicate=sum(w.duplicates for w in writers),
         stored=len(rows),
     )
+
+
+async def test_ops_resent_after_kill9_get_their_first_ack_again(tmp_path: Path) -> None:
+    """A word, a step-in, a step-out and a withdrawn word, acknowledged; `kill -9`; after the
+    restart each phone reconnects and resends them all: the same acks, `duplicate`, counted once
+    (the step-in no longer refused with `already_stepped_in`), also once the activity closed."""
+    server = ServerProcess(tmp_path / "resend.db")
+    server.start()
+    try:
+        meeting = create_meeting(server.base)
+        with host(server.base, meeting) as http:
+            activity = http.post("/activities", json={"kind": "checkout"}).json()
+            aid = activity["id"]
+            http.post(f"/activities/{aid}/open").raise_for_status()
+        a, b = Phone(server.base, meeting["code"]), Phone(server.base, meeting["code"])
+        for phone in (a, b):
+            await phone.join()
+            await phone.connect()
+        word = await a.answer(aid, "word", {"word": "Moe"}, "a1")
+        step_in = f"in:{word['entry_id']}"
+        sent: dict[str, tuple[Phone, dict[str, Any]]] = {
+            "a1": (a, {"type": "answer", "slot": "word", "value": {"word": "Moe"}}),
+            "b1": (b, {"type": "answer", "slot": "word", "value": {"word": "Blij"}}),
+            "b2": (b, {"type": "answer", "slot": step_in, "value": {}}),
+            "b3": (b, {"type": "withdraw", "slot": step_in}),
+            "b4": (b, {"type": "answer", "slot": step_in, "value": {}}),
+            "b5": (b, {"type": "withdraw", "slot": "word"}),
+        }
+
+        async def send(client_id: str) -> dict[str, Any]:
+            phone, body = sent[client_id]
+            start = len(phone.inbox)
+            await phone.send({**body, "activity_id": aid, "client_id": client_id})
+            return await phone.wait_for(
+                lambda m: m.get("client_id") == client_id and m["type"] in ("ack", "error"), start=start
+            )
+
+        first = {"a1": word, **{cid: await send(cid) for cid in list(sent)[1:]}}
+        assert all(ack["type"] == "ack" and not ack["duplicate"] for ack in first.values()), first
+        server.kill(signal.SIGKILL)
+        server.start()
+        for closing in (False, True):
+            if closing:
+                with host(server.base, meeting) as http:
+                    http.post(f"/activities/{aid}/close").raise_for_status()
+            for phone in (a, b):
+                phone.ws = None
+                await phone.connect()
+            for cid, ack in first.items():
+                again = await send(cid)
+                assert again["type"] == "ack" and again["duplicate"], (cid, again)
+                assert {k: v for k, v in again.items() if k not in ("duplicate", "v")} == {
+                    k: v for k, v in ack.items() if k not in ("duplicate", "v")
+                }
+            with host(server.base, meeting) as http:
+                results = http.get(f"/activities/{aid}/results").json()
+            # A's word with B's step-in on it; B's own word withdrawn.
+            assert (results["responses"], results["respondents"]) == (2, 2), results
+            assert [w["stepins"] for w in results["results"]["words"]] == [1]
+            for phone in (a, b):
+                await phone.disconnect()
+    finally:
+        server.kill(signal.SIGTERM)

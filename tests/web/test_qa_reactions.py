@@ -152,6 +152,14 @@ async def test_qa_ask_vote_moderate_highlight_answer_and_reactions(tmp_path: Pat
                 "Anna · Beantwoord", timeout=WAIT
             )
 
+            # The host chooses the meeting's own set: laughing out, the idea in.
+            await remote.locator("#react-laugh").uncheck()
+            await expect(phones[0].locator(".react")).to_have_count(5, timeout=WAIT)
+            await remote.locator("#react-idea").check()
+            idea = phones[0].locator(".react[data-reaction=idea]")
+            await expect(idea).to_have_count(1, timeout=WAIT)
+            await expect(idea).to_have_attribute("aria-label", "Idee")
+
             # The host switches reactions off: the phones' buttons go.
             await remote.locator("#beside-remote button", has_text="Reacties").tap()
             await expect(phones[0].locator(".react")).to_have_count(0, timeout=WAIT)

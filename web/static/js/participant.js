@@ -3,8 +3,8 @@
 // resent with the same client_id (the server counts them once).
 import { LiveSocket, apiHeaders, clear, el, loadStrings, newId, setConnState, t, takeLanguage } from "./common.js";
 import { errorText, responseError } from "./errors.js";
-import { KINDS } from "./phone-kinds.js";
-import { renderResults } from "./results.js";
+import { kindNow } from "./kinds/index.js";
+import { start as startBeside } from "./qa.js";
 
 const code = document.body.dataset.code;
 const view = document.getElementById("view");
@@ -72,9 +72,10 @@ function current(slot) {
   return stored ? { value: stored.value, entry_id: stored.entry_id, pending: false } : null;
 }
 
-// Check-out words as last seen: a word stepped in on stays on the phone outside the bounded list.
+// Words as last seen by their id (the check-out's; a cloud's words have none): a word stepped in on
+// stays on the phone outside the bounded list.
 function learn(words) {
-  if (state.activity && state.activity.kind === "checkout" && words) for (const w of words) state.known.set(w.id, w);
+  if (words) for (const w of words) if (w.id !== undefined) state.known.set(w.id, w);
 }
 
 // One `find` per pause in typing: a phone's messages are rate-limited.
@@ -102,18 +103,13 @@ function showToast(text) {
   }, 5000);
 }
 
-// Q&A and reactions beside the activities (qa.js), loaded with the first frame about them. A load
-// that fails (the phone went offline meanwhile) is forgotten: every reconnect greets with a frame
-// about them, which loads it again, instead of Q&A staying dead on this phone.
+// Q&A and reactions beside the activities (qa.js). Every phone gets their frame as it connects,
+// so the module is part of the page: loaded on demand, it was fetched in the moment the wifi
+// dropped, failed, and the phone had no Q&A or reactions until a reload.
 let beside = null;
 function toBeside(message) {
-  if (!beside) {
-    beside = import("./qa.js").then((module) => module.start(socket));
-    beside.catch(() => {
-      beside = null;
-    });
-  }
-  beside.then((module) => module.onMessage(message), () => {});
+  beside = beside || startBeside(socket);
+  beside.onMessage(message);
 }
 
 function onMessage(message) {
@@ -262,11 +258,12 @@ function render() {
   if (closed) {
     card.append(el("p", { class: "notice", role: "status", text: activity.status === "idle" ? t("This question opens in a moment.") : t("This question is closed.") }));
   }
-  const kind = KINDS[activity.kind];
-  if (kind) kind.render(card, context(activity, closed));
+  // The kind's module loads with its first question (kinds/index.js); render runs again then.
+  const kind = kindNow(activity.kind, render);
+  if (kind) kind.phone(card, context(activity, closed));
   view.append(card);
-  if (state.results && (!kind || !kind.ownResults)) {
-    view.append(el("section", { class: "card phone-results" }, el("h2", { text: t("Results") }), renderResults(state.results, activity, { compact: true })));
+  if (kind && state.results && !kind.ownResults) {
+    view.append(el("section", { class: "card phone-results" }, el("h2", { text: t("Results") }), kind.results(state.results, activity, { compact: true })));
   }
   restoreFocus(focus);
 }

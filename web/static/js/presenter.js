@@ -6,10 +6,7 @@
 import { LiveSocket, apiHeaders, clear, downloadExport, el, facilitator, loadStrings, ngettext, showCounts, t, takeLanguage } from "./common.js";
 import { responseError } from "./errors.js";
 import { adviceText, agendaClock } from "./agenda.js";
-import { renderResults } from "./results.js";
-import { StageCheckout } from "./stage-checkout.js";
-import { StageCloud } from "./stage-cloud.js";
-import { fitWall, stageWall } from "./stage-wall.js";
+import { kindNow } from "./kinds/index.js";
 import { stageBeside } from "./qa-stage.js";
 
 const code = document.body.dataset.code;
@@ -23,13 +20,8 @@ let last = null;
 let agenda = null;
 let hiddenHere = false;
 let hostKey = false;
-// Views that live on between snapshots (so that words keep their place and animate), per activity.
-const STAGE_VIEWS = {
-  wordcloud: { make: () => new StageCloud(), data: (results) => results.words, empty: (words) => !words.length },
-  checkout: { make: () => new StageCheckout(), data: (results) => results.words, empty: () => false },
-};
-let stageView = null;
-let stageViewFor = null;
+// What a kind's big-screen view keeps while its activity stays on (words keep their place).
+let kept = { id: null, redraw: () => {} };
 let hintTimer = null;
 
 function renderAgenda() {
@@ -61,15 +53,10 @@ function render(snapshot) {
         : ngettext("response", "responses", snapshot.responses) })));
     return;
   }
-  if (STAGE_VIEWS[activity.kind]) {
-    renderStageView(STAGE_VIEWS[activity.kind], snapshot.results, activity);
-  } else if (activity.kind === "open" || activity.kind === "cards") {
-    const wall = stageWall(renderResults(snapshot.results, activity, { stage: true }));
-    clear(resultsNode).append(wall);
-    fitWall(wall);
-  } else {
-    clear(resultsNode).append(renderResults(snapshot.results, activity, { stage: true }));
-  }
+  const kind = kindNow(activity.kind, () => last && render(last));
+  if (!kind) return; // loading (drawn when it has), or a kind this page does not know
+  if (kept.id !== activity.id) kept = { id: activity.id, redraw: () => last && render(last) };
+  kind.stage(resultsNode, snapshot.results, activity, kept);
   if (activity.status === "closed") resultsNode.append(el("p", { class: "stage-closed", text: t("Closed") }));
 }
 
@@ -105,21 +92,6 @@ function renderBetween(snapshot) {
   clear(resultsNode).append(el("div", { class: block.is_break ? "stage-waiting stage-break" : "stage-waiting stage-block" },
     el("p", { class: "stage-break-line", text: block.is_break ? t("See you in a moment") : t("The next question will appear here by itself.") }),
     agenda.next ? el("p", { class: "stage-break-next", text: t("Next: {title}", { title: agenda.next.title }) }) : null));
-}
-
-function renderStageView(kind, results, activity) {
-  if (!stageView || stageViewFor !== activity.id) {
-    stageView = kind.make();
-    stageViewFor = activity.id;
-  }
-  const data = kind.data(results);
-  if (kind.empty(data)) {
-    clear(resultsNode).append(el("p", { class: "stage-empty", text: t("No words yet") }));
-    return;
-  }
-  if (!stageView.node.isConnected) clear(resultsNode).append(stageView.node);
-  else for (const node of [...resultsNode.children]) if (node !== stageView.node) node.remove();
-  stageView.update(data);
 }
 
 // A short line at the top of the screen: what a key did, or why it did nothing.
@@ -239,7 +211,8 @@ async function main() {
 async function learnRole() {
   try {
     const response = await fetch(`/api/meetings/${code}/access`, { headers: me.headers });
-    hostKey = response.ok && (await response.json()).role === "host";
+    // A co-facilitator is a second host: its key moves the activities too.
+    hostKey = response.ok && ["host", "cohost"].includes((await response.json()).role);
   } catch {
     hostKey = false;
   }

@@ -35,18 +35,32 @@ function render() {
   const sort = el("div", { class: "button-row", role: "group", "aria-label": t("Sort") },
     ...[["votes", t("By votes")], ["time", t("Newest first")]].map(([key, label]) =>
       el("button", { class: "button button-small", type: "button", "aria-pressed": String(sortBy === key), onclick: () => { sortBy = key; render(); }, text: label })));
-  const set = el("p", { class: "react-set", "aria-label": t("Reactions") },
-    ...reactions.set.map((name) => el("span", { title: t(LABELS[name] || name) }, icon(name))));
+  const set = reactions.on ? chooser(reactions.set) : null;
   const parts = [
     el("h2", { id: "qa-remote-heading", text: t("Questions from the floor") }),
     el("div", { class: "button-row" },
       toggle(t("Q&A"), qa.open, () => api("PATCH", "/qa", { open: !qa.open })),
       toggle(t("Approve first"), qa.premoderate, () => api("PATCH", "/qa", { premoderate: !qa.premoderate })),
       toggle(t("Reactions"), reactions.on, () => api("PATCH", "/reactions", { on: !reactions.on }))),
-    reactions.on ? set : null,
+    set,
     pending ? el("p", { class: "notice", role: "status", text: ngettext("{n} question waits for approval", "{n} questions wait for approval", pending) }) : null,
     sort, list];
   clear(node).append(...parts.filter(Boolean));
+}
+
+// The meeting's own set: any of the reactions Kring ships, in the shipped order (1 to 8).
+function chooser(chosen) {
+  const box = el("fieldset", { class: "react-choice" }, el("legend", { text: t("Reactions on the phones") }));
+  for (const name of Object.keys(LABELS)) {
+    const input = el("input", { type: "checkbox", id: `react-${name}`, checked: chosen.includes(name), dataset: { reaction: name } });
+    input.addEventListener("change", () => {
+      const picked = [...box.querySelectorAll("input:checked")].map((node) => node.dataset.reaction);
+      if (picked.length) api("PATCH", "/reactions", { set: picked });
+      else input.checked = true; // a set has at least one reaction
+    });
+    box.append(el("label", { for: `react-${name}`, class: "react-option" }, input, icon(name), el("span", { text: t(LABELS[name]) })));
+  }
+  return box;
 }
 
 function item(question, highlighted) {

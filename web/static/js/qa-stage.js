@@ -24,7 +24,13 @@ export function stageBeside(beside) {
 }
 
 function renderQa(qa) {
-  document.querySelector("main.stage").classList.toggle("with-qa", Boolean(qa));
+  const stage = document.querySelector("main.stage");
+  if (stage.classList.contains("with-qa") !== Boolean(qa)) {
+    stage.classList.toggle("with-qa", Boolean(qa));
+    // The results area just got narrower or wider: the cloud and the wall lay themselves out
+    // again on a resize, as when the window changes.
+    requestAnimationFrame(() => window.dispatchEvent(new Event("resize")));
+  }
   panel.hidden = !qa;
   clear(panel);
   if (!qa) return;

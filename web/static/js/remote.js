@@ -5,15 +5,14 @@
 import { LiveSocket, N_, apiHeaders, clear, downloadExport, el, facilitator, loadStrings, ngettext, setConnState, showCounts, t, takeLanguage } from "./common.js";
 import { responseError } from "./errors.js";
 import { adviceText, agendaClock } from "./agenda.js";
-import { renderResults } from "./results.js";
+import { KIND_NAMES, loadAllKinds } from "./kinds/index.js";
 import { remoteBeside } from "./qa-remote.js";
+import { remoteRole, setupRoles, showSignal } from "./roles-remote.js";
 
 const STATUS = { idle: N_("not started"), open: N_("open"), closed: N_("closed") };
 const BLOCK_STATUS = { upcoming: N_("upcoming"), current: N_("now"), done: N_("done"), skipped: N_("skipped") };
-const KIND_NAMES = {
-  open: N_("Open question"), wordcloud: N_("Word cloud"), scales: N_("Scales"), checkout: N_("Check-out"),
-  choice: N_("Multiple choice"), groups: N_("Groups"), cards: N_("Insights & actions"),
-};
+// Every kind's module, by name (kinds/index.js): the list names each activity's kind.
+let kinds = new Map();
 
 const code = document.body.dataset.code;
 let me = null; // { headers, auth } from facilitator()
@@ -21,6 +20,7 @@ const $ = (id) => document.getElementById(id);
 let last = null;
 let agenda = null;
 let socket = null;
+let role = "host"; // or "cohost", "moderator" (GET …/access): a moderator's remote only moderates
 
 function toast(message) {
   const node = $("toast");
@@ -159,7 +159,7 @@ function activityItem(activity, current) {
   const isCurrent = current && current.id === activity.id;
   return el("li", { class: isCurrent ? "activity activity-current" : "activity" },
     el("span", { class: "activity-main" },
-      el("span", { class: "activity-kind", text: t(KIND_NAMES[activity.kind] || activity.kind) }),
+      el("span", { class: "activity-kind", text: kinds.has(activity.kind) ? t(kinds.get(activity.kind).title) : activity.kind }),
       el("span", { class: "activity-prompt", text: activity.prompt })),
     el("span", { class: `badge badge-${activity.status}`, text: t(STATUS[activity.status] || activity.status) }),
     activity.status === "open"
@@ -193,8 +193,11 @@ function render(snapshot) {
     if (takeLanguage(snapshot.meeting.language)) return;
     document.title = `${t("Remote")} — ${snapshot.meeting.title}`;
     $("remote-heading").textContent = `${t("Remote")}: ${snapshot.meeting.title}`;
-    loadDoor();
-    setInterval(loadDoor, DOOR_EVERY_MS);
+    // A moderator may not see the door: asking anyway would count as refusals against its address.
+    if (role !== "moderator") {
+      loadDoor();
+      setInterval(loadDoor, DOOR_EVERY_MS);
+    }
   }
   last = snapshot;
   showCounts(snapshot);
@@ -215,11 +218,11 @@ function render(snapshot) {
   $("toggle-schedule-state").textContent = schedule ? t("on") : t("off");
   const moderation = clear($("moderation"));
   $("current-prompt").textContent = current ? current.prompt : t("Moderation");
-  if (current && snapshot.results) {
+  if (current && snapshot.results && kinds.has(current.kind)) {
     const responses = ngettext("{n} response", "{n} responses", snapshot.responses);
     const people = ngettext("{n} person", "{n} people", snapshot.respondents);
     moderation.append(el("p", { class: "hint", text: t("{responses} from {people}", { responses, people }) }));
-    moderation.append(renderResults(snapshot.results, current, {
+    moderation.append(kinds.get(current.kind).results(snapshot.results, current, {
       host: true,
       onModerate: (action, extra) => api("POST", `/activities/${current.id}/moderation`, { action, ...extra }),
     }));
@@ -286,6 +289,10 @@ async function main() {
     return;
   }
   wire();
+  const modules = await loadAllKinds();
+  kinds = new Map(KIND_NAMES.map((name, i) => [name, modules[i]]));
+  role = (await remoteRole(code, apiHeaders(me.headers))) || "host";
+  setupRoles(api, role);
   // The big screen, opened from here with this remote's key (it then also takes → ← and D), or
   // with the facilitator's login when the remote has no key.
   if (me.auth.key) $("big-screen").href = `/m/${code}/present#key=${encodeURIComponent(me.auth.key)}`;
@@ -301,13 +308,15 @@ async function main() {
       } else if (message.type === "agenda") {
         agenda = message.agenda;
         renderAgenda();
+      } else if (message.type === "signal") {
+        showSignal(message);
       } else if (message.type === "error" && message.code === "forbidden") {
         $("auth-error").hidden = false;
       }
     },
   });
   socket.connect();
-  loadMeetingNotes();
+  if (role !== "moderator") loadMeetingNotes();
 }
 
 main();

@@ -21,7 +21,7 @@ LANGUAGES = ("nl", "en")
 METHODS = [("templates/**.html", "jinja2"), ("static/js/**.js", "javascript")]
 OPTIONS = {
     "templates/**.html": {"extensions": "jinja2.ext.i18n"},
-    "static/js/**.js": {},
+    "static/js/**.js": {"parse_template_string": True},  # t() inside `${...}` too
 }
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "t": None, "N_": None}
 SERVER = ROOT / "server"  # messages said in the request's language: N_("...", blank=value)

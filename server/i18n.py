@@ -31,6 +31,8 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "web" / "locale"
 SCRIPTS_DIR = LOCALE_DIR.parent / "static" / "js"
 # How the page scripts mark their strings (scripts/extract_messages.py extracts them the same way).
 SCRIPT_KEYWORDS = {"t": None, "N_": None, "ngettext": (1, 2)}
+# t() inside a template literal (`${t("Remote")} — ${title}`) counts too.
+SCRIPT_OPTIONS = {"parse_template_string": True}
 
 
 def po_path(language: str) -> Path:
@@ -67,7 +69,12 @@ def translations(language: str) -> NullTranslations:
 @cache
 def script_msgids() -> frozenset[str]:
     """Every msgid the page scripts use (a plural message by its singular)."""
-    found = extract_from_dir(str(SCRIPTS_DIR), method_map=[("**.js", "javascript")], keywords=SCRIPT_KEYWORDS)
+    found = extract_from_dir(
+        str(SCRIPTS_DIR),
+        method_map=[("**.js", "javascript")],
+        options_map={"**.js": SCRIPT_OPTIONS},
+        keywords=SCRIPT_KEYWORDS,
+    )
     return frozenset(str(m if isinstance(m, str) else m[0]) for _file, _line, m, _notes, _context in found)
 
 

@@ -68,21 +68,30 @@ class RedisBroadcast:
         self._client = aioredis.from_url(self.url, socket_connect_timeout=2, socket_timeout=5)
         ready = asyncio.Event()
         self._task = asyncio.create_task(self._listen(on_message, on_reconnect, ready), name="kring-redis")
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(ready.wait(), 5)
+        except TimeoutError:
+            # Serve without it rather than not at all; the late subscription then resynchronises.
+            log.warning("redis did not subscribe within 5 s; going on, resynchronising when it does")
+            ready.set()
 
     async def _listen(self, on_message: Handler, on_reconnect: Hook, ready: asyncio.Event) -> None:
-        first = True
         while True:
-            pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+            pubsub = self._client.pubsub()
             try:
                 await pubsub.subscribe(CHANNEL)
+                # subscribe() only sends the command: until Redis confirms it, what others publish
+                # does not reach this worker, so "ready" waits for the confirmation.
+                while (await pubsub.get_message(timeout=1.0) or {}).get("type") != "subscribe":
+                    pass
                 self.connected = True
+                # Back after a loss, or late (start gave up waiting, or the first try failed):
+                # rooms held here may have missed what was published meanwhile, so they reload.
+                late = ready.is_set()
                 ready.set()
-                if not first:
+                if late:
                     log.warning("redis is back; resynchronising rooms from the database")
                     await on_reconnect()
-                first = False
                 while True:
                     message = await pubsub.get_message(timeout=1.0)
                     if message is not None and message.get("type") == "message":
@@ -96,7 +105,6 @@ class RedisBroadcast:
                     log.warning("lost redis (%s); retrying", exc)
                 self.connected = False
                 ready.set()
-                first = False
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
                 await asyncio.sleep(self.retry_seconds)

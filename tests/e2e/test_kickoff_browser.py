@@ -84,7 +84,7 @@ async def sent(page: Page, count: int = 1) -> None:
 
 
 def answers(activity: dict[str, Any]) -> Answer:
-    """How phone ``i`` answers this activity: one answer each, so every activity counts five."""
+    """How phone ``i`` answers this activity: one answer each (numeric scales: one per statement)."""
     kind, settings = activity["kind"], activity["settings"]
 
     async def open_text(i: int, page: Page) -> None:
@@ -104,10 +104,11 @@ def answers(activity: dict[str, Any]) -> Answer:
             await page.locator(".statement").nth(i).locator(".star").nth(i % 5).click()
         elif settings["mode"] == "yesno":
             await page.locator(".statement").nth(i).get_by_role("button", name="Ja").click()
-        else:
-            statement = page.locator(".statement").nth(i)
-            await statement.locator("input[type=range]").fill(str(-5 + i * 7))
-            await statement.get_by_role("button", name="Versturen").click()
+        else:  # one "Versturen" sends every slider: the one moved, the others at the middle
+            await page.locator(".statement").nth(i).locator("input[type=range]").fill(str(-5 + i * 7))
+            await page.locator(".kind-scales").get_by_role("button", name="Versturen").click()
+            await sent(page, len(settings["statements"]))
+            return
         await sent(page)
 
     async def word(i: int, page: Page) -> None:
@@ -134,6 +135,14 @@ def answers(activity: dict[str, Any]) -> Answer:
         "checkout": word,
         "cards": card,
     }[kind]
+
+
+def expected_responses(activity: dict[str, Any]) -> int:
+    """The answers five phones give: one each, but numeric scales send every statement at once."""
+    settings = activity["settings"]
+    if activity["kind"] == "scales" and settings["mode"] == "numeric" and not settings.get("pick"):
+        return 5 * len(settings["statements"])
+    return 5
 
 
 # What the big screen shows once the five answers are in (the private exploreervraag: nothing).
@@ -251,8 +260,9 @@ async def test_the_whole_kickoff_with_five_phones_on_an_advancing_clock(tmp_path
                     await expect(big.locator("#prompt")).to_have_text(prompt, timeout=WAIT)
                     answer = answers(activity)
                     await asyncio.gather(*(answer(i, phone) for i, phone in enumerate(phones)))
-                    await expect(remote.locator("#responses")).to_have_text("5", timeout=WAIT)
-                    await expect(big.locator("#responses")).to_have_text("5", timeout=WAIT)
+                    responses = str(expected_responses(activity))
+                    await expect(remote.locator("#responses")).to_have_text(responses, timeout=WAIT)
+                    await expect(big.locator("#responses")).to_have_text(responses, timeout=WAIT)
                     if activity["settings"].get("private"):
                         # The exploreervraag: the remote reads the answers, the big screen only counts.
                         await expect(remote.locator("#moderation")).to_contain_text(

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from server.domain.tallies.bounds import CHECKOUT_NEWEST, CHECKOUT_TOP
 from tests.conftest import sqlite_url
 from tests.support import Phone, Screen, create_meeting, host, live_server
 
@@ -235,19 +236,23 @@ async def run_activity(s: Scenario, http: httpx.Client, screen: Screen, activity
             for c, a in s.phones[i].acks.items()
             if a["activity_id"] == aid and a["slot"] == "word"
         }
-        # Phones see the words (the check-out circle) before stepping in.
-        await asyncio.gather(
+        # Phones see the circle has every word before stepping in: a phone's list is bounded (the
+        # words most stepped in on and the newest), its ``total`` counts them all.
+        seen = await asyncio.gather(
             *(
                 p.wait_for(
                     lambda m: (
                         (m["type"] in ("results", "state"))
                         and m.get("results")
-                        and len(m["results"].get("words", [])) == PHONES
+                        and m["results"].get("total") == PHONES
                     )
                 )
                 for p in s.phones
             )
         )
+        bound = CHECKOUT_TOP + CHECKOUT_NEWEST
+        sizes = [len(m["results"]["words"]) for m in seen]
+        assert max(sizes) <= bound, sizes
 
         async def step(i: int) -> None:
             others = [e for j, e in entries.items() if j != i]

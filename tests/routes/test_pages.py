@@ -125,6 +125,7 @@ def test_script_strings_are_served_per_language(client: TestClient) -> None:
     assert en["Now: {title}"] == "Now: {title}"
     # The server's C_("export column", "No") is "Nr"; the phone's button "No" stays "Nee".
     assert nl["No"] == "Nee" and nl["Yes"] == "Ja"
+    assert nl["Remote"] == "Afstandsbediening"  # t() inside a template literal (the tab's title)
     assert nl["on"] == "aan" and nl["off"] == "uit"
 
 

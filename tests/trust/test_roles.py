@@ -65,6 +65,25 @@ def test_ws_authz_each_role_may_do_what_it_is_given_and_nothing_else(
                 row[0],
             ),  # deletions last: the rest still finds its ids
         )
+        # Which routes take which right is pinned here: a route moved to another dependency fails.
+        by_right = {right: {(m, p) for m, p, r in routes if r == right} for right in DEPENDENCIES.values()}
+        assert by_right["moderate"] == {
+            ("POST", "/api/meetings/{code}/activities/{activity_id}/moderation"),
+            ("POST", "/api/meetings/{code}/qa/questions/{question_id}"),
+        }
+        assert by_right["clock"] == {
+            ("GET", "/api/meetings/{code}/clock"),
+            ("POST", "/api/meetings/{code}/signal"),
+        }
+        assert by_right["lead"] == {
+            ("DELETE", "/api/meetings/{code}"),
+            ("POST", "/api/meetings/{code}/cohosts"),
+            ("POST", "/api/meetings/{code}/host-key"),
+            ("POST", "/api/meetings/{code}/presenter-key"),
+            ("GET", "/api/meetings/{code}/roles"),
+            ("POST", "/api/meetings/{code}/roles/{role}"),
+            ("DELETE", "/api/meetings/{code}/roles/{role}"),
+        }
         for role in ("cohost", "timekeeper", "moderator"):
             meeting = client.post(
                 "/api/meetings", json={"template": "kickoff", "values": {"thema": "Inclusie"}}
@@ -177,3 +196,33 @@ def test_the_timekeepers_signal_reaches_the_remotes_and_its_clock_has_no_notes(t
             assert frame["minutes"] == 5 and frame["at"] == sent.json()["at"]
         bad = client.post(f"/api/meetings/{code}/signal", json={"minutes": 0}, headers=timekeeper)
         assert bad.status_code == 422
+
+
+def test_a_moderator_moderates_but_cannot_steer(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    upgrade(url)
+    with client_for(url) as client:
+        meeting = client.post("/api/meetings", json={"title": "Modereren"}).json()
+        code, host = meeting["code"], bearer(meeting["host_key"])
+        cloud = client.post(
+            f"/api/meetings/{code}/activities", json={"kind": "wordcloud"}, headers=host
+        ).json()
+        moderator = bearer(make(client, host, code, "moderator")["key"])
+        base = f"/api/meetings/{code}/activities/{cloud['id']}"
+        hidden = client.post(
+            f"{base}/moderation", json={"action": "hide_word", "key": "rot"}, headers=moderator
+        )
+        assert hidden.status_code == 200 and "rot" in hidden.json()["moderation"]["hidden_words"]
+        for method, path in (
+            ("POST", f"{base}/open"),
+            ("POST", f"{base}/close"),
+            ("POST", f"/api/meetings/{code}/next"),
+            ("POST", f"/api/meetings/{code}/agenda/next"),
+            ("POST", f"{base}/visibility"),
+            ("GET", f"/api/meetings/{code}/clock"),
+        ):
+            refused = client.request(method, path, json={} if method == "POST" else None, headers=moderator)
+            assert refused.status_code == 404 and refused.json()["error"]["code"] == "unknown_code", path
+        after = client.get(f"/api/meetings/{code}", headers=host).json()
+        assert after["current_activity_id"] is None
+        assert [a["status"] for a in after["activities"]] == ["idle"]

@@ -115,6 +115,28 @@ async def missing(page: Any, expected: list[str], timeout: float = 15.0) -> list
         await asyncio.sleep(0.25)
 
 
+async def on_the_wall(presenter: Any, texts: list[str], timeout: float = 15.0) -> list[str]:
+    """The texts the big screen's wall shows of ``texts`` (in the wall's order): as many as fit, the
+    rest counted in "en nog N antwoorden", once the wall counts every one of them."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        shown, left, said = await presenter.evaluate(WALL_COUNTS)
+        if shown + left == len(texts) or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.25)
+    assert shown + left == len(texts) and shown > 0, (shown, left, len(texts))
+    assert left == 0 or said == f"en nog {left} antwoorden", said
+    return texts[:shown]
+
+
+# The wall's cards and, when not all fit, the line that counts the others.
+WALL_COUNTS = """() => {
+  const more = document.querySelector('.stage-wall .wall-more');
+  const cards = document.querySelectorAll('.stage-wall .wall-card').length;
+  return more ? [Number(more.dataset.shown), Number(more.dataset.left), more.innerText] : [cards, 0, null];
+}"""
+
+
 async def placed(presenter: Any, timeout: float = 15.0) -> list[str]:
     """The words the big screen's cloud shows, once it has stopped placing new ones."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -232,7 +254,10 @@ async def test_xss_payloads_render_as_text_everywhere(tmp_path: Path, figures: F
                 wall = http.get(f"/activities/{activities['open']['id']}/results").json()["results"]
                 newest = [answer["text"] for answer in wall["answers"][:WALL_NEWEST]]
                 assert len(newest) == WALL_NEWEST < len(answers)
-                await shown("answers", {"presenter": answers, "remote": answers, "phone": newest})
+                # The big screen's wall: the newest that fit, the others counted, never clipped.
+                ordered = [answer["text"] for answer in wall["answers"]]
+                await shown("answers", {"remote": answers, "phone": newest})
+                await shown("answers", {"presenter": await on_the_wall(presenter, ordered)})
                 # Words: the remote's list, the phones' results (and the browser phone's own chips);
                 # on the big screen every word the cloud placed is shown literally.
                 await send("wordcloud", dealt("word", words))
@@ -251,7 +276,14 @@ async def test_xss_payloads_render_as_text_everywhere(tmp_path: Path, figures: F
                 # Insight & action cards, with a hostile name.
                 await send("cards", [(i, "0", card) for i, card in enumerate(cards)])
                 card_texts = [v for c in cards for v in c.values()]
-                await shown("cards", {"presenter": card_texts, "remote": card_texts, "phone": card_texts})
+                await shown("cards", {"remote": card_texts, "phone": card_texts})
+                # The big screen's wall: the newest cards that fit, each with all its texts.
+                made = http.get(f"/activities/{activities['cards']['id']}/results").json()["results"]
+                newest_cards = sorted(made["cards"], key=lambda card: -card["id"])
+                fitting = await on_the_wall(presenter, [str(card["id"]) for card in newest_cards])
+                on_screen = [c for c in newest_cards if str(c["id"]) in fitting]
+                texts_on_screen = [c[field] for c in on_screen for field in ("insight", "action", "name")]
+                await shown("cards", {"presenter": texts_on_screen})
                 # The wrap-up report with everything in it, loaded without any CSP to hide behind.
                 report_html = http.get("/report.html", params={"private": "true"}).text
                 report = await context.new_page()

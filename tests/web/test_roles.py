@@ -13,7 +13,7 @@ from playwright.async_api import Page, async_playwright, expect
 
 from tests.conftest import sqlite_url
 from tests.support import live_server
-from tests.web.browser import WAIT, PageProblems, axe, launch, phone_context
+from tests.web.browser import WAIT, PageProblems, axe, launch, phone_context, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(120)]
 
@@ -62,12 +62,17 @@ async def test_the_timekeepers_signal_reaches_the_remote_and_a_moderator_cannot_
             await expect(keeper.locator("#plan tr[aria-current=step]")).to_have_count(1)
             assert await keeper.locator("#plan tr").count() == len(meeting["blocks"])
             assert await axe(keeper, "timekeeper") == []
+            await shot(keeper, "roles-timekeeper", full=True)
             await keeper.get_by_role("button", name="Nog 5 minuten").tap()
             await expect(keeper.locator("#signal-sent")).to_contain_text("nog 5 minuten", timeout=WAIT)
             await expect(remote.locator("#signal")).to_be_visible(timeout=WAIT)
             await expect(remote.locator("#signal")).to_contain_text("Tijdbewaker")
             await expect(remote.locator("#signal")).to_contain_text("nog 5 minuten")
             assert await axe(remote, "remote with roles") == []
+            await remote.locator("#signal").scroll_into_view_if_needed()
+            await shot(remote, "roles-remote-signal")
+            await remote.locator("#roles-card").scroll_into_view_if_needed()
+            await shot(remote, "roles-remote-links")
 
             # The moderator's remote: moderation, no agenda or activity controls, no keys.
             moderator = await (await phone_context(browser)).new_page()
@@ -87,6 +92,10 @@ async def test_the_timekeepers_signal_reaches_the_remote_and_a_moderator_cannot_
                 "#delete-card",
             ):
                 await expect(moderator.locator(hidden)).to_be_hidden()
+            # Of the Q&A only the questions' moderation: not its settings nor the reaction set.
+            await expect(moderator.locator("#beside-remote .qa-list")).to_be_visible()
+            await expect(moderator.locator("#beside-remote .react-choice")).to_be_hidden()
+            await expect(moderator.locator("#beside-remote > h2 + .button-row")).to_be_hidden()
             assert await axe(moderator, "moderator's remote") == []
 
             # Revoked: the timekeeper's page says its link no longer holds a valid key.

@@ -4,6 +4,7 @@
 import { LiveSocket, apiHeaders, clear, el, loadStrings, newId, setConnState, t, takeLanguage } from "./common.js";
 import { errorText, responseError } from "./errors.js";
 import { kindNow } from "./kinds/index.js";
+import { start as startBeside } from "./qa.js";
 
 const code = document.body.dataset.code;
 const view = document.getElementById("view");
@@ -102,11 +103,13 @@ function showToast(text) {
   }, 5000);
 }
 
-// Q&A and reactions beside the activities (qa.js), loaded with the first frame about them.
+// Q&A and reactions beside the activities (qa.js). Every phone gets their frame as it connects,
+// so the module is part of the page: loaded on demand, it was fetched in the moment the wifi
+// dropped, failed, and the phone had no Q&A or reactions until a reload.
 let beside = null;
 function toBeside(message) {
-  beside = beside || import("./qa.js").then((module) => module.start(socket));
-  beside.then((module) => module.onMessage(message));
+  beside = beside || startBeside(socket);
+  beside.onMessage(message);
 }
 
 function onMessage(message) {

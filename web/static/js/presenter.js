@@ -211,7 +211,8 @@ async function main() {
 async function learnRole() {
   try {
     const response = await fetch(`/api/meetings/${code}/access`, { headers: me.headers });
-    hostKey = response.ok && (await response.json()).role === "host";
+    // A co-facilitator is a second host: its key moves the activities too.
+    hostKey = response.ok && ["host", "cohost"].includes((await response.json()).role);
   } catch {
     hostKey = false;
   }

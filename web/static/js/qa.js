@@ -31,8 +31,6 @@ function retry() {
 
 export function start(liveSocket) {
   socket = liveSocket;
-  const link = el("link", { rel: "stylesheet", href: "/static/css/beside.css" });
-  document.head.append(link);
   bar = el("nav", { class: "beside-bar", "aria-label": t("Reactions and questions"), hidden: true });
   panel = el("section", { id: "qa-panel", class: "qa-panel", role: "dialog", "aria-modal": "true", "aria-labelledby": "qa-title", hidden: true });
   document.body.append(bar, panel);

@@ -1,8 +1,8 @@
 // The big screen's wall of answers (open questions; insights & actions): the highlighted ones first
 // and large, the others in columns where every card keeps its own height. The text is as large as
 // lets every answer fit, down to a size the back of the room still reads; what then does not fit
-// is counted on the wall ("and 42 more answers"), never clipped. The cards come newest first, so
-// the ones left out are the oldest.
+// is counted on the wall ("and 42 more answers"), never clipped. The cards flow newest first (the
+// insight cards come oldest first from the server), so the ones left out are the oldest.
 import { el, ngettext } from "./common.js";
 
 const SCALES = [1.5, 1.3, 1.15, 1]; // of the stage's text size (1.55vw: 30 px at 1080p)
@@ -12,7 +12,8 @@ export function stageWall(list) {
   const cards = [...list.querySelectorAll(":scope > .wall-card")];
   if (!cards.length) return list;
   const top = el("ul", { class: "wall-top" }, cards.filter((c) => c.classList.contains("wall-card-highlight")));
-  const flow = el("ul", { class: "wall-flow" }, cards.filter((c) => !c.classList.contains("wall-card-highlight")));
+  const newest = (a, b) => Number(b.dataset.entry) - Number(a.dataset.entry);
+  const flow = el("ul", { class: "wall-flow" }, cards.filter((c) => !c.classList.contains("wall-card-highlight")).sort(newest));
   return el("div", { class: "stage-wall" }, top.children.length ? top : null, flow);
 }
 

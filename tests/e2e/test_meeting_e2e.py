@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server.domain.tallies.bounds import CHECKOUT_NEWEST, CHECKOUT_TOP
+from server.kinds.bounds import CHECKOUT_NEWEST, CHECKOUT_TOP
 from tests.conftest import sqlite_url
 from tests.support import Phone, Screen, create_meeting, host, live_server
 

@@ -15,11 +15,15 @@ from server.i18n import say
 from server.realtime.hub import Hub
 from server.realtime.messages import SignalOut, dump
 from server.realtime.room import Room
+from server.routes import schemas
 from server.routes.api import _meeting, host_responses
 from server.services import roles as role_service
 from server.services.events import StructureChanged
 
-router = APIRouter(prefix="/api")
+# 400 invalid_json (a body that is not JSON) and 422 invalid_request, as on every API router.
+router = APIRouter(
+    prefix="/api", responses={400: {"model": schemas.ErrorOut}, 422: {"model": schemas.ErrorOut}}
+)
 
 RolePath = Annotated[
     Literal["cohost", "timekeeper", "moderator"],

@@ -13,7 +13,10 @@ from server.routes import schemas
 from server.routes.api import host_responses
 from server.services import door as door_service
 
-router = APIRouter(prefix="/api", responses={422: {"model": schemas.ErrorOut}})
+# A body that is not JSON is a 400 (invalid_json), as on every other router.
+router = APIRouter(
+    prefix="/api", responses={400: {"model": schemas.ErrorOut}, 422: {"model": schemas.ErrorOut}}
+)
 
 
 class DoorBody(BaseModel):

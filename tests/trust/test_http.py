@@ -63,9 +63,13 @@ async def upload(
     return status, sent
 
 
-async def hold(port: int, slow: bool, closed: list[float], started: float) -> None:
-    """A connection that says nothing, or a head one header a second (slowloris); when it closed."""
+async def hold(port: int, slow: bool, closed: list[float]) -> None:
+    """A connection that says nothing, or a head one header a second (slowloris); how long after
+    it was made the server closed it. Timed from this connection's own connect: opening 3,000 of
+    them takes seconds on a busy machine, and the server's timer starts per connection
+    (timed from the whole batch's start, the soak failed at 12.6 s for a 10 s limit)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    started = time.monotonic()
     try:
         if slow:
             writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
@@ -137,10 +141,9 @@ async def test_http_limits_bound_memory_and_close_idle_connections(tmp_path: Pat
         peak_mib = (max([*samples, server.rss_kib()]) - before) / 1024
         closed_silent: list[float] = []
         closed_slow: list[float] = []
-        started = time.monotonic()
         await asyncio.gather(
-            *(hold(server.port, False, closed_silent, started) for _ in range(silent)),
-            *(hold(server.port, True, closed_slow, started) for _ in range(slowloris)),
+            *(hold(server.port, False, closed_silent) for _ in range(silent)),
+            *(hold(server.port, True, closed_slow) for _ in range(slowloris)),
         )
         alive = (await upload(server.port, "GET", "/healthz", chunked=False, total=0))[0]
     finally:

@@ -32,6 +32,7 @@ from server.routes import agenda, api, auth, door, exports, pages, ws
 from server.routes import beside as beside_routes
 from server.routes import roles as role_routes
 from server.routes.errors import error_response
+from server.routes.schemas import ErrorOut
 from server.services.batcher import AnswerBatcher, JoinBatcher
 from server.settings import Settings
 from server.web import Pages
@@ -139,6 +140,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # so only the schema is served (docs/api.md is the reference).
         docs_url=None,
         redoc_url=None,
+        # Every route: a body over its limit is refused from Content-Length or while it streams
+        # (server/httplimits.py), before FastAPI reads it.
+        responses={413: {"model": ErrorOut, "description": "`body_too_large`: over this route's body limit"}},
         # Kring reports to no one. FastAPI's native OpenTelemetry otherwise looks up the global
         # providers on every request: 5% of the server's time in a join storm.
         telemetry={"tracing": False, "metrics": False, "logs": False},

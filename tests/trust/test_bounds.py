@@ -128,4 +128,9 @@ async def test_template_parsing_keeps_the_phones_answered(tmp_path: Path, figure
         {"code": "invalid_template", "message": "veel.yaml:104: more than 100 blocks"},
     )
     assert "Traceback" not in lines and " 500 " not in lines
-    assert len(busy) > 10 and percentile(busy, 99) < 100, busy
+    # The loop is never held by a parse (before: 3.1 s). As in RATE: only when the machine itself
+    # is slow (the same phone's pings before the templates came) may p99 pass 100 ms, and then by
+    # at most 25% + 20 ms over that baseline (a full run on a busy machine once saw 100.5 ms).
+    assert len(busy) > 10, busy
+    allowed = max(100.0, percentile(quiet, 99) * 1.25 + 20)
+    assert percentile(busy, 99) < allowed, (allowed, busy)

@@ -62,7 +62,7 @@ test-lowest: $(STAMP_DEV) system-deps ## The realtime and route tests on the low
 	$(BIN)/uv venv --quiet --python $(PYTHON) $(LOWEST)
 	$(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[dev]'
 	$(BIN)/uv pip list --python $(LOWEST)/bin/python | grep -iE '^(fastapi|starlette|uvicorn|websockets|sqlmodel|pydantic) '
-	$(LOWEST)/bin/python -m pytest tests/realtime tests/routes -p no:cacheprovider $(PYTEST_ARGS)
+	$(WITH_SERVICES) $(LOWEST)/bin/python -m pytest tests/realtime tests/routes -p no:cacheprovider $(PYTEST_ARGS)
 
 pytest: $(STAMP_DEV) system-deps ## Only the pytest suite (PYTEST_ARGS=... passes through)
 	$(WITH_SERVICES) $(BIN)/pytest $(PYTEST_ARGS)

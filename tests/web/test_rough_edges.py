@@ -166,6 +166,12 @@ async def test_the_phone_header_shows_the_whole_title_and_my_name(browser: Brows
     title = meeting.data["title"]
     header = page.locator(".phone-header")
     await expect(page.locator(".phone-title")).to_have_text(title)
+    # The page is whole before the wifi goes: the reactions bar (drawn from the frame every phone
+    # gets as it connects) has its images, or going offline fails their requests.
+    await page.wait_for_function(
+        "() => { const imgs = [...document.querySelectorAll('.beside-bar img')];"
+        " return imgs.length > 0 && imgs.every((img) => img.complete); }"
+    )
     # Offline, the notice beside the title is long; the title still shows whole.
     await context.set_offline(True)
     await expect(page.locator("#conn")).to_have_attribute("data-state", "offline", timeout=WAIT)

@@ -41,7 +41,7 @@ from server.realtime.messages import (
     screen_in,
 )
 from server.realtime.room import Room
-from server.routes.api import cookie_name
+from server.routes.shared import cookie_name
 from server.services import accounts
 from server.services import meetings as meeting_service
 from server.services import participants as participant_service

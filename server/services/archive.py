@@ -26,7 +26,8 @@ from server.domain.words import host_text
 from server.kinds import Change, Moderation, get, settings_for
 from server.services import qa_export
 from server.services.answers import AnswerOp
-from server.services.exports import FORMAT, STEP_IN_PREFIX
+from server.services.export_view import STEP_IN_PREFIX
+from server.services.exports import FORMAT
 from server.services.keys import hash_key, new_code, new_key
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "export_schema.json"

@@ -78,6 +78,14 @@ class ResetMsg(_Message):
     a: int
 
 
+class ErasedMsg(_Message):
+    """Participants erased themselves ("vergeet mij"): forget them and reload the room."""
+
+    t: Literal["erased"] = "erased"
+    m: int
+    p: list[int]
+
+
 class DeletedMsg(_Message):
     """The meeting is gone: close its room."""
 
@@ -127,6 +135,7 @@ BusMessage = Annotated[
     ChangesMsg
     | StructureMsg
     | ResetMsg
+    | ErasedMsg
     | DeletedMsg
     | PresenceMsg
     | ResyncMsg
@@ -136,7 +145,15 @@ BusMessage = Annotated[
     Field(discriminator="t"),
 ]
 RoomMessage = (
-    ChangesMsg | StructureMsg | ResetMsg | DeletedMsg | PresenceMsg | BesideMsg | TapsMsg | SignalMsg
+    ChangesMsg
+    | StructureMsg
+    | ResetMsg
+    | ErasedMsg
+    | DeletedMsg
+    | PresenceMsg
+    | BesideMsg
+    | TapsMsg
+    | SignalMsg
 )
 
 

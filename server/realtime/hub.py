@@ -28,6 +28,7 @@ from server.realtime.bus import (
     BusMessage,
     ChangesMsg,
     DeletedMsg,
+    ErasedMsg,
     PresenceMsg,
     ResetMsg,
     ResyncMsg,
@@ -188,6 +189,17 @@ class Hub:
         room.set_auth(found[1])
         return True
 
+    async def erased(self, meeting_id: int, participant_ids: list[int]) -> None:
+        """Participants were erased: the room forgets them and reloads its tallies and Q&A from
+        the database, here and on the other workers (the invariants hold: room equals database)."""
+        message = ErasedMsg(m=meeting_id, p=participant_ids)
+        self.send(message)
+        self.registry.hold(meeting_id, (self.bus.worker_id, message))
+        room = self.registry.get(meeting_id)
+        if room is not None:
+            room.forget(participant_ids)
+            await self._reload(room)
+
     async def resync(self) -> None:
         """After the broadcast backend was unreachable: every room from the truth."""
         for room in self.registry:
@@ -334,6 +346,9 @@ class Hub:
                     return
             elif isinstance(message, ResetMsg):
                 room.reset(message.a)
+            elif isinstance(message, ErasedMsg):
+                room.forget(message.p)
+                await self._reload(room)
             elif isinstance(message, DeletedMsg):
                 self._close_room(room.meeting.id)
                 return

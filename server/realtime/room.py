@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from server.domain.agenda import Clock, SystemClock, phone_view
 from server.domain.errors import DomainError
@@ -120,6 +120,16 @@ class Room(RoomFrames):
         if participant_id is None:
             return None
         return participant_id, self.nicknames.get(participant_id)
+
+    def forget(self, participant_ids: Collection[int]) -> None:
+        """Erased participants ("vergeet mij"): their cookies open nothing here, their phones close."""
+        gone = set(participant_ids)
+        self._tokens = {token: pid for token, pid in self._tokens.items() if pid not in gone}
+        for pid in gone:
+            self.nicknames.pop(pid, None)
+        for connection in list(self.phones):
+            if connection.participant_id in gone:
+                connection.close_soon(4401, "forgotten")
 
     # -- answers -----------------------------------------------------------------------------
 

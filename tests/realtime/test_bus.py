@@ -15,6 +15,7 @@ from server.realtime.bus import (
     BusMessage,
     ChangesMsg,
     DeletedMsg,
+    ErasedMsg,
     PresenceMsg,
     ResetMsg,
     ResyncMsg,
@@ -56,6 +57,7 @@ EVERY_KIND: list[BusMessage] = [
     ChangesMsg.of(7, 1, [word(1, 11, "samen"), word(2, 12, "leren")], {11: (11, 3)}),
     StructureMsg(m=7),
     ResetMsg(m=7, a=1),
+    ErasedMsg(m=7, p=[3, 4]),
     DeletedMsg(m=7),
     PresenceMsg(m=7, n=12),
     ResyncMsg(),
@@ -103,6 +105,7 @@ async def test_changes_carry_rows_with_their_revisions_and_withdrawals() -> None
         {"t": "presence", "m": 7, "n": -1},  # a negative count
         {"t": "taps", "m": 7, "c": {"hart": "veel"}},
         {"t": "signal", "m": 7, "n": 5},  # no time
+        {"t": "erased", "m": 7, "p": ["drie"]},
         {"t": "structure", "m": 7, "extra": True},
         {"t": "verzonnen", "m": 7},  # no such message
         {"m": 7},  # no type

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 
 from server.deps import CodePath, DatabaseDep, HubDep, SettingsDep
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.routes import schemas
 from server.routes.join import lookup_code
 from server.routes.shared import cookie_name
@@ -36,7 +36,7 @@ async def forget_me(
         else None
     )
     if found is None or meeting_id is None:
-        raise DomainError("not_joined", "This device has not joined this meeting (or was erased already).")
+        raise DomainError(Code.NOT_JOINED, "This device has not joined this meeting (or was erased already).")
     room = hub.rooms.get(meeting_id)
     if room is not None:
         room.forget([found[0]])  # its phones close first: nothing of theirs arrives after the erasure

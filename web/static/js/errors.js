@@ -97,12 +97,14 @@ export const ERRORS = {
   too_large: N_("The file is larger than 20 MB."),
   report_unavailable: N_("The PDF needs Chromium on the Kring server; download the HTML report instead."),
   body_too_large: N_("That is more than the server accepts at once."),
+  head_too_large: N_("That is more than the server accepts at once."),
   busy: N_("Too many templates are being read; try again in a moment."),
   no_code: N_("No free join code was found; try again."),
   // Anything else the server refuses.
   invalid_request: N_("That request is incomplete or not valid."),
   not_found: N_("Kring does not know this address."),
   method_not_allowed: N_("That request is not valid."),
+  http_error: N_("That request is not valid."),
 };
 
 // {code, message} (the server's error) in the page's language.

@@ -29,6 +29,7 @@ __all__ = [
     "KindSettings",
     "Moderation",
     "Tally",
+    "carried_action",
     "get",
     "is_private",
     "names",
@@ -70,6 +71,11 @@ def settings_for(name: str, raw: Mapping[str, object] | None, say: Say | None = 
 
 def is_private(name: str, settings: KindSettings) -> bool:
     return get(name).private(settings)
+
+
+def carried_action(name: str, payload: Mapping[str, object]) -> tuple[str, str] | None:
+    """(insight, action) when an answer of this kind is an action its owner takes home."""
+    return get(name).carried_action(payload)
 
 
 def new_tally(name: str) -> Tally:

@@ -274,6 +274,7 @@ class JoinOut(BaseModel):
 class ErasedOut(BaseModel):
     """What "vergeet mij" erased (the participant itself, and these)."""
 
+    meetings: int = Field(description="Meetings erased from: 1, or with a network pass all of the series'")
     answers: int
     questions: int
     votes: int = Field(description="Your votes, and the votes others gave your questions")

@@ -27,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from server.domain.errors import DomainError
 from server.i18n import say, sayer, words
 from server.kinds import REGISTRY, Change, Moderation, get, settings_for, tally_from_rows
-from server.services import qa_export
+from server.services import followup_export, qa_export
 from server.services.export_data import ActivityData, AnswerData, MeetingData
 from server.text import C_, N_, Text
 
@@ -272,6 +272,7 @@ def to_document(data: MeetingData) -> dict[str, Any]:
             for p in prepare(data)
         ],
         **_beside(data, numbers),
+        **followup_export.document(data.follow_ups, numbers),
     }
 
 

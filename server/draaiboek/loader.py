@@ -26,7 +26,7 @@ from server.domain.agenda import valid_start_time
 from server.domain.errors import DomainError
 from server.domain.words import host_text
 from server.draaiboek.model import FORMAT, ActivitySpec, BlockSpec, Placeholder, Template, TemplateError
-from server.kinds import is_private, settings_for
+from server.kinds import is_private, measure, settings_for
 from server.text import N_, Text
 
 Path_ = tuple[str | int, ...]
@@ -255,6 +255,7 @@ def fill(template: Template, values: Mapping[str, str]) -> Template:
                         settings=cast(dict[str, Any], _map_strings(a.settings, sub)),
                         show_results_presenter=a.show_results_presenter,
                         show_results_phones=a.show_results_phones,
+                        link=a.link,
                     )
                     for a in b.activities
                 ),
@@ -517,6 +518,7 @@ def _semantic_check(data: dict[str, Any], doc: _Document) -> None:
     blocks: list[dict[str, Any]] = data["blocks"]
     if not blocks:
         raise doc.fail(("blocks",), _NO_BLOCKS)
+    links: set[str] = set()
     for i, block in enumerate(blocks):
         start = block.get("start")
         if start is not None and not valid_start_time(start):
@@ -530,6 +532,11 @@ def _semantic_check(data: dict[str, Any], doc: _Document) -> None:
                 raise doc.fail(
                     (*path, "settings"), N_("{where}: {problem}", where=where, problem=exc.message)
                 ) from None
+            link = activity.get("link")
+            if link is not None:
+                _check_link(
+                    doc, (*path, "link"), link, links, measure(activity["kind"], settings) is not None
+                )
             for key in ("show_results_presenter", "show_results_phones"):
                 if is_private(activity["kind"], settings) and activity.get(key) is True:
                     raise doc.fail(
@@ -565,6 +572,22 @@ def _semantic_check(data: dict[str, Any], doc: _Document) -> None:
                 advice=advice,
             )
             raise doc.fail(path, problem, offset=offset)
+
+
+def _check_link(doc: _Document, path: Path_, link: str, seen: set[str], comparable: bool) -> None:
+    """A link names one measurement, repeated across a series: once per meeting, on a kind that
+    compares (the registry's facet)."""
+    if not comparable:
+        raise doc.fail(
+            path,
+            N_("{where}: only an activity that can be compared (a scale) takes a link", where=_where(path)),
+        )
+    if link in seen:
+        raise doc.fail(
+            path,
+            N_("{where}: the link {link} is used twice in one meeting", where=_where(path), link=repr(link)),
+        )
+    seen.add(link)
 
 
 def _strings(data: dict[str, Any]) -> Iterator[tuple[Path_, str]]:
@@ -673,6 +696,7 @@ def _template(data: dict[str, Any], source: str) -> Template:
                         settings=dict(a.get("settings", {})),
                         show_results_presenter=a.get("show_results_presenter", not _private(a)),
                         show_results_phones=a.get("show_results_phones", False),
+                        link=a.get("link"),
                     )
                     for a in b.get("activities", [])
                 ),
@@ -724,6 +748,8 @@ def _activity_data(activity: ActivitySpec) -> dict[str, Any]:
         out["show_results_presenter"] = activity.show_results_presenter
     if activity.show_results_phones:
         out["show_results_phones"] = True
+    if activity.link is not None:
+        out["link"] = activity.link
     return out
 
 

@@ -12,6 +12,7 @@ from server import qr
 from server.deps import ClockDep, CurrentLead, CurrentTimekeeper, DatabaseDep, HubDep
 from server.domain.agenda import agenda_view
 from server.i18n import say
+from server.realtime.bus import SignalMsg
 from server.realtime.hub import Hub
 from server.realtime.messages import SignalOut, dump
 from server.realtime.room import Room
@@ -109,7 +110,7 @@ async def send_signal(
     room = await hub.room(meeting_id)
     if room is not None:
         deliver_signal(room, minutes, at)
-    hub.send({"t": "signal", "m": meeting_id, "n": minutes, "at": at})
+    hub.send(SignalMsg(m=meeting_id, n=minutes, at=at))
     return {"minutes": minutes, "at": at}
 
 
@@ -120,8 +121,8 @@ def deliver_signal(room: Room, minutes: int, at: str) -> None:
             connection.push(frame)
 
 
-async def _remote_signal(room: Room, message: dict[str, Any]) -> None:
-    deliver_signal(room, int(message["n"]), str(message["at"]))
+async def _remote_signal(room: Room, message: SignalMsg) -> None:
+    deliver_signal(room, message.n, message.at)
 
 
 def attach(hub: Hub) -> None:

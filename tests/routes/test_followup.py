@@ -7,14 +7,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from server.__main__ import main
 from server.db.engine import make_engine
 from server.db.migrate import upgrade
 from server.db.tables import ActionFollowUp, Answer, Meeting, Participant, Series, SeriesParticipant
@@ -43,6 +46,11 @@ class World:
 
 
 PEOPLE = ("anna", "bram", "cas", "dewi", "eva")
+
+
+def pass_code(person: str) -> str:
+    """A personal code as the pass gives it (12 of PASS_ALPHABET), one per person."""
+    return "ABCD2345EFG" + "HJKMN"[PEOPLE.index(person)]
 
 
 @pytest.fixture
@@ -76,7 +84,7 @@ def world(tmp_path: Path) -> Iterator[World]:
                         series_id=series.id,
                         number=number,
                         secret_hash=hash_key(person),
-                        code_hash=hash_key(f"c{person}"),
+                        code_hash=hash_key(pass_code(person)),
                     )
                     session.add(pseudonym)
                     session.flush()
@@ -199,3 +207,42 @@ def test_vergeet_mij_with_a_pass_erases_the_pseudonym_in_every_meeting(world: Wo
         f"/api/join/{first}/actions", headers={"cookie": f"kring_{first}={world.tokens[1, 'anna']}"}
     )
     assert gone.status_code == 404
+
+
+def test_kring_purge_participant_by_code_and_an_expired_series_as_a_whole(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert world.phone("bram", "PUT", f"/{world.cards['bram']}", status="done").status_code == 200
+    # Typed as a person would: lower case, dashes.
+    typed = "abcd-2345-efgj"
+    assert main(["purge", "--participant", typed, "--database-url", world.url]) == 0
+    assert "from 2 meeting(s): 1 answer(s)" in capsys.readouterr().out
+    assert main(["purge", "--participant", typed, "--database-url", world.url]) == 1
+    assert "No network pass" in capsys.readouterr().err
+    assert main(["purge", "--participant", "nonsense", "--database-url", world.url]) == 1
+    engine = make_engine(world.url)
+    with Session(engine) as session:
+        assert session.get(Answer, world.cards["bram"]) is None
+        assert session.scalars(select(ActionFollowUp)).all() == []
+        assert sorted(p.number for p in session.scalars(select(SeriesParticipant)).all()) == [1, 3, 4]
+        # Retention is the series': its meetings never expire on their own, the series as a whole does.
+        series = session.scalars(select(Series)).one()
+        series.retention_days = 30
+        long_ago = datetime.now(UTC) - timedelta(days=40)
+        series.created_at = long_ago
+        session.add(series)
+        session.execute(update(Meeting).values(created_at=long_ago, retention_days=1))
+        session.execute(update(Participant).values(created_at=long_ago))
+        session.execute(update(Answer).values(created_at=long_ago, updated_at=long_ago))
+        session.execute(update(SeriesParticipant).values(last_seen_at=long_ago + timedelta(days=5)))
+        session.commit()
+    assert main(["purge", "--dry-run", "--database-url", world.url]) == 0
+    out = capsys.readouterr().out
+    assert "Would delete 0 expired meeting(s)." in out
+    assert "Would delete series 'Lerend netwerk Inclusie' (2 meeting(s), 3 pseudonym(s))" in out
+    assert main(["purge", "--database-url", world.url]) == 0
+    assert "Deleted 1 expired series." in capsys.readouterr().out
+    with Session(engine) as session:
+        for table in (Series, SeriesParticipant, Meeting, Participant, Answer, ActionFollowUp):
+            assert session.scalars(select(table)).all() == [], table
+    engine.dispose()

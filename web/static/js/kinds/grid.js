@@ -84,6 +84,7 @@ function item(ctx, text, index, closed, changed) {
   pad.append(mark);
   const sliders = {};
   const shown = {};
+  const controls = el("div", { class: "grid-sliders" });
   const draw = () => {
     const at = place();
     mark.setAttribute("visibility", at ? "visible" : "hidden");
@@ -98,6 +99,7 @@ function item(ctx, text, index, closed, changed) {
       sliders[axis].setAttribute("aria-valuetext", at ? String(value) : t("not placed yet"));
     }
     mark.classList.toggle("grid-pad-dot-draft", Boolean(ctx.draft[id]));
+    controls.classList.toggle("grid-unplaced", !at);
   };
   const set = (values) => {
     const at = place() || { x: middle(s, "x"), y: middle(s, "y") };
@@ -113,7 +115,6 @@ function item(ctx, text, index, closed, changed) {
       set({ x: valueAt(s, "x", across), y: valueAt(s, "y", up) });
     });
   }
-  const controls = el("div", { class: "grid-sliders" });
   for (const axis of AXES) {
     const input = `${id}-${axis}`;
     sliders[axis] = el("input", {

@@ -211,6 +211,17 @@ class Hub:
         room.set_auth(auth)
         return True
 
+    async def erased(self, meeting_id: int, participant_ids: list[int]) -> None:
+        """Participants were erased: the room forgets them and reloads its tallies and Q&A from
+        the database, here and on the other workers (the invariants hold: room equals database)."""
+        message = {"t": "erased", "m": meeting_id, "p": participant_ids}
+        self._send(message)
+        self._hold(meeting_id, message)
+        room = self.rooms.get(meeting_id)
+        if room is not None:
+            room.forget(participant_ids)
+            await self._reload(room)
+
     async def resync(self) -> None:
         """After the broadcast backend was unreachable: every room from the truth."""
         for room in list(self.rooms.values()):
@@ -405,6 +416,9 @@ class Hub:
                     return
             elif message_type == "reset":
                 room.reset(int(message["a"]))
+            elif message_type == "erased":
+                room.forget([int(p) for p in message["p"]])
+                await self._reload(room)
             elif message_type == "deleted":
                 self._close_room(room.meeting.id)
                 return

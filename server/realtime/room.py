@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
 from server import i18n
@@ -126,6 +126,16 @@ class Room:
         if participant_id is None:
             return None
         return participant_id, self.nicknames.get(participant_id)
+
+    def forget(self, participant_ids: Collection[int]) -> None:
+        """Erased participants ("vergeet mij"): their cookies open nothing here, their phones close."""
+        gone = set(participant_ids)
+        self._tokens = {token: pid for token, pid in self._tokens.items() if pid not in gone}
+        for pid in gone:
+            self.nicknames.pop(pid, None)
+        for connection in list(self.phones):
+            if connection.participant_id in gone:
+                connection.close_soon(4401, "forgotten")
 
     # -- answers -----------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from server.domain.agenda import valid_start_time
 from server.domain.errors import DomainError
 from server.draaiboek.model import Placeholder, TemplateError
 from server.draaiboek.nodes import Document, Path_, show_value, where_text
-from server.kinds import is_private, measure, settings_for
+from server.kinds import is_private, measure, names, settings_for
 from server.text import N_, Text
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
@@ -49,7 +49,7 @@ _SPECIAL: dict[str, Text] = {
     "duration": N_("must be a whole number of minutes from 1 to 1440"),
     "start": N_('must be a time written as "HH:MM" (00:00 to 23:59)'),
     "language": N_('must be "nl" or "en"'),
-    "kind": N_("must be one of open, wordcloud, scales, checkout, choice, groups, cards"),
+    "kind": N_("must be one of {kinds}", kinds=", ".join(names())),  # the registry's, never by hand
     "settings": N_("must be a mapping of settings (key: value)"),
 }
 

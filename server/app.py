@@ -30,6 +30,7 @@ from server.realtime.hub import Hub
 from server.realtime.transport import choose as choose_transport
 from server.routes import agenda, api, auth, door, exports, join, live, pages, ws
 from server.routes import beside as beside_routes
+from server.routes import followup as followup_routes
 from server.routes import privacy as privacy_routes
 from server.routes import roles as role_routes
 from server.routes.errors import error_response
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(beside_routes.router)
     app.include_router(role_routes.router)
     app.include_router(privacy_routes.router)
+    app.include_router(followup_routes.router)
     app.include_router(exports.router)
     app.include_router(auth.router)
     app.include_router(ws.router)

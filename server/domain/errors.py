@@ -19,6 +19,7 @@ class Code(StrEnum):
     VALUE_OUT_OF_RANGE = "value_out_of_range"
     TOO_MANY_PICKS = "too_many_picks"
     UNKNOWN_STATEMENT = "unknown_statement"
+    UNKNOWN_ITEM = "unknown_item"  # a grid item past the last
     UNKNOWN_OPTION = "unknown_option"
     TOO_MANY_OPTIONS = "too_many_options"
     NO_OPTION = "no_option"
@@ -87,6 +88,17 @@ class Code(StrEnum):
     TOO_LARGE = "too_large"
     REPORT_UNAVAILABLE = "report_unavailable"
     BUSY = "busy"
+
+    # Series of meetings, their links and network passes, and follow-ups of actions.
+    UNKNOWN_SERIES = "unknown_series"
+    NOT_IN_SERIES = "not_in_series"
+    IN_ANOTHER_SERIES = "in_another_series"
+    NOT_COMPARABLE = "not_comparable"
+    INVALID_SERIES_LINK = "invalid_series_link"
+    LINK_MISMATCH = "link_mismatch"
+    LINK_TAKEN = "link_taken"
+    UNKNOWN_PARTICIPANT = "unknown_participant"
+    INVALID_STATUS = "invalid_status"
 
     # Q&A and reactions.
     UNKNOWN_QUESTION = "unknown_question"

@@ -157,6 +157,8 @@ def _number(value: int) -> str:
 
 def _range(low: int | None, high: int | None, unit: str) -> str:
     tail = f" {unit}" if unit else ""
+    if low is not None and low == high:
+        return f"exactly {_number(low)}{tail}"
     if low is not None and high is not None:
         return f"{_number(low)}–{_number(high)}{tail}"
     if low is not None:

@@ -35,6 +35,7 @@ STATUS_BY_CODE = {
     Code.EMAIL_TAKEN: 409,
     Code.UNKNOWN_USER: 404,
     Code.NOT_JOINED: 404,
+    Code.UNKNOWN_ACTION: 404,
 }
 
 

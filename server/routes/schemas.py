@@ -97,6 +97,9 @@ class ActivityOut(BaseModel):
     show_results_phones: bool
     moderation: dict[str, Any]
     block_id: int | None = None
+    series_link: str | None = Field(
+        default=None, description="The same measurement in other meetings of its series (docs/series.md)"
+    )
 
 
 class BlockOut(BaseModel):
@@ -275,6 +278,7 @@ class JoinOut(BaseModel):
 class ErasedOut(BaseModel):
     """What "vergeet mij" erased (the participant itself, and these)."""
 
+    meetings: int = Field(description="Meetings erased from: 1, or with a network pass all of the series'")
     answers: int
     questions: int
     votes: int = Field(description="Your votes, and the votes others gave your questions")

@@ -33,7 +33,7 @@ from server.domain.agenda import Agenda, BlockInfo, timing
 from server.domain.errors import Code, DomainError
 from server.kinds import Audience, get
 from server.kinds.base import ReportContext
-from server.services import charts, qa_export, wordcloud_svg
+from server.services import charts, followup_export, qa_export, wordcloud_svg
 from server.services.export_data import ActivityData, MeetingData
 from server.text import C_, N_, Text
 
@@ -266,6 +266,10 @@ def _draw(spec: Mapping[str, Any], language: str) -> str:
         return charts.strips(spec["rows"], spec["low"], spec["high"], language, salt=spec["salt"])
     if chart == "distribution":
         return charts.distribution(spec["counts"], spec["low"], spec["mean"], salt=spec["salt"])
+    if chart == "plane":
+        return charts.plane(
+            spec["dots"], spec["x"], spec["y"], spec["quadrants"], ellipse=spec["ellipse"], salt=spec["salt"]
+        )
     if chart == "cloud":
         return wordcloud_svg.render(spec["words"], spec["width"], spec["height"], label=spec["label"])
     raise ValueError(f"unknown chart {chart!r}")
@@ -308,6 +312,7 @@ def render_html(data: MeetingData, options: ReportOptions, zone: ZoneInfo) -> st
         beside=qa_export.report(
             data.beside, {a.id: a.prompt for a in data.activities}, language, nicknames=options.nicknames
         ),
+        follow_ups=followup_export.report(data.follow_ups, language),
         css=Markup(STYLESHEET.read_text(encoding="utf-8")),
     )
 

@@ -71,6 +71,12 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         ("choice", "choice", "Welke waarden?", {"options": ["Ja", "Nee", "Misschien"], "max_choices": 2}),
         ("groups", "groups", "Favoriete ontbijt?", None),
         ("cards", "cards", "Inzichten & acties", None),
+        (
+            "grid",
+            "grid",
+            "Waar steken we op in?",
+            {"items": ["Inspiratietafel", "=Werkbezoek"], "spread": "cross"},
+        ),
     ]
     ids: dict[str, int] = {}
     for name, kind, prompt, settings in spec:
@@ -156,6 +162,13 @@ def build(session: Session, *, close_all: bool = True) -> Built:
     w.answer(ids["cards"], p1, "0", {"insight": "Luisteren", "action": "-actie", "name": "Anna"})
     w.answer(ids["cards"], p2, "0", {"insight": "Vragen", "action": "Doen", "name": None})
 
+    w.answer(ids["grid"], p1, "0", {"x": 2, "y": 9})
+    w.answer(ids["grid"], p2, "0", {"x": 4, "y": 7})
+    w.answer(ids["grid"], p3, "1", {"x": 8, "y": 3})
+    w.answer(ids["grid"], p3, "1", {"x": 9, "y": 2})  # moved: only the new place counts
+    w.answer(ids["grid"], p1, "1", {"x": 5, "y": 5})
+    w.withdraw(ids["grid"], p1, "1")
+
     if close_all:
         session.execute(update(Activity).where(col(Activity.meeting_id) == m).values(status="closed"))
     session.commit()
@@ -167,6 +180,7 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         ("choice", p3, "0", {"options": [7]}),  # no such option
         ("cards", p3, "0", {"insight": "x" * 281, "action": "te lang"}),  # too long
         ("wordcloud", p2, "7", {"word": "extra"}),  # no such slot
+        ("grid", p2, "2", {"x": 1, "y": 1}),  # no such item
     ]
     for name, person, slot, value in refusals:
         current = ids[name]
@@ -208,19 +222,25 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         "choice": [(1, "Anna", "Ja; Misschien", NO), (2, None, "Nee", NO)],
         "groups": [(1, "Anna", "Havermout", NO), (2, None, "Brood", NO), (3, "'@bob", "Yoghurt", NO)],
         "cards": [(1, "Anna", "Luisteren", "'-actie", "Anna", NO), (2, None, "Vragen", "Doen", None, NO)],
+        "grid": [
+            (1, "Anna", "Inspiratietafel", 2, 9),
+            (2, None, "Inspiratietafel", 4, 7),
+            (3, "'@bob", "'=Werkbezoek", 9, 2),
+        ],
     }
-    for name in ("stars", "numeric"):
+    for name in ("stars", "numeric", "grid"):
         expected[name] = [(*row, NO) for row in expected[name]]
     return Built(m, ids, expected)
 
 
-ORDER = ["open", "wordcloud", "stars", "numeric", "checkout", "choice", "groups", "cards"]
+ORDER = ["open", "wordcloud", "stars", "numeric", "checkout", "choice", "groups", "cards", "grid"]
 REFUSED = {
     "open": "activity_closed",
     "stars": "value_out_of_range",
     "choice": "unknown_option",
     "cards": "text_too_long",
     "wordcloud": "invalid_slot",
+    "grid": "unknown_item",
 }
 
 
@@ -261,7 +281,7 @@ def test_xlsx_holds_exactly_the_acknowledged_answers_as_typed_cells(session: Ses
             for cell in row:
                 if isinstance(cell.value, str):
                     assert cell.data_type == "s"
-        if name in ("stars", "numeric"):
+        if name in ("stars", "numeric", "grid"):
             assert all(type(row[3].value) is int for row in body)
         # Columns are sized to what they hold: at least the header, within the bounds.
         for column, head_cell in enumerate(sheet[1], 1):
@@ -297,6 +317,7 @@ def test_csv_zip_holds_exactly_the_acknowledged_answers_neutralised(session: Ses
             "06-choice-welke-waarden.csv",
             "07-groups-favoriete-ontbijt.csv",
             "08-cards-inzichten-acties.csv",
+            "09-grid-waar-steken-we-op-in.csv",
         ]
         files = {name: archive_file.read(name) for name in names}
     for raw in files.values():
@@ -308,7 +329,7 @@ def test_csv_zip_holds_exactly_the_acknowledged_answers_neutralised(session: Ses
     summary = read("meeting.csv")
     assert summary[0] == ["Nr", "Activiteit", "Soort", "Antwoorden", "Deelnemers"]
     assert [int(r[3]) for r in summary[1:]] == [len(built.expected[n]) for n in ORDER]
-    assert [int(r[4]) for r in summary[1:]] == [3, 2, 2, 3, 2, 2, 3, 2]
+    assert [int(r[4]) for r in summary[1:]] == [3, 2, 2, 3, 2, 2, 3, 2, 3]
 
     for name, file_name in zip(ORDER, names[1:], strict=True):
         header, *rows = read(file_name)

@@ -6,6 +6,7 @@ import { errorText, responseError } from "./errors.js";
 import { kindNow } from "./kinds/index.js";
 import { start as startBeside } from "./qa.js";
 import { forgetting, setupForget } from "./forget.js";
+import { showCarried } from "./actions.js";
 
 const code = document.body.dataset.code;
 const view = document.getElementById("view");
@@ -345,6 +346,7 @@ function start() {
   });
   socket.connect();
   setInterval(retryStale, 3000);
+  showCarried(code);
   setupForget(code, () => {
     socket.stop();
     state.pending.clear();

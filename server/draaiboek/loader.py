@@ -26,7 +26,7 @@ from server.domain.agenda import valid_start_time
 from server.domain.errors import DomainError
 from server.domain.words import host_text
 from server.draaiboek.model import FORMAT, ActivitySpec, BlockSpec, Placeholder, Template, TemplateError
-from server.kinds import is_private, settings_for
+from server.kinds import KINDS, is_private, settings_for
 from server.text import N_, Text
 
 Path_ = tuple[str | int, ...]
@@ -409,7 +409,7 @@ _SPECIAL: dict[str, Text] = {
     "duration": N_("must be a whole number of minutes from 1 to 1440"),
     "start": N_('must be a time written as "HH:MM" (00:00 to 23:59)'),
     "language": N_('must be "nl" or "en"'),
-    "kind": N_("must be one of open, wordcloud, scales, checkout, choice, groups, cards"),
+    "kind": N_("must be one of {kinds}", kinds=", ".join(KINDS)),  # the registry's, never by hand
     "settings": N_("must be a mapping of settings (key: value)"),
 }
 

@@ -15,6 +15,8 @@ from server.kinds.choice import Choice
 from server.kinds.groups import Groups
 from server.kinds.moderation import Moderation
 from server.kinds.open import Open
+from server.kinds.points import Points
+from server.kinds.ranking import Ranking
 from server.kinds.scales import Scales
 from server.kinds.wordcloud import Wordcloud
 
@@ -37,9 +39,22 @@ __all__ = [
     "tally_from_rows",
 ]
 
-Kind = Literal["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards"]
+Kind = Literal["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards", "ranking", "points"]
 REGISTRY: Mapping[str, ActivityKind] = MappingProxyType(
-    {kind.name: kind for kind in (Open(), Wordcloud(), Scales(), Checkout(), Choice(), Groups(), Cards())}
+    {
+        kind.name: kind
+        for kind in (
+            Open(),
+            Wordcloud(),
+            Scales(),
+            Checkout(),
+            Choice(),
+            Groups(),
+            Cards(),
+            Ranking(),
+            Points(),
+        )
+    }
 )
 KINDS: tuple[str, ...] = tuple(REGISTRY)
 

@@ -71,6 +71,13 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         ("choice", "choice", "Welke waarden?", {"options": ["Ja", "Nee", "Misschien"], "max_choices": 2}),
         ("groups", "groups", "Favoriete ontbijt?", None),
         ("cards", "cards", "Inzichten & acties", None),
+        (
+            "ranking",
+            "ranking",
+            "Welk thema eerst?",
+            {"items": ["Leren", "Vragen", "Netwerk"], "partial": True},
+        ),
+        ("points", "points", "Verdeel 100 punten", {"options": ["Tijd", "Expert", "Bezoek"]}),
     ]
     ids: dict[str, int] = {}
     for name, kind, prompt, settings in spec:
@@ -156,6 +163,18 @@ def build(session: Session, *, close_all: bool = True) -> Built:
     w.answer(ids["cards"], p1, "0", {"insight": "Luisteren", "action": "-actie", "name": "Anna"})
     w.answer(ids["cards"], p2, "0", {"insight": "Vragen", "action": "Doen", "name": None})
 
+    a = ids["ranking"]
+    w.answer(a, p1, "0", {"order": [1, 0, 2]})
+    w.answer(a, p2, "0", {"order": [2]})  # partial: only the item that matters
+    w.answer(a, p3, "0", {"order": [0, 1]})
+    w.withdraw(a, p3, "0")
+
+    a = ids["points"]
+    w.answer(a, p1, "0", {"points": [50, 0, 50]})
+    w.answer(a, p2, "0", {"points": [10, 80, 0]})
+    w.answer(a, p3, "0", {"points": [100, 0, 0]})
+    w.answer(a, p3, "0", {"points": [20, 20, 20]})  # replaced, and less than the budget
+
     if close_all:
         session.execute(update(Activity).where(col(Activity.meeting_id) == m).values(status="closed"))
     session.commit()
@@ -167,6 +186,8 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         ("choice", p3, "0", {"options": [7]}),  # no such option
         ("cards", p3, "0", {"insight": "x" * 281, "action": "te lang"}),  # too long
         ("wordcloud", p2, "7", {"word": "extra"}),  # no such slot
+        ("points", p3, "0", {"points": [60, 50, 0]}),  # over the budget
+        ("ranking", p1, "0", {"order": [0, 0]}),  # an item twice
     ]
     for name, person, slot, value in refusals:
         current = ids[name]
@@ -208,19 +229,38 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         "choice": [(1, "Anna", "Ja; Misschien", NO), (2, None, "Nee", NO)],
         "groups": [(1, "Anna", "Havermout", NO), (2, None, "Brood", NO), (3, "'@bob", "Yoghurt", NO)],
         "cards": [(1, "Anna", "Luisteren", "'-actie", "Anna", NO), (2, None, "Vragen", "Doen", None, NO)],
+        "ranking": [(1, "Anna", "1. Vragen; 2. Leren; 3. Netwerk", NO), (2, None, "1. Netwerk", NO)],
+        "points": [
+            (1, "Anna", "Tijd: 50; Bezoek: 50", 100, NO),
+            (2, None, "Tijd: 10; Expert: 80", 90, NO),
+            (3, "'@bob", "Tijd: 20; Expert: 20; Bezoek: 20", 60, NO),
+        ],
     }
     for name in ("stars", "numeric"):
         expected[name] = [(*row, NO) for row in expected[name]]
     return Built(m, ids, expected)
 
 
-ORDER = ["open", "wordcloud", "stars", "numeric", "checkout", "choice", "groups", "cards"]
+ORDER = [
+    "open",
+    "wordcloud",
+    "stars",
+    "numeric",
+    "checkout",
+    "choice",
+    "groups",
+    "cards",
+    "ranking",
+    "points",
+]
 REFUSED = {
     "open": "activity_closed",
     "stars": "value_out_of_range",
     "choice": "unknown_option",
     "cards": "text_too_long",
     "wordcloud": "invalid_slot",
+    "points": "points_over_budget",
+    "ranking": "wrong_kind",
 }
 
 
@@ -295,6 +335,8 @@ def test_csv_zip_holds_exactly_the_acknowledged_answers_neutralised(session: Ses
             "06-choice-welke-waarden.csv",
             "07-groups-favoriete-ontbijt.csv",
             "08-cards-inzichten-acties.csv",
+            "09-ranking-welk-thema-eerst.csv",
+            "10-points-verdeel-100-punten.csv",
         ]
         files = {name: archive_file.read(name) for name in names}
     for raw in files.values():
@@ -306,7 +348,7 @@ def test_csv_zip_holds_exactly_the_acknowledged_answers_neutralised(session: Ses
     summary = read("meeting.csv")
     assert summary[0] == ["Nr", "Activiteit", "Soort", "Antwoorden", "Deelnemers"]
     assert [int(r[3]) for r in summary[1:]] == [len(built.expected[n]) for n in ORDER]
-    assert [int(r[4]) for r in summary[1:]] == [3, 2, 2, 3, 2, 2, 3, 2]
+    assert [int(r[4]) for r in summary[1:]] == [3, 2, 2, 3, 2, 2, 3, 2, 2, 3]
 
     for name, file_name in zip(ORDER, names[1:], strict=True):
         header, *rows = read(file_name)

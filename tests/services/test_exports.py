@@ -25,7 +25,7 @@ from server.db.tables import Activity, AgendaBlock, Answer, Meeting, Participant
 from server.domain.errors import DomainError
 from server.realtime.messages import AnswerIn
 from server.realtime.room import Room
-from server.services import archive, exports, meetings, participants
+from server.services import archive, export_cells, exports, meetings, participants
 from server.services.answers import commit_batch
 from server.services.export_data import load
 from tests.factories import AnswerWriter
@@ -311,8 +311,10 @@ def test_xlsx_holds_exactly_the_acknowledged_answers_as_typed_cells(session: Ses
             )
             if isinstance(sheet.cell(row=2, column=column).value, datetime):
                 longest = max(len(str(head_cell.value)), 19)
-            assert exports.COLUMN_WIDTH_MIN <= width <= exports.COLUMN_WIDTH_MAX, (name, column)
-            assert width == min(max(longest + 2, exports.COLUMN_WIDTH_MIN), exports.COLUMN_WIDTH_MAX)
+            assert export_cells.COLUMN_WIDTH_MIN <= width <= export_cells.COLUMN_WIDTH_MAX, (name, column)
+            assert width == min(
+                max(longest + 2, export_cells.COLUMN_WIDTH_MIN), export_cells.COLUMN_WIDTH_MAX
+            )
     widths = {n: book["Overzicht"].column_dimensions[n].width for n in "ABCD"}
     assert widths["B"] == len("Check-out: welk woord neem je mee?") + 2  # the longest prompt
     assert widths["B"] > max(widths["A"], widths["C"], widths["D"])
@@ -487,8 +489,8 @@ def test_import_refuses_what_is_not_an_export(session: Session, text: str, messa
 
 
 def test_neutralise_keeps_plain_text_and_marks_formulas() -> None:
-    assert exports.neutralise("hallo") == "hallo"
+    assert export_cells.neutralise("hallo") == "hallo"
     for raw in ("=1+1", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"):
-        assert exports.neutralise(raw) == "'" + raw
-    assert exports.csv_cell(-3, "nl") == -3 and exports.csv_cell(True, "en") == "yes"
-    assert exports.slug("Wat vind jij van café ‘De Kring’?") == "wat-vind-jij-van-cafe-de-kring"
+        assert export_cells.neutralise(raw) == "'" + raw
+    assert export_cells.csv_cell(-3, "nl") == -3 and export_cells.csv_cell(True, "en") == "yes"
+    assert export_cells.slug("Wat vind jij van café ‘De Kring’?") == "wat-vind-jij-van-cafe-de-kring"

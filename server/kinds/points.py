@@ -149,7 +149,7 @@ class Points(ActivityKind):
     }
 
     def demo(self, say: Say) -> Demo | None:
-        return Demo(order=7, settings={})
+        return Demo(order=8, settings={})
 
     def defaults(self, say: Say) -> KindSettings:
         return PointsSettings(options=[say(priority) for priority in PRIORITIES])

@@ -158,7 +158,7 @@ class Ranking(ActivityKind):
     }
 
     def demo(self, say: Say) -> Demo | None:
-        return Demo(order=6, settings={})
+        return Demo(order=7, settings={})
 
     def defaults(self, say: Say) -> KindSettings:
         return RankingSettings(items=[say(theme) for theme in THEMES])

@@ -21,6 +21,7 @@ KINDS: list[Kind] = [
     "choice",
     "groups",
     "cards",
+    "grid",
     "ranking",
     "points",
 ]
@@ -96,6 +97,9 @@ def operation(kind: Kind) -> st.SearchStrategy[tuple[Any, ...]]:
             st.sampled_from([None, "Ans"]),
         )
         slot = st.just("0")
+    elif kind == "grid":
+        value = st.builds(lambda x, y: {"x": x, "y": y}, st.integers(1, 10), st.integers(1, 10))
+        slot = st.sampled_from(["0", "1", "4"])
     elif kind == "ranking":  # any order of any items: the tally never asks for a full ranking
         value = st.builds(
             lambda o: {"order": o},

@@ -72,6 +72,12 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         ("groups", "groups", "Favoriete ontbijt?", None),
         ("cards", "cards", "Inzichten & acties", None),
         (
+            "grid",
+            "grid",
+            "Waar steken we op in?",
+            {"items": ["Inspiratietafel", "=Werkbezoek"], "spread": "cross"},
+        ),
+        (
             "ranking",
             "ranking",
             "Welk thema eerst?",
@@ -163,6 +169,13 @@ def build(session: Session, *, close_all: bool = True) -> Built:
     w.answer(ids["cards"], p1, "0", {"insight": "Luisteren", "action": "-actie", "name": "Anna"})
     w.answer(ids["cards"], p2, "0", {"insight": "Vragen", "action": "Doen", "name": None})
 
+    w.answer(ids["grid"], p1, "0", {"x": 2, "y": 9})
+    w.answer(ids["grid"], p2, "0", {"x": 4, "y": 7})
+    w.answer(ids["grid"], p3, "1", {"x": 8, "y": 3})
+    w.answer(ids["grid"], p3, "1", {"x": 9, "y": 2})  # moved: only the new place counts
+    w.answer(ids["grid"], p1, "1", {"x": 5, "y": 5})
+    w.withdraw(ids["grid"], p1, "1")
+
     a = ids["ranking"]
     w.answer(a, p1, "0", {"order": [1, 0, 2]})
     w.answer(a, p2, "0", {"order": [2]})  # partial: only the item that matters
@@ -186,6 +199,7 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         ("choice", p3, "0", {"options": [7]}),  # no such option
         ("cards", p3, "0", {"insight": "x" * 281, "action": "te lang"}),  # too long
         ("wordcloud", p2, "7", {"word": "extra"}),  # no such slot
+        ("grid", p2, "2", {"x": 1, "y": 1}),  # no such item
         ("points", p3, "0", {"points": [60, 50, 0]}),  # over the budget
         ("ranking", p1, "0", {"order": [0, 0]}),  # an item twice
     ]
@@ -229,6 +243,11 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         "choice": [(1, "Anna", "Ja; Misschien", NO), (2, None, "Nee", NO)],
         "groups": [(1, "Anna", "Havermout", NO), (2, None, "Brood", NO), (3, "'@bob", "Yoghurt", NO)],
         "cards": [(1, "Anna", "Luisteren", "'-actie", "Anna", NO), (2, None, "Vragen", "Doen", None, NO)],
+        "grid": [
+            (1, "Anna", "Inspiratietafel", 2, 9),
+            (2, None, "Inspiratietafel", 4, 7),
+            (3, "'@bob", "'=Werkbezoek", 9, 2),
+        ],
         "ranking": [(1, "Anna", "1. Vragen; 2. Leren; 3. Netwerk", NO), (2, None, "1. Netwerk", NO)],
         "points": [
             (1, "Anna", "Tijd: 50; Bezoek: 50", 100, NO),
@@ -236,7 +255,7 @@ def build(session: Session, *, close_all: bool = True) -> Built:
             (3, "'@bob", "Tijd: 20; Expert: 20; Bezoek: 20", 60, NO),
         ],
     }
-    for name in ("stars", "numeric"):
+    for name in ("stars", "numeric", "grid"):
         expected[name] = [(*row, NO) for row in expected[name]]
     return Built(m, ids, expected)
 
@@ -250,6 +269,7 @@ ORDER = [
     "choice",
     "groups",
     "cards",
+    "grid",
     "ranking",
     "points",
 ]
@@ -259,6 +279,7 @@ REFUSED = {
     "choice": "unknown_option",
     "cards": "text_too_long",
     "wordcloud": "invalid_slot",
+    "grid": "unknown_item",
     "points": "points_over_budget",
     "ranking": "wrong_kind",
 }
@@ -301,7 +322,7 @@ def test_xlsx_holds_exactly_the_acknowledged_answers_as_typed_cells(session: Ses
             for cell in row:
                 if isinstance(cell.value, str):
                     assert cell.data_type == "s"
-        if name in ("stars", "numeric"):
+        if name in ("stars", "numeric", "grid"):
             assert all(type(row[3].value) is int for row in body)
         # Columns are sized to what they hold: at least the header, within the bounds.
         for column, head_cell in enumerate(sheet[1], 1):
@@ -337,8 +358,9 @@ def test_csv_zip_holds_exactly_the_acknowledged_answers_neutralised(session: Ses
             "06-choice-welke-waarden.csv",
             "07-groups-favoriete-ontbijt.csv",
             "08-cards-inzichten-acties.csv",
-            "09-ranking-welk-thema-eerst.csv",
-            "10-points-verdeel-100-punten.csv",
+            "09-grid-waar-steken-we-op-in.csv",
+            "10-ranking-welk-thema-eerst.csv",
+            "11-points-verdeel-100-punten.csv",
         ]
         files = {name: archive_file.read(name) for name in names}
     for raw in files.values():
@@ -350,7 +372,7 @@ def test_csv_zip_holds_exactly_the_acknowledged_answers_neutralised(session: Ses
     summary = read("meeting.csv")
     assert summary[0] == ["Nr", "Activiteit", "Soort", "Antwoorden", "Deelnemers"]
     assert [int(r[3]) for r in summary[1:]] == [len(built.expected[n]) for n in ORDER]
-    assert [int(r[4]) for r in summary[1:]] == [3, 2, 2, 3, 2, 2, 3, 2, 2, 3]
+    assert [int(r[4]) for r in summary[1:]] == [3, 2, 2, 3, 2, 2, 3, 2, 3, 2, 3]
 
     for name, file_name in zip(ORDER, names[1:], strict=True):
         header, *rows = read(file_name)

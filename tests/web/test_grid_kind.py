@@ -42,7 +42,7 @@ DOTS = """() => { const area = document.querySelector('.grid-plane .grid-area');
       index: Number(g.dataset.index), x: Number(g.dataset.x), y: Number(g.dataset.y),
       cx: Number(g.querySelector('circle').getAttribute('cx')),
       cy: Number(g.querySelector('circle').getAttribute('cy')),
-      spread: [...g.querySelectorAll('line.grid-spread')].map((l) =>
+      spread: [...document.querySelectorAll(`.grid-spread-of[data-index="${g.dataset.index}"] line`)].map((l) =>
         Math.hypot(l.getAttribute('x2') - l.getAttribute('x1'), l.getAttribute('y2') - l.getAttribute('y1'))),
     })) }; }"""
 

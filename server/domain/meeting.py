@@ -28,6 +28,7 @@ class ActivityInfo:
     moderation: dict[str, Any] = field(default_factory=dict)
     block_id: int | None = None  # the agenda block it belongs to, if any
     limits: dict[str, int] = field(default_factory=dict)  # the kind's phone_payload (server/kinds)
+    series_link: str | None = None  # the same measurement in other meetings of its series
 
     def public(self) -> dict[str, Any]:
         """What every screen may know about the activity (no moderation internals)."""
@@ -42,6 +43,7 @@ class ActivityInfo:
             "show_results_presenter": self.show_results_presenter,
             "show_results_phones": self.show_results_phones,
             "block_id": self.block_id,
+            "series_link": self.series_link,
         }
 
 

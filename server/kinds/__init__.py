@@ -8,7 +8,7 @@ from typing import Literal
 
 from server.domain.errors import Code, DomainError
 from server.kinds import problems
-from server.kinds.base import AUDIENCES, ActivityKind, Audience, Change, KindSettings, Say, Tally
+from server.kinds.base import AUDIENCES, ActivityKind, Audience, Change, KindSettings, Measure, Say, Tally
 from server.kinds.cards import Cards
 from server.kinds.checkout import Checkout
 from server.kinds.choice import Choice
@@ -28,10 +28,13 @@ __all__ = [
     "Change",
     "Kind",
     "KindSettings",
+    "Measure",
     "Moderation",
     "Tally",
     "get",
     "is_private",
+    "measure",
+    "measured",
     "names",
     "new_tally",
     "settings_for",
@@ -83,6 +86,16 @@ def settings_for(name: str, raw: Mapping[str, object] | None, say: Say | None = 
 
 def is_private(name: str, settings: KindSettings) -> bool:
     return get(name).private(settings)
+
+
+def measure(name: str, settings: KindSettings) -> Measure | None:
+    """What an activity measures, when its kind is comparable (before and after in a series)."""
+    return get(name).measure(settings)
+
+
+def measured(name: str, slot: str, payload: Mapping[str, object]) -> tuple[int, float] | None:
+    """One stored answer of a comparable activity as (statement index, value)."""
+    return get(name).measured(slot, payload)
 
 
 def new_tally(name: str) -> Tally:

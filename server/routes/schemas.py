@@ -96,6 +96,9 @@ class ActivityOut(BaseModel):
     show_results_phones: bool
     moderation: dict[str, Any]
     block_id: int | None = None
+    series_link: str | None = Field(
+        default=None, description="The same measurement in other meetings of its series (docs/series.md)"
+    )
 
 
 class BlockOut(BaseModel):

@@ -69,6 +69,7 @@ def activity_info(activity: Activity) -> ActivityInfo:
         show_results_presenter=activity.show_results_presenter,
         show_results_phones=activity.show_results_phones,
         moderation=dict(activity.moderation),
+        series_link=activity.series_link,
         block_id=activity.block_id,
         limits=kind.phone_payload(kinds.settings_for(kind.name, activity.settings)),
     )

@@ -42,8 +42,9 @@ DOTS = """() => { const area = document.querySelector('.grid-plane .grid-area');
       index: Number(g.dataset.index), x: Number(g.dataset.x), y: Number(g.dataset.y),
       cx: Number(g.querySelector('circle').getAttribute('cx')),
       cy: Number(g.querySelector('circle').getAttribute('cy')),
-      spread: [...document.querySelectorAll(`.grid-spread-of[data-index="${g.dataset.index}"] line`)].map((l) =>
-        Math.hypot(l.getAttribute('x2') - l.getAttribute('x1'), l.getAttribute('y2') - l.getAttribute('y1'))),
+      spread: [...document.querySelectorAll(`.grid-spread-of[data-index="${g.dataset.index}"] line`)]
+        .map((l) => Math.hypot(l.getAttribute('x2') - l.getAttribute('x1'),
+          l.getAttribute('y2') - l.getAttribute('y1'))),
     })) }; }"""
 
 

@@ -270,6 +270,7 @@ class JoinOut(BaseModel):
     title: str
     theme: str
     language: str
+    series_position: int | None = None
     nickname: str | None
     websocket: str
 
@@ -287,6 +288,9 @@ class MeetingPublic(BaseModel):
     title: str
     theme: str
     language: str
+    series_position: int | None = Field(
+        default=None, description="Its place in a series (1 = the kick-off); null outside a series"
+    )
 
 
 class Results(BaseModel):

@@ -42,7 +42,7 @@ async def phone_participant(code: str, request: Request, db: Database, hub: Hub)
 )
 async def forget_me(
     code: CodePath, request: Request, response: Response, db: DatabaseDep, hub: HubDep, settings: SettingsDep
-) -> dict[str, int]:
+) -> dict[str, int | bool]:
     """Vergeet mij: erase this phone's participant (the cookie) with every answer, question and
     vote, and with a network pass its pseudonym in every meeting of the series; the big screens'
     tallies drop them at once. The cookies (the meeting's, the pass's) are cleared."""
@@ -71,6 +71,7 @@ async def forget_me(
         cookie_name(clean), path="/", httponly=True, samesite="lax", secure=settings.secure_cookies()
     )
     return {
+        "pass": pseudonym is not None,
         "meetings": len(erased.participants),
         "answers": erased.answers,
         "questions": erased.questions,

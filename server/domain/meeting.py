@@ -65,6 +65,8 @@ class MeetingInfo:
     # the host closed the door to new participants.
     join_secret: str = ""
     joins_closed: bool = False
+    # Its place in a series (1 = the kick-off), None outside one: the phones offer the network pass.
+    series_position: int | None = None
 
     @property
     def blocks(self) -> tuple[BlockInfo, ...]:
@@ -91,6 +93,7 @@ class MeetingInfo:
             "title": self.title,
             "theme": self.theme,
             "language": self.language,
+            "series_position": self.series_position,
         }
 
 

@@ -16,6 +16,8 @@ from server.kinds.grid import Grid
 from server.kinds.groups import Groups
 from server.kinds.moderation import Moderation
 from server.kinds.open import Open
+from server.kinds.points import Points
+from server.kinds.ranking import Ranking
 from server.kinds.scales import Scales
 from server.kinds.wordcloud import Wordcloud
 
@@ -42,7 +44,9 @@ __all__ = [
     "tally_from_rows",
 ]
 
-Kind = Literal["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards", "grid"]
+Kind = Literal[
+    "open", "wordcloud", "scales", "checkout", "choice", "groups", "cards", "grid", "ranking", "points"
+]
 REGISTRY: Mapping[str, ActivityKind] = MappingProxyType(
     {
         kind.name: kind
@@ -55,6 +59,8 @@ REGISTRY: Mapping[str, ActivityKind] = MappingProxyType(
             Groups(),
             Cards(),
             Grid(),
+            Ranking(),
+            Points(),
         )
     }
 )

@@ -10,6 +10,7 @@ from server.domain.errors import Code, DomainError
 from server.realtime.hub import Hub
 from server.routes import schemas
 from server.routes.join import lookup_code
+from server.routes.network_pass import pass_cookie
 from server.routes.shared import cookie_name
 from server.services import erasure
 from server.services import participants as participant_service
@@ -41,10 +42,10 @@ async def phone_participant(code: str, request: Request, db: Database, hub: Hub)
 )
 async def forget_me(
     code: CodePath, request: Request, response: Response, db: DatabaseDep, hub: HubDep, settings: SettingsDep
-) -> dict[str, int]:
+) -> dict[str, int | bool]:
     """Vergeet mij: erase this phone's participant (the cookie) with every answer, question and
     vote, and with a network pass its pseudonym in every meeting of the series; the big screens'
-    tallies drop them at once. The cookie is cleared."""
+    tallies drop them at once. The cookies (the meeting's, the pass's) are cleared."""
     clean, meeting_id, participant_id = await phone_participant(code, request, db, hub)
     room = hub.rooms.get(meeting_id)
     if room is not None:
@@ -52,7 +53,16 @@ async def forget_me(
     pseudonym = await db.run(erasure.pseudonym_of, participant_id)
     # With a network pass: the pseudonym across the whole series; without: this meeting's participant.
     if pseudonym is not None:
+        series_id = await db.run(erasure.series_of_pseudonym, pseudonym)
         erased = await db.run(erasure.erase_pseudonym, pseudonym)
+        if series_id is not None:  # the pass's cookie opens nothing now; it goes too
+            response.delete_cookie(
+                pass_cookie(series_id),
+                path="/",
+                httponly=True,
+                samesite="lax",
+                secure=settings.secure_cookies(),
+            )
     else:
         erased = await db.run(erasure.erase, [participant_id])
     for meeting, participants in erased.participants.items():
@@ -61,6 +71,7 @@ async def forget_me(
         cookie_name(clean), path="/", httponly=True, samesite="lax", secure=settings.secure_cookies()
     )
     return {
+        "pass": pseudonym is not None,
         "meetings": len(erased.participants),
         "answers": erased.answers,
         "questions": erased.questions,

@@ -271,6 +271,7 @@ class JoinOut(BaseModel):
     title: str
     theme: str
     language: str
+    series_position: int | None = None
     nickname: str | None
     websocket: str
 
@@ -278,6 +279,10 @@ class JoinOut(BaseModel):
 class ErasedOut(BaseModel):
     """What "vergeet mij" erased (the participant itself, and these)."""
 
+    # "pass" is a Python keyword: the field is named by alias.
+    taken_pass: bool = Field(
+        alias="pass", description="True: a network pass's pseudonym went (its whole series)"
+    )
     meetings: int = Field(description="Meetings erased from: 1, or with a network pass all of the series'")
     answers: int
     questions: int
@@ -289,6 +294,9 @@ class MeetingPublic(BaseModel):
     title: str
     theme: str
     language: str
+    series_position: int | None = Field(
+        default=None, description="Its place in a series (1 = the kick-off); null outside a series"
+    )
 
 
 class Results(BaseModel):

@@ -129,6 +129,13 @@ def pseudonym_of(session: Session, participant_id: int) -> int | None:
     return int(found) if found is not None else None
 
 
+def series_of_pseudonym(session: Session, pseudonym_id: int) -> int | None:
+    found = session.scalar(
+        select(col(SeriesParticipant.series_id)).where(col(SeriesParticipant.id) == pseudonym_id)
+    )
+    return int(found) if found is not None else None
+
+
 def erase_pseudonym(session: Session, pseudonym_id: int) -> Erased:
     """A pseudonym across its whole series: every meeting's participant it joined as, with all
     they left (``erase``), and the pseudonym itself (its cookie and code open nothing after)."""

@@ -90,4 +90,5 @@ def meeting_info(meeting: Meeting, activities: list[Activity]) -> MeetingInfo:
         show_schedule=meeting.show_schedule,
         join_secret=meeting.join_secret,
         joins_closed=meeting.joins_closed,
+        series_position=meeting.series_position if meeting.series_id is not None else None,
     )

@@ -285,3 +285,11 @@ def _series(session: Session, series_id: int) -> Series:
     if series is None:
         raise DomainError(Code.UNKNOWN_SERIES, "There is no series with this number.")
     return series
+
+
+def owner_of_meeting(session: Session, meeting_id: int) -> int | None:
+    return session.scalar(select(col(Meeting.owner_id)).where(col(Meeting.id) == meeting_id))
+
+
+def title_of(session: Session, series_id: int) -> str:
+    return _series(session, series_id).title

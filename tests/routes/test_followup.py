@@ -191,7 +191,7 @@ def test_vergeet_mij_with_a_pass_erases_the_pseudonym_in_every_meeting(world: Wo
         f"/api/join/{code}", headers={"cookie": f"kring_{code}={world.tokens[2, 'anna']}"}
     )
     assert erased.status_code == 200, erased.text
-    assert erased.json() == {"meetings": 2, "answers": 1, "questions": 0, "votes": 0}
+    assert erased.json() == {"pass": True, "meetings": 2, "answers": 1, "questions": 0, "votes": 0}
     engine = make_engine(world.url)
     with Session(engine) as session:
         assert session.get(Answer, world.cards["anna"]) is None

@@ -32,6 +32,7 @@ from server.realtime.room import Room
 from server.services import answers as answer_service
 from server.services import meetings as meeting_service
 from server.services import qa as qa_service
+from server.services import questionnaires
 from server.services.answers import BatchResult, StoredAnswer
 from server.services.events import (
     Event,
@@ -177,20 +178,23 @@ class Hub:
         room = Room(meeting, auth, self.join_url(meeting.code, auth.join_secret), self.clock)
         room.load_answers(answer_service.load_answers(session, meeting_id))
         room.beside.load(qa_service.load_beside(session, meeting_id))
+        room.pace.load(*questionnaires.progress_for(session, meeting.questionnaire, None))
         return room
 
     async def _reload(self, room: Room) -> None:
         """Rebuild a room's meeting and tallies from the database, keeping its connections."""
 
-        def read(session: Session) -> tuple[Any, list[StoredAnswer]]:
+        def read(session: Session) -> tuple[Any, list[StoredAnswer], Any]:
             meeting = meeting_service.load_meeting(session, room.meeting.id)
-            return meeting, answer_service.load_answers(session, room.meeting.id)
+            steps = questionnaires.progress_for(session, meeting.questionnaire if meeting else None, None)
+            return meeting, answer_service.load_answers(session, room.meeting.id), steps
 
-        meeting, answers = await self.db.run(read)
+        meeting, answers, steps = await self.db.run(read)
         if meeting is None:
             self._close_room(room.meeting.id)
             return
         room.set_meeting(meeting)
+        room.pace.load(*steps)
         room.load_answers(answers)
         room.beside.load(await self.db.run(qa_service.load_beside, room.meeting.id))
         self._mark(room)
@@ -198,16 +202,20 @@ class Hub:
     async def _refresh(self, room: Room) -> bool:
         """Reload a room's meeting and keys (not its answers); False when it is gone."""
 
-        def read(session: Session) -> tuple[Any, Any]:
+        held = room.pace.questionnaire
+
+        def read(session: Session) -> tuple[Any, Any, Any]:
             meeting = meeting_service.load_meeting(session, room.meeting.id)
             auth = meeting_service.meeting_auth(session, meeting.code) if meeting else None
-            return meeting, auth
+            steps = questionnaires.progress_for(session, meeting.questionnaire if meeting else None, held)
+            return meeting, auth, steps
 
-        meeting, auth = await self.db.run(read)
+        meeting, auth, steps = await self.db.run(read)
         if meeting is None or auth is None:
             self._close_room(room.meeting.id)
             return False
         room.set_meeting(meeting)
+        room.pace.load(*steps)
         room.set_auth(auth)
         return True
 

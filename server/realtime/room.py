@@ -25,6 +25,7 @@ from server.realtime.messages import (
     WithdrawIn,
     dump,
 )
+from server.realtime.pace import RoomPace
 from server.services.answers import AnswerOp, StoredAnswer
 from server.services.keys import hash_key
 from server.services.meetings import MeetingAuth
@@ -69,6 +70,7 @@ class Room:
         self._results_cache: tuple[tuple[int, int], str] | None = None
         self._state_version = -1
         self.beside = RoomBeside()  # Q&A and reactions beside the activities
+        self.pace = RoomPace()  # the self-paced questionnaire, when one is open
         self.set_meeting(meeting)
 
     # -- loading ---------------------------------------------------------------------------
@@ -77,6 +79,8 @@ class Room:
         before = self.meeting.current
         agenda_before = phone_view(self.meeting.agenda)
         self.meeting = meeting
+        if self.pace.sync(meeting.questionnaire):
+            self.dirty_mine = True
         self._settings = {a.id: settings_for(a.kind, a.settings) for a in meeting.activities}
         self._moderation = {a.id: Moderation.from_json(a.moderation) for a in meeting.activities}
         for activity in meeting.activities:
@@ -185,7 +189,7 @@ class Room:
         recognised resends: a resend of a stored answer gets its ack again, whatever changed
         since. The room's own verdict travels along as the op's ``refusal``."""
         try:
-            activity = accepting(self.meeting.current, message.activity_id)
+            activity = accepting(self.meeting.answerable(message.activity_id), message.activity_id)
             refusal = None
         except DomainError as closed:
             refusal = closed
@@ -276,7 +280,13 @@ class Room:
 
     @property
     def dirty(self) -> bool:
-        return self.dirty_state or self.dirty_results or self.dirty_snapshot or self.beside.dirty
+        return (
+            self.dirty_state
+            or self.dirty_results
+            or self.dirty_snapshot
+            or self.beside.dirty
+            or self.pace.dirty
+        )
 
     # -- frames ------------------------------------------------------------------------------
 
@@ -300,10 +310,15 @@ class Room:
             activity.show_results_phones or get(activity.kind).results_on_phones_always
         )
 
+    @property
+    def phone_activity(self) -> ActivityInfo | None:
+        """What the phones answer together; none while a questionnaire goes at each one's pace."""
+        return None if self.pace.questionnaire is not None else self.meeting.current
+
     def state_frame(self) -> str:
         """The phones' shared state frame; rebuilt when the state changed, or when it carries
         results and answers came in since (a reconnecting phone never gets stale results)."""
-        activity = self.meeting.current
+        activity = self.phone_activity
         stale = self._state_version != self.version and self.phones_see_results(activity)
         if self._state_frame is None or stale:
             self.seq += 1
@@ -318,12 +333,13 @@ class Room:
                     if activity and self.phones_see_results(activity)
                     else None,
                     agenda=self.phone_agenda(),
+                    questionnaire=self.pace.phone_view(self.meeting),
                 )
             )
         return self._state_frame
 
     def mine_frame(self, participant_id: int) -> str | None:
-        activity = self.meeting.current
+        activity = self.phone_activity
         if activity is None:
             return None
         own = self.own.get(activity.id, {}).get(participant_id, {})
@@ -344,7 +360,7 @@ class Room:
 
     def results_frame(self) -> str | None:
         """The phones' results frame, built once per room version (shared by flush and greet)."""
-        activity = self.meeting.current
+        activity = self.phone_activity
         if not self.phones_see_results(activity):
             return None
         assert activity is not None
@@ -399,6 +415,7 @@ class Room:
                     schedule=audience == "host" or self.meeting.show_schedule,
                 ),
                 beside=self.beside.screen_view(audience, burst),
+                questionnaire=self.pace.screen_view(self.meeting, self.tallies),
             )
         )
 
@@ -445,6 +462,7 @@ class Room:
             if mine is not None:
                 connection.put_latest("mine", mine)
             self.beside.greet(connection)
+            self.pace.greet(connection, self.own)
         else:
             connection.put_latest("snapshot", self.snapshot_frame(connection.role))
 
@@ -475,7 +493,10 @@ class Room:
                     connection.put_latest("results", results)
         # The taps of this tick ride on the screens' one frame: a burst, never a frame per tap.
         burst = self.beside.burst.take()
-        screens_dirty = self.dirty_snapshot or self.dirty_results or self.dirty_state
+        screens_dirty = (
+            self.dirty_snapshot or self.dirty_results or self.dirty_state or self.pace.dirty_screens
+        )
+        self.pace.dirty_screens = False
         if screens_dirty or self.beside.dirty_screens or burst:
             frames: dict[str, str] = {}
             for connection in self.screens:
@@ -486,4 +507,5 @@ class Room:
                     connection.put_latest("snapshot", frames[role])
         self.beside.dirty_screens = False
         self.beside.flush_phones(self.phones)
+        self.pace.flush_phones(self.phones, self.own, everyone=self.dirty_state and self.dirty_mine)
         self.dirty_state = self.dirty_results = self.dirty_snapshot = self.dirty_mine = False

@@ -27,6 +27,7 @@ STATUS_BY_CODE = {
     "has_answers": 409,
     "confirmation_required": 409,
     "no_activity": 409,
+    "questionnaire_closed": 409,
     "too_many_attempts": 429,
     "joins_closed": 403,
     "too_many_meetings": 429,

@@ -32,6 +32,7 @@ from server.realtime.messages import (
     PingIn,
     PongOut,
     ReactIn,
+    StepIn,
     VoteIn,
     WithdrawIn,
     dump,
@@ -40,6 +41,7 @@ from server.realtime.messages import (
     react_in,
     screen_in,
 )
+from server.realtime.pace_hub import PaceHub
 from server.realtime.room import Room
 from server.routes.api import cookie_name
 from server.services import accounts
@@ -234,6 +236,10 @@ async def _handle_participant(
             return
         if isinstance(message, AskIn | VoteIn):
             connection.push(await beside.ask_or_vote(live, participant_id, message))
+            return
+        if isinstance(message, StepIn):
+            pace: PaceHub = connection.ws.app.state.pace
+            connection.push(await pace.step(live, participant_id, message))
             return
         if isinstance(message, ReactIn):  # one that _tap did not recognise (spelled otherwise)
             beside.react(live, connection, participant_id, message)

@@ -26,6 +26,7 @@ from server.domain.agenda import valid_start_time
 from server.domain.errors import DomainError
 from server.domain.words import host_text
 from server.draaiboek.model import FORMAT, ActivitySpec, BlockSpec, Placeholder, Template, TemplateError
+from server.draaiboek.pacing import self_paced_problem
 from server.kinds import is_private, settings_for
 from server.text import N_, Text
 
@@ -248,6 +249,7 @@ def fill(template: Template, values: Mapping[str, str]) -> Template:
                 materials=sub(b.materials),
                 essential=b.essential,
                 is_break=b.is_break,
+                self_paced=b.self_paced,
                 activities=tuple(
                     ActivitySpec(
                         kind=a.kind,
@@ -521,6 +523,9 @@ def _semantic_check(data: dict[str, Any], doc: _Document) -> None:
         start = block.get("start")
         if start is not None and not valid_start_time(start):
             raise doc.fail(("blocks", i, "start"), _got(f"blocks[{i}].start", _SPECIAL["start"], start))
+        found = self_paced_problem(block, f"blocks[{i}]") if block.get("self_paced") else None
+        if found is not None:
+            raise doc.fail(("blocks", i, *found[0]), found[1])
         for j, activity in enumerate(block.get("activities", [])):
             path: Path_ = ("blocks", i, "activities", j)
             try:
@@ -666,6 +671,7 @@ def _template(data: dict[str, Any], source: str) -> Template:
                 materials=b.get("materials", ""),
                 essential=not b.get("optional", False),
                 is_break=b.get("break", False),
+                self_paced=b.get("self_paced", False),
                 activities=tuple(
                     ActivitySpec(
                         kind=a["kind"],
@@ -711,6 +717,8 @@ def _block_data(block: BlockSpec) -> dict[str, Any]:
         out["optional"] = True
     if block.is_break:
         out["break"] = True
+    if block.self_paced:
+        out["self_paced"] = True
     if block.activities:
         out["activities"] = [_activity_data(activity) for activity in block.activities]
     return out

@@ -7,6 +7,7 @@ import { LiveSocket, apiHeaders, clear, downloadExport, el, facilitator, loadStr
 import { responseError } from "./errors.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { kindNow } from "./kinds/index.js";
+import { stagePace } from "./pace-stage.js";
 import { stageBeside } from "./qa-stage.js";
 
 const code = document.body.dataset.code;
@@ -191,6 +192,7 @@ async function main() {
     onMessage: (message) => {
       if (message.type === "snapshot") {
         stageBeside(message.beside);
+        stagePace(message);
         opened(message.meeting);
         agenda = message.agenda || null;
         renderAgenda();

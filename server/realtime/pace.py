@@ -94,12 +94,21 @@ class RoomPace:
             )
         )
 
-    def screen_view(self, meeting: MeetingInfo, tallies: Mapping[int, Tally]) -> dict[str, Any] | None:
-        """For the big screen and the remote: every step with how many got past it and answered."""
+    def screen_view(
+        self, meeting: MeetingInfo, tallies: Mapping[int, Tally], own: Own
+    ) -> dict[str, Any] | None:
+        """For the big screen and the remote: every step with how many got past it and answered;
+        a phone has started once it moved or answered a step."""
         questionnaire = self.questionnaire
         if questionnaire is None:
             return None
         progress = self.board.progress()
+        started = set(self.board.where)
+        for activity_id in questionnaire.steps:
+            started.update(p for p, slots in own.get(activity_id, {}).items() if slots)
+        on = list(progress["on"])
+        if on:  # who answered without moving on is on the first step
+            on[0] += len(started) - len(self.board.where)
         steps: list[dict[str, Any]] = []
         for i, activity_id in enumerate(questionnaire.steps):
             activity: ActivityInfo = meeting.activity(activity_id)
@@ -111,14 +120,14 @@ class RoomPace:
                     "prompt": activity.prompt,
                     "status": activity.status,
                     "done": progress["done"][i],
-                    "on": progress["on"][i],
+                    "on": on[i],
                     "respondents": tally.respondents() if tally is not None else 0,
                 }
             )
         return {
             "id": questionnaire.id,
             "steps": steps,
-            "started": progress["started"],
+            "started": len(started),
             "completed": progress["completed"],
         }
 

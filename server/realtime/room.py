@@ -415,7 +415,7 @@ class Room:
                     schedule=audience == "host" or self.meeting.show_schedule,
                 ),
                 beside=self.beside.screen_view(audience, burst),
-                questionnaire=self.pace.screen_view(self.meeting, self.tallies),
+                questionnaire=self.pace.screen_view(self.meeting, self.tallies, self.own),
             )
         )
 

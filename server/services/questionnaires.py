@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 
 from server import kinds
-from server.db.tables import Activity, AgendaBlock, Meeting, PaceProgress, Questionnaire, utcnow
+from server.db.tables import Activity, AgendaBlock, Answer, Meeting, PaceProgress, Questionnaire, utcnow
 from server.domain.errors import DomainError
 from server.domain.pace import Questionnaire as OpenQuestionnaire
 from server.domain.pace import check_steps, completion
@@ -203,13 +203,23 @@ def completions(session: Session, meeting_id: int) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for run in runs:
         assert run.id is not None
-        furthest = session.scalars(
-            select(col(PaceProgress.furthest)).where(col(PaceProgress.questionnaire_id) == run.id)
-        ).all()
+        furthest = {
+            int(p): int(f)
+            for p, f in session.execute(
+                select(col(PaceProgress.participant_id), col(PaceProgress.furthest)).where(
+                    col(PaceProgress.questionnaire_id) == run.id
+                )
+            )
+        }
+        # A phone that answered a step without moving on has started too (at step 0).
+        for participant in session.scalars(
+            select(col(Answer.participant_id)).distinct().where(col(Answer.activity_id).in_(run.activity_ids))
+        ):
+            furthest.setdefault(int(participant), 0)
         found.append(
             {
                 "id": run.id,
-                **completion([int(a) for a in run.activity_ids], [int(f) for f in furthest]),
+                **completion([int(a) for a in run.activity_ids], list(furthest.values())),
                 "opened_at": run.opened_at,
                 "closed_at": run.closed_at,
             }

@@ -12,6 +12,7 @@ from server.kinds.base import AUDIENCES, ActivityKind, Audience, Change, KindSet
 from server.kinds.cards import Cards
 from server.kinds.checkout import Checkout
 from server.kinds.choice import Choice
+from server.kinds.grid import Grid
 from server.kinds.groups import Groups
 from server.kinds.moderation import Moderation
 from server.kinds.open import Open
@@ -37,9 +38,21 @@ __all__ = [
     "tally_from_rows",
 ]
 
-Kind = Literal["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards"]
+Kind = Literal["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards", "grid"]
 REGISTRY: Mapping[str, ActivityKind] = MappingProxyType(
-    {kind.name: kind for kind in (Open(), Wordcloud(), Scales(), Checkout(), Choice(), Groups(), Cards())}
+    {
+        kind.name: kind
+        for kind in (
+            Open(),
+            Wordcloud(),
+            Scales(),
+            Checkout(),
+            Choice(),
+            Groups(),
+            Cards(),
+            Grid(),
+        )
+    }
 )
 KINDS: tuple[str, ...] = tuple(REGISTRY)
 

@@ -22,8 +22,10 @@ class RoomPace:
         self.board = PaceBoard()
         self.dirty_screens = False
         self.dirty_phones = False
-        # Phones whose step changed elsewhere (another worker, another tab): told their step.
+        # Phones whose step was read from the database (a room loaded, resynchronised): told it.
         self.moved: set[int] = set()
+        # Moves from another worker about a questionnaire this room has not seen opened yet.
+        self._early: dict[int, list[tuple[int, int, int]]] = {}
 
     @property
     def questionnaire(self) -> Questionnaire | None:
@@ -42,6 +44,12 @@ class RoomPace:
         same = held is not None and questionnaire is not None and held.id == questionnaire.id
         self.board = PaceBoard(questionnaire, self.board.where if same else {})
         self.dirty_screens = self.dirty_phones = True
+        if questionnaire is not None:
+            for participant, step, furthest in self._early.pop(questionnaire.id, []):
+                self.board.put(participant, step, furthest)
+        self._early = {
+            q: moves for q, moves in self._early.items() if questionnaire is None or q > questionnaire.id
+        }
         return not same and questionnaire is not None
 
     def load(self, questionnaire_id: int, rows: Iterable[tuple[int, int, int]]) -> None:
@@ -55,7 +63,10 @@ class RoomPace:
     def moved_to(self, questionnaire_id: int, participant: int, step: int, furthest: int) -> bool:
         """A committed move (here or on another worker); False when it is about another
         questionnaire than the one this room holds."""
-        if self.questionnaire is None or self.questionnaire.id != questionnaire_id:
+        held = self.questionnaire
+        if held is None or held.id != questionnaire_id:
+            if held is None or questionnaire_id > held.id:  # a newer one, not yet seen opened here
+                self._early.setdefault(questionnaire_id, []).append((participant, step, furthest))
             return False
         self.board.put(participant, step, furthest)
         self.dirty_screens = True

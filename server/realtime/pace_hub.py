@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from server.db.database import Database
 from server.domain.errors import DomainError
 from server.domain.pace import check_step
+from server.realtime.bus import PaceMsg
 from server.realtime.hub import Hub
 from server.realtime.messages import ErrorOut, StepAckOut, StepIn, dump
 from server.realtime.room import Room
@@ -88,13 +88,13 @@ class PaceHub:
     def committed(self, ops: list[StepOp]) -> None:
         """Apply stored moves to the rooms held here, and tell the other workers (one message per
         room and batch)."""
-        shared: dict[int, list[list[int]]] = {}
+        shared: dict[int, list[tuple[int, int, int, int]]] = {}
         for op in ops:
             if op.stored is None:
                 continue
             step, furthest = op.stored
             shared.setdefault(op.meeting_id, []).append(
-                [op.questionnaire_id, op.participant_id, step, furthest]
+                (op.questionnaire_id, op.participant_id, step, furthest)
             )
             room = self.hub.rooms.get(op.meeting_id)
             if room is not None and room.pace.moved_to(
@@ -102,14 +102,10 @@ class PaceHub:
             ):
                 self.hub.mark(room)
         for meeting_id, moves in shared.items():
-            self.hub.send({"t": "pace", "m": meeting_id, "p": moves})
+            self.hub.send(PaceMsg(m=meeting_id, p=moves))
 
-    async def _remote_moved(self, room: Room, message: dict[str, Any]) -> None:
-        """Moves stored by another worker. One about a questionnaire this room does not hold yet
-        (the other worker saw it opened first) is read from the database when the room does."""
-        moves = message.get("p")
-        if not isinstance(moves, list):
-            return
-        for move in moves:
-            questionnaire_id, participant, step, furthest = (int(x) for x in move)
+    async def _remote_moved(self, room: Room, message: PaceMsg) -> None:
+        """Moves stored by another worker (one about a questionnaire this room does not hold yet
+        waits for it: the other worker saw it opened first)."""
+        for questionnaire_id, participant, step, furthest in message.p:
             room.pace.moved_to(questionnaire_id, participant, step, furthest)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from server.deps import ClockDep, CurrentHost, DatabaseDep, HubDep
 from server.domain.pace import MAX_STEPS, MIN_STEPS
 from server.routes import schemas
-from server.routes.api import host_responses
+from server.routes.shared import host_responses
 from server.services import questionnaires as service
 
 router = APIRouter(

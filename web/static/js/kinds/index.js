@@ -16,6 +16,7 @@ const MODULES = {
   choice: () => import("./choice.js"),
   groups: () => import("./groups.js"),
   cards: () => import("./cards.js"),
+  grid: () => import("./grid.js"),
 };
 
 export const KIND_NAMES = Object.keys(MODULES);

@@ -23,7 +23,6 @@ from server.db.database import Database
 from server.domain.agenda import Clock, SystemClock
 from server.realtime.backends import Broadcast, MemoryBroadcast
 from server.realtime.bus import (
-    BesideMsg,
     Bus,
     BusMessage,
     ChangesMsg,
@@ -33,9 +32,7 @@ from server.realtime.bus import (
     ResetMsg,
     ResyncMsg,
     RoomMessage,
-    SignalMsg,
     StructureMsg,
-    TapsMsg,
     Unreadable,
     read_message,
 )
@@ -355,7 +352,7 @@ class Hub:
                 return
             elif isinstance(message, PresenceMsg):
                 room.report_presence(worker, message.n)
-            elif isinstance(message, BesideMsg | TapsMsg | SignalMsg) and message.t in self.remote_handlers:
+            elif message.t in self.remote_handlers:  # a feature beside the activities (Q&A, pace, …)
                 await self.remote_handlers[message.t](room, message)
             else:
                 return

@@ -193,7 +193,7 @@ class Room(RoomFrames):
         recognised resends: a resend of a stored answer gets its ack again, whatever changed
         since. The room's own verdict travels along as the op's ``refusal``."""
         try:
-            activity = accepting(self.meeting.current, message.activity_id)
+            activity = accepting(self.meeting.answerable(message.activity_id), message.activity_id)
             refusal = None
         except DomainError as closed:
             refusal = closed

@@ -139,3 +139,33 @@ async def test_opening_another_activity_ends_the_questionnaire_and_a_restart_kee
         state = await phone.wait_for(lambda m: m["type"] == "state" and m["activity"] is not None)
         assert state["activity"]["id"] == ids[2] and state.get("questionnaire") is None
         await phone.disconnect()
+
+
+async def test_a_questionnaire_across_two_workers(postgres_url: str, redis_url: str) -> None:
+    with (
+        live_server(postgres_url, broadcast_url=redis_url) as a,
+        live_server(postgres_url, broadcast_url=redis_url) as b,
+    ):
+        meeting = create_meeting(a.base, title="Twee werkers")
+        with host(a.base, meeting) as http:
+            ids = [http.post("/activities", json={"kind": "wordcloud"}).json()["id"] for _ in range(2)]
+            # The remote is on worker B before the questionnaire opens: B learns it through Redis.
+            remote = await Screen.open(b.base, meeting["code"], meeting["host_key"], role="host")
+            await remote.until(lambda m: len(m["activities"]) == 2)
+            qid = http.post("/questionnaire", json={"activity_ids": ids}).json()["questionnaires"][-1]["id"]
+        phone = Phone(a.base, meeting["code"])
+        await phone.join()
+        await phone.connect()
+        await phone.wait_for(lambda m: m["type"] == "pace")
+        assert (await step(phone, qid, 1, "s1"))["type"] == "step_ack"
+        assert (await step(phone, qid, 2, "s2"))["type"] == "step_ack"
+        shown = await remote.until(lambda m: progress(m) == {"done": [1, 1], "started": 1, "completed": 1})
+        assert shown["questionnaire"]["id"] == qid
+        await phone.disconnect()
+        # The phone comes back through worker B: on the step it was on.
+        seen = len(phone.inbox)
+        phone.base = b.base
+        await phone.connect()
+        assert (await phone.wait_for(lambda m: m["type"] == "pace", start=seen))["step"] == 2
+        await phone.disconnect()
+        await remote.close()

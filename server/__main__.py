@@ -8,6 +8,7 @@ import socket
 import sys
 from typing import Any
 
+from server import series_commands
 from server.meeting_commands import export, import_, new, purge, template
 from server.settings import Settings
 
@@ -305,6 +306,8 @@ def parser() -> argparse.ArgumentParser:
     purge_cmd.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
     purge_cmd.add_argument("--database-url")
     purge_cmd.set_defaults(func=purge)
+
+    series_commands.add_parser(commands)
     return root
 
 

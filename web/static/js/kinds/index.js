@@ -17,6 +17,8 @@ const MODULES = {
   groups: () => import("./groups.js"),
   cards: () => import("./cards.js"),
   grid: () => import("./grid.js"),
+  ranking: () => import("./ranking.js"),
+  points: () => import("./points.js"),
 };
 
 export const KIND_NAMES = Object.keys(MODULES);

@@ -9,6 +9,10 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
+# Self-paced questionnaires' tables, in their own module; imported here with every other table.
+from server.db.pace_tables import PaceProgress as PaceProgress
+from server.db.pace_tables import Questionnaire as Questionnaire
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -375,36 +379,3 @@ class ReactionCount(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
     __table_args__ = (Index("ix_reactioncount_meeting", "meeting_id"),)
-
-
-class Questionnaire(SQLModel, table=True):
-    """Activities opened together as a questionnaire (vragenlijst): each phone at its own pace.
-    Open while ``closed_at`` is None and one of its steps is open; kept for exports and the report."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    meeting_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False)
-    )
-    activity_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    opened_at: datetime = Field(default_factory=utcnow)
-    closed_at: datetime | None = Field(default=None)
-
-    __table_args__ = (Index("ix_questionnaire_meeting", "meeting_id"),)
-
-
-class PaceProgress(SQLModel, table=True):
-    """Where one phone is in a questionnaire: the step it is on and the furthest it got
-    (``furthest`` equal to the number of steps: finished)."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    questionnaire_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("questionnaire.id", ondelete="CASCADE"), nullable=False)
-    )
-    participant_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("participant.id", ondelete="CASCADE"), nullable=False)
-    )
-    step: int = Field(default=0)
-    furthest: int = Field(default=0)
-    updated_at: datetime = Field(default_factory=utcnow)
-
-    __table_args__ = (UniqueConstraint("questionnaire_id", "participant_id", name="uq_pace_participant"),)

@@ -31,6 +31,7 @@ from server.realtime.pace_hub import PaceHub
 from server.realtime.transport import choose as choose_transport
 from server.routes import agenda, api, auth, door, exports, join, live, pages, ws
 from server.routes import beside as beside_routes
+from server.routes import followup as followup_routes
 from server.routes import network_pass as pass_routes
 from server.routes import privacy as privacy_routes
 from server.routes import questionnaires as questionnaire_routes
@@ -204,6 +205,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(questionnaire_routes.router)
     app.include_router(role_routes.router)
     app.include_router(privacy_routes.router)
+    app.include_router(followup_routes.router)
     app.include_router(series_routes.router)
     app.include_router(pass_routes.router)
     app.include_router(exports.router)

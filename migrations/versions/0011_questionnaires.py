@@ -1,7 +1,7 @@
 """Self-paced questionnaires (vragenlijst): the runs, each phone's progress, self-paced blocks
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0013
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0011'
-down_revision: str | None = '0010'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -157,6 +157,9 @@ class Cards(ActivityKind):
     def private(self, settings: KindSettings) -> bool:
         return expect(settings, CardsSettings).private
 
+    def carried_action(self, payload: Mapping[str, object]) -> tuple[str, str] | None:
+        return text_field(payload, "insight"), text_field(payload, "action")
+
     def _normalise(
         self, settings: KindSettings, slot: str, payload: Mapping[str, object]
     ) -> dict[str, object]:

@@ -37,6 +37,7 @@ STATUS_BY_CODE = {
     "email_taken": 409,
     "unknown_user": 404,
     "not_joined": 404,
+    "unknown_action": 404,
     "unknown_series": 404,
     "unknown_pass": 404,
     "no_pass": 404,

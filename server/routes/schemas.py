@@ -281,6 +281,11 @@ class JoinOut(BaseModel):
 class ErasedOut(BaseModel):
     """What "vergeet mij" erased (the participant itself, and these)."""
 
+    # "pass" is a Python keyword: the field is named by alias.
+    taken_pass: bool = Field(
+        alias="pass", description="True: a network pass's pseudonym went (its whole series)"
+    )
+    meetings: int = Field(description="Meetings erased from: 1, or with a network pass all of the series'")
     answers: int
     questions: int
     votes: int = Field(description="Your votes, and the votes others gave your questions")

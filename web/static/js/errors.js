@@ -45,6 +45,7 @@ export const ERRORS = {
   invalid_message: NOT_UNDERSTOOD,
   binary_frame: NOT_UNDERSTOOD,
   not_joined: N_("Join the meeting first."),
+  invalid_status: N_("Choose done, partly or not yet."),
   auth_timeout: N_("The screen did not sign in in time; reload the page."),
   nickname_text_too_long: N_("That nickname is too long (at most 40 characters)."),
   nickname_text_empty: N_("Type a nickname, or leave the field empty."),

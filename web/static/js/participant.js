@@ -7,6 +7,7 @@ import { kindNow } from "./kinds/index.js";
 import { Pace } from "./pace.js";
 import { start as startBeside } from "./qa.js";
 import { forgetting, setupForget } from "./forget.js";
+import { showCarried } from "./actions.js";
 
 const code = document.body.dataset.code;
 const view = document.getElementById("view");
@@ -393,6 +394,7 @@ function start() {
   });
   socket.connect();
   setInterval(retryStale, 3000);
+  showCarried(code);
   if (pass) pass.setupPass(code, document.getElementById("pass")).then(() => pass.refreshTrend(code, state.activity, render));
   setupForget(code, () => {
     socket.stop();

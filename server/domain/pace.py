@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 
 MIN_STEPS = 2
 MAX_STEPS = 30
@@ -33,24 +33,24 @@ def check_steps(activity_ids: Sequence[int], known: Iterable[int]) -> tuple[int,
     steps = tuple(activity_ids)
     if not MIN_STEPS <= len(steps) <= MAX_STEPS:
         raise DomainError(
-            "invalid_questionnaire",
+            Code.INVALID_QUESTIONNAIRE,
             f"A questionnaire has {MIN_STEPS} to {MAX_STEPS} activities; this one has {len(steps)}.",
         )
     if len(set(steps)) != len(steps):
-        raise DomainError("invalid_questionnaire", "A questionnaire lists each activity once.")
+        raise DomainError(Code.INVALID_QUESTIONNAIRE, "A questionnaire lists each activity once.")
     missing = sorted(set(steps) - set(known))
     if missing:
-        raise DomainError("unknown_activity", f"There is no activity {missing[0]} in this meeting.")
+        raise DomainError(Code.UNKNOWN_ACTIVITY, f"There is no activity {missing[0]} in this meeting.")
     return steps
 
 
 def check_step(questionnaire: Questionnaire | None, questionnaire_id: int, step: int) -> Questionnaire:
     """The questionnaire a phone moves in, or why it cannot: step ``length`` is the end ("klaar")."""
     if questionnaire is None or questionnaire.id != questionnaire_id:
-        raise DomainError("questionnaire_closed", "This questionnaire is not open (any more).")
+        raise DomainError(Code.QUESTIONNAIRE_CLOSED, "This questionnaire is not open (any more).")
     if not 0 <= step <= questionnaire.length:
         raise DomainError(
-            "invalid_step", f"Step {step} is not in this questionnaire (0 to {questionnaire.length})."
+            Code.INVALID_STEP, f"Step {step} is not in this questionnaire (0 to {questionnaire.length})."
         )
     return questionnaire
 

@@ -7,7 +7,7 @@ import asyncio
 import logging
 
 from server.db.database import Database
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.pace import check_step
 from server.realtime.bus import PaceMsg
 from server.realtime.hub import Hub
@@ -35,7 +35,7 @@ class StepBatcher(GroupCommit[StepOp, StepOp]):
             await self._db.run(questionnaires.commit_steps, ops)
         except Exception:
             log.exception("batch of %d questionnaire steps failed; nothing stored", len(ops))
-            failed = DomainError("storage_failed", "Your step could not be stored; it is sent again.")
+            failed = DomainError(Code.STORAGE_FAILED, "Your step could not be stored; it is sent again.")
             for op in ops:
                 op.refusal = op.refusal or failed
                 op.stored = None
@@ -76,7 +76,7 @@ class PaceHub:
         )
         result = await self.batcher.submit(op)
         if result.refusal is not None or result.stored is None:
-            error = result.refusal or DomainError("storage_failed", "Your step could not be stored.")
+            error = result.refusal or DomainError(Code.STORAGE_FAILED, "Your step could not be stored.")
             return dump(ErrorOut(code=error.code, message=error.message, client_id=message.client_id))
         step, furthest = result.stored
         return dump(

@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 
 from server import kinds
 from server.db.tables import Activity, AgendaBlock, Answer, Meeting, PaceProgress, Questionnaire, utcnow
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.pace import Questionnaire as OpenQuestionnaire
 from server.domain.pace import check_steps, completion
 from server.services import agenda as agenda_service
@@ -38,7 +38,7 @@ def block_steps(session: Session, meeting_id: int, block_id: int) -> list[int]:
     """A block's activities in order: the steps of the block's questionnaire."""
     block = session.get(AgendaBlock, block_id)
     if block is None or block.meeting_id != meeting_id:
-        raise DomainError("unknown_block", f"There is no agenda block {block_id} in this meeting.")
+        raise DomainError(Code.UNKNOWN_BLOCK, f"There is no agenda block {block_id} in this meeting.")
     return [
         int(a or 0)
         for a in session.scalars(
@@ -61,7 +61,9 @@ def open_questionnaire(
     block instead of activities: that block's activities."""
     if activity_ids is None:
         if block_id is None:
-            raise DomainError("missing_field", "Name the questionnaire's 'activity_ids' or its 'block_id'.")
+            raise DomainError(
+                Code.MISSING_FIELD, "Name the questionnaire's 'activity_ids' or its 'block_id'."
+            )
         activity_ids = block_steps(session, meeting_id, block_id)
     activities = {
         a.id: a
@@ -69,13 +71,13 @@ def open_questionnaire(
         if a.id is not None
     }
     if session.get(Meeting, meeting_id) is None:
-        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
+        raise DomainError(Code.UNKNOWN_MEETING, "This meeting does not exist (any more).")
     steps = check_steps(activity_ids, activities)
     for step in steps:
         kind = kinds.get(activities[step].kind)
         if kind.results_on_phones_always:
             raise DomainError(
-                "not_self_paced",
+                Code.NOT_SELF_PACED,
                 f"Activity {step} cannot be self-paced: phones take part in it through what the "
                 "whole room answers at the same moment.",
             )
@@ -99,9 +101,9 @@ def open_questionnaire(
 def close_questionnaire(session: Session, meeting_id: int) -> StructureChanged:
     """Close the open questionnaire: its steps take no more answers; phones see the screen again."""
     if session.get(Meeting, meeting_id) is None:
-        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
+        raise DomainError(Code.UNKNOWN_MEETING, "This meeting does not exist (any more).")
     if not _close_open(session, meeting_id, utcnow()):
-        raise DomainError("questionnaire_closed", "No questionnaire is open in this meeting.")
+        raise DomainError(Code.QUESTIONNAIRE_CLOSED, "No questionnaire is open in this meeting.")
     return StructureChanged(meeting_id)
 
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response, status
 
 from server.db.database import Database
 from server.deps import CodePath, DatabaseDep, HubDep, SettingsDep
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.realtime.hub import Hub
 from server.routes import schemas
 from server.routes.join import lookup_code
@@ -30,7 +30,7 @@ async def phone_participant(code: str, request: Request, db: Database, hub: Hub)
         else None
     )
     if found is None or meeting_id is None:
-        raise DomainError("not_joined", "This device has not joined this meeting (or was erased already).")
+        raise DomainError(Code.NOT_JOINED, "This device has not joined this meeting (or was erased already).")
     return clean, meeting_id, found[0]
 
 

@@ -20,7 +20,7 @@ from server.db.tables import (
     aware,
     maybe_aware,
 )
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.kinds import Audience, Change, KindSettings, Moderation, get, settings_for, tally_from_rows
 from server.services import followup_export, qa_export
 from server.services.followup_export import FollowUpData
@@ -146,7 +146,7 @@ class MeetingData:
 def load(session: Session, meeting_id: int) -> MeetingData:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None or meeting.id is None:
-        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
+        raise DomainError(Code.UNKNOWN_MEETING, "This meeting does not exist (any more).")
     activities = session.scalars(
         select(Activity)
         .where(col(Activity.meeting_id) == meeting_id)

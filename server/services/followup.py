@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 
 from server import kinds
 from server.db.tables import ActionFollowUp, Activity, Answer, Meeting, Participant, utcnow
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.series import Suppressed, suppression
 from server.domain.words import clean_text
 
@@ -122,11 +122,11 @@ def follow_up(
 ) -> Carried:
     """Store (or replace) the participant's follow-up on one of their carried actions."""
     if status not in STATUSES:
-        raise DomainError("invalid_status", "The status is one of: done, partly, not_yet.")
+        raise DomainError(Code.INVALID_STATUS, "The status is one of: done, partly, not_yet.")
     text = clean_text(note, max_length=NOTE_MAX, allow_newlines=True) if note.strip() else ""
     mine = {c.answer_id: c for c in carried(session, meeting_id, participant_id)}
     if answer_id not in mine:
-        raise DomainError("unknown_action", "This is not one of your actions from the previous meeting.")
+        raise DomainError(Code.UNKNOWN_ACTION, "This is not one of your actions from the previous meeting.")
     row = session.scalars(
         select(ActionFollowUp).where(
             col(ActionFollowUp.participant_id) == participant_id, col(ActionFollowUp.answer_id) == answer_id

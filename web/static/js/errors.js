@@ -64,17 +64,6 @@ export const ERRORS = {
   nickname_noncharacter: N_("That nickname contains characters we cannot show."),
   nickname_combining_marks: N_("That nickname stacks too many accents on one letter."),
   invariant_broken: N_("The live results and the stored answers disagree; reload the page."),
-  // A series and its network pass (docs/series.md).
-  unknown_series: N_("There is no such series, or this key or login does not open it."),
-  in_another_series: N_("This meeting already belongs to a series."),
-  not_in_series: N_("This meeting is not part of a series."),
-  unknown_pass: N_("This code is not a network pass of this series. Check it and try again."),
-  no_pass: N_("This device has no network pass: type your code."),
-  unknown_participant: N_("Join the meeting first."),
-  not_comparable: N_("Only a scale can be compared across meetings."),
-  link_taken: N_("Another activity of this meeting has this link already."),
-  link_mismatch: N_("That link joins activities that measure something else: give them the same statements and scale."),
-  invalid_series_link: N_("A link is 1 to 64 characters: a-z, 0-9, - and _."),
   // Q&A and reactions beside the activities.
   qa_closed: N_("Q&A is closed."),
   too_many_questions: N_("You have asked the most questions a phone may ask."),

@@ -106,7 +106,8 @@ def _rerun(name: str, size: dict[str, int]) -> int:
             "suite": name,
             "generated": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
             "duration_s": round(time.monotonic() - started),
-            **({"size": size, "load_average_at_end": [round(x, 2) for x in os.getloadavg()]} if size else {}),
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+            **({"size": size} if size else {}),
         }
     )
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")

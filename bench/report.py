@@ -258,13 +258,13 @@ def _burst(rows: list[Row]) -> tuple[str, str, bool | None]:
     if row is None or row.get("screen_p99_ms") is None:
         return "not measured" if row is None else f"not measured: {row.get('error', 'stopped')}", "—", None
     text = (
-        f"{row['answers_acked']:,} of {row['answers_sent']:,} acknowledged from {row['held']:,} phones; "
+        f"{row['answers_acked']:,} of {row['answers_sent']:,} acknowledged from {row['joined']:,} phones; "
         f"answer→screen p50 {_fmt(row['screen_p50_ms'], ' ms')}, p99 {_fmt(row['screen_p99_ms'], ' ms')}, "
         f"{row['not_on_screen']} never on screen; ack p99 {_fmt(row['ack_p99_ms'], ' ms')}; "
         f"{row['lost']} lost, tally exact: {_exact(row)}"
     )
     met = (
-        row["held"] >= 10_000
+        row["joined"] >= 10_000
         and row["screen_p99_ms"] <= 1500
         and row["not_on_screen"] == 0
         and row["lost"] == 0
@@ -526,12 +526,10 @@ def plot(rows: list[Row]) -> None:
 def _rerun_line(again: dict[str, Any]) -> str:
     size = again.get("size") or {}
     options = "".join(f" --{'hold' if k == 'hold_n' else k} {v}" for k, v in size.items())
-    smaller = (
-        ", smaller than the suite's own size on the shared machine (load average at the end "
-        f"{', '.join(str(x) for x in again.get('load_average_at_end', []))})"
-        if size
-        else ""
-    )
+    load = again.get("load_average_at_end")
+    smaller = ", smaller than the suite's own size" if size else ""
+    if load:
+        smaller += f", on the shared machine at load average {', '.join(str(x) for x in load)} at the end"
     return (
         f"\nThe {again['suite']} rows were run again on {again['generated']} "
         f"(`python -m bench rerun {again['suite']}{options}`, {again['duration_s'] / 60:.0f} min{smaller}) "

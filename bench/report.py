@@ -263,9 +263,10 @@ def _burst(rows: list[Row]) -> tuple[str, str, bool | None]:
         f"{row['not_on_screen']} never on screen; ack p99 {_fmt(row['ack_p99_ms'], ' ms')}; "
         f"{row['lost']} lost, tally exact: {_exact(row)}"
     )
+    if row["joined"] < 10_000:
+        return text, "—", None  # a smaller run: its figure is shown, the target is not decided
     met = (
-        row["joined"] >= 10_000
-        and row["screen_p99_ms"] <= 1500
+        row["screen_p99_ms"] <= 1500
         and row["not_on_screen"] == 0
         and row["lost"] == 0
         and row["answers_acked"] == row["answers_sent"]
@@ -288,12 +289,9 @@ def _open(rows: list[Row]) -> tuple[str, str, bool | None]:
     opt = _one(rows, "fanout") or _one(rows, "scaling", "optimised", 10_000)
     if opt is None or opt.get("open_p99_ms") is None or opt.get("reveal_p99_ms") is None:
         return text(opt), "—", None
-    met = (
-        opt["phones"] >= 10_000
-        and opt["open_p99_ms"] <= 300
-        and opt["reveal_p99_ms"] <= 300
-        and not opt.get("open_missing")
-    )
+    if opt["phones"] < 10_000:
+        return text(opt), "—", None  # a smaller run: its figure is shown, the target is not decided
+    met = opt["open_p99_ms"] <= 300 and opt["reveal_p99_ms"] <= 300 and not opt.get("open_missing")
     return text(opt), "—", met
 
 

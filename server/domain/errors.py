@@ -18,9 +18,12 @@ class Code(StrEnum):
     VALUE_OUT_OF_RANGE = "value_out_of_range"
     TOO_MANY_PICKS = "too_many_picks"
     UNKNOWN_STATEMENT = "unknown_statement"
+    UNKNOWN_ITEM = "unknown_item"  # a grid item past the last
     UNKNOWN_OPTION = "unknown_option"
     TOO_MANY_OPTIONS = "too_many_options"
     NO_OPTION = "no_option"
+    RANKING_INCOMPLETE = "ranking_incomplete"  # a full ranking is asked for, and items were left out
+    POINTS_OVER_BUDGET = "points_over_budget"
     OWN_WORD = "own_word"
     UNKNOWN_WORD = "unknown_word"
     ALREADY_STEPPED_IN = "already_stepped_in"

@@ -8,13 +8,16 @@ from typing import Literal
 
 from server.domain.errors import Code, DomainError
 from server.kinds import problems
-from server.kinds.base import AUDIENCES, ActivityKind, Audience, Change, KindSettings, Say, Tally
+from server.kinds.base import AUDIENCES, ActivityKind, Audience, Change, KindSettings, Measure, Say, Tally
 from server.kinds.cards import Cards
 from server.kinds.checkout import Checkout
 from server.kinds.choice import Choice
+from server.kinds.grid import Grid
 from server.kinds.groups import Groups
 from server.kinds.moderation import Moderation
 from server.kinds.open import Open
+from server.kinds.points import Points
+from server.kinds.ranking import Ranking
 from server.kinds.scales import Scales
 from server.kinds.wordcloud import Wordcloud
 
@@ -27,19 +30,38 @@ __all__ = [
     "Change",
     "Kind",
     "KindSettings",
+    "Measure",
     "Moderation",
     "Tally",
     "get",
     "is_private",
+    "measure",
+    "measured",
     "names",
     "new_tally",
     "settings_for",
     "tally_from_rows",
 ]
 
-Kind = Literal["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards"]
+Kind = Literal[
+    "open", "wordcloud", "scales", "checkout", "choice", "groups", "cards", "grid", "ranking", "points"
+]
 REGISTRY: Mapping[str, ActivityKind] = MappingProxyType(
-    {kind.name: kind for kind in (Open(), Wordcloud(), Scales(), Checkout(), Choice(), Groups(), Cards())}
+    {
+        kind.name: kind
+        for kind in (
+            Open(),
+            Wordcloud(),
+            Scales(),
+            Checkout(),
+            Choice(),
+            Groups(),
+            Cards(),
+            Grid(),
+            Ranking(),
+            Points(),
+        )
+    }
 )
 KINDS: tuple[str, ...] = tuple(REGISTRY)
 
@@ -70,6 +92,16 @@ def settings_for(name: str, raw: Mapping[str, object] | None, say: Say | None = 
 
 def is_private(name: str, settings: KindSettings) -> bool:
     return get(name).private(settings)
+
+
+def measure(name: str, settings: KindSettings) -> Measure | None:
+    """What an activity measures, when its kind is comparable (before and after in a series)."""
+    return get(name).measure(settings)
+
+
+def measured(name: str, slot: str, payload: Mapping[str, object]) -> tuple[int, float] | None:
+    """One stored answer of a comparable activity as (statement index, value)."""
+    return get(name).measured(slot, payload)
 
 
 def new_tally(name: str) -> Tally:

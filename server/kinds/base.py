@@ -187,6 +187,20 @@ class Entry(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Measure:
+    """What a comparable activity measures (before and after, across a series): its statements,
+    each answered with a number from ``low`` to ``high``."""
+
+    statements: tuple[str, ...]
+    low: int
+    high: int
+
+    def matches(self, other: Measure) -> bool:
+        """Whether answers to both can stand side by side: as many statements, the same scale."""
+        return (len(self.statements), self.low, self.high) == (len(other.statements), other.low, other.high)
+
+
+@dataclass(frozen=True, slots=True)
 class Demo:
     """One activity of the demo meeting: its place, settings and (else the kind's) prompt."""
 
@@ -237,6 +251,15 @@ class ActivityKind(ABC):
 
     def new_tally(self) -> Tally:
         return self.tally()
+
+    def measure(self, settings: KindSettings) -> Measure | None:
+        """The facet "comparable": what the activity measures, when it can be repeated in a later
+        meeting of a series and compared (before and after); None: it cannot."""
+        return None
+
+    def measured(self, slot: str, payload: Mapping[str, object]) -> tuple[int, float] | None:
+        """One stored answer of a comparable activity as (statement index, value)."""
+        return None
 
     def validate_answer(
         self,

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Request, Response, status
 from server.deps import CodePath, DatabaseDep, HubDep, SettingsDep
 from server.domain.errors import DomainError
 from server.routes import schemas
-from server.routes.api import cookie_name, lookup_code
+from server.routes.join import lookup_code
+from server.routes.shared import cookie_name
 from server.services import erasure
 from server.services import participants as participant_service
 

@@ -17,7 +17,7 @@ from server.realtime.hub import Hub
 from server.realtime.messages import SignalOut, dump
 from server.realtime.room import Room
 from server.routes import schemas
-from server.routes.api import _meeting, host_responses
+from server.routes.shared import host_responses, load_meeting
 from server.services import roles as role_service
 from server.services.events import StructureChanged
 
@@ -71,7 +71,7 @@ async def make_role_key(
     over HTTP, and its open sockets close (4403)."""
     key = await db.run(role_service.make_key, meeting_id, role)
     await hub.publish([StructureChanged(meeting_id)])
-    meeting = await _meeting(db, meeting_id)
+    meeting = await load_meeting(db, meeting_id)
     url = f"{hub.public_base}/m/{meeting.code}/{role_service.PAGES[role]}#key={key}"
     return {"role": role, "key": key, "url": url, "qr_svg": qr.svg(url).decode()}
 
@@ -90,7 +90,7 @@ async def revoke_role_key(role: RolePath, meeting_id: CurrentLead, db: DatabaseD
 async def timekeeper_clock(meeting_id: CurrentTimekeeper, db: DatabaseDep, clock: ClockDep) -> dict[str, Any]:
     """The timekeeper's view: the agenda's clock, plan against actual and the advice (as the
     remote has them), without the facilitator's notes or any answer."""
-    meeting = await _meeting(db, meeting_id)
+    meeting = await load_meeting(db, meeting_id)
     view = agenda_view(meeting.agenda, clock.now(), host=True, say=lambda text: say(text, meeting.language))
     if view is not None:
         view["blocks"] = [{name: block[name] for name in CLOCK_FIELDS} for block in view["blocks"]]

@@ -1,9 +1,10 @@
-"""A whole meeting over real sockets: 1 presenter, 50 phones, all five kinds, exact results."""
+"""A whole meeting over real sockets: 1 presenter, 50 phones, every kind of the demo, exact results."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 import time
 import unicodedata
@@ -92,6 +93,35 @@ def expected(
         return sorted(
             (entry, p["word"], stepins.get(entry, 0)) for _, slot, entry, p in rows if slot == "word"
         )
+    if kind == "grid":
+        out = []
+        for index in range(len(settings["items"])):
+            placed = [p for _, slot, _, p in rows if slot == str(index)]
+            n = len(placed)
+            item: list[Any] = [n]
+            for axis in ("x", "y"):
+                values = [p[axis] for p in placed]
+                total, squares = sum(values), sum(v * v for v in values)
+                item.append(round(total / n, 2) if n else None)  # the mean: the dot on the screen
+                # The spread, one standard deviation: √(Σ(v − mean)² / n), here in whole numbers.
+                item.append(round(math.sqrt(n * squares - total * total) / n, 2) if n else None)
+            out.append(tuple(item))
+        return out
+    if kind == "ranking":  # per item: Borda score and the distribution of its ranks
+        n = len(settings["items"])
+        places = [(item, rank) for _, _, _, p in rows for rank, item in enumerate(p["order"], 1)]
+        return {
+            i: (
+                sum(n + 1 - rank for item, rank in places if item == i),
+                [places.count((i, rank)) for rank in range(1, n + 1)],
+            )
+            for i in range(n)
+        }
+    if kind == "points":  # per option: total and how many gave it anything
+        return {
+            i: (sum(p["points"][i] for _, _, _, p in rows), sum(1 for _, _, _, p in rows if p["points"][i]))
+            for i in range(len(settings["options"]))
+        }
     raise AssertionError(kind)
 
 
@@ -106,6 +136,14 @@ def shown(kind: str, results: dict[str, Any]) -> Any:
         return [o["count"] for o in results["options"]]
     if kind == "checkout":
         return sorted((w["id"], w["text"], w["stepins"]) for w in results["words"])
+    if kind == "grid":
+        return [(i["count"], i["x"], i["sd_x"], i["y"], i["sd_y"]) for i in results["items"]]
+    if kind == "ranking":
+        scores = [item["score"] for item in results["items"]]
+        assert scores == sorted(scores, reverse=True), "bars sorted by score"
+        return {item["index"]: (item["score"], item["distribution"]) for item in results["items"]}
+    if kind == "points":
+        return {o["index"]: (o["total"], o["givers"]) for o in results["options"]}
     raise AssertionError(kind)
 
 
@@ -271,6 +309,50 @@ async def run_activity(s: Scenario, http: httpx.Client, screen: Screen, activity
             assert own["code"] == "own_word"
 
         await s.everyone(step)
+    elif kind == "grid":
+        items = len(settings["items"])
+
+        async def phone(i: int) -> None:
+            places = rng.sample(range(items), 2 + i % 2)
+            for index in places:
+                value = {"x": rng.randint(1, 10), "y": rng.randint(1, 10)}
+                assert (await s.send(i, aid, str(index), value))["type"] == "ack"
+            if i % 4 == 0:  # moved: the new place replaces the old
+                assert (await s.send(i, aid, str(places[0]), {"x": 10, "y": 1}))["type"] == "ack"
+            if i % 6 == 0:  # taken off the grid again
+                assert (await s.send(i, aid, str(places[1]), None))["type"] == "ack"
+
+        await s.everyone(phone)
+        bad = await s.phones[2].answer(aid, "0", {"x": 5, "y": 11}, s.cid(2))
+        assert bad["code"] == "value_out_of_range"
+        bad = await s.phones[2].answer(aid, str(items), {"x": 5, "y": 5}, s.cid(2))
+        assert bad["code"] == "unknown_item"
+    elif kind == "ranking":
+
+        async def phone(i: int) -> None:
+            order = rng.sample(range(len(settings["items"])), len(settings["items"]))
+            assert (await s.send(i, aid, "0", {"order": order}))["type"] == "ack"
+            if i % 4 == 0:  # a change of mind: the first two swap places
+                order[0], order[1] = order[1], order[0]
+                assert (await s.send(i, aid, "0", {"order": order}))["type"] == "ack"
+
+        await s.everyone(phone)
+        bad = await s.phones[4].answer(aid, "0", {"order": [0, 1]}, s.cid(4))
+        assert bad["code"] == "ranking_incomplete"
+    elif kind == "points":
+
+        async def phone(i: int) -> None:
+            given = [0] * len(settings["options"])
+            for _ in range(rng.randint(1, settings["budget"])):
+                given[rng.randrange(len(given))] += 1
+            assert (await s.send(i, aid, "0", {"points": given}))["type"] == "ack"
+            if i % 9 == 0:
+                assert (await s.send(i, aid, "0", None))["type"] == "ack"
+
+        await s.everyone(phone)
+        over = [settings["budget"], 1] + [0] * (len(settings["options"]) - 2)
+        bad = await s.phones[6].answer(aid, "0", {"points": over}, s.cid(6))
+        assert bad["code"] == "points_over_budget"
 
     # The presenter's latest snapshot equals, exactly, what was acknowledged.
     snapshot = await screen.until(
@@ -289,18 +371,17 @@ async def run_activity(s: Scenario, http: httpx.Client, screen: Screen, activity
             and m["activity"]["status"] == "closed"
         )
     )
-    late = await s.phones[5].answer(
-        aid,
-        "0" if kind != "checkout" else "word",
-        {"text": "te laat"}
-        if kind == "open"
-        else {"word": "laat"}
-        if kind in ("wordcloud", "checkout")
-        else {"value": 1}
-        if kind == "scales"
-        else {"options": [0]},
-        s.cid(5),
-    )
+    too_late: dict[str, dict[str, Any]] = {
+        "open": {"text": "te laat"},
+        "wordcloud": {"word": "laat"},
+        "checkout": {"word": "laat"},
+        "scales": {"value": 1},
+        "choice": {"options": [0]},
+        "grid": {"x": 1, "y": 1},
+        "ranking": {"order": list(range(len(settings.get("items", []))))},
+        "points": {"points": [1] + [0] * (len(settings.get("options", [])) - 1)},
+    }
+    late = await s.phones[5].answer(aid, "0" if kind != "checkout" else "word", too_late[kind], s.cid(5))
     assert late["code"] == "activity_closed"
 
 
@@ -335,6 +416,9 @@ async def test_meeting_end_to_end_fifty_phones(tmp_path: Path) -> None:
             "wordcloud",
             "scales",
             "choice",
+            "grid",
+            "ranking",
+            "points",
             "checkout",
         ]
         for number, activity in enumerate(activities):

@@ -16,6 +16,9 @@ const MODULES = {
   choice: () => import("./choice.js"),
   groups: () => import("./groups.js"),
   cards: () => import("./cards.js"),
+  grid: () => import("./grid.js"),
+  ranking: () => import("./ranking.js"),
+  points: () => import("./points.js"),
 };
 
 export const KIND_NAMES = Object.keys(MODULES);

@@ -302,8 +302,15 @@ def parser() -> argparse.ArgumentParser:
     import_cmd.add_argument("--database-url")
     import_cmd.set_defaults(func=import_)
 
-    purge_cmd = commands.add_parser("purge", help="delete meetings whose retention period has passed")
+    purge_cmd = commands.add_parser(
+        "purge", help="delete meetings and series whose retention period has passed, or one participant"
+    )
     purge_cmd.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    purge_cmd.add_argument(
+        "--participant",
+        metavar="CODE",
+        help="erase the pseudonym behind this personal code, in its whole series",
+    )
     purge_cmd.add_argument("--database-url")
     purge_cmd.set_defaults(func=purge)
 

@@ -373,3 +373,28 @@ class ReactionCount(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
     __table_args__ = (Index("ix_reactioncount_meeting", "meeting_id"),)
+
+
+class ActionFollowUp(SQLModel, table=True):
+    """Actions carried forward: what a participant with a network pass says, in the next meeting
+    of the series, about an action card they wrote in the one before (done, partly, not yet)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False)
+    )
+    participant_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("participant.id", ondelete="CASCADE"), nullable=False)
+    )
+    # The card (an answer of the earlier meeting) the follow-up is about.
+    answer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("answer.id", ondelete="CASCADE"), nullable=False)
+    )
+    status: str = Field(max_length=10)  # done, partly, not_yet
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("participant_id", "answer_id", name="uq_actionfollowup"),
+        Index("ix_actionfollowup_meeting", "meeting_id"),
+    )

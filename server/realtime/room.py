@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping
 
 from server.domain.agenda import Clock, SystemClock, phone_view
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.meeting import MeetingInfo, accepting
 from server.kinds import Change, KindSettings, Moderation, Tally, get, new_tally, settings_for
 from server.realtime.beside import RoomBeside
@@ -264,7 +264,7 @@ class Room(RoomFrames):
         for connection in list(self.screens):
             via = connection.via
             if via is not None and via != "session" and auth.hash_for(via) != old.hash_for(via):
-                connection.push(dump(ErrorOut(code="forbidden", message="This screen's key was revoked.")))
+                connection.push(dump(ErrorOut(code=Code.FORBIDDEN, message="This screen's key was revoked.")))
                 connection.close_when_sent(4403, "key revoked")
 
     def report_presence(self, worker: str, count: int) -> None:

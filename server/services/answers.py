@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 
 from server.db.many import Many
 from server.db.tables import Activity, Answer, Participant, Submission, utcnow
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.kinds import Change
 from server.services.batch_state import BatchState, Key, Row
 
@@ -273,7 +273,7 @@ def _mark_duplicate(
 ) -> None:
     if fingerprint != result.op.fingerprint:
         result.error = DomainError(
-            "client_id_reused",
+            Code.CLIENT_ID_REUSED,
             f"Client id {result.op.client_id!r} was already used for a different answer; "
             "use a new id for a new answer.",
         )

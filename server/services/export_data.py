@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from server.db.tables import Activity, AgendaBlock, Answer, Meeting, Participant, aware, maybe_aware
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.kinds import Audience, Change, KindSettings, Moderation, get, settings_for, tally_from_rows
-from server.services import qa_export
+from server.services import followup_export, qa_export
+from server.services.followup_export import FollowUpData
 from server.services.qa_export import BesideData
 
 
@@ -116,6 +117,7 @@ class MeetingData:
     description: str = ""  # the draaiboek's: what the meeting is for
     preparation: str = ""  # the draaiboek's notes for the facilitator
     beside: BesideData | None = None  # Q&A and reactions (server/services/qa_export.py)
+    follow_ups: FollowUpData | None = None  # actions carried forward (services/followup_export.py)
 
     @property
     def nicknames(self) -> dict[int, str | None]:
@@ -134,7 +136,7 @@ class MeetingData:
 def load(session: Session, meeting_id: int) -> MeetingData:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None or meeting.id is None:
-        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
+        raise DomainError(Code.UNKNOWN_MEETING, "This meeting does not exist (any more).")
     activities = session.scalars(
         select(Activity)
         .where(col(Activity.meeting_id) == meeting_id)
@@ -224,4 +226,5 @@ def load(session: Session, meeting_id: int) -> MeetingData:
         description=meeting.description,
         preparation=meeting.preparation,
         beside=qa_export.load(session, meeting_id),
+        follow_ups=followup_export.load(session, meeting_id),
     )

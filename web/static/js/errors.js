@@ -45,6 +45,18 @@ export const ERRORS = {
   invalid_message: NOT_UNDERSTOOD,
   binary_frame: NOT_UNDERSTOOD,
   not_joined: N_("Join the meeting first."),
+  invalid_status: N_("Choose done, partly or not yet."),
+  // Series of meetings: links between their activities, the network pass.
+  unknown_series: N_("Kring does not know this series."),
+  in_another_series: N_("This meeting already belongs to another series."),
+  not_in_series: N_("This meeting is not part of a series."),
+  invalid_series_link: N_("A link is 1 to 64 characters: a-z, 0-9, - and _, starting with a letter or digit."),
+  link_taken: N_("Another activity of this meeting already has this link."),
+  link_mismatch: N_("This link joins activities that do not measure the same thing."),
+  not_comparable: N_("Only a scale can be compared across meetings."),
+  unknown_participant: N_("Join the meeting first."),
+  no_pass: N_("This device carries no network pass; type your personal code."),
+  unknown_pass: N_("This code is not a network pass of this series."),
   auth_timeout: N_("The screen did not sign in in time; reload the page."),
   nickname_text_too_long: N_("That nickname is too long (at most 40 characters)."),
   nickname_text_empty: N_("Type a nickname, or leave the field empty."),
@@ -100,12 +112,14 @@ export const ERRORS = {
   too_large: N_("The file is larger than 20 MB."),
   report_unavailable: N_("The PDF needs Chromium on the Kring server; download the HTML report instead."),
   body_too_large: N_("That is more than the server accepts at once."),
+  head_too_large: N_("That is more than the server accepts at once."),
   busy: N_("Too many templates are being read; try again in a moment."),
   no_code: N_("No free join code was found; try again."),
   // Anything else the server refuses.
   invalid_request: N_("That request is incomplete or not valid."),
   not_found: N_("Kring does not know this address."),
   method_not_allowed: N_("That request is not valid."),
+  http_error: N_("That request is not valid."),
 };
 
 // {code, message} (the server's error) in the page's language.

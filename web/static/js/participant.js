@@ -6,6 +6,7 @@ import { errorText, responseError } from "./errors.js";
 import { kindNow } from "./kinds/index.js";
 import { start as startBeside } from "./qa.js";
 import { forgetting, setupForget } from "./forget.js";
+import { showCarried } from "./actions.js";
 
 const code = document.body.dataset.code;
 const view = document.getElementById("view");
@@ -359,6 +360,7 @@ function start() {
   });
   socket.connect();
   setInterval(retryStale, 3000);
+  showCarried(code);
   if (pass) pass.setupPass(code, document.getElementById("pass")).then(() => pass.refreshTrend(code, state.activity, render));
   setupForget(code, () => {
     socket.stop();

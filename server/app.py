@@ -37,6 +37,7 @@ from server.routes import privacy as privacy_routes
 from server.routes import questionnaires as questionnaire_routes
 from server.routes import roles as role_routes
 from server.routes import series as series_routes
+from server.routes import series_report as series_report_routes
 from server.routes.errors import error_response
 from server.routes.schemas import ErrorOut
 from server.services.batcher import AnswerBatcher, JoinBatcher
@@ -212,6 +213,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(privacy_routes.router)
     app.include_router(followup_routes.router)
     app.include_router(series_routes.router)
+    app.include_router(series_report_routes.router)
     app.include_router(pass_routes.router)
     app.include_router(exports.router)
     app.include_router(auth.router)

@@ -166,3 +166,8 @@ def _spread(value: Spread | None) -> dict[str, Any] | None:
 
 def _reason(suppressed: Suppressed | None, language: str) -> str | None:
     return None if suppressed is None else say(suppressed.reason, language)
+
+
+def linked_activities(session: Session, meeting_id: int) -> list[int]:
+    """The meeting's activities that have a link (a before/after, or a trend, may exist)."""
+    return [activity_id for activity_id, _ in linked_prompts(session, meeting_id)]

@@ -6,6 +6,7 @@ disk to forget to rebuild, and the install tree may stay read-only)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from functools import cache
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from babel.dates import format_date
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -33,6 +34,9 @@ SCRIPTS_DIR = LOCALE_DIR.parent / "static" / "js"
 SCRIPT_KEYWORDS = {"t": None, "N_": None, "ngettext": (1, 2)}
 # t() inside a template literal (`${t("Remote")} — ${title}`) counts too.
 SCRIPT_OPTIONS = {"parse_template_string": True}
+# What a page script loads: `import … from "./x.js"`, `export … from "./x.js"`, `import("./x.js")`.
+_IMPORT = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(?\s*)["'](\.{1,2}/[^"']+\.js)["']""")
+_PAGE = re.compile(r"[a-z][a-z0-9-]*")
 
 
 def po_path(language: str) -> Path:
@@ -79,14 +83,49 @@ def script_msgids() -> frozenset[str]:
 
 
 @cache
-def catalog(language: str) -> dict[str, str | list[str]]:
+def page_scripts(page: str) -> frozenset[Path] | None:
+    """The scripts a page's own script (web/static/js/<page>.js) may load, itself included, by
+    static or dynamic import; None when there is no such script."""
+    first = SCRIPTS_DIR / f"{page}.js"
+    if not _PAGE.fullmatch(page) or not first.is_file():
+        return None
+    seen: set[Path] = set()
+    todo = [first.resolve()]
+    while todo:
+        script = todo.pop()
+        if script in seen or not script.is_file():
+            continue
+        seen.add(script)
+        todo.extend((script.parent / m).resolve() for m in _IMPORT.findall(script.read_text("utf-8")))
+    return frozenset(seen)
+
+
+@cache
+def page_msgids(page: str) -> frozenset[str] | None:
+    """The msgids of the scripts a page may load (page_scripts); None for an unknown page."""
+    scripts = page_scripts(page)
+    if scripts is None:
+        return None
+    found = (
+        message
+        for script in sorted(scripts)
+        for _line, message, _comments, _context in extract_from_file(
+            "javascript", str(script), keywords=SCRIPT_KEYWORDS, options=SCRIPT_OPTIONS
+        )
+    )
+    return frozenset(str(m if isinstance(m, str) else m[0]) for m in found)
+
+
+@cache
+def catalog(language: str, page: str | None = None) -> dict[str, str | list[str]]:
     """The page scripts' strings: msgid -> text; a plural message's singular msgid -> its forms.
 
     Only the strings the scripts use (the phone loads them before its first answer: what the
-    templates and the server say stays out). An untranslated message is left out, so the scripts
-    fall back to the msgid (English)."""
+    templates and the server say stays out); with a page, only those of the scripts that page
+    may load (page_scripts). An untranslated message is left out, so the scripts fall back to
+    the msgid (English)."""
     po = _po(language)
-    used = script_msgids()
+    used = (page_msgids(page) if page is not None else None) or script_msgids()
     out: dict[str, str | list[str]] = {}
     for message in po or ():
         # A message with a msgctxt is the server's (C_): the scripts' t() has no context, and "No"

@@ -55,10 +55,13 @@ async def new_meeting_page(
 
 
 @router.get("/i18n/{language}.json")
-async def js_strings(language: str) -> JSONResponse:
-    """The catalogue's strings for the page scripts (the same .po files as the templates)."""
+async def js_strings(
+    language: str, page: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z][a-z0-9-]*$")] = None
+) -> JSONResponse:
+    """The catalogue's strings for the page scripts (the same .po files as the templates); with
+    `page`, only those of the scripts that web/static/js/<page>.js may load (the phone's page)."""
     chosen = language if language in LANGUAGES else "nl"
-    return JSONResponse(catalog(chosen), headers={"Cache-Control": "public, max-age=300"})
+    return JSONResponse(catalog(chosen, page), headers={"Cache-Control": "public, max-age=300"})
 
 
 def _shell(

@@ -9,9 +9,10 @@ export function apiHeaders(extra = {}) {
   return { "Content-Type": "application/json", "Accept-Language": lang, ...extra };
 }
 
-export async function loadStrings() {
+// With a page (the name of its script), only the strings of the scripts that page may load.
+export async function loadStrings(page) {
   try {
-    const response = await fetch(`/i18n/${lang}.json`);
+    const response = await fetch(`/i18n/${lang}.json${page ? `?page=${page}` : ""}`);
     if (response.ok) strings = await response.json();
   } catch {
     strings = {};
@@ -297,4 +298,13 @@ export async function downloadExport(code, headers, name, button) {
   } finally {
     button.disabled = false;
   }
+}
+
+// A stylesheet that comes with a module (a kind's, the network pass's), so a page carries no rules
+// it never uses. Resolves once it loaded; one that fails to load leaves the view plain, not missing.
+export function loadStyle(href) {
+  if (document.querySelector(`link[href="${href}"]`)) return Promise.resolve();
+  return new Promise((resolve) => {
+    document.head.append(el("link", { rel: "stylesheet", href, onload: resolve, onerror: resolve }));
+  });
 }

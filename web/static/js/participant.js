@@ -7,7 +7,6 @@ import { kindNow } from "./kinds/index.js";
 import { Pace } from "./pace.js";
 import { start as startBeside } from "./qa.js";
 import { forgetting, setupForget } from "./forget.js";
-import { showCarried } from "./actions.js";
 
 const code = document.body.dataset.code;
 const view = document.getElementById("view");
@@ -394,7 +393,8 @@ function start() {
   });
   socket.connect();
   setInterval(retryStale, 3000);
-  showCarried(code);
+  // Actions carried forward come from a series' earlier meeting: only a meeting of a series loads them.
+  if (pass) import("./actions.js").then((actions) => actions.showCarried(code)).catch(() => {});
   if (pass) pass.setupPass(code, document.getElementById("pass")).then(() => pass.refreshTrend(code, state.activity, render));
   setupForget(code, () => {
     socket.stop();
@@ -405,7 +405,7 @@ function start() {
 }
 
 async function main() {
-  await loadStrings();
+  await loadStrings("participant");
   let meeting = {};
   try { meeting = await lookUp(); } catch { /* offline: the join and the socket retry */ }
   if (!meeting || takeLanguage(meeting.language)) return;
@@ -428,7 +428,7 @@ async function main() {
   }
   const welcome = document.getElementById("welcome");
   welcome.hidden = false;
-  if (pass) pass.codeField(document.getElementById("join-form"));
+  if (pass) pass.codeField(document.getElementById("join-form"), meeting.pass_input_max);
   document.getElementById("join-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const nickname = document.getElementById("nickname").value.trim();

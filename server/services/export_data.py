@@ -22,7 +22,8 @@ from server.db.tables import (
 )
 from server.domain.errors import Code, DomainError
 from server.kinds import Audience, Change, KindSettings, Moderation, get, settings_for, tally_from_rows
-from server.services import followup_export, qa_export
+from server.services import compare_report, followup_export, qa_export
+from server.services.compare_report import Compared
 from server.services.followup_export import FollowUpData
 from server.services.qa_export import BesideData
 
@@ -128,6 +129,8 @@ class MeetingData:
     preparation: str = ""  # the draaiboek's notes for the facilitator
     beside: BesideData | None = None  # Q&A and reactions (server/services/qa_export.py)
     follow_ups: FollowUpData | None = None  # actions carried forward (services/followup_export.py)
+    # Meeting 1 beside this one for its linked activities, in a series (services/compare_report.py)
+    comparisons: tuple[Compared, ...] = ()
 
     @property
     def nicknames(self) -> dict[int, str | None]:
@@ -247,4 +250,5 @@ def load(session: Session, meeting_id: int) -> MeetingData:
         preparation=meeting.preparation,
         beside=qa_export.load(session, meeting_id),
         follow_ups=followup_export.load(session, meeting_id),
+        comparisons=compare_report.load(session, meeting_id),
     )

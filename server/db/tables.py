@@ -119,6 +119,8 @@ class Activity(SQLModel, table=True):
     show_results_presenter: bool = Field(default=True)
     show_results_phones: bool = Field(default=False)
     moderation: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # When it was last opened (server time): a timed activity's deadline counts from here.
+    opened_at: datetime | None = Field(default=None)
     block_id: int | None = Field(
         default=None,
         sa_column=Column(

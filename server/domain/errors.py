@@ -26,6 +26,8 @@ class Code(StrEnum):
     ALREADY_STEPPED_IN = "already_stepped_in"
     INVALID_SETTINGS = "invalid_settings"
     UNKNOWN_KIND = "unknown_kind"
+    TOO_LATE = "too_late"  # a timed activity's deadline passed (the server's clock, at receipt)
+    ANSWER_LOCKED = "answer_locked"  # this kind's answers cannot be changed or withdrawn once sent
 
 
 class DomainError(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from server.domain.agenda import Agenda, BlockInfo
@@ -28,6 +29,7 @@ class ActivityInfo:
     moderation: dict[str, Any] = field(default_factory=dict)
     block_id: int | None = None  # the agenda block it belongs to, if any
     limits: dict[str, int] = field(default_factory=dict)  # the kind's phone_payload (server/kinds)
+    opened_at: datetime | None = None  # when it was last opened (server time)
 
     def public(self) -> dict[str, Any]:
         """What every screen may know about the activity (no moderation internals)."""
@@ -42,6 +44,7 @@ class ActivityInfo:
             "show_results_presenter": self.show_results_presenter,
             "show_results_phones": self.show_results_phones,
             "block_id": self.block_id,
+            "opened_at": self.opened_at.isoformat() if self.opened_at else None,
         }
 
 

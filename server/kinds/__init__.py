@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
 from server.domain.errors import Code, DomainError
 from server.kinds import problems
-from server.kinds.base import AUDIENCES, ActivityKind, Audience, Change, KindSettings, Say, Tally
+from server.kinds.base import (
+    AUDIENCES,
+    ActivityKind,
+    Audience,
+    Change,
+    KindSettings,
+    Say,
+    Sheet,
+    Tally,
+)
 from server.kinds.cards import Cards
 from server.kinds.checkout import Checkout
 from server.kinds.choice import Choice
 from server.kinds.groups import Groups
 from server.kinds.moderation import Moderation
 from server.kinds.open import Open
+from server.kinds.quiz import Quiz
 from server.kinds.scales import Scales
 from server.kinds.wordcloud import Wordcloud
 
@@ -28,18 +39,24 @@ __all__ = [
     "Kind",
     "KindSettings",
     "Moderation",
+    "Sheet",
     "Tally",
     "get",
     "is_private",
     "names",
     "new_tally",
+    "personal",
+    "results",
     "settings_for",
     "tally_from_rows",
 ]
 
-Kind = Literal["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards"]
+Kind = Literal["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards", "quiz"]
 REGISTRY: Mapping[str, ActivityKind] = MappingProxyType(
-    {kind.name: kind for kind in (Open(), Wordcloud(), Scales(), Checkout(), Choice(), Groups(), Cards())}
+    {
+        kind.name: kind
+        for kind in (Open(), Wordcloud(), Scales(), Checkout(), Choice(), Groups(), Cards(), Quiz())
+    }
 )
 KINDS: tuple[str, ...] = tuple(REGISTRY)
 
@@ -84,3 +101,26 @@ def tally_from_rows(name: str, rows: Iterable[Change]) -> Tally:
         if row.new is not None:
             tally.apply(Change(row.participant, row.slot, row.entry_id, None, row.new, row.nickname))
     return tally
+
+
+def results(
+    sheets: Sequence[Sheet],
+    index: int,
+    moderation: Moderation,
+    audience: Audience,
+    *,
+    now: datetime | None = None,
+    say: Say = str,
+) -> dict[str, object]:
+    """The results of ``sheets[index]`` as one audience sees them, among the meeting's activities
+    (in agenda order): the tally's snapshot, and what its kind adds from the others (``in_meeting``)."""
+    sheet = sheets[index]
+    body = sheet.tally.snapshot(sheet.settings, moderation, audience=audience)
+    return get(sheet.kind).in_meeting(body, sheets, index, audience, now=now, say=say)
+
+
+def personal(
+    sheets: Sequence[Sheet], index: int, participant: int, *, now: datetime | None = None, say: Say = str
+) -> dict[str, object] | None:
+    """What only this participant's phone sees of ``sheets[index]``'s results, if its kind has any."""
+    return get(sheets[index].kind).personal(sheets, index, participant, now=now, say=say)

@@ -196,6 +196,19 @@ class Demo:
 
 
 @dataclass(frozen=True, slots=True)
+class Sheet:
+    """One activity of a meeting as a meeting-level facet sees it: a kind whose results run across
+    the meeting's activities (a quiz's running total) reads the others of its kind from here."""
+
+    id: int
+    kind: str
+    settings: KindSettings
+    tally: Tally
+    status: str = "closed"  # idle, open or closed
+    opened_at: datetime | None = None  # when it was last opened (server time)
+
+
+@dataclass(frozen=True, slots=True)
 class ReportContext:
     """What a report section may use besides the results: the meeting's words and formats."""
 
@@ -221,6 +234,7 @@ class ActivityKind(ABC):
     export_columns: ClassVar[tuple[Text, ...]]  # between the nickname and the hidden/time columns
     payload_schema: ClassVar[Mapping[str, Any]]  # a stored answer's payload, in the export schema
     results_on_phones_always: ClassVar[bool] = False  # phones need the result to take part
+    locked: ClassVar[bool] = False  # an answer, once stored, is neither changed nor withdrawn
     moderation: ClassVar[frozenset[str]] = frozenset()  # the facilitator's actions on its answers
 
     def defaults(self, say: Say) -> KindSettings:
@@ -229,6 +243,38 @@ class ActivityKind(ABC):
 
     def demo(self, say: Say) -> Demo | None:
         """What the demo meeting adds for this kind, if anything."""
+        return None
+
+    def demos(self, say: Say) -> tuple[Demo, ...]:
+        """Every activity the demo meeting adds for this kind (a kind may add more than one)."""
+        one = self.demo(say)
+        return (one,) if one is not None else ()
+
+    def stamp(
+        self, settings: KindSettings, payload: dict[str, object], *, since_open: float | None
+    ) -> dict[str, object]:
+        """The payload to store, given the seconds the activity has been open when the server
+        received the answer (its own clock); a DomainError refuses it (too_late)."""
+        return payload
+
+    def in_meeting(
+        self,
+        body: dict[str, object],
+        sheets: Sequence[Sheet],
+        index: int,
+        audience: Audience,
+        *,
+        now: datetime | None,
+        say: Say,
+    ) -> dict[str, object]:
+        """The snapshot of ``sheets[index]`` (``body``) as it stands among the meeting's activities,
+        in agenda order; a kind whose results run across the meeting adds to it here."""
+        return body
+
+    def personal(
+        self, sheets: Sequence[Sheet], index: int, participant: int, *, now: datetime | None, say: Say
+    ) -> dict[str, object] | None:
+        """What only this participant's phone sees of the results (its own score and rank)."""
         return None
 
     def private(self, settings: KindSettings) -> bool:
@@ -258,6 +304,7 @@ class ActivityKind(ABC):
             held=own,
             participant=participant,
             owner=tally.owner_of(target) if target is not None else None,
+            locked=self.locked,
         )
         if refusal is not None:
             raise refusal

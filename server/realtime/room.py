@@ -7,11 +7,11 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from server import i18n
+from server import i18n, kinds
 from server.domain.agenda import Clock, SystemClock, agenda_view, phone_view
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.meeting import ActivityInfo, MeetingInfo, accepting
-from server.kinds import Change, KindSettings, Moderation, Tally, get, new_tally, settings_for
+from server.kinds import Change, KindSettings, Moderation, Sheet, Tally, get, new_tally, settings_for
 from server.realtime.beside import RoomBeside
 from server.realtime.connection import Connection
 from server.realtime.messages import (
@@ -94,7 +94,7 @@ class Room:
             or agenda_before != phone_view(meeting.agenda)
         ):
             self._mark_state()
-        if (before.id if before else None) != (after.id if after else None):
+        if before != after:  # a phone's own view may change with the status (a quiz's reveal)
             self.dirty_mine = True
         self.dirty_results = True
         self.dirty_snapshot = True
@@ -198,6 +198,10 @@ class Room:
         if isinstance(message, WithdrawIn):
             try:
                 kind.validate_withdraw(settings, message.slot)
+                if kind.locked:
+                    raise DomainError(
+                        Code.ANSWER_LOCKED, "Your answer is locked once sent.", slot=message.slot
+                    )
             except DomainError:
                 if refusal is not None:
                     raise refusal from None
@@ -218,6 +222,15 @@ class Room:
             if refusal is not None:  # a closed activity is the better reason to give
                 raise refusal from None
             raise
+        stored = payload
+        if refusal is None:
+            # Measured now, as the server receives it: a batch that commits later changes nothing.
+            opened = activity.opened_at
+            since = (self.clock.now() - opened).total_seconds() if opened is not None else None
+            try:
+                stored = kind.stamp(settings, payload, since_open=since)
+            except DomainError as late:
+                refusal = late
         return AnswerOp(
             self.meeting.id,
             activity.id,
@@ -225,10 +238,12 @@ class Room:
             message.client_id,
             "answer",
             message.slot,
-            payload,
+            stored,
             self.nicknames.get(participant_id),
             pick=kind.pick(settings),
             refusal=refusal,
+            sent=payload if stored is not payload else None,
+            locked=kind.locked,
         )
 
     # -- presence ----------------------------------------------------------------------------
@@ -290,8 +305,19 @@ class Room:
     def results(
         self, activity: ActivityInfo, audience: Literal["host", "presenter", "participant"]
     ) -> dict[str, Any]:
-        tally = self.tallies[activity.id]
-        return tally.snapshot(self._settings[activity.id], self._moderation[activity.id], audience=audience)
+        sheets, index = self.sheets(activity.id)
+        moderation = self._moderation[activity.id]
+        return kinds.results(sheets, index, moderation, audience, now=self.clock.now(), say=self.say)
+
+    def sheets(self, activity_id: int) -> tuple[list[Sheet], int]:
+        """The meeting's activities in agenda order, as the kinds' meeting-level facets read them,
+        and where ``activity_id`` stands among them."""
+        ordered = sorted(self.meeting.activities, key=lambda a: (a.position, a.id))
+        sheets = [
+            Sheet(a.id, a.kind, self._settings[a.id], self.tallies[a.id], a.status, a.opened_at)
+            for a in ordered
+        ]
+        return sheets, next(i for i, a in enumerate(ordered) if a.id == activity_id)
 
     def phones_see_results(self, activity: ActivityInfo | None) -> bool:
         # Some kinds need the results to take part (the check-out words are what phones step in
@@ -330,6 +356,8 @@ class Room:
         tally = self.tallies.get(activity.id)
         # A check-out phone's own words may lie outside the bounded list that every phone gets.
         words = tally.mentioned(own) if tally is not None else None
+        sheets, index = self.sheets(activity.id)
+        personal = kinds.personal(sheets, index, participant_id, now=self.clock.now(), say=self.say)
         return dump(
             MineOut(
                 activity_id=activity.id,
@@ -339,6 +367,7 @@ class Room:
                     for slot, (entry, payload, _rev) in own.items()
                 },
                 words=words,
+                own=personal,
             )
         )
 

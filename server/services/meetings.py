@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
 from server import kinds
-from server.db.tables import Activity, Answer, Meeting
+from server.db.tables import Activity, Answer, Meeting, maybe_aware, utcnow
 from server.domain.errors import DomainError
 from server.domain.meeting import (
     ActivityInfo,
@@ -427,7 +427,9 @@ def _require_info(session: Session, meeting_id: int) -> MeetingInfo:
 
 
 def _set_status(session: Session, activity_id: int, status: Status) -> None:
-    session.execute(update(Activity).where(col(Activity.id) == activity_id).values(status=status))
+    # Opening stamps the server's time: a timed activity's deadline counts from it.
+    stamp = {"opened_at": utcnow()} if status == "open" else {}
+    session.execute(update(Activity).where(col(Activity.id) == activity_id).values(status=status, **stamp))
 
 
 def _set_current(session: Session, meeting_id: int, activity_id: int | None) -> None:
@@ -467,6 +469,7 @@ def _activity_info(activity: Activity) -> ActivityInfo:
         show_results_phones=activity.show_results_phones,
         moderation=dict(activity.moderation),
         block_id=activity.block_id,
+        opened_at=maybe_aware(activity.opened_at),
         limits=kind.phone_payload(kinds.settings_for(kind.name, activity.settings)),
     )
 

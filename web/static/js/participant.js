@@ -21,6 +21,7 @@ const state = {
   agenda: null,
   nickname: null,
   mine: {}, // slot -> {entry_id, value}
+  own: null, // what only this phone sees of the results (mine.own)
   mineFor: null,
   known: new Map(), // check-out: word id -> the word as last seen (list, finds, mine)
   found: null, // check-out: the reply to the latest find
@@ -138,6 +139,7 @@ function onMessage(message) {
       state.mine = message.answers;
       state.mineFor = message.activity_id;
       if (message.participant) state.nickname = message.participant.nickname || null;
+      state.own = message.own || null;
       learn(message.words);
       break;
     case "results":
@@ -279,6 +281,7 @@ function context(activity, closed) {
     found: state.found,
     find,
     nickname: state.nickname,
+    own: state.mineFor === activity.id ? state.own : null, // what only this phone sees (a quiz's rank)
     draft: state.draft,
     current,
     answer: (slot, value) => send({ type: "answer", activity_id: activity.id, slot, value }),

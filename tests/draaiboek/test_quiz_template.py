@@ -26,7 +26,8 @@ def test_a_quiz_in_a_template_is_accepted_and_written_back() -> None:
     template = parse(TEMPLATE, "quiz.yaml")
     activity = template.blocks[0].activities[0]
     assert activity.kind == "quiz"
-    assert activity.settings == {"options": ["Vertrouwen", "Snelheid", "Visie"], "correct": [0], "seconds": 20}
+    want = {"options": ["Vertrouwen", "Snelheid", "Visie"], "correct": [0], "seconds": 20}
+    assert activity.settings == want
     assert parse(to_yaml(template), "again.yaml").blocks[0].activities[0].settings == activity.settings
 
 

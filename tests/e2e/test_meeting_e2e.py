@@ -87,6 +87,8 @@ def expected(
     if kind == "choice":
         counts = Counter(o for _, _, _, p in rows for o in p["options"])
         return [counts.get(i, 0) for i in range(len(settings["options"]))]
+    if kind == "quiz":  # until the reveal the big screen shows how many answered, not what
+        return len(rows)
     if kind == "checkout":
         stepins = Counter(int(slot[3:]) for _, slot, _, _ in rows if slot.startswith("in:"))
         return sorted(
@@ -104,6 +106,9 @@ def shown(kind: str, results: dict[str, Any]) -> Any:
         return [(s["count"], s["distribution"], s["mean"]) for s in results["statements"]]
     if kind == "choice":
         return [o["count"] for o in results["options"]]
+    if kind == "quiz":
+        assert results["correct"] == [] and all(o["count"] is None for o in results["options"])
+        return results["respondents"]
     if kind == "checkout":
         return sorted((w["id"], w["text"], w["stepins"]) for w in results["words"])
     raise AssertionError(kind)
@@ -272,6 +277,15 @@ async def run_activity(s: Scenario, http: httpx.Client, screen: Screen, activity
 
         await s.everyone(step)
 
+    elif kind == "quiz":
+
+        async def play(i: int) -> None:
+            assert (await s.send(i, aid, "0", {"options": [i % len(settings["options"])]}))["type"] == "ack"
+            again = await s.send(i, aid, "0", {"options": [0]})
+            assert again["code"] == "answer_locked"
+
+        await s.everyone(play)
+
     # The presenter's latest snapshot equals, exactly, what was acknowledged.
     snapshot = await screen.until(
         lambda m: m["activity"] and m["activity"]["id"] == aid and m["v"] >= s.max_v
@@ -336,6 +350,8 @@ async def test_meeting_end_to_end_fifty_phones(tmp_path: Path) -> None:
             "scales",
             "choice",
             "checkout",
+            "quiz",
+            "quiz",
         ]
         for number, activity in enumerate(activities):
             await run_activity(s, http, screen, activity)

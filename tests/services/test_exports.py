@@ -71,6 +71,17 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         ("choice", "choice", "Welke waarden?", {"options": ["Ja", "Nee", "Misschien"], "max_choices": 2}),
         ("groups", "groups", "Favoriete ontbijt?", None),
         ("cards", "cards", "Inzichten & acties", None),
+        ("quiz", "quiz", "Welke V hoort erbij?", {"options": ["Vertrouwen", "Snelheid"], "correct": [0]}),
+        (
+            "quiz2",
+            "quiz",
+            "Wat is actieleren?",
+            {
+                "options": ["Samen zoeken", "Experimenteren", "Een doel op zich"],
+                "correct": [0, 1],
+                "seconds": 30,
+            },
+        ),
     ]
     ids: dict[str, int] = {}
     for name, kind, prompt, settings in spec:
@@ -156,6 +167,13 @@ def build(session: Session, *, close_all: bool = True) -> Built:
     w.answer(ids["cards"], p1, "0", {"insight": "Luisteren", "action": "-actie", "name": "Anna"})
     w.answer(ids["cards"], p2, "0", {"insight": "Vragen", "action": "Doen", "name": None})
 
+    # Quiz answers as the room stamps them (ms after opening): right and fast scores most.
+    w.answer(ids["quiz"], p1, "0", {"options": [0], "ms": 4000})
+    w.answer(ids["quiz"], p2, "0", {"options": [1], "ms": 2000})
+    w.answer(ids["quiz"], p3, "0", {"options": [0], "ms": 10_000})
+    w.answer(ids["quiz2"], p1, "0", {"options": [0, 1], "ms": 3000})
+    w.answer(ids["quiz2"], p3, "0", {"options": [0], "ms": 1000})
+
     if close_all:
         session.execute(update(Activity).where(col(Activity.meeting_id) == m).values(status="closed"))
     session.commit()
@@ -167,6 +185,7 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         ("choice", p3, "0", {"options": [7]}),  # no such option
         ("cards", p3, "0", {"insight": "x" * 281, "action": "te lang"}),  # too long
         ("wordcloud", p2, "7", {"word": "extra"}),  # no such slot
+        ("quiz", p2, "0", {"options": [0]}),  # a second answer: locked once sent
     ]
     for name, person, slot, value in refusals:
         current = ids[name]
@@ -208,19 +227,29 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         "choice": [(1, "Anna", "Ja; Misschien", NO), (2, None, "Nee", NO)],
         "groups": [(1, "Anna", "Havermout", NO), (2, None, "Brood", NO), (3, "'@bob", "Yoghurt", NO)],
         "cards": [(1, "Anna", "Luisteren", "'-actie", "Anna", NO), (2, None, "Vragen", "Doen", None, NO)],
+        "quiz": [
+            (1, "Anna", "Vertrouwen", "Ja", 4.0, 900, NO),
+            (2, None, "Snelheid", "Nee", 2.0, 0, NO),
+            (3, "'@bob", "Vertrouwen", "Ja", 10.0, 750, NO),
+        ],
+        "quiz2": [
+            (1, "Anna", "Samen zoeken; Experimenteren", "Ja", 3.0, 950, NO),
+            (3, "'@bob", "Samen zoeken", "Nee", 1.0, 0, NO),
+        ],
     }
     for name in ("stars", "numeric"):
         expected[name] = [(*row, NO) for row in expected[name]]
     return Built(m, ids, expected)
 
 
-ORDER = ["open", "wordcloud", "stars", "numeric", "checkout", "choice", "groups", "cards"]
+ORDER = ["open", "wordcloud", "stars", "numeric", "checkout", "choice", "groups", "cards", "quiz", "quiz2"]
 REFUSED = {
     "open": "activity_closed",
     "stars": "value_out_of_range",
     "choice": "unknown_option",
     "cards": "text_too_long",
     "wordcloud": "invalid_slot",
+    "quiz": "answer_locked",
 }
 
 
@@ -295,6 +324,8 @@ def test_csv_zip_holds_exactly_the_acknowledged_answers_neutralised(session: Ses
             "06-choice-welke-waarden.csv",
             "07-groups-favoriete-ontbijt.csv",
             "08-cards-inzichten-acties.csv",
+            "09-quiz-welke-v-hoort-erbij.csv",
+            "10-quiz-wat-is-actieleren.csv",
         ]
         files = {name: archive_file.read(name) for name in names}
     for raw in files.values():
@@ -306,7 +337,7 @@ def test_csv_zip_holds_exactly_the_acknowledged_answers_neutralised(session: Ses
     summary = read("meeting.csv")
     assert summary[0] == ["Nr", "Activiteit", "Soort", "Antwoorden", "Deelnemers"]
     assert [int(r[3]) for r in summary[1:]] == [len(built.expected[n]) for n in ORDER]
-    assert [int(r[4]) for r in summary[1:]] == [3, 2, 2, 3, 2, 2, 3, 2]
+    assert [int(r[4]) for r in summary[1:]] == [3, 2, 2, 3, 2, 2, 3, 2, 3, 2]
 
     for name, file_name in zip(ORDER, names[1:], strict=True):
         header, *rows = read(file_name)

@@ -28,8 +28,9 @@ from server.realtime.beside_hub import BesideHub
 from server.realtime.collector import Collector
 from server.realtime.hub import Hub
 from server.realtime.transport import choose as choose_transport
-from server.routes import agenda, api, auth, door, exports, pages, ws
+from server.routes import agenda, api, auth, door, exports, join, live, pages, ws
 from server.routes import beside as beside_routes
+from server.routes import privacy as privacy_routes
 from server.routes import roles as role_routes
 from server.routes.errors import error_response
 from server.routes.schemas import ErrorOut
@@ -187,16 +188,19 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         return JSONResponse({"status": "ok"})
 
     app.include_router(api.router)
+    app.include_router(live.router)
+    app.include_router(join.router)
     app.include_router(agenda.router)
     app.include_router(door.router)
     app.include_router(beside_routes.router)
     app.include_router(role_routes.router)
+    app.include_router(privacy_routes.router)
     app.include_router(exports.router)
     app.include_router(auth.router)
     app.include_router(ws.router)
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(pages.router)
-    app.add_middleware(api.JoinFastPath)  # inside SecurityHeaders: its answers get the headers
+    app.add_middleware(join.JoinFastPath)  # inside SecurityHeaders: its answers get the headers
     app.add_middleware(BodyLimit, default_limit=settings.http_max_body_bytes)  # around every route
     app.add_middleware(SecurityHeaders)
     app.add_middleware(ws.SocketFastPath)  # outermost of ours: websockets skip the HTTP stack

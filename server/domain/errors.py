@@ -18,6 +18,7 @@ class Code(StrEnum):
     VALUE_OUT_OF_RANGE = "value_out_of_range"
     TOO_MANY_PICKS = "too_many_picks"
     UNKNOWN_STATEMENT = "unknown_statement"
+    UNKNOWN_ITEM = "unknown_item"  # a grid item past the last
     UNKNOWN_OPTION = "unknown_option"
     TOO_MANY_OPTIONS = "too_many_options"
     NO_OPTION = "no_option"

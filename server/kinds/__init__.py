@@ -22,6 +22,7 @@ from server.kinds.base import (
 from server.kinds.cards import Cards
 from server.kinds.checkout import Checkout
 from server.kinds.choice import Choice
+from server.kinds.grid import Grid
 from server.kinds.groups import Groups
 from server.kinds.moderation import Moderation
 from server.kinds.open import Open
@@ -51,11 +52,21 @@ __all__ = [
     "tally_from_rows",
 ]
 
-Kind = Literal["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards", "quiz"]
+Kind = Literal["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards", "grid", "quiz"]
 REGISTRY: Mapping[str, ActivityKind] = MappingProxyType(
     {
         kind.name: kind
-        for kind in (Open(), Wordcloud(), Scales(), Checkout(), Choice(), Groups(), Cards(), Quiz())
+        for kind in (
+            Open(),
+            Wordcloud(),
+            Scales(),
+            Checkout(),
+            Choice(),
+            Groups(),
+            Cards(),
+            Grid(),
+            Quiz(),
+        )
     }
 )
 KINDS: tuple[str, ...] = tuple(REGISTRY)

@@ -11,6 +11,7 @@ from typing import Any
 from server.db.database import Database
 from server.domain.errors import DomainError
 from server.domain.qa import Action, QaBoard, first_status, question_text
+from server.realtime.bus import BesideMsg, TapsMsg
 from server.realtime.connection import Connection
 from server.realtime.hub import Hub
 from server.realtime.invariants import log as invariant_log
@@ -177,7 +178,7 @@ class BesideHub:
             room = self.hub.rooms[meeting_id]
             room.beside.changed(participants)
             self.hub.mark(room)
-            self.hub.send({"t": "beside", "m": meeting_id})
+            self.hub.send(BesideMsg(m=meeting_id))
 
     def compare(self, truth: dict[int, qa_service.Beside]) -> None:
         """Each room's board against what the database holds after the batch (one worker only:
@@ -236,7 +237,7 @@ class BesideHub:
             room = self.hub.rooms.get(meeting_id)
             if room is not None:
                 await self._reload(room)
-        self.hub.send({"t": "beside", "m": meeting_id})
+        self.hub.send(BesideMsg(m=meeting_id))
 
     async def _reload(self, room: Room) -> None:
         room.beside.load(await self.db.run(qa_service.load_beside, room.meeting.id))
@@ -244,7 +245,7 @@ class BesideHub:
 
     # -- between workers, and saving taps ----------------------------------------------------
 
-    async def _remote_changed(self, room: Room, _message: dict[str, Any]) -> None:
+    async def _remote_changed(self, room: Room, _message: BesideMsg) -> None:
         """Another worker committed Q&A changes: reload this room's board (once per burst)."""
         meeting_id = room.meeting.id
         if meeting_id in self._reloads:
@@ -266,10 +267,8 @@ class BesideHub:
 
         self._reloads[meeting_id] = asyncio.create_task(reload())
 
-    async def _remote_taps(self, room: Room, message: dict[str, Any]) -> None:
-        counts = message.get("c")
-        if isinstance(counts, dict):
-            room.beside.tapped_elsewhere({str(k): int(v) for k, v in counts.items() if isinstance(v, int)})
+    async def _remote_taps(self, room: Room, message: TapsMsg) -> None:
+        room.beside.tapped_elsewhere(message.c)
 
     async def _every_tick(self) -> None:
         saved = time.monotonic()
@@ -277,7 +276,7 @@ class BesideHub:
             await asyncio.sleep(SHARE_EVERY)
             for meeting_id, room in list(self.hub.rooms.items()):
                 if room.beside.unshared:
-                    self.hub.send({"t": "taps", "m": meeting_id, "c": dict(room.beside.unshared)})
+                    self.hub.send(TapsMsg(m=meeting_id, c=dict(room.beside.unshared)))
                     room.beside.unshared.clear()
             if time.monotonic() - saved >= SAVE_EVERY:
                 saved = time.monotonic()

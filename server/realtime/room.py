@@ -1,42 +1,36 @@
-"""A live meeting in memory: its activities, incremental tallies, connections and frames."""
+"""A live meeting in memory: its activities, incremental tallies and connections.
+
+What it sends is built by the RoomFrames half it inherits (frames.py).
+"""
 
 from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Mapping
-from typing import Any, Literal
+from collections.abc import Collection, Mapping
 
-from server import i18n, kinds
-from server.domain.agenda import Clock, SystemClock, agenda_view, phone_view
+from server.domain.agenda import Clock, SystemClock, phone_view
 from server.domain.errors import Code, DomainError
-from server.domain.meeting import ActivityInfo, MeetingInfo, accepting
-from server.kinds import Change, KindSettings, Moderation, Sheet, Tally, get, new_tally, settings_for
+from server.domain.meeting import MeetingInfo, accepting
+from server.kinds import Change, KindSettings, Moderation, Tally, get, new_tally, settings_for
 from server.realtime.beside import RoomBeside
 from server.realtime.connection import Connection
+from server.realtime.frames import Own, RoomFrames
 from server.realtime.messages import (
-    AgendaOut,
     AnswerIn,
     ErrorOut,
-    MineOut,
-    ResultsOut,
-    SnapshotOut,
-    StateOut,
     WithdrawIn,
     dump,
 )
 from server.services.answers import AnswerOp, StoredAnswer
 from server.services.keys import hash_key
 from server.services.meetings import MeetingAuth
-from server.text import Text
 
-Audience = Literal["presenter", "host"]
 PRESENCE_TTL = 15.0  # seconds a worker's presence report counts without a refresh
-Own = dict[str, tuple[int, dict[str, Any], int]]  # slot -> (entry id, payload, revision)
 Version = tuple[int, int]  # (entry id, revision): ids are never reused, revisions only grow
 
 
-class Room:
+class Room(RoomFrames):
     def __init__(
         self, meeting: MeetingInfo, auth: MeetingAuth, join_url: str, clock: Clock | None = None
     ) -> None:
@@ -126,6 +120,16 @@ class Room:
         if participant_id is None:
             return None
         return participant_id, self.nicknames.get(participant_id)
+
+    def forget(self, participant_ids: Collection[int]) -> None:
+        """Erased participants ("vergeet mij"): their cookies open nothing here, their phones close."""
+        gone = set(participant_ids)
+        self._tokens = {token: pid for token, pid in self._tokens.items() if pid not in gone}
+        for pid in gone:
+            self.nicknames.pop(pid, None)
+        for connection in list(self.phones):
+            if connection.participant_id in gone:
+                connection.close_soon(4401, "forgotten")
 
     # -- answers -----------------------------------------------------------------------------
 
@@ -293,226 +297,9 @@ class Room:
     def dirty(self) -> bool:
         return self.dirty_state or self.dirty_results or self.dirty_snapshot or self.beside.dirty
 
-    # -- frames ------------------------------------------------------------------------------
-
     def _mark_state(self) -> None:
         self._state_frame = None
         self._results_cache = None
         self.dirty_state = True
         self.dirty_results = True
         self.dirty_snapshot = True
-
-    def results(
-        self, activity: ActivityInfo, audience: Literal["host", "presenter", "participant"]
-    ) -> dict[str, Any]:
-        sheets, index = self.sheets(activity.id)
-        moderation = self._moderation[activity.id]
-        return kinds.results(sheets, index, moderation, audience, now=self.clock.now(), say=self.say)
-
-    def sheets(self, activity_id: int) -> tuple[list[Sheet], int]:
-        """The meeting's activities in agenda order, as the kinds' meeting-level facets read them,
-        and where ``activity_id`` stands among them."""
-        ordered = sorted(self.meeting.activities, key=lambda a: (a.position, a.id))
-        sheets = [
-            Sheet(a.id, a.kind, self._settings[a.id], self.tallies[a.id], a.status, a.opened_at)
-            for a in ordered
-        ]
-        return sheets, next(i for i, a in enumerate(ordered) if a.id == activity_id)
-
-    def phones_see_results(self, activity: ActivityInfo | None) -> bool:
-        # Some kinds need the results to take part (the check-out words are what phones step in
-        # on, the groups tell people who to find): phones always see those.
-        return activity is not None and (
-            activity.show_results_phones or get(activity.kind).results_on_phones_always
-        )
-
-    def state_frame(self) -> str:
-        """The phones' shared state frame; rebuilt when the state changed, or when it carries
-        results and answers came in since (a reconnecting phone never gets stale results)."""
-        activity = self.meeting.current
-        stale = self._state_version != self.version and self.phones_see_results(activity)
-        if self._state_frame is None or stale:
-            self.seq += 1
-            self._state_version = self.version
-            self._state_frame = dump(
-                StateOut(
-                    seq=self.seq,
-                    v=self.version,
-                    meeting=self.meeting.public(),
-                    activity=activity.public() if activity else None,
-                    results=self.results(activity, "participant")
-                    if activity and self.phones_see_results(activity)
-                    else None,
-                    agenda=self.phone_agenda(),
-                )
-            )
-        return self._state_frame
-
-    def mine_frame(self, participant_id: int) -> str | None:
-        activity = self.meeting.current
-        if activity is None:
-            return None
-        own = self.own.get(activity.id, {}).get(participant_id, {})
-        tally = self.tallies.get(activity.id)
-        # A check-out phone's own words may lie outside the bounded list that every phone gets.
-        words = tally.mentioned(own) if tally is not None else None
-        sheets, index = self.sheets(activity.id)
-        personal = kinds.personal(sheets, index, participant_id, now=self.clock.now(), say=self.say)
-        return dump(
-            MineOut(
-                activity_id=activity.id,
-                participant={"nickname": self.nicknames.get(participant_id)},
-                answers={
-                    slot: {"entry_id": entry, "value": payload}
-                    for slot, (entry, payload, _rev) in own.items()
-                },
-                words=words,
-                own=personal,
-            )
-        )
-
-    def results_frame(self) -> str | None:
-        """The phones' results frame, built once per room version (shared by flush and greet)."""
-        activity = self.meeting.current
-        if not self.phones_see_results(activity):
-            return None
-        assert activity is not None
-        cached = self._results_cache
-        if cached is not None and cached[0] == (activity.id, self.version):
-            return cached[1]
-        self.seq += 1
-        frame = dump(
-            ResultsOut(
-                seq=self.seq,
-                v=self.version,
-                activity_id=activity.id,
-                results=self.results(activity, "participant"),
-            )
-        )
-        self._results_cache = ((activity.id, self.version), frame)
-        return frame
-
-    def snapshot_frame(self, audience: Audience, burst: dict[str, int] | None = None) -> str:
-        self.seq += 1
-        activity = self.meeting.current
-        hidden = activity is not None and not activity.show_results_presenter
-        results = None
-        responses = respondents = 0
-        if activity is not None:
-            tally = self.tallies[activity.id]
-            responses, respondents = tally.responses(), tally.respondents()
-            if audience == "host" or not hidden:
-                results = self.results(activity, audience)
-        return dump(
-            SnapshotOut(
-                seq=self.seq,
-                v=self.version,
-                audience=audience,
-                meeting={
-                    **self.meeting.public(),
-                    "join_url": self.join_url,
-                    "show_schedule": self.meeting.show_schedule,
-                },
-                participants=self.participants,
-                activities=[a.public() for a in self.meeting.activities],
-                activity=activity.public() if activity else None,
-                responses=responses,
-                respondents=respondents,
-                results=results,
-                results_hidden=hidden,
-                agenda=agenda_view(
-                    self.meeting.agenda,
-                    self.clock.now(),
-                    host=audience == "host",
-                    say=self.say,
-                    schedule=audience == "host" or self.meeting.show_schedule,
-                ),
-                beside=self.beside.screen_view(audience, burst),
-            )
-        )
-
-    def say(self, message: Text) -> str:
-        """A message in the meeting's language."""
-        return i18n.say(message, self.meeting.language)
-
-    def phone_agenda(self) -> dict[str, Any] | None:
-        """ "Nu: …" and "Straks: …" for the phones, when the meeting runs from an agenda."""
-        now, following = phone_view(self.meeting.agenda)
-        if now is None and following is None:
-            return None
-        return {"now": now, "next": following}
-
-    def send_agenda(self) -> None:
-        """The agenda's live clock to the big screens and remotes (called once a second)."""
-        agenda = self.meeting.agenda
-        if not agenda.running:
-            return
-        screens = [c for c in self.screens if not c.closed]
-        if not screens:
-            return
-        now = self.clock.now()
-        frames: dict[str, str] = {}
-        for connection in screens:
-            role = connection.role
-            if role not in frames:
-                view = agenda_view(
-                    agenda,
-                    now,
-                    host=role == "host",
-                    say=self.say,
-                    schedule=role == "host" or self.meeting.show_schedule,
-                )
-                frames[role] = dump(AgendaOut(agenda=view))
-            connection.put_latest("agenda", frames[role])
-
-    def greet(self, connection: Connection) -> None:
-        """A (re)connecting client first gets the full current state."""
-        if connection.role == "participant":
-            assert connection.participant_id is not None
-            connection.put_latest("state", self.state_frame())
-            mine = self.mine_frame(connection.participant_id)
-            if mine is not None:
-                connection.put_latest("mine", mine)
-            self.beside.greet(connection)
-        else:
-            connection.put_latest("snapshot", self.snapshot_frame(connection.role))
-
-    def flush(self, naive: bool = False) -> None:
-        """Build each changed frame once and park it on every connection that needs it.
-
-        ``naive`` is the benchmark's baseline: every recipient gets a frame serialised for it.
-        """
-        phones = [c for c in self.phones if not c.closed] if self.dirty_state or self.dirty_results else []
-        if self.dirty_state:
-            self._state_frame = None
-            frame = self.state_frame()
-            for connection in phones:
-                connection.put_latest("state", frame)
-                connection.drop("results")  # the state frame carries the current results
-                if self.dirty_mine:
-                    assert connection.participant_id is not None
-                    mine = self.mine_frame(connection.participant_id)
-                    if mine is not None:
-                        connection.put_latest("mine", mine)
-        elif self.dirty_results:
-            results = self.results_frame()
-            if results is not None:
-                for connection in phones:
-                    if naive:
-                        self._results_cache = None
-                        results = self.results_frame() or results
-                    connection.put_latest("results", results)
-        # The taps of this tick ride on the screens' one frame: a burst, never a frame per tap.
-        burst = self.beside.burst.take()
-        screens_dirty = self.dirty_snapshot or self.dirty_results or self.dirty_state
-        if screens_dirty or self.beside.dirty_screens or burst:
-            frames: dict[str, str] = {}
-            for connection in self.screens:
-                if not connection.closed:
-                    role: Audience = "host" if connection.role == "host" else "presenter"
-                    if role not in frames or naive:
-                        frames[role] = self.snapshot_frame(role, burst)
-                    connection.put_latest("snapshot", frames[role])
-        self.beside.dirty_screens = False
-        self.beside.flush_phones(self.phones)
-        self.dirty_state = self.dirty_results = self.dirty_snapshot = self.dirty_mine = False

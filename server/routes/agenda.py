@@ -14,7 +14,7 @@ from server.domain.errors import DomainError
 from server.draaiboek import to_yaml
 from server.i18n import asked_language, say
 from server.routes import schemas
-from server.routes.api import _meeting, _meeting_out, block_out, conflict, host_responses
+from server.routes.shared import block_out, conflict, host_responses, load_meeting, meeting_out
 from server.services import accounts
 from server.services import agenda as agenda_service
 from server.services import templates as template_service
@@ -30,7 +30,7 @@ BlockIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="The agenda bl
 @router.get("/meetings/{code}/agenda", response_model=schemas.AgendaOut, responses=host_responses)
 async def get_agenda(meeting_id: CurrentHost, db: DatabaseDep, clock: ClockDep) -> dict[str, Any]:
     """The agenda with its live timing: the current block, plan versus actual, and advice."""
-    meeting = await _meeting(db, meeting_id)
+    meeting = await load_meeting(db, meeting_id)
     view = agenda_view(meeting.agenda, clock.now(), host=True, say=lambda text: say(text, meeting.language))
     return {"agenda": view}
 
@@ -92,7 +92,7 @@ async def reorder_blocks(
     """Reorder the blocks; their activities follow them."""
     event = await db.run(agenda_service.reorder_blocks, meeting_id, body.order)
     await hub.publish([event])
-    return _meeting_out(await _meeting(db, meeting_id), hub)
+    return meeting_out(await load_meeting(db, meeting_id), hub)
 
 
 @router.post(
@@ -150,7 +150,7 @@ async def end_agenda(
     now = clock.now()
     await db.run(agenda_service.end_agenda, meeting_id, now)
     await hub.publish([StructureChanged(meeting_id)])
-    return _meeting_out(await _meeting(db, meeting_id), hub)
+    return meeting_out(await load_meeting(db, meeting_id), hub)
 
 
 @router.post("/meetings/{code}/agenda/restart", response_model=schemas.MeetingOut, responses=host_responses)
@@ -158,7 +158,7 @@ async def restart_agenda(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) 
     """Forget the actual times (after a rehearsal): the agenda is back to its plan."""
     await db.run(agenda_service.restart_agenda, meeting_id)
     await hub.publish([StructureChanged(meeting_id)])
-    return _meeting_out(await _meeting(db, meeting_id), hub)
+    return meeting_out(await load_meeting(db, meeting_id), hub)
 
 
 @router.get("/templates", response_model=list[schemas.TemplateOut])
@@ -229,4 +229,4 @@ async def _move(
     answer with the meeting."""
     await db.run(move)
     await hub.publish([StructureChanged(meeting_id)])
-    return _meeting_out(await _meeting(db, meeting_id), hub)
+    return meeting_out(await load_meeting(db, meeting_id), hub)

@@ -14,7 +14,7 @@ from server.domain.qa import Action
 from server.domain.reactions import MAX_SET, REACTIONS, reaction_set
 from server.realtime.beside_hub import BesideHub
 from server.routes import schemas
-from server.routes.api import host_responses
+from server.routes.shared import host_responses
 from server.services import qa as qa_service
 from server.services import reactions as reaction_service
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from server.db.tables import utcnow
 from server.deps import CurrentHost, DatabaseDep
 from server.routes import schemas
-from server.routes.api import host_responses
+from server.routes.shared import host_responses
 from server.services import door as door_service
 
 # A body that is not JSON is a 400 (invalid_json), as on every other router.

@@ -35,6 +35,7 @@ STATUS_BY_CODE = {
     "login_failed": 401,
     "email_taken": 409,
     "unknown_user": 404,
+    "not_joined": 404,
 }
 
 

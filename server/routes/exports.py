@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from server.deps import CurrentHost, DatabaseDep, HubDep, SettingsDep, current_account
 from server.domain.errors import DomainError
 from server.routes import schemas
-from server.routes.api import _meeting, _meeting_out, host_responses, may_create_anonymously
+from server.routes.shared import host_responses, load_meeting, may_create_anonymously, meeting_out
 from server.services import archive, export_data, exports
 from server.services.accounts import Account
 
@@ -155,10 +155,10 @@ async def import_meeting(
             raise DomainError("too_large", "The export is larger than 20 MB.")
     owner = account.id if account is not None else None
     restored = await db.run(lambda s: archive.restore(s, bytes(body), owner_id=owner))
-    meeting = await _meeting(db, restored.meeting_id)
+    meeting = await load_meeting(db, restored.meeting_id)
     base = hub.public_base
     return {
-        **_meeting_out(meeting, hub),
+        **meeting_out(meeting, hub),
         "host_key": restored.host_key,
         "presenter_key": restored.presenter_key,
         "host_url": f"{base}/m/{restored.code}/remote#key={restored.host_key}",

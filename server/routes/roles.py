@@ -12,11 +12,12 @@ from server import qr
 from server.deps import ClockDep, CurrentLead, CurrentTimekeeper, DatabaseDep, HubDep
 from server.domain.agenda import agenda_view
 from server.i18n import say
+from server.realtime.bus import SignalMsg
 from server.realtime.hub import Hub
 from server.realtime.messages import SignalOut, dump
 from server.realtime.room import Room
 from server.routes import schemas
-from server.routes.api import _meeting, host_responses
+from server.routes.shared import host_responses, load_meeting
 from server.services import roles as role_service
 from server.services.events import StructureChanged
 
@@ -70,7 +71,7 @@ async def make_role_key(
     over HTTP, and its open sockets close (4403)."""
     key = await db.run(role_service.make_key, meeting_id, role)
     await hub.publish([StructureChanged(meeting_id)])
-    meeting = await _meeting(db, meeting_id)
+    meeting = await load_meeting(db, meeting_id)
     url = f"{hub.public_base}/m/{meeting.code}/{role_service.PAGES[role]}#key={key}"
     return {"role": role, "key": key, "url": url, "qr_svg": qr.svg(url).decode()}
 
@@ -89,7 +90,7 @@ async def revoke_role_key(role: RolePath, meeting_id: CurrentLead, db: DatabaseD
 async def timekeeper_clock(meeting_id: CurrentTimekeeper, db: DatabaseDep, clock: ClockDep) -> dict[str, Any]:
     """The timekeeper's view: the agenda's clock, plan against actual and the advice (as the
     remote has them), without the facilitator's notes or any answer."""
-    meeting = await _meeting(db, meeting_id)
+    meeting = await load_meeting(db, meeting_id)
     view = agenda_view(meeting.agenda, clock.now(), host=True, say=lambda text: say(text, meeting.language))
     if view is not None:
         view["blocks"] = [{name: block[name] for name in CLOCK_FIELDS} for block in view["blocks"]]
@@ -109,7 +110,7 @@ async def send_signal(
     room = await hub.room(meeting_id)
     if room is not None:
         deliver_signal(room, minutes, at)
-    hub.send({"t": "signal", "m": meeting_id, "n": minutes, "at": at})
+    hub.send(SignalMsg(m=meeting_id, n=minutes, at=at))
     return {"minutes": minutes, "at": at}
 
 
@@ -120,8 +121,8 @@ def deliver_signal(room: Room, minutes: int, at: str) -> None:
             connection.push(frame)
 
 
-async def _remote_signal(room: Room, message: dict[str, Any]) -> None:
-    deliver_signal(room, int(message["n"]), str(message["at"]))
+async def _remote_signal(room: Room, message: SignalMsg) -> None:
+    deliver_signal(room, message.n, message.at)
 
 
 def attach(hub: Hub) -> None:

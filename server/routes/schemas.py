@@ -271,6 +271,14 @@ class JoinOut(BaseModel):
     websocket: str
 
 
+class ErasedOut(BaseModel):
+    """What "vergeet mij" erased (the participant itself, and these)."""
+
+    answers: int
+    questions: int
+    votes: int = Field(description="Your votes, and the votes others gave your questions")
+
+
 class MeetingPublic(BaseModel):
     code: str
     title: str

@@ -12,12 +12,10 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.db.database import Database
-from server.deps import SESSION_COOKIE, BatcherDep, DatabaseDep, HubDep, SettingsDep
+from server.deps import BatcherDep, DatabaseDep, HubDep, SettingsDep
 from server.domain.agenda import Clock
 from server.domain.errors import DomainError
-from server.domain.meeting import is_valid_code, normalise_code
-from server.gate import client_address, join_guard, open_meeting
-from server.guards import OriginPolicy, RateLimiter, TokenBucket
+from server.guards import RateLimiter, TokenBucket
 from server.realtime.beside_hub import BesideHub
 from server.realtime.connection import Connection, Role
 from server.realtime.finding import found_frame
@@ -41,14 +39,9 @@ from server.realtime.messages import (
     screen_in,
 )
 from server.realtime.room import Room
-from server.routes.api import cookie_name
-from server.services import accounts
-from server.services import meetings as meeting_service
-from server.services import participants as participant_service
+from server.routes.ws_open import opened_by, origin_allowed, participant_room, screen_room, session_hosts
 from server.services.answers import OpResult
 from server.services.batcher import AnswerBatcher
-from server.services.meetings import MeetingAuth
-from server.services.roles import SOCKETS, role_of
 from server.settings import Settings
 
 router = APIRouter()
@@ -65,73 +58,6 @@ def _uncancel() -> None:
 
 def _error(code: str, message: str, client_id: str | None = None) -> str:
     return dump(ErrorOut(code=code, message=message, client_id=client_id))
-
-
-def _origin_allowed(websocket: WebSocket) -> bool:
-    policy: OriginPolicy = websocket.app.state.origins
-    return policy.permits(websocket.headers.get("origin"))
-
-
-async def _participant_room(
-    websocket: WebSocket, code: str, db: Database, hub: Hub
-) -> tuple[Room, tuple[int, str | None]] | None:
-    """The room and the participant behind the phone's cookie, or None: no cookie, a cookie that
-    opens nothing here, an unknown code; all refused alike (server/gate.py). A live room answers
-    from memory; a refusal there also asks the database, as a refusal of an unknown code does."""
-    clean = normalise_code(code)
-    token = websocket.cookies.get(cookie_name(clean))
-    if not token or not is_valid_code(clean):
-        return None  # nothing to check: no lookup, known and unknown codes alike
-    meeting_id = hub.live_meeting_id(clean)
-    live = meeting_id is not None
-    if meeting_id is None:
-        meeting_id = await db.run(meeting_service.meeting_id_for_code, clean)
-    room = hub.rooms.get(meeting_id) if meeting_id is not None else None
-    found = room.participant_for_token(token) if room is not None else None
-    if found is None:
-        found = await db.run(participant_service.participant_for_token, meeting_id or 0, token)
-    if found is not None and meeting_id is not None:
-        room = room or await hub.room(meeting_id)
-        if room is not None:
-            room.remember_token(token, found[0])
-            return room, found
-    if live:
-        await db.run(meeting_service.meeting_id_for_code, clean)
-    join_guard(websocket).failed(client_address(websocket))
-    return None
-
-
-async def _screen_room(
-    websocket: WebSocket, code: str, message: Any, role: Role, db: Database, hub: Hub, clock: Clock
-) -> tuple[Room, str]:
-    """The room a screen's first message opens, and with what ("host", "presenter", "session").
-    A wrong key and an unknown code get the same `forbidden` (server/gate.py)."""
-    if not isinstance(message, AuthIn):
-        raise DomainError("forbidden", "This key does not open this screen.")
-    via: list[str] = []
-
-    async def check(auth: MeetingAuth) -> bool:
-        if message.key is None:
-            token = websocket.cookies.get(SESSION_COOKIE)
-            hosted: bool = bool(token) and await db.run(
-                accounts.session_hosts, token, auth.meeting_id, clock.now()
-            )
-            via.extend(["session"] if hosted else [])
-        else:
-            found = role_of(message.key, auth)
-            via.extend([found] if found in SOCKETS[role] else [])
-        return bool(via)
-
-    try:
-        auth = await open_meeting(websocket, code, check)
-    except DomainError as exc:
-        if exc.code == "unknown_code":
-            raise DomainError("forbidden", "This key does not open this screen.") from None
-        raise
-    room = await hub.room(auth.meeting_id)
-    if room is None:
-        raise DomainError("forbidden", "This key does not open this screen.")
-    return room, via[0]
 
 
 async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
@@ -168,10 +94,10 @@ async def participant_socket(
 async def _participant(
     websocket: WebSocket, code: str, db: Database, hub: Hub, batcher: AnswerBatcher, settings: Settings
 ) -> None:
-    if not _origin_allowed(websocket):
+    if not origin_allowed(websocket):
         await websocket.close(1008)  # before accept: the upgrade is refused with 403
         return
-    opened = await _participant_room(websocket, code, db, hub)
+    opened = await participant_room(websocket, code, db, hub)
     if opened is None:
         await _refuse(websocket, 4401, "not_joined", "Join the meeting first (POST /api/join/{code}).")
         return
@@ -282,7 +208,7 @@ async def _screen(
     websocket: WebSocket, code: str, db: Database, hub: Hub, settings: Settings, role: Role
 ) -> None:
     clock: Clock = websocket.app.state.clock
-    if not _origin_allowed(websocket):
+    if not origin_allowed(websocket):
         await websocket.close(1008)
         return
     # Every well-formed code is accepted the same way: the first message's key decides.
@@ -292,7 +218,7 @@ async def _screen(
         if raw is None:
             return
         message: Any = parse(screen_in, raw)
-        room, via = await _screen_room(websocket, code, message, role, db, hub, clock)
+        room, via = await screen_room(websocket, code, message, role, db, hub, clock)
     except (DomainError, TimeoutError) as exc:
         code_, text = (
             (exc.code, exc.message)
@@ -324,9 +250,9 @@ async def _screen(
                 message = parse(screen_in, raw)
                 # Every message is checked again: a key sent now, or the session that opened it.
                 if isinstance(message, AuthIn):
-                    allowed = await _opened_by(websocket, room, message, role, db, clock) is not None
+                    allowed = await opened_by(websocket, room, message, role, db, clock) is not None
                 else:
-                    allowed = via != "session" or await _session_hosts(websocket, room, db, clock)
+                    allowed = via != "session" or await session_hosts(websocket, room, db, clock)
                 if not allowed:
                     connection.push(_error("forbidden", "This key does not open this screen."))
                     await connection.flush(0.5)
@@ -345,23 +271,6 @@ async def _screen(
         _uncancel()  # dropped for not reading: end quietly, the server closes the transport
     finally:
         await hub.disconnect(room, connection)
-
-
-async def _opened_by(
-    websocket: WebSocket, room: Room, message: AuthIn, role: Role, db: DatabaseDep, clock: Clock
-) -> str | None:
-    """What opens this screen: the key sent ("host", "presenter", or a role's: "cohost",
-    "moderator"; server/services/roles.py), "session" (no key: the logged-in owner or a
-    co-facilitator by account), or None."""
-    if message.key is None:
-        return "session" if await _session_hosts(websocket, room, db, clock) else None
-    found = role_of(message.key, room.auth)
-    return found if found in SOCKETS[role] else None
-
-
-async def _session_hosts(websocket: WebSocket, room: Room, db: DatabaseDep, clock: Clock) -> bool:
-    token = websocket.cookies.get(SESSION_COOKIE)
-    return bool(token) and await db.run(accounts.session_hosts, token, room.meeting.id, clock.now())
 
 
 @router.websocket("/ws/{code}/presenter")

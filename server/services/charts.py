@@ -19,6 +19,7 @@ matplotlib.use("Agg")
 from matplotlib import rc_context  # the backend is chosen first
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Ellipse
 
 from server import i18n
 from server.text import N_
@@ -230,3 +231,63 @@ def _ticks(low: int, high: int) -> list[int]:
     first = low + (-low) % step if low % step else low
     ticks = list(range(first, high + 1, step))
     return sorted({low, *ticks, high}) if len(ticks) < 3 else ticks
+
+
+def plane(
+    dots: Sequence[tuple[int, float, float, float | None, float | None]],
+    x: tuple[str, int, int],
+    y: tuple[str, int, int],
+    quadrants: Sequence[str],
+    *,
+    ellipse: bool = False,
+    salt: str = "kring",
+) -> str:
+    """A 2×2 grid: each item's mean (number, x, y) a numbered dot on the plane, its spread (one
+    standard deviation per axis) a cross or an ellipse where given; the quadrants' labels in their
+    corners (top left, top right, bottom left, bottom right), the axes' labels along them."""
+    (x_label, x_low, x_high), (y_label, y_low, y_high) = x, y
+    x_pad, y_pad = (x_high - x_low) * 0.04, (y_high - y_low) * 0.04
+    with rc_context({"font.family": FONT, "font.size": 9}):
+        figure, axes = _figure(6.6, 5.2)
+        axes.set_xlim(x_low - x_pad, x_high + x_pad)
+        axes.set_ylim(y_low - y_pad, y_high + y_pad)
+        x_mid, y_mid = (x_low + x_high) / 2, (y_low + y_high) / 2
+        axes.axvline(x_mid, color=LINE, linewidth=1.4, zorder=1)
+        axes.axhline(y_mid, color=LINE, linewidth=1.4, zorder=1)
+        corners = [
+            (x_low, y_high, "left", "top"),
+            (x_high, y_high, "right", "top"),
+            (x_low, y_low, "left", "bottom"),
+            (x_high, y_low, "right", "bottom"),
+        ]
+        for text, (cx, cy, ha, va) in zip(quadrants, corners, strict=False):
+            axes.text(
+                cx, cy, text, ha=ha, va=va, color=MUTED, fontweight="bold", fontsize=10, parse_math=False
+            )
+        for number_, mx, my, sx, sy in dots:
+            if sx is not None and sy is not None:
+                if ellipse:
+                    axes.add_patch(
+                        Ellipse(
+                            (mx, my), 2 * sx, 2 * sy, facecolor=BRAND, alpha=0.14, edgecolor=BRAND, zorder=2
+                        )
+                    )
+                else:
+                    axes.plot([mx - sx, mx + sx], [my, my], color=BRAND, linewidth=1.6, alpha=0.6, zorder=2)
+                    axes.plot([mx, mx], [my - sy, my + sy], color=BRAND, linewidth=1.6, alpha=0.6, zorder=2)
+            axes.scatter([mx], [my], s=290, color=BRAND_DARK, edgecolors="white", linewidths=1.2, zorder=3)
+            axes.text(
+                mx, my, str(number_), ha="center", va="center", color="white", fontweight="bold", zorder=4
+            )
+        x_ticks, y_ticks = _ticks(x_low, x_high), _ticks(y_low, y_high)
+        axes.set_xticks(x_ticks, [str(t) for t in x_ticks])
+        axes.set_yticks(y_ticks, [str(t) for t in y_ticks])
+        axes.set_xlabel(_plain(x_label), color=INK, fontweight="bold", fontsize=10)
+        axes.set_ylabel(_plain(y_label), color=INK, fontweight="bold", fontsize=10)
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        for side in ("bottom", "left"):
+            axes.spines[side].set_color(LINE)
+        axes.tick_params(colors=MUTED, labelsize=9, length=0)
+        figure.subplots_adjust(left=0.1, right=0.98, top=0.98, bottom=0.1)
+        return _svg(figure, salt)

@@ -10,13 +10,12 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
 from server import kinds
-from server.db.tables import Activity, Answer, Meeting, maybe_aware, utcnow
+from server.db.tables import Activity, Answer, Meeting
 from server.domain.errors import DomainError
 from server.domain.meeting import (
     ActivityInfo,
     Language,
     MeetingInfo,
-    Status,
     close_activity,
     open_activity,
 )
@@ -27,6 +26,17 @@ from server.services import agenda as agenda_service
 from server.services import retention
 from server.services.events import StructureChanged, TallyReset
 from server.services.keys import hash_key, new_code, new_key
+from server.services.meeting_rows import (
+    activity_info,
+    activity_row,
+    answer_count,
+    meeting_info,
+    meeting_row,
+    renumber,
+    set_current,
+    set_status,
+)
+from server.services.moderation import apply_moderation
 from server.text import N_
 
 UNSET: Any = object()  # "leave as it is", where None is a value (an activity outside every block)
@@ -93,7 +103,7 @@ def create_meeting(
     )
     session.add(meeting)
     session.flush()
-    return CreatedMeeting(_info(meeting, []), host_key, presenter_key)
+    return CreatedMeeting(meeting_info(meeting, []), host_key, presenter_key)
 
 
 def meeting_auth(session: Session, code: str) -> MeetingAuth | None:
@@ -122,7 +132,7 @@ def load_meeting(session: Session, meeting_id: int) -> MeetingInfo | None:
         .where(col(Activity.meeting_id) == meeting_id)
         .order_by(col(Activity.position), col(Activity.id))
     ).all()
-    info = _info(meeting, list(activities))
+    info = meeting_info(meeting, list(activities))
     return replace(info, agenda=agenda_service.load_agenda(session, meeting, list(activities)))
 
 
@@ -142,7 +152,7 @@ def update_meeting(
     preparation: str | None = None,
     show_schedule: bool | None = None,
 ) -> StructureChanged:
-    meeting = _meeting(session, meeting_id)
+    meeting = meeting_row(session, meeting_id)
     if show_schedule is not None:
         meeting.show_schedule = show_schedule
     if retention_days is not UNSET:
@@ -173,7 +183,7 @@ def add_activity(
     show_results_presenter: bool = True,
     show_results_phones: bool = False,
 ) -> tuple[ActivityInfo, StructureChanged]:
-    meeting = _meeting(session, meeting_id)
+    meeting = meeting_row(session, meeting_id)
     prompt = None if prompt is None else host_text(prompt, field="prompt")
     # Fields left out take the kind's defaults, in the meeting's language.
     language = cast(Language, meeting.language)
@@ -205,7 +215,7 @@ def add_activity(
         assert activity.id is not None
         agenda_service.assign_activity(session, meeting_id, activity.id, block_id)
         session.refresh(activity)
-    return _activity_info(activity), StructureChanged(meeting_id)
+    return activity_info(activity), StructureChanged(meeting_id)
 
 
 def update_activity(
@@ -217,7 +227,7 @@ def update_activity(
     settings: dict[str, Any] | None = None,
     block_id: int | None = UNSET,
 ) -> tuple[ActivityInfo, StructureChanged]:
-    activity = _activity(session, meeting_id, activity_id)
+    activity = activity_row(session, meeting_id, activity_id)
     if prompt is not None:
         activity.prompt = host_text(prompt, field="prompt")
     if block_id is not UNSET:
@@ -227,7 +237,7 @@ def update_activity(
         merged = {**activity.settings, **settings}
         parsed = kinds.settings_for(activity.kind, merged)
         new_settings = parsed.model_dump(mode="json")
-        if new_settings != activity.settings and _answer_count(session, activity_id):
+        if new_settings != activity.settings and answer_count(session, activity_id):
             raise DomainError(
                 "has_answers",
                 "This activity already has answers; reset its results before changing settings.",
@@ -238,19 +248,19 @@ def update_activity(
         activity.settings = new_settings
     session.add(activity)
     session.flush()
-    return _activity_info(activity), StructureChanged(meeting_id)
+    return activity_info(activity), StructureChanged(meeting_id)
 
 
 def delete_activity(session: Session, meeting_id: int, activity_id: int) -> StructureChanged:
-    activity = _activity(session, meeting_id, activity_id)
-    meeting = _meeting(session, meeting_id)
+    activity = activity_row(session, meeting_id, activity_id)
+    meeting = meeting_row(session, meeting_id)
     if meeting.current_activity_id == activity_id:
         meeting.current_activity_id = None
         session.add(meeting)
     session.execute(delete(Answer).where(col(Answer.activity_id) == activity_id))
     session.delete(activity)
     session.flush()
-    _renumber(session, meeting_id)
+    renumber(session, meeting_id)
     return StructureChanged(meeting_id)
 
 
@@ -275,8 +285,8 @@ def open_(
     """Open an activity; given the time, an activity of another agenda block moves the agenda there."""
     info = _require_info(session, meeting_id)
     for changed_id, status in open_activity(info, activity_id).items():
-        _set_status(session, changed_id, status)
-    _set_current(session, meeting_id, activity_id)
+        set_status(session, changed_id, status)
+    set_current(session, meeting_id, activity_id)
     if now is not None:
         agenda_service.follow_activity(session, meeting_id, activity_id, now)
     return StructureChanged(meeting_id)
@@ -284,15 +294,15 @@ def open_(
 
 def close(session: Session, meeting_id: int, activity_id: int) -> StructureChanged:
     info = _require_info(session, meeting_id)
-    _set_status(session, activity_id, close_activity(info, activity_id))
+    set_status(session, activity_id, close_activity(info, activity_id))
     return StructureChanged(meeting_id)
 
 
 def show(session: Session, meeting_id: int, activity_id: int | None) -> StructureChanged:
     """Make an activity current without opening it (or None: the waiting screen)."""
     if activity_id is not None:
-        _activity(session, meeting_id, activity_id)
-    _set_current(session, meeting_id, activity_id)
+        activity_row(session, meeting_id, activity_id)
+    set_current(session, meeting_id, activity_id)
     return StructureChanged(meeting_id)
 
 
@@ -304,7 +314,7 @@ def set_visibility(
     presenter: bool | None = None,
     phones: bool | None = None,
 ) -> StructureChanged:
-    activity = _activity(session, meeting_id, activity_id)
+    activity = activity_row(session, meeting_id, activity_id)
     if presenter is not None:
         activity.show_results_presenter = presenter
     if phones is not None:
@@ -314,7 +324,7 @@ def set_visibility(
 
 
 def reset_results(session: Session, meeting_id: int, activity_id: int) -> tuple[StructureChanged, TallyReset]:
-    activity = _activity(session, meeting_id, activity_id)
+    activity = activity_row(session, meeting_id, activity_id)
     session.execute(delete(Answer).where(col(Answer.activity_id) == activity_id))
     activity.moderation = {}
     session.add(activity)
@@ -332,7 +342,7 @@ def moderate(
     into: str | None = None,
     on: bool | None = None,
 ) -> StructureChanged:
-    activity = _activity(session, meeting_id, activity_id)
+    activity = activity_row(session, meeting_id, activity_id)
     moderation = Moderation.from_json(activity.moderation)
     apply_moderation(moderation, activity.kind, action, entry_id=entry_id, key=key, into=into, on=on)
     activity.moderation = moderation.to_json()
@@ -340,83 +350,10 @@ def moderate(
     return StructureChanged(meeting_id)
 
 
-MODERATION_ACTIONS = (
-    "highlight",
-    "unhighlight",
-    "hide",
-    "unhide",
-    "hide_word",
-    "unhide_word",
-    "merge_words",
-    "unmerge_word",
-    "profanity_filter",
-)
-
-
-def apply_moderation(
-    moderation: Moderation,
-    kind: str,
-    action: str,
-    *,
-    entry_id: int | None,
-    key: str | None,
-    into: str | None,
-    on: bool | None,
-) -> None:
-    if action not in MODERATION_ACTIONS:
-        raise DomainError(
-            "unknown_action",
-            f"Unknown moderation action {action!r}; use one of {', '.join(MODERATION_ACTIONS)}.",
-        )
-    if action not in kinds.get(kind).moderation:
-        raise DomainError("wrong_kind", f"{action!r} does not apply to a {kind} activity.")
-    if action in ("highlight", "unhighlight", "hide", "unhide"):
-        if entry_id is None:
-            raise DomainError("missing_field", f"{action!r} needs the answer's entry_id.")
-        target = moderation.highlighted if "highlight" in action else moderation.hidden_entries
-        (target.discard if action.startswith("un") else target.add)(entry_id)
-    elif action in ("hide_word", "unhide_word", "unmerge_word"):
-        if not key:
-            raise DomainError("missing_field", f"{action!r} needs the word's key.")
-        if action == "hide_word":
-            moderation.hidden_words.add(key)
-        elif action == "unhide_word":
-            moderation.hidden_words.discard(key)
-        else:
-            moderation.merges.pop(key, None)
-    elif action == "merge_words":
-        if not key or not into:
-            raise DomainError("missing_field", "'merge_words' needs 'key' and 'into'.")
-        if key == into:
-            raise DomainError("invalid_merge", "A word cannot be merged into itself.")
-        moderation.merges[key] = into
-    else:  # profanity_filter
-        if on is None:
-            raise DomainError("missing_field", "'profanity_filter' needs 'on': true or false.")
-        moderation.profanity_filter_off = not on
-
-
 def delete_meeting(session: Session, meeting_id: int) -> None:
     """Delete the meeting and every row that belongs to it, now."""
-    _meeting(session, meeting_id)
+    meeting_row(session, meeting_id)
     retention.delete_meeting_rows(session, meeting_id)
-
-
-# -- helpers ----------------------------------------------------------------------------------
-
-
-def _meeting(session: Session, meeting_id: int) -> Meeting:
-    meeting = session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
-    return meeting
-
-
-def _activity(session: Session, meeting_id: int, activity_id: int) -> Activity:
-    activity = session.get(Activity, activity_id)
-    if activity is None or activity.meeting_id != meeting_id:
-        raise DomainError("unknown_activity", f"There is no activity {activity_id} in this meeting.")
-    return activity
 
 
 def _require_info(session: Session, meeting_id: int) -> MeetingInfo:
@@ -424,69 +361,3 @@ def _require_info(session: Session, meeting_id: int) -> MeetingInfo:
     if info is None:
         raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
     return info
-
-
-def _set_status(session: Session, activity_id: int, status: Status) -> None:
-    # Opening stamps the server's time: a timed activity's deadline counts from it.
-    stamp = {"opened_at": utcnow()} if status == "open" else {}
-    session.execute(update(Activity).where(col(Activity.id) == activity_id).values(status=status, **stamp))
-
-
-def _set_current(session: Session, meeting_id: int, activity_id: int | None) -> None:
-    session.execute(
-        update(Meeting).where(col(Meeting.id) == meeting_id).values(current_activity_id=activity_id)
-    )
-
-
-def _renumber(session: Session, meeting_id: int) -> None:
-    ids = session.scalars(
-        select(col(Activity.id))
-        .where(col(Activity.meeting_id) == meeting_id)
-        .order_by(col(Activity.position), col(Activity.id))
-    ).all()
-    for position, activity_id in enumerate(ids):
-        session.execute(update(Activity).where(col(Activity.id) == activity_id).values(position=position))
-
-
-def _answer_count(session: Session, activity_id: int) -> int:
-    return int(
-        session.scalar(select(func.count()).select_from(Answer).where(col(Answer.activity_id) == activity_id))
-        or 0
-    )
-
-
-def _activity_info(activity: Activity) -> ActivityInfo:
-    assert activity.id is not None
-    kind = kinds.get(activity.kind)
-    return ActivityInfo(
-        id=activity.id,
-        position=activity.position,
-        kind=activity.kind,
-        prompt=activity.prompt,
-        settings=dict(activity.settings),
-        status=cast(Status, activity.status),
-        show_results_presenter=activity.show_results_presenter,
-        show_results_phones=activity.show_results_phones,
-        moderation=dict(activity.moderation),
-        block_id=activity.block_id,
-        opened_at=maybe_aware(activity.opened_at),
-        limits=kind.phone_payload(kinds.settings_for(kind.name, activity.settings)),
-    )
-
-
-def _info(meeting: Meeting, activities: list[Activity]) -> MeetingInfo:
-    assert meeting.id is not None
-    return MeetingInfo(
-        id=meeting.id,
-        code=meeting.code,
-        title=meeting.title,
-        theme=meeting.theme,
-        language=cast(Language, meeting.language),
-        current_activity_id=meeting.current_activity_id,
-        activities=tuple(_activity_info(a) for a in activities),
-        description=meeting.description,
-        preparation=meeting.preparation,
-        show_schedule=meeting.show_schedule,
-        join_secret=meeting.join_secret,
-        joins_closed=meeting.joins_closed,
-    )

@@ -266,6 +266,10 @@ def _draw(spec: Mapping[str, Any], language: str) -> str:
         return charts.strips(spec["rows"], spec["low"], spec["high"], language, salt=spec["salt"])
     if chart == "distribution":
         return charts.distribution(spec["counts"], spec["low"], spec["mean"], salt=spec["salt"])
+    if chart == "plane":
+        return charts.plane(
+            spec["dots"], spec["x"], spec["y"], spec["quadrants"], ellipse=spec["ellipse"], salt=spec["salt"]
+        )
     if chart == "cloud":
         return wordcloud_svg.render(spec["words"], spec["width"], spec["height"], label=spec["label"])
     raise ValueError(f"unknown chart {chart!r}")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from server.i18n import DEFAULT_LANGUAGE, LANGUAGES, words
-from server.services import exports, report
+from server.services import export_view, report
 from server.services.export_data import MeetingData
 from server.text import N_, Text
 
@@ -35,7 +35,7 @@ def render_html(data: MeetingData, zone: ZoneInfo) -> str:
     language = data.language if data.language in LANGUAGES else DEFAULT_LANGUAGE
     program = report.program(data, zone)
     blocks: list[dict[str, Any]] = []
-    kinds = exports.kind_names(language)
+    kinds = export_view.kind_names(language)
     rows = program["rows"] if program else []
     for block, row in zip(data.blocks, rows, strict=True):
         blocks.append(

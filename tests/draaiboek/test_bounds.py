@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from server.draaiboek import TemplateError, parse
-from server.draaiboek.loader import MAX_ACTIVITIES, MAX_BLOCKS, MAX_CHARACTERS, MAX_DEPTH, MAX_VALUES
+from server.draaiboek.nodes import MAX_ACTIVITIES, MAX_BLOCKS, MAX_CHARACTERS, MAX_DEPTH, MAX_VALUES
 from server.i18n import say
 
 HEAD = "format: kring-draaiboek/1\ntitle: Groot\nblocks:\n"

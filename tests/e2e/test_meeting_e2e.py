@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 import time
 import unicodedata
@@ -94,6 +95,20 @@ def expected(
         return sorted(
             (entry, p["word"], stepins.get(entry, 0)) for _, slot, entry, p in rows if slot == "word"
         )
+    if kind == "grid":
+        out = []
+        for index in range(len(settings["items"])):
+            placed = [p for _, slot, _, p in rows if slot == str(index)]
+            n = len(placed)
+            item: list[Any] = [n]
+            for axis in ("x", "y"):
+                values = [p[axis] for p in placed]
+                total, squares = sum(values), sum(v * v for v in values)
+                item.append(round(total / n, 2) if n else None)  # the mean: the dot on the screen
+                # The spread, one standard deviation: √(Σ(v − mean)² / n), here in whole numbers.
+                item.append(round(math.sqrt(n * squares - total * total) / n, 2) if n else None)
+            out.append(tuple(item))
+        return out
     raise AssertionError(kind)
 
 
@@ -111,6 +126,8 @@ def shown(kind: str, results: dict[str, Any]) -> Any:
         return results["respondents"]
     if kind == "checkout":
         return sorted((w["id"], w["text"], w["stepins"]) for w in results["words"])
+    if kind == "grid":
+        return [(i["count"], i["x"], i["sd_x"], i["y"], i["sd_y"]) for i in results["items"]]
     raise AssertionError(kind)
 
 
@@ -276,6 +293,24 @@ async def run_activity(s: Scenario, http: httpx.Client, screen: Screen, activity
             assert own["code"] == "own_word"
 
         await s.everyone(step)
+    elif kind == "grid":
+        items = len(settings["items"])
+
+        async def phone(i: int) -> None:
+            places = rng.sample(range(items), 2 + i % 2)
+            for index in places:
+                value = {"x": rng.randint(1, 10), "y": rng.randint(1, 10)}
+                assert (await s.send(i, aid, str(index), value))["type"] == "ack"
+            if i % 4 == 0:  # moved: the new place replaces the old
+                assert (await s.send(i, aid, str(places[0]), {"x": 10, "y": 1}))["type"] == "ack"
+            if i % 6 == 0:  # taken off the grid again
+                assert (await s.send(i, aid, str(places[1]), None))["type"] == "ack"
+
+        await s.everyone(phone)
+        bad = await s.phones[2].answer(aid, "0", {"x": 5, "y": 11}, s.cid(2))
+        assert bad["code"] == "value_out_of_range"
+        bad = await s.phones[2].answer(aid, str(items), {"x": 5, "y": 5}, s.cid(2))
+        assert bad["code"] == "unknown_item"
 
     elif kind == "quiz":
 
@@ -303,18 +338,16 @@ async def run_activity(s: Scenario, http: httpx.Client, screen: Screen, activity
             and m["activity"]["status"] == "closed"
         )
     )
-    late = await s.phones[5].answer(
-        aid,
-        "0" if kind != "checkout" else "word",
-        {"text": "te laat"}
-        if kind == "open"
-        else {"word": "laat"}
-        if kind in ("wordcloud", "checkout")
-        else {"value": 1}
-        if kind == "scales"
-        else {"options": [0]},
-        s.cid(5),
-    )
+    too_late: dict[str, dict[str, Any]] = {
+        "open": {"text": "te laat"},
+        "wordcloud": {"word": "laat"},
+        "checkout": {"word": "laat"},
+        "scales": {"value": 1},
+        "choice": {"options": [0]},
+        "grid": {"x": 1, "y": 1},
+        "quiz": {"options": [0]},
+    }
+    late = await s.phones[5].answer(aid, "0" if kind != "checkout" else "word", too_late[kind], s.cid(5))
     assert late["code"] == "activity_closed"
 
 
@@ -350,6 +383,7 @@ async def test_meeting_end_to_end_fifty_phones(tmp_path: Path) -> None:
             "scales",
             "choice",
             "checkout",
+            "grid",
             "quiz",
             "quiz",
         ]

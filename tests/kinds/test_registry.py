@@ -41,6 +41,7 @@ SAMPLES: dict[str, list[tuple[str, dict[str, Any]]]] = {
         ("0", {"insight": "Verbinding", "action": "Bellen", "name": None}),
         ("0", {"insight": "Tijd nemen", "action": "Plannen", "name": "Ans"}),
     ],
+    "grid": [("0", {"x": 2, "y": 9}), ("0", {"x": 7, "y": 3}), ("4", {"x": 10, "y": 1})],
 }
 
 

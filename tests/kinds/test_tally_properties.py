@@ -13,7 +13,7 @@ from tests.kinds.support import default_settings
 
 PEOPLE = [1, 2, 3, 4]
 WORDS = ["Samenwerking", " samenwerking", "SAMENWERKING", "Vertrouwen", "Leren", "verbinding", "Ééntje"]
-KINDS: list[Kind] = ["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards", "quiz"]
+KINDS: list[Kind] = ["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards", "grid", "quiz"]
 Row = tuple[int, str]  # participant, slot
 
 
@@ -89,6 +89,9 @@ def operation(kind: Kind) -> st.SearchStrategy[tuple[Any, ...]]:
             st.sampled_from([None, "Ans"]),
         )
         slot = st.just("0")
+    elif kind == "grid":
+        value = st.builds(lambda x, y: {"x": x, "y": y}, st.integers(1, 10), st.integers(1, 10))
+        slot = st.sampled_from(["0", "1", "4"])
     else:
         value = st.builds(lambda w: {"word": w}, st.sampled_from(WORDS))
         slot = st.just("word")

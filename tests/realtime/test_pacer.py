@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from server.realtime.connection import Connection
 from server.realtime.hub import Hub
 from server.realtime.pacer import Pacer
+from tests.realtime.loaders import MemoryLoader
 from tests.realtime.test_room import FakeSocket, make_room, word
 
 
@@ -66,41 +67,41 @@ def snapshots(socket: FakeSocket) -> list[str]:
 
 async def test_hub_flushes_the_first_change_of_a_quiet_room_and_one_frame_per_tick_of_a_burst() -> None:
     clock = FakeClock()
-    hub = Hub(db=None, public_base="http://127.0.0.1:8000", tick=0.1, monotonic=clock)  # type: ignore[arg-type]
+    hub = Hub(None, public_base="http://127.0.0.1:8000", tick=0.1, monotonic=clock, loader=MemoryLoader())
     room = make_room()
     hub.rooms[room.meeting.id] = room
     socket = FakeSocket()
     hub.connect(room, Connection(socket, "presenter"))  # type: ignore[arg-type]
-    await hub._flush_due()
+    await hub.ticker.flush_due()
     before = len(snapshots(socket))
 
     clock.now += 5  # a quiet room
     quiet = clock.now
     room.apply(1, [word(1, 1, "samen")], {})
-    hub._mark(room)
-    await hub._flush_due()
+    hub.mark(room)
+    await hub.ticker.flush_due()
     assert len(snapshots(socket)) == before + 1  # at once, no tick waited for
     assert '"responses":1' in snapshots(socket)[-1]
 
     for entry in range(2, 52):  # a burst within the tick: held
         clock.now += 0.001
         room.apply(1, [word(entry, entry, "samen")], {})
-        hub._mark(room)
-        await hub._flush_due()
+        hub.mark(room)
+        await hub.ticker.flush_due()
     assert len(snapshots(socket)) == before + 1
 
     clock.now = quiet + 0.1  # one tick after the last frame: the burst's latest state, in one frame
-    await hub._flush_due()
+    await hub.ticker.flush_due()
     assert len(snapshots(socket)) == before + 2
     assert '"responses":51' in snapshots(socket)[-1]
-    await hub._flush_due()
+    await hub.ticker.flush_due()
     assert len(snapshots(socket)) == before + 2  # nothing new, nothing sent
 
 
 async def test_hub_ticker_sends_a_quiet_rooms_change_without_waiting_for_its_tick() -> None:
     # An hour's tick: only the leading edge can bring the change to the screen within the test.
     clock = FakeClock()
-    hub = Hub(db=None, public_base="http://127.0.0.1:8000", tick=3600, monotonic=clock)  # type: ignore[arg-type]
+    hub = Hub(None, public_base="http://127.0.0.1:8000", tick=3600, monotonic=clock, loader=MemoryLoader())
     room = make_room()
     hub.rooms[room.meeting.id] = room
     socket = FakeSocket()
@@ -111,11 +112,11 @@ async def test_hub_ticker_sends_a_quiet_rooms_change_without_waiting_for_its_tic
             await asyncio.sleep(0.001)
         clock.now += 3600  # quiet for a tick
         room.apply(1, [word(1, 1, "samen")], {})
-        hub._mark(room)
+        hub.mark(room)
         while '"responses":1' not in snapshots(socket)[-1]:
             await asyncio.sleep(0.001)
         room.apply(1, [word(2, 2, "samen")], {})  # within the tick: held for the next one
-        hub._mark(room)
+        hub.mark(room)
         await asyncio.sleep(0.05)
         assert '"responses":2' not in snapshots(socket)[-1]
     finally:

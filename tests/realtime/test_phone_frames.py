@@ -30,6 +30,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "cards": {},
     "groups": {"options": ["Koffie", "Thee"]},
     "scales": {"mode": "numeric", "min": -10, "max": 10, "statements": ["Hoe voel je je?"]},
+    "grid": {"items": ["Idee"], "x_min": -10, "x_max": 10, "spread": "ellipse"},
 }
 
 
@@ -42,6 +43,7 @@ def payload(kind: str, person: int) -> tuple[str, dict[str, Any]]:
         "cards": ("0", {"insight": f"inzicht {person:05d}", "action": f"actie {person:05d}"}),
         "groups": ("0", {"option": 0}),  # one full group: the other stays empty
         "scales": ("0", {"value": person % 21 - 10}),
+        "grid": ("0", {"x": person % 21 - 10, "y": person % 10 + 1}),
     }[kind]
 
 

@@ -14,6 +14,7 @@ from server.realtime.connection import Connection
 from server.realtime.hub import Hub
 from server.realtime.room import Room
 from server.services.meetings import MeetingAuth
+from tests.realtime.loaders import MemoryLoader
 
 
 class FakeSocket:
@@ -85,7 +86,7 @@ async def test_frames_queued_behind_a_slow_send_go_out_in_order_after_it() -> No
 
 
 async def test_hub_coalesces_a_burst_into_few_snapshots() -> None:
-    hub = Hub(db=None, public_base="http://127.0.0.1:8000", tick=0.05)  # type: ignore[arg-type]
+    hub = Hub(None, public_base="http://127.0.0.1:8000", tick=0.05, loader=MemoryLoader())
     room = make_room()
     hub.rooms[room.meeting.id] = room
     socket = FakeSocket()
@@ -94,7 +95,7 @@ async def test_hub_coalesces_a_burst_into_few_snapshots() -> None:
     hub.connect(room, screen)
     for entry in range(1, 201):
         room.apply(1, [word(entry, entry, f"woord{entry % 5}")], {})
-        hub._mark(room)
+        hub.mark(room)
         if entry % 20 == 0:
             await asyncio.sleep(0.01)
     await asyncio.sleep(0.2)

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from server.domain.meeting import CODE_ALPHABET, CODE_LENGTH
-from server.routes import api
+from server.routes import join
 from tests.factories import add_activity, auth, client_for, make_meeting
 
 
@@ -151,13 +151,13 @@ def test_join_sets_httponly_lax_cookie_and_rejoins_same_participant(client: Test
 def test_the_join_fast_path_answers_exactly_as_the_route(database_url: str, monkeypatch: Any) -> None:
     """``JoinFastPath`` takes common joins past FastAPI's router; the answer is the route's."""
     taken: list[bool] = []
-    fast = api.JoinFastPath._fast
+    fast = join.JoinFastPath._fast
 
-    async def spy(self: api.JoinFastPath, *args: Any) -> bool:
+    async def spy(self: join.JoinFastPath, *args: Any) -> bool:
         taken.append(await fast(self, *args))
         return taken[-1]
 
-    monkeypatch.setattr(api.JoinFastPath, "_fast", spy)
+    monkeypatch.setattr(join.JoinFastPath, "_fast", spy)
 
     def joins(**overrides: Any) -> list[tuple[int, Any, dict[str, str]]]:
         out = []

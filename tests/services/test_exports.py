@@ -25,7 +25,7 @@ from server.db.tables import Activity, AgendaBlock, Answer, Meeting, Participant
 from server.domain.errors import DomainError
 from server.realtime.messages import AnswerIn
 from server.realtime.room import Room
-from server.services import archive, exports, meetings, participants
+from server.services import archive, export_cells, exports, meetings, participants
 from server.services.answers import commit_batch
 from server.services.export_data import load
 from tests.factories import AnswerWriter
@@ -71,6 +71,12 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         ("choice", "choice", "Welke waarden?", {"options": ["Ja", "Nee", "Misschien"], "max_choices": 2}),
         ("groups", "groups", "Favoriete ontbijt?", None),
         ("cards", "cards", "Inzichten & acties", None),
+        (
+            "grid",
+            "grid",
+            "Waar steken we op in?",
+            {"items": ["Inspiratietafel", "=Werkbezoek"], "spread": "cross"},
+        ),
         ("quiz", "quiz", "Welke V hoort erbij?", {"options": ["Vertrouwen", "Snelheid"], "correct": [0]}),
         (
             "quiz2",
@@ -167,6 +173,12 @@ def build(session: Session, *, close_all: bool = True) -> Built:
     w.answer(ids["cards"], p1, "0", {"insight": "Luisteren", "action": "-actie", "name": "Anna"})
     w.answer(ids["cards"], p2, "0", {"insight": "Vragen", "action": "Doen", "name": None})
 
+    w.answer(ids["grid"], p1, "0", {"x": 2, "y": 9})
+    w.answer(ids["grid"], p2, "0", {"x": 4, "y": 7})
+    w.answer(ids["grid"], p3, "1", {"x": 8, "y": 3})
+    w.answer(ids["grid"], p3, "1", {"x": 9, "y": 2})  # moved: only the new place counts
+    w.answer(ids["grid"], p1, "1", {"x": 5, "y": 5})
+    w.withdraw(ids["grid"], p1, "1")
     # Quiz answers as the room stamps them (ms after opening): right and fast scores most.
     w.answer(ids["quiz"], p1, "0", {"options": [0], "ms": 4000})
     w.answer(ids["quiz"], p2, "0", {"options": [1], "ms": 2000})
@@ -185,6 +197,7 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         ("choice", p3, "0", {"options": [7]}),  # no such option
         ("cards", p3, "0", {"insight": "x" * 281, "action": "te lang"}),  # too long
         ("wordcloud", p2, "7", {"word": "extra"}),  # no such slot
+        ("grid", p2, "2", {"x": 1, "y": 1}),  # no such item
         ("quiz", p2, "0", {"options": [0]}),  # a second answer: locked once sent
     ]
     for name, person, slot, value in refusals:
@@ -227,6 +240,11 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         "choice": [(1, "Anna", "Ja; Misschien", NO), (2, None, "Nee", NO)],
         "groups": [(1, "Anna", "Havermout", NO), (2, None, "Brood", NO), (3, "'@bob", "Yoghurt", NO)],
         "cards": [(1, "Anna", "Luisteren", "'-actie", "Anna", NO), (2, None, "Vragen", "Doen", None, NO)],
+        "grid": [
+            (1, "Anna", "Inspiratietafel", 2, 9),
+            (2, None, "Inspiratietafel", 4, 7),
+            (3, "'@bob", "'=Werkbezoek", 9, 2),
+        ],
         "quiz": [
             (1, "Anna", "Vertrouwen", "Ja", 4.0, 900, NO),
             (2, None, "Snelheid", "Nee", 2.0, 0, NO),
@@ -237,18 +255,31 @@ def build(session: Session, *, close_all: bool = True) -> Built:
             (3, "'@bob", "Samen zoeken", "Nee", 1.0, 0, NO),
         ],
     }
-    for name in ("stars", "numeric"):
+    for name in ("stars", "numeric", "grid"):
         expected[name] = [(*row, NO) for row in expected[name]]
     return Built(m, ids, expected)
 
 
-ORDER = ["open", "wordcloud", "stars", "numeric", "checkout", "choice", "groups", "cards", "quiz", "quiz2"]
+ORDER = [
+    "open",
+    "wordcloud",
+    "stars",
+    "numeric",
+    "checkout",
+    "choice",
+    "groups",
+    "cards",
+    "grid",
+    "quiz",
+    "quiz2",
+]
 REFUSED = {
     "open": "activity_closed",
     "stars": "value_out_of_range",
     "choice": "unknown_option",
     "cards": "text_too_long",
     "wordcloud": "invalid_slot",
+    "grid": "unknown_item",
     "quiz": "answer_locked",
 }
 
@@ -290,7 +321,7 @@ def test_xlsx_holds_exactly_the_acknowledged_answers_as_typed_cells(session: Ses
             for cell in row:
                 if isinstance(cell.value, str):
                     assert cell.data_type == "s"
-        if name in ("stars", "numeric"):
+        if name in ("stars", "numeric", "grid"):
             assert all(type(row[3].value) is int for row in body)
         # Columns are sized to what they hold: at least the header, within the bounds.
         for column, head_cell in enumerate(sheet[1], 1):
@@ -300,8 +331,10 @@ def test_xlsx_holds_exactly_the_acknowledged_answers_as_typed_cells(session: Ses
             )
             if isinstance(sheet.cell(row=2, column=column).value, datetime):
                 longest = max(len(str(head_cell.value)), 19)
-            assert exports.COLUMN_WIDTH_MIN <= width <= exports.COLUMN_WIDTH_MAX, (name, column)
-            assert width == min(max(longest + 2, exports.COLUMN_WIDTH_MIN), exports.COLUMN_WIDTH_MAX)
+            assert export_cells.COLUMN_WIDTH_MIN <= width <= export_cells.COLUMN_WIDTH_MAX, (name, column)
+            assert width == min(
+                max(longest + 2, export_cells.COLUMN_WIDTH_MIN), export_cells.COLUMN_WIDTH_MAX
+            )
     widths = {n: book["Overzicht"].column_dimensions[n].width for n in "ABCD"}
     assert widths["B"] == len("Check-out: welk woord neem je mee?") + 2  # the longest prompt
     assert widths["B"] > max(widths["A"], widths["C"], widths["D"])
@@ -324,8 +357,9 @@ def test_csv_zip_holds_exactly_the_acknowledged_answers_neutralised(session: Ses
             "06-choice-welke-waarden.csv",
             "07-groups-favoriete-ontbijt.csv",
             "08-cards-inzichten-acties.csv",
-            "09-quiz-welke-v-hoort-erbij.csv",
-            "10-quiz-wat-is-actieleren.csv",
+            "09-grid-waar-steken-we-op-in.csv",
+            "10-quiz-welke-v-hoort-erbij.csv",
+            "11-quiz-wat-is-actieleren.csv",
         ]
         files = {name: archive_file.read(name) for name in names}
     for raw in files.values():
@@ -337,7 +371,7 @@ def test_csv_zip_holds_exactly_the_acknowledged_answers_neutralised(session: Ses
     summary = read("meeting.csv")
     assert summary[0] == ["Nr", "Activiteit", "Soort", "Antwoorden", "Deelnemers"]
     assert [int(r[3]) for r in summary[1:]] == [len(built.expected[n]) for n in ORDER]
-    assert [int(r[4]) for r in summary[1:]] == [3, 2, 2, 3, 2, 2, 3, 2, 3, 2]
+    assert [int(r[4]) for r in summary[1:]] == [3, 2, 2, 3, 2, 2, 3, 2, 3, 3, 2]
 
     for name, file_name in zip(ORDER, names[1:], strict=True):
         header, *rows = read(file_name)
@@ -476,8 +510,8 @@ def test_import_refuses_what_is_not_an_export(session: Session, text: str, messa
 
 
 def test_neutralise_keeps_plain_text_and_marks_formulas() -> None:
-    assert exports.neutralise("hallo") == "hallo"
+    assert export_cells.neutralise("hallo") == "hallo"
     for raw in ("=1+1", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"):
-        assert exports.neutralise(raw) == "'" + raw
-    assert exports.csv_cell(-3, "nl") == -3 and exports.csv_cell(True, "en") == "yes"
-    assert exports.slug("Wat vind jij van café ‘De Kring’?") == "wat-vind-jij-van-cafe-de-kring"
+        assert export_cells.neutralise(raw) == "'" + raw
+    assert export_cells.csv_cell(-3, "nl") == -3 and export_cells.csv_cell(True, "en") == "yes"
+    assert export_cells.slug("Wat vind jij van café ‘De Kring’?") == "wat-vind-jij-van-cafe-de-kring"

@@ -156,6 +156,15 @@ export class LiveSocket {
     });
   }
 
+  // For good (the participant erased themselves): close, and never reconnect.
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) ws.close(1000, "stopped");
+  }
+
   // Give up on the current socket at once (it may look open but carry nothing) and retry later.
   drop() {
     const ws = this.ws;

@@ -25,6 +25,7 @@ export const ERRORS = {
   invalid_slot: UNFIT,
   unknown_statement: UNFIT,
   unknown_option: UNFIT,
+  unknown_item: UNFIT,
   value_out_of_range: N_("That value is outside the scale."),
   too_many_picks: N_("You already picked the maximum number of statements."),
   too_many_answers: N_("You cannot add more answers."),

@@ -5,6 +5,7 @@ import { LiveSocket, apiHeaders, clear, el, loadStrings, newId, setConnState, t,
 import { errorText, responseError } from "./errors.js";
 import { kindNow } from "./kinds/index.js";
 import { start as startBeside } from "./qa.js";
+import { forgetting, setupForget } from "./forget.js";
 
 const code = document.body.dataset.code;
 const view = document.getElementById("view");
@@ -336,7 +337,7 @@ function start() {
       setConnState(connNode, connState);
       state.online = connState === "online";
       render();
-      if (connState === "refused" && closeCode === 4401) {
+      if (connState === "refused" && closeCode === 4401 && !forgetting.now) {
         try { await join(); } catch { /* retried on the next reconnect */ }
       }
     },
@@ -347,6 +348,12 @@ function start() {
   });
   socket.connect();
   setInterval(retryStale, 3000);
+  setupForget(code, () => {
+    socket.stop();
+    state.pending.clear();
+    view.hidden = true;
+    connNode.hidden = true;
+  });
 }
 
 async function main() {

@@ -17,6 +17,7 @@ const MODULES = {
   choice: () => import("./choice.js"),
   groups: () => import("./groups.js"),
   cards: () => import("./cards.js"),
+  grid: () => import("./grid.js"),
   quiz: () => import("./quiz.js"),
 };
 

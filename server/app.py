@@ -30,8 +30,10 @@ from server.realtime.hub import Hub
 from server.realtime.transport import choose as choose_transport
 from server.routes import agenda, api, auth, door, exports, join, live, pages, ws
 from server.routes import beside as beside_routes
+from server.routes import network_pass as pass_routes
 from server.routes import privacy as privacy_routes
 from server.routes import roles as role_routes
+from server.routes import series as series_routes
 from server.routes.errors import error_response
 from server.routes.schemas import ErrorOut
 from server.services.batcher import AnswerBatcher, JoinBatcher
@@ -195,6 +197,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(beside_routes.router)
     app.include_router(role_routes.router)
     app.include_router(privacy_routes.router)
+    app.include_router(series_routes.router)
+    app.include_router(pass_routes.router)
     app.include_router(exports.router)
     app.include_router(auth.router)
     app.include_router(ws.router)

@@ -70,6 +70,70 @@ class Meeting(SQLModel, table=True):
     show_schedule: bool = Field(
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )
+    # The series this meeting belongs to (a lerend netwerk), and its place there (1 = the
+    # kick-off); both None for a meeting on its own.
+    series_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("series.id", ondelete="SET NULL", name="fk_meeting_series"),
+            nullable=True,
+            index=True,
+        ),
+    )
+    series_position: int | None = Field(default=None)
+
+
+class Series(SQLModel, table=True):
+    """A lerend netwerk: meetings in order, and the pseudonyms that follow a participant across them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    theme: str = Field(default="", max_length=200)
+    language: str = Field(default="nl", max_length=2)
+    # Only the hash of the series key is kept (the key opens the series for who holds it, like
+    # a meeting's host key, on an instance without accounts).
+    host_key_hash: str = Field(max_length=64)
+    owner_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("user.id", ondelete="SET NULL", name="fk_series_owner"), nullable=True
+        ),
+    )
+    # Days the series' pseudonyms and meetings are kept after its last use; None = the instance's.
+    retention_days: int | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SeriesHost(SQLModel, table=True):
+    """A facilitator of a series through their own account (the owner is one without a row)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("series.id", ondelete="CASCADE"), nullable=False)
+    )
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("user.id", ondelete="CASCADE"), nullable=False))
+
+    __table_args__ = (UniqueConstraint("series_id", "user_id", name="uq_series_host"),)
+
+
+class SeriesParticipant(SQLModel, table=True):
+    """A pseudonym in a series, taken by choice (the network pass): nothing personal, only the
+    hashes of the pass's two secrets: the cookie's and the short code a person carries to
+    another device. Its participants (one per meeting) point at it and go when it goes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("series.id", ondelete="CASCADE"), nullable=False)
+    )
+    # The pseudonym's number in the series (1, 2, ...): what exports and reports call it.
+    number: int
+    secret_hash: str = Field(max_length=64, unique=True, index=True)
+    code_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+
+    __table_args__ = (UniqueConstraint("series_id", "number", name="uq_seriesparticipant_number"),)
 
 
 class User(SQLModel, table=True):
@@ -129,6 +193,9 @@ class Activity(SQLModel, table=True):
             nullable=True,
         ),
     )
+    # Before and after: activities of one series with the same link are the same measurement,
+    # repeated (the checklist in meeting 1 and in meeting 3). None: not linked.
+    series_link: str | None = Field(default=None, max_length=64)
 
     __table_args__ = (Index("ix_activity_meeting_position", "meeting_id", "position"),)
 
@@ -166,8 +233,21 @@ class Participant(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True, index=True)
     nickname: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(default_factory=utcnow)
+    # The series pseudonym this participant joined as (the network pass); None: anonymous in
+    # this meeting only. At most one participant per pseudonym and meeting.
+    series_participant_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("seriesparticipant.id", ondelete="CASCADE", name="fk_participant_pseudonym"),
+            nullable=True,
+        ),
+    )
 
-    __table_args__ = (Index("ix_participant_meeting", "meeting_id"),)
+    __table_args__ = (
+        Index("ix_participant_meeting", "meeting_id"),
+        UniqueConstraint("meeting_id", "series_participant_id", name="uq_participant_pseudonym"),
+    )
 
 
 class Answer(SQLModel, table=True):

@@ -22,6 +22,8 @@ class Code(StrEnum):
     UNKNOWN_OPTION = "unknown_option"
     TOO_MANY_OPTIONS = "too_many_options"
     NO_OPTION = "no_option"
+    RANKING_INCOMPLETE = "ranking_incomplete"  # a full ranking is asked for, and items were left out
+    POINTS_OVER_BUDGET = "points_over_budget"
     OWN_WORD = "own_word"
     UNKNOWN_WORD = "unknown_word"
     ALREADY_STEPPED_IN = "already_stepped_in"

@@ -29,6 +29,7 @@ class ActivityInfo:
     moderation: dict[str, Any] = field(default_factory=dict)
     block_id: int | None = None  # the agenda block it belongs to, if any
     limits: dict[str, int] = field(default_factory=dict)  # the kind's phone_payload (server/kinds)
+    series_link: str | None = None  # the same measurement in other meetings of its series
     opened_at: datetime | None = None  # when it was last opened (server time)
 
     def public(self) -> dict[str, Any]:
@@ -44,6 +45,7 @@ class ActivityInfo:
             "show_results_presenter": self.show_results_presenter,
             "show_results_phones": self.show_results_phones,
             "block_id": self.block_id,
+            "series_link": self.series_link,
             "opened_at": self.opened_at.isoformat() if self.opened_at else None,
         }
 
@@ -66,6 +68,8 @@ class MeetingInfo:
     # the host closed the door to new participants.
     join_secret: str = ""
     joins_closed: bool = False
+    # Its place in a series (1 = the kick-off), None outside one: the phones offer the network pass.
+    series_position: int | None = None
 
     @property
     def blocks(self) -> tuple[BlockInfo, ...]:
@@ -92,6 +96,7 @@ class MeetingInfo:
             "title": self.title,
             "theme": self.theme,
             "language": self.language,
+            "series_position": self.series_position,
         }
 
 

@@ -19,7 +19,7 @@ from server.domain.agenda import valid_start_time
 from server.domain.errors import DomainError
 from server.draaiboek.model import Placeholder, TemplateError
 from server.draaiboek.nodes import Document, Path_, show_value, where_text
-from server.kinds import is_private, names, settings_for
+from server.kinds import is_private, measure, names, settings_for
 from server.text import N_, Text
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
@@ -155,6 +155,7 @@ def semantic_check(data: dict[str, Any], doc: Document) -> None:
     blocks: list[dict[str, Any]] = data["blocks"]
     if not blocks:
         raise doc.fail(("blocks",), _NO_BLOCKS)
+    links: set[str] = set()
     for i, block in enumerate(blocks):
         start = block.get("start")
         if start is not None and not valid_start_time(start):
@@ -168,6 +169,11 @@ def semantic_check(data: dict[str, Any], doc: Document) -> None:
                 raise doc.fail(
                     (*path, "settings"), N_("{where}: {problem}", where=where, problem=exc.message)
                 ) from None
+            link = activity.get("link")
+            if link is not None:
+                _check_link(
+                    doc, (*path, "link"), link, links, measure(activity["kind"], settings) is not None
+                )
             for key in ("show_results_presenter", "show_results_phones"):
                 if is_private(activity["kind"], settings) and activity.get(key) is True:
                     raise doc.fail(
@@ -203,6 +209,29 @@ def semantic_check(data: dict[str, Any], doc: Document) -> None:
                 advice=advice,
             )
             raise doc.fail(path, problem, offset=offset)
+
+
+def _check_link(doc: Document, path: Path_, link: str, seen: set[str], comparable: bool) -> None:
+    """A link names one measurement, repeated across a series: once per meeting, on a kind that
+    compares (the registry's facet)."""
+    if not comparable:
+        raise doc.fail(
+            path,
+            N_(
+                "{where}: only an activity that can be compared (a scale) takes a link",
+                where=where_text(path),
+            ),
+        )
+    if link in seen:
+        raise doc.fail(
+            path,
+            N_(
+                "{where}: the link {link} is used twice in one meeting",
+                where=where_text(path),
+                link=repr(link),
+            ),
+        )
+    seen.add(link)
 
 
 def _strings(data: dict[str, Any]) -> Iterator[tuple[Path_, str]]:

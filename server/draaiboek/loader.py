@@ -149,6 +149,7 @@ def fill(template: Template, values: Mapping[str, str]) -> Template:
                         settings=cast(dict[str, Any], _map_strings(a.settings, sub)),
                         show_results_presenter=a.show_results_presenter,
                         show_results_phones=a.show_results_phones,
+                        link=a.link,
                     )
                     for a in b.activities
                 ),
@@ -255,6 +256,7 @@ def _template(data: dict[str, Any], source: str) -> Template:
                         settings=dict(a.get("settings", {})),
                         show_results_presenter=a.get("show_results_presenter", not _private(a)),
                         show_results_phones=a.get("show_results_phones", False),
+                        link=a.get("link"),
                     )
                     for a in b.get("activities", [])
                 ),
@@ -306,6 +308,8 @@ def _activity_data(activity: ActivitySpec) -> dict[str, Any]:
         out["show_results_presenter"] = activity.show_results_presenter
     if activity.show_results_phones:
         out["show_results_phones"] = True
+    if activity.link is not None:
+        out["link"] = activity.link
     return out
 
 

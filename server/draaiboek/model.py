@@ -19,6 +19,8 @@ class ActivitySpec:
     settings: dict[str, Any]
     show_results_presenter: bool = True
     show_results_phones: bool = False
+    # The same measurement in every meeting of a series (server/services/series.py): before/after.
+    link: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from server.kinds.base import (
     Audience,
     Change,
     KindSettings,
+    Measure,
     Say,
     Sheet,
     Tally,
@@ -26,7 +27,9 @@ from server.kinds.grid import Grid
 from server.kinds.groups import Groups
 from server.kinds.moderation import Moderation
 from server.kinds.open import Open
+from server.kinds.points import Points
 from server.kinds.quiz import Quiz
+from server.kinds.ranking import Ranking
 from server.kinds.scales import Scales
 from server.kinds.wordcloud import Wordcloud
 
@@ -39,11 +42,14 @@ __all__ = [
     "Change",
     "Kind",
     "KindSettings",
+    "Measure",
     "Moderation",
     "Sheet",
     "Tally",
     "get",
     "is_private",
+    "measure",
+    "measured",
     "names",
     "new_tally",
     "personal",
@@ -52,7 +58,19 @@ __all__ = [
     "tally_from_rows",
 ]
 
-Kind = Literal["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards", "grid", "quiz"]
+Kind = Literal[
+    "open",
+    "wordcloud",
+    "scales",
+    "checkout",
+    "choice",
+    "groups",
+    "cards",
+    "grid",
+    "ranking",
+    "points",
+    "quiz",
+]
 REGISTRY: Mapping[str, ActivityKind] = MappingProxyType(
     {
         kind.name: kind
@@ -65,6 +83,8 @@ REGISTRY: Mapping[str, ActivityKind] = MappingProxyType(
             Groups(),
             Cards(),
             Grid(),
+            Ranking(),
+            Points(),
             Quiz(),
         )
     }
@@ -98,6 +118,16 @@ def settings_for(name: str, raw: Mapping[str, object] | None, say: Say | None = 
 
 def is_private(name: str, settings: KindSettings) -> bool:
     return get(name).private(settings)
+
+
+def measure(name: str, settings: KindSettings) -> Measure | None:
+    """What an activity measures, when its kind is comparable (before and after in a series)."""
+    return get(name).measure(settings)
+
+
+def measured(name: str, slot: str, payload: Mapping[str, object]) -> tuple[int, float] | None:
+    """One stored answer of a comparable activity as (statement index, value)."""
+    return get(name).measured(slot, payload)
 
 
 def new_tally(name: str) -> Tally:

@@ -13,6 +13,11 @@ from pydantic import BaseModel, ConfigDict
 from server.domain.errors import Code, DomainError
 from server.kinds.fields import answer_conflict
 from server.kinds.moderation import Moderation
+from server.kinds.values import ints as ints
+from server.kinds.values import items as items
+from server.kinds.values import pick_text as pick_text
+from server.kinds.values import plain as plain
+from server.kinds.values import whole as whole
 from server.text import Text
 
 Audience = Literal["host", "presenter", "participant"]
@@ -187,6 +192,20 @@ class Entry(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Measure:
+    """What a comparable activity measures (before and after, across a series): its statements,
+    each answered with a number from ``low`` to ``high``."""
+
+    statements: tuple[str, ...]
+    low: int
+    high: int
+
+    def matches(self, other: Measure) -> bool:
+        """Whether answers to both can stand side by side: as many statements, the same scale."""
+        return (len(self.statements), self.low, self.high) == (len(other.statements), other.low, other.high)
+
+
+@dataclass(frozen=True, slots=True)
 class Demo:
     """One activity of the demo meeting: its place, settings and (else the kind's) prompt."""
 
@@ -284,6 +303,15 @@ class ActivityKind(ABC):
     def new_tally(self) -> Tally:
         return self.tally()
 
+    def measure(self, settings: KindSettings) -> Measure | None:
+        """The facet "comparable": what the activity measures, when it can be repeated in a later
+        meeting of a series and compared (before and after); None: it cannot."""
+        return None
+
+    def measured(self, slot: str, payload: Mapping[str, object]) -> tuple[int, float] | None:
+        """One stored answer of a comparable activity as (statement index, value)."""
+        return None
+
     def validate_answer(
         self,
         settings: KindSettings,
@@ -365,28 +393,3 @@ class ActivityKind(ABC):
         self, base: dict[str, Any], results: Mapping[str, Any], ctx: ReportContext
     ) -> dict[str, Any] | None:
         """What one activity adds to the report (data and chart specs); None: nothing to show."""
-
-
-def items(value: object) -> list[dict[str, Any]]:
-    """The dicts of a results list (anything else left out)."""
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def ints(value: object) -> list[int]:
-    return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []
-
-
-def whole(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def plain(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def pick_text(items_: object, index: object) -> str:
-    """The text of option/statement ``index`` (an int or a slot string); the raw index if unknown."""
-    found = int(index) if isinstance(index, str) and index.isascii() and index.isdigit() else index
-    if isinstance(items_, list) and isinstance(found, int) and 0 <= found < len(items_):
-        return str(items_[found])
-    return str(index)

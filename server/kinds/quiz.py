@@ -209,7 +209,7 @@ class Quiz(ActivityKind):
     def demos(self, say: Say) -> tuple[Demo, ...]:
         return tuple(
             Demo(
-                order=6 + number,
+                order=20 + number,
                 prompt=say(question),
                 settings={"options": [say(o) for o in options], "correct": correct, "seconds": seconds},
             )

@@ -17,6 +17,7 @@ from server.kinds.base import (
     Entry,
     Item,
     KindSettings,
+    Measure,
     ReportContext,
     Results,
     Say,
@@ -220,6 +221,17 @@ class Scales(ActivityKind):
 
     def pick(self, settings: KindSettings) -> int | None:
         return expect(settings, ScalesSettings).pick
+
+    def measure(self, settings: KindSettings) -> Measure | None:
+        """Every scale compares: the checklist, the leervoorkeuren, a yes/no (as the share of yes)."""
+        scale = expect(settings, ScalesSettings)
+        return Measure(tuple(scale.statements), scale.min, scale.max)
+
+    def measured(self, slot: str, payload: Mapping[str, object]) -> tuple[int, float] | None:
+        value = payload.get("value")
+        if number(slot) is None or isinstance(value, bool) or not isinstance(value, int):
+            return None
+        return int(slot), float(value)
 
     def _normalise(
         self, settings: KindSettings, slot: str, payload: Mapping[str, object]

@@ -36,6 +36,13 @@ STATUS_BY_CODE = {
     "email_taken": 409,
     "unknown_user": 404,
     "not_joined": 404,
+    "unknown_series": 404,
+    "unknown_pass": 404,
+    "no_pass": 404,
+    "in_another_series": 409,
+    "not_in_series": 409,
+    "link_taken": 409,
+    "link_mismatch": 409,
 }
 
 

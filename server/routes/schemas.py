@@ -96,6 +96,9 @@ class ActivityOut(BaseModel):
     show_results_phones: bool
     moderation: dict[str, Any]
     block_id: int | None = None
+    series_link: str | None = Field(
+        default=None, description="The same measurement in other meetings of its series (docs/series.md)"
+    )
 
 
 class BlockOut(BaseModel):
@@ -267,6 +270,7 @@ class JoinOut(BaseModel):
     title: str
     theme: str
     language: str
+    series_position: int | None = None
     nickname: str | None
     websocket: str
 
@@ -284,6 +288,9 @@ class MeetingPublic(BaseModel):
     title: str
     theme: str
     language: str
+    series_position: int | None = Field(
+        default=None, description="Its place in a series (1 = the kick-off); null outside a series"
+    )
 
 
 class Results(BaseModel):

@@ -67,6 +67,7 @@ def activity_out(activity: ActivityInfo) -> schemas.ActivityOut:
         show_results_phones=activity.show_results_phones,
         moderation=activity.moderation,
         block_id=activity.block_id,
+        series_link=activity.series_link,
     )
 
 

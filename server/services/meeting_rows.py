@@ -71,6 +71,7 @@ def activity_info(activity: Activity) -> ActivityInfo:
         show_results_presenter=activity.show_results_presenter,
         show_results_phones=activity.show_results_phones,
         moderation=dict(activity.moderation),
+        series_link=activity.series_link,
         block_id=activity.block_id,
         opened_at=maybe_aware(activity.opened_at),
         limits=kind.phone_payload(kinds.settings_for(kind.name, activity.settings)),
@@ -92,4 +93,5 @@ def meeting_info(meeting: Meeting, activities: list[Activity]) -> MeetingInfo:
         show_schedule=meeting.show_schedule,
         join_secret=meeting.join_secret,
         joins_closed=meeting.joins_closed,
+        series_position=meeting.series_position if meeting.series_id is not None else None,
     )

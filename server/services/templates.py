@@ -25,6 +25,7 @@ from server.i18n import say
 from server.parsing import TemplateParser
 from server.services import agenda as agenda_service
 from server.services import meetings as meeting_service
+from server.services import series_links
 from server.services.meetings import CreatedMeeting
 from server.text import N_
 
@@ -112,7 +113,7 @@ def create_from_template(
             is_break=block.is_break,
         )
         for activity in block.activities:
-            meeting_service.add_activity(
+            made, _ = meeting_service.add_activity(
                 session,
                 meeting_id,
                 activity.kind,
@@ -122,6 +123,8 @@ def create_from_template(
                 show_results_presenter=activity.show_results_presenter,
                 show_results_phones=activity.show_results_phones,
             )
+            if activity.link is not None:
+                series_links.set_link(session, meeting_id, made.id, activity.link)
     meeting = meeting_service.load_meeting(session, meeting_id)
     assert meeting is not None
     return CreatedMeeting(meeting, created.host_key, created.presenter_key)
@@ -157,6 +160,7 @@ def template_of(session: Session, meeting_id: int, name: str = "") -> Template:
             settings=generalise(dict(activity.settings)),
             show_results_presenter=activity.show_results_presenter and not private,
             show_results_phones=activity.show_results_phones and not private,
+            link=activity.series_link,
         )
 
     blocks = [

@@ -477,7 +477,7 @@ def test_fill_checks_the_result_again() -> None:
 # -- to_yaml, schema, builtins ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["blank", "kickoff"])
+@pytest.mark.parametrize("name", ["blank", "followup", "kickoff"])
 def test_to_yaml_round_trips(name: str) -> None:
     template = load_builtin(name)
     assert parse(to_yaml(template)) == template
@@ -524,8 +524,10 @@ def test_schema_is_valid_and_builtins_validate() -> None:
 
 
 def test_builtin_names_and_unknown_builtin() -> None:
-    assert builtin_names() == ["blank", "kickoff"]
-    with pytest.raises(TemplateError, match="unknown template 'kick-off'; known templates: blank, kickoff"):
+    assert builtin_names() == ["blank", "followup", "kickoff"]
+    with pytest.raises(
+        TemplateError, match="unknown template 'kick-off'; known templates: blank, followup, kickoff"
+    ):
         load_builtin("kick-off")
     with pytest.raises(TemplateError):
         load_builtin("../schema")

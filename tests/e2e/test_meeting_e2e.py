@@ -1,4 +1,4 @@
-"""A whole meeting over real sockets: 1 presenter, 50 phones, all five kinds, exact results."""
+"""A whole meeting over real sockets: 1 presenter, 50 phones, every kind of the demo, exact results."""
 
 from __future__ import annotations
 
@@ -109,6 +109,21 @@ def expected(
                 item.append(round(math.sqrt(n * squares - total * total) / n, 2) if n else None)
             out.append(tuple(item))
         return out
+    if kind == "ranking":  # per item: Borda score and the distribution of its ranks
+        n = len(settings["items"])
+        places = [(item, rank) for _, _, _, p in rows for rank, item in enumerate(p["order"], 1)]
+        return {
+            i: (
+                sum(n + 1 - rank for item, rank in places if item == i),
+                [places.count((i, rank)) for rank in range(1, n + 1)],
+            )
+            for i in range(n)
+        }
+    if kind == "points":  # per option: total and how many gave it anything
+        return {
+            i: (sum(p["points"][i] for _, _, _, p in rows), sum(1 for _, _, _, p in rows if p["points"][i]))
+            for i in range(len(settings["options"]))
+        }
     raise AssertionError(kind)
 
 
@@ -128,6 +143,12 @@ def shown(kind: str, results: dict[str, Any]) -> Any:
         return sorted((w["id"], w["text"], w["stepins"]) for w in results["words"])
     if kind == "grid":
         return [(i["count"], i["x"], i["sd_x"], i["y"], i["sd_y"]) for i in results["items"]]
+    if kind == "ranking":
+        scores = [item["score"] for item in results["items"]]
+        assert scores == sorted(scores, reverse=True), "bars sorted by score"
+        return {item["index"]: (item["score"], item["distribution"]) for item in results["items"]}
+    if kind == "points":
+        return {o["index"]: (o["total"], o["givers"]) for o in results["options"]}
     raise AssertionError(kind)
 
 
@@ -311,6 +332,32 @@ async def run_activity(s: Scenario, http: httpx.Client, screen: Screen, activity
         assert bad["code"] == "value_out_of_range"
         bad = await s.phones[2].answer(aid, str(items), {"x": 5, "y": 5}, s.cid(2))
         assert bad["code"] == "unknown_item"
+    elif kind == "ranking":
+
+        async def phone(i: int) -> None:
+            order = rng.sample(range(len(settings["items"])), len(settings["items"]))
+            assert (await s.send(i, aid, "0", {"order": order}))["type"] == "ack"
+            if i % 4 == 0:  # a change of mind: the first two swap places
+                order[0], order[1] = order[1], order[0]
+                assert (await s.send(i, aid, "0", {"order": order}))["type"] == "ack"
+
+        await s.everyone(phone)
+        bad = await s.phones[4].answer(aid, "0", {"order": [0, 1]}, s.cid(4))
+        assert bad["code"] == "ranking_incomplete"
+    elif kind == "points":
+
+        async def phone(i: int) -> None:
+            given = [0] * len(settings["options"])
+            for _ in range(rng.randint(1, settings["budget"])):
+                given[rng.randrange(len(given))] += 1
+            assert (await s.send(i, aid, "0", {"points": given}))["type"] == "ack"
+            if i % 9 == 0:
+                assert (await s.send(i, aid, "0", None))["type"] == "ack"
+
+        await s.everyone(phone)
+        over = [settings["budget"], 1] + [0] * (len(settings["options"]) - 2)
+        bad = await s.phones[6].answer(aid, "0", {"points": over}, s.cid(6))
+        assert bad["code"] == "points_over_budget"
 
     elif kind == "quiz":
 
@@ -345,6 +392,8 @@ async def run_activity(s: Scenario, http: httpx.Client, screen: Screen, activity
         "scales": {"value": 1},
         "choice": {"options": [0]},
         "grid": {"x": 1, "y": 1},
+        "ranking": {"order": list(range(len(settings.get("items", []))))},
+        "points": {"points": [1] + [0] * (len(settings.get("options", [])) - 1)},
         "quiz": {"options": [0]},
     }
     late = await s.phones[5].answer(aid, "0" if kind != "checkout" else "word", too_late[kind], s.cid(5))
@@ -382,10 +431,12 @@ async def test_meeting_end_to_end_fifty_phones(tmp_path: Path) -> None:
             "wordcloud",
             "scales",
             "choice",
-            "checkout",
             "grid",
+            "ranking",
+            "points",
             "quiz",
             "quiz",
+            "checkout",
         ]
         for number, activity in enumerate(activities):
             await run_activity(s, http, screen, activity)

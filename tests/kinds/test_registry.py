@@ -42,6 +42,8 @@ SAMPLES: dict[str, list[tuple[str, dict[str, Any]]]] = {
         ("0", {"insight": "Tijd nemen", "action": "Plannen", "name": "Ans"}),
     ],
     "grid": [("0", {"x": 2, "y": 9}), ("0", {"x": 7, "y": 3}), ("4", {"x": 10, "y": 1})],
+    "ranking": [("0", {"order": [2, 0, 1, 4, 3]}), ("0", {"order": [0, 1, 2, 3, 4]})],
+    "points": [("0", {"points": [50, 30, 20, 0]}), ("0", {"points": [0, 0, 10, 85]})],
 }
 
 

@@ -13,7 +13,19 @@ from tests.kinds.support import default_settings
 
 PEOPLE = [1, 2, 3, 4]
 WORDS = ["Samenwerking", " samenwerking", "SAMENWERKING", "Vertrouwen", "Leren", "verbinding", "Ééntje"]
-KINDS: list[Kind] = ["open", "wordcloud", "scales", "checkout", "choice", "groups", "cards", "grid", "quiz"]
+KINDS: list[Kind] = [
+    "open",
+    "wordcloud",
+    "scales",
+    "checkout",
+    "choice",
+    "groups",
+    "cards",
+    "grid",
+    "ranking",
+    "points",
+    "quiz",
+]
 Row = tuple[int, str]  # participant, slot
 
 
@@ -92,6 +104,15 @@ def operation(kind: Kind) -> st.SearchStrategy[tuple[Any, ...]]:
     elif kind == "grid":
         value = st.builds(lambda x, y: {"x": x, "y": y}, st.integers(1, 10), st.integers(1, 10))
         slot = st.sampled_from(["0", "1", "4"])
+    elif kind == "ranking":  # any order of any items: the tally never asks for a full ranking
+        value = st.builds(
+            lambda o: {"order": o},
+            st.permutations(range(5)).flatmap(lambda p: st.integers(1, 5).map(lambda k: p[:k])),
+        )
+        slot = st.just("0")
+    elif kind == "points":
+        value = st.builds(lambda p: {"points": p}, st.lists(st.integers(0, 40), min_size=4, max_size=4))
+        slot = st.just("0")
     else:
         value = st.builds(lambda w: {"word": w}, st.sampled_from(WORDS))
         slot = st.just("word")

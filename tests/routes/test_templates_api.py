@@ -21,7 +21,7 @@ def client(database_url: str) -> Any:
 
 def test_templates_are_listed_with_their_placeholders(client: TestClient) -> None:
     listed = {t["name"]: t for t in client.get("/api/templates").json()}
-    assert set(listed) == {"blank", "kickoff"}
+    assert set(listed) == {"blank", "followup", "kickoff"}
     kickoff = listed["kickoff"]
     assert kickoff["placeholders"][0]["name"] == "thema" and kickoff["placeholders"][0]["default"] is None
     assert kickoff["blocks"] == 11 and kickoff["minutes"] == 200

@@ -77,6 +77,13 @@ def build(session: Session, *, close_all: bool = True) -> Built:
             "Waar steken we op in?",
             {"items": ["Inspiratietafel", "=Werkbezoek"], "spread": "cross"},
         ),
+        (
+            "ranking",
+            "ranking",
+            "Welk thema eerst?",
+            {"items": ["Leren", "Vragen", "Netwerk"], "partial": True},
+        ),
+        ("points", "points", "Verdeel 100 punten", {"options": ["Tijd", "Expert", "Bezoek"]}),
         ("quiz", "quiz", "Welke V hoort erbij?", {"options": ["Vertrouwen", "Snelheid"], "correct": [0]}),
         (
             "quiz2",
@@ -186,6 +193,18 @@ def build(session: Session, *, close_all: bool = True) -> Built:
     w.answer(ids["quiz2"], p1, "0", {"options": [0, 1], "ms": 3000})
     w.answer(ids["quiz2"], p3, "0", {"options": [0], "ms": 1000})
 
+    a = ids["ranking"]
+    w.answer(a, p1, "0", {"order": [1, 0, 2]})
+    w.answer(a, p2, "0", {"order": [2]})  # partial: only the item that matters
+    w.answer(a, p3, "0", {"order": [0, 1]})
+    w.withdraw(a, p3, "0")
+
+    a = ids["points"]
+    w.answer(a, p1, "0", {"points": [50, 0, 50]})
+    w.answer(a, p2, "0", {"points": [10, 80, 0]})
+    w.answer(a, p3, "0", {"points": [100, 0, 0]})
+    w.answer(a, p3, "0", {"points": [20, 20, 20]})  # replaced, and less than the budget
+
     if close_all:
         session.execute(update(Activity).where(col(Activity.meeting_id) == m).values(status="closed"))
     session.commit()
@@ -198,6 +217,8 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         ("cards", p3, "0", {"insight": "x" * 281, "action": "te lang"}),  # too long
         ("wordcloud", p2, "7", {"word": "extra"}),  # no such slot
         ("grid", p2, "2", {"x": 1, "y": 1}),  # no such item
+        ("points", p3, "0", {"points": [60, 50, 0]}),  # over the budget
+        ("ranking", p1, "0", {"order": [0, 0]}),  # an item twice
         ("quiz", p2, "0", {"options": [0]}),  # a second answer: locked once sent
     ]
     for name, person, slot, value in refusals:
@@ -245,6 +266,12 @@ def build(session: Session, *, close_all: bool = True) -> Built:
             (2, None, "Inspiratietafel", 4, 7),
             (3, "'@bob", "'=Werkbezoek", 9, 2),
         ],
+        "ranking": [(1, "Anna", "1. Vragen; 2. Leren; 3. Netwerk", NO), (2, None, "1. Netwerk", NO)],
+        "points": [
+            (1, "Anna", "Tijd: 50; Bezoek: 50", 100, NO),
+            (2, None, "Tijd: 10; Expert: 80", 90, NO),
+            (3, "'@bob", "Tijd: 20; Expert: 20; Bezoek: 20", 60, NO),
+        ],
         "quiz": [
             (1, "Anna", "Vertrouwen", "Ja", 4.0, 900, NO),
             (2, None, "Snelheid", "Nee", 2.0, 0, NO),
@@ -270,6 +297,8 @@ ORDER = [
     "groups",
     "cards",
     "grid",
+    "ranking",
+    "points",
     "quiz",
     "quiz2",
 ]
@@ -280,6 +309,8 @@ REFUSED = {
     "cards": "text_too_long",
     "wordcloud": "invalid_slot",
     "grid": "unknown_item",
+    "points": "points_over_budget",
+    "ranking": "wrong_kind",
     "quiz": "answer_locked",
 }
 
@@ -358,8 +389,10 @@ def test_csv_zip_holds_exactly_the_acknowledged_answers_neutralised(session: Ses
             "07-groups-favoriete-ontbijt.csv",
             "08-cards-inzichten-acties.csv",
             "09-grid-waar-steken-we-op-in.csv",
-            "10-quiz-welke-v-hoort-erbij.csv",
-            "11-quiz-wat-is-actieleren.csv",
+            "10-ranking-welk-thema-eerst.csv",
+            "11-points-verdeel-100-punten.csv",
+            "12-quiz-welke-v-hoort-erbij.csv",
+            "13-quiz-wat-is-actieleren.csv",
         ]
         files = {name: archive_file.read(name) for name in names}
     for raw in files.values():
@@ -371,7 +404,7 @@ def test_csv_zip_holds_exactly_the_acknowledged_answers_neutralised(session: Ses
     summary = read("meeting.csv")
     assert summary[0] == ["Nr", "Activiteit", "Soort", "Antwoorden", "Deelnemers"]
     assert [int(r[3]) for r in summary[1:]] == [len(built.expected[n]) for n in ORDER]
-    assert [int(r[4]) for r in summary[1:]] == [3, 2, 2, 3, 2, 2, 3, 2, 3, 3, 2]
+    assert [int(r[4]) for r in summary[1:]] == [3, 2, 2, 3, 2, 2, 3, 2, 3, 2, 3, 3, 2]
 
     for name, file_name in zip(ORDER, names[1:], strict=True):
         header, *rows = read(file_name)

@@ -1,8 +1,9 @@
 """The 2×2 grid in real browsers: the demo meeting's grid on the big screen at 1920×1080, five
 phones at 390×844 with touch that join by the QR code (one in English). They place ideas with a
 tap on the small plane, with the keyboard alone, and with the sliders; the big screen's dots sit
-at the means of what was sent, with the spread's cross one standard deviation wide. axe-core finds
-nothing serious on either; screenshots go to docs/screenshots/ (phone-grid.png, screen-grid.png)."""
+at the means of what was sent, with the spread's cross one standard deviation wide. The remote
+shows the plane too and puts it on the phones. axe-core finds nothing serious on any of them;
+screenshots go to docs/screenshots/ (phone-grid.png, screen-grid.png)."""
 
 from __future__ import annotations
 
@@ -41,8 +42,9 @@ DOTS = """() => { const area = document.querySelector('.grid-plane .grid-area');
       index: Number(g.dataset.index), x: Number(g.dataset.x), y: Number(g.dataset.y),
       cx: Number(g.querySelector('circle').getAttribute('cx')),
       cy: Number(g.querySelector('circle').getAttribute('cy')),
-      spread: [...g.querySelectorAll('line.grid-spread')].map((l) =>
-        Math.hypot(l.getAttribute('x2') - l.getAttribute('x1'), l.getAttribute('y2') - l.getAttribute('y1'))),
+      spread: [...document.querySelectorAll(`.grid-spread-of[data-index="${g.dataset.index}"] line`)]
+        .map((l) => Math.hypot(l.getAttribute('x2') - l.getAttribute('x1'),
+          l.getAttribute('y2') - l.getAttribute('y1'))),
     })) }; }"""
 
 
@@ -160,9 +162,22 @@ async def test_grid_on_five_phones_and_the_big_screen(tmp_path: Path) -> None:
                 ["Snelle winst", "Grote projecten", "Kleine klusjes", "Niet aan beginnen"]
             )
 
+            # The remote shows the same plane, and its toggle puts the results on the phones.
+            remote = await (await phone_context(browser, viewport={"width": 430, "height": 932})).new_page()
+            watch(remote, problems, "remote")
+            await remote.goto(f"{live.base}/m/{meeting['code']}/remote#key={meeting['host_key']}")
+            await expect(remote.locator(".grid-plane .grid-dot")).to_have_count(len(placed), timeout=WAIT)
+            await remote.locator("#toggle-phones").tap()
+            english = phones[ENGLISH].locator(".phone-results")
+            await expect(english.locator(".grid-plane .grid-dot")).to_have_count(len(placed), timeout=WAIT)
+            await expect(english.locator(".grid-figures").first).to_have_text(
+                "Moeite 4.4 ± 2.1 · Impact 7.2 ± 2.8 · 5 answers"  # the meeting's labels, English numbers
+            )
+
             violations += await axe(phones[TAPPED], "phone (grid)")
-            violations += await axe(phones[ENGLISH], "phone (grid, English)")
+            violations += await axe(phones[ENGLISH], "phone (grid and its results, English)")
             violations += await axe(screen, "screen (grid)")
+            violations += await axe(remote, "remote (grid)")
             small = await small_targets(phones[TAPPED], "phone (grid)")
             await phones[TAPPED].evaluate("window.scrollTo(0, 0)")
             await shot(phones[TAPPED], "phone-grid")

@@ -31,6 +31,8 @@ export const ERRORS = {
   too_many_answers: N_("You cannot add more answers."),
   too_many_options: N_("You chose too many options."),
   no_option: N_("Choose at least one option."),
+  ranking_incomplete: N_("Put every item in order first."),
+  points_over_budget: N_("You gave more points than you have."),
   own_word: N_("You cannot step in on your own word."),
   unknown_word: N_("That word is no longer in the circle."),
   already_stepped_in: N_("You already stepped in on this word."),

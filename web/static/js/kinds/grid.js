@@ -76,7 +76,7 @@ function item(ctx, text, index, closed, changed) {
   const entry = ctx.current(slot);
   const id = `grid-${index}`;
   const place = () => ctx.draft[id] || (entry ? { x: entry.value.x, y: entry.value.y } : null);
-  const pad = svg("svg", { class: "grid-pad", viewBox: "0 0 100 100", "aria-hidden": "true" },
+  const pad = svg("svg", { class: "grid-pad", viewBox: "0 0 100 100" },
     svg("rect", { class: "grid-area", x: 0, y: 0, width: 100, height: 100 }),
     svg("line", { class: "grid-mid", x1: 50, y1: 0, x2: 50, y2: 100 }),
     svg("line", { class: "grid-mid", x1: 0, y1: 50, x2: 100, y2: 50 }));
@@ -132,7 +132,10 @@ function item(ctx, text, index, closed, changed) {
   draw();
   return el("li", { class: closed ? "grid-item grid-item-closed" : "grid-item" },
     el("p", { class: "statement-text", id: `${id}-text` }, el("span", { class: "grid-number", "aria-hidden": "true", text: String(index + 1) }), " ", text),
-    el("div", { class: "grid-place" }, pad, controls),
+    el("div", { class: "grid-place" },
+      el("div", { class: "grid-pad-wrap", "aria-hidden": "true" },
+        el("span", { class: "grid-pad-y", text: `${s.y_label} →` }), pad, el("span", { class: "grid-pad-x", text: `${s.x_label} →` })),
+      controls),
     entry ? el("div", { class: "statement-footer" }, sentMark(entry),
       closed ? null : el("button", { class: "button button-small button-quiet", type: "button", onclick: () => {
         delete ctx.draft[id];
@@ -154,6 +157,7 @@ function valueAt(s, axis, part) {
 // The plot area inside the plane's viewBox (0 0 1000 1000): room on the left and below for the
 // axes' labels. Tests read the area's rect to turn a dot's place back into values.
 const AREA = { left: 110, top: 20, width: 870, height: 850 };
+let clips = 0;
 
 function plane(results) {
   const { left, top, width, height } = AREA;
@@ -178,23 +182,31 @@ function plane(results) {
     svg("text", { class: "grid-end", x: right, y: bottom + 48, "text-anchor": "end", text: String(results.x_max) }),
     svg("text", { class: "grid-end", x: left - 14, y: bottom, "text-anchor": "end", text: String(results.y_min) }),
     svg("text", { class: "grid-end", x: left - 14, y: top, "text-anchor": "end", "dominant-baseline": "hanging", text: String(results.y_max) }));
+  // Every spread first, then every dot: no item's cross or ellipse covers another's number.
+  clips += 1; // each plane on the page its own clip (the remote may show two at once)
+  const clip = `grid-clip-${clips}`;
+  node.append(svg("clipPath", { id: clip }, svg("rect", { x: left, y: top, width, height })));
+  const spreads = svg("g", { class: "grid-spreads", "clip-path": `url(#${clip})` });
+  const dots = svg("g", { class: "grid-dots" });
   for (const i of placed) {
     const cx = px(i.x);
     const cy = py(i.y);
-    const dot = svg("g", { class: "grid-dot", dataset: { index: i.index, x: i.x, y: i.y } });
     if (results.spread !== "none" && i.sd_x !== null && i.sd_y !== null) {
       const rx = (i.sd_x / (results.x_max - results.x_min)) * width;
       const ry = (i.sd_y / (results.y_max - results.y_min)) * height;
-      if (results.spread === "ellipse") dot.append(svg("ellipse", { class: "grid-spread grid-ellipse", cx, cy, rx, ry }));
+      const spread = svg("g", { class: "grid-spread-of", dataset: { index: i.index } });
+      if (results.spread === "ellipse") spread.append(svg("ellipse", { class: "grid-spread grid-ellipse", cx, cy, rx, ry }));
       else {
-        dot.append(svg("line", { class: "grid-spread", x1: cx - rx, y1: cy, x2: cx + rx, y2: cy }),
+        spread.append(svg("line", { class: "grid-spread", x1: cx - rx, y1: cy, x2: cx + rx, y2: cy }),
           svg("line", { class: "grid-spread", x1: cx, y1: cy - ry, x2: cx, y2: cy + ry }));
       }
+      spreads.append(spread);
     }
-    dot.append(svg("circle", { class: "grid-mean", cx, cy, r: 30 }),
-      svg("text", { class: "grid-mean-number", x: cx, y: cy, "text-anchor": "middle", "dominant-baseline": "central", text: String(i.index + 1) }));
-    node.append(dot);
+    dots.append(svg("g", { class: "grid-dot", dataset: { index: i.index, x: i.x, y: i.y } },
+      svg("circle", { class: "grid-mean", cx, cy, r: 30 }),
+      svg("text", { class: "grid-mean-number", x: cx, y: cy, "text-anchor": "middle", "dominant-baseline": "central", text: String(i.index + 1) })));
   }
+  node.append(spreads, dots);
   return node;
 }
 
@@ -209,6 +221,8 @@ export function results(results, _activity, options = {}) {
     el("span", { class: "grid-number", "aria-hidden": "true", text: String(i.index + 1) }),
     el("span", { class: "grid-legend-text" }, el("span", { class: "visually-hidden", text: `${i.index + 1}. ` }), i.text),
     el("span", { class: "grid-figures", text: figures(results, i) }))));
+  // On the big screen a long list gets smaller, then two columns, so that every item still fits.
+  if (options.stage && results.items.length > 6) legend.classList.add(results.items.length > 8 ? "grid-legend-columns" : "grid-legend-compact");
   return el("div", { class: options.stage ? "grid-results grid-results-stage" : "grid-results" }, plane(results), legend);
 }
 

@@ -18,6 +18,8 @@ const MODULES = {
   groups: () => import("./groups.js"),
   cards: () => import("./cards.js"),
   grid: () => import("./grid.js"),
+  ranking: () => import("./ranking.js"),
+  points: () => import("./points.js"),
   quiz: () => import("./quiz.js"),
 };
 

@@ -27,7 +27,7 @@ SKIP_SYSTEM_DEPS ?=
 STAMP_RUN := $(VENV)/.stamp-run
 STAMP_DEV := $(VENV)/.stamp-dev
 
-.PHONY: help run test test-lowest soak lint lint-js fmt schemas typecheck pytest system-deps venv venv-run .venv \
+.PHONY: help run test test-lowest soak lint lint-js fmt schemas docs typecheck pytest system-deps venv venv-run .venv \
 	bench bench-smoke clean distclean
 
 help: ## Show this help
@@ -77,6 +77,9 @@ fmt: $(STAMP_DEV) ## Reformat and apply safe lint fixes
 
 schemas: $(STAMP_DEV) ## Regenerate the kinds' parts of the template and export JSON Schemas (from server/kinds)
 	$(BIN)/python scripts/generate_schemas.py
+
+docs: $(STAMP_DEV) ## Regenerate the kinds' reference in docs/api.md (settings, answers, results; from server/kinds)
+	$(BIN)/python scripts/generate_docs.py
 
 typecheck: $(STAMP_DEV) ## mypy (strict, see pyproject.toml)
 	$(BIN)/mypy

@@ -8,6 +8,7 @@ import socket
 import sys
 from typing import Any
 
+from server import series_commands
 from server.meeting_commands import export, import_, new, purge, template
 from server.settings import Settings
 
@@ -301,10 +302,19 @@ def parser() -> argparse.ArgumentParser:
     import_cmd.add_argument("--database-url")
     import_cmd.set_defaults(func=import_)
 
-    purge_cmd = commands.add_parser("purge", help="delete meetings whose retention period has passed")
+    purge_cmd = commands.add_parser(
+        "purge", help="delete meetings and series whose retention period has passed, or one participant"
+    )
     purge_cmd.add_argument("--dry-run", action="store_true", help="only list what would be deleted")
+    purge_cmd.add_argument(
+        "--participant",
+        metavar="CODE",
+        help="erase the pseudonym behind this personal code, in its whole series",
+    )
     purge_cmd.add_argument("--database-url")
     purge_cmd.set_defaults(func=purge)
+
+    series_commands.add_parser(commands)
     return root
 
 

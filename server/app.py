@@ -19,7 +19,7 @@ from server import logfilter
 from server.db.database import Database
 from server.db.engine import make_engine
 from server.domain.agenda import Clock, SystemClock
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.guards import JoinGuard, OriginPolicy, RateLimiter
 from server.httplimits import BodyLimit
 from server.parsing import TemplateParser
@@ -30,6 +30,7 @@ from server.realtime.hub import Hub
 from server.realtime.transport import choose as choose_transport
 from server.routes import agenda, api, auth, door, exports, join, live, pages, ws
 from server.routes import beside as beside_routes
+from server.routes import followup as followup_routes
 from server.routes import network_pass as pass_routes
 from server.routes import privacy as privacy_routes
 from server.routes import roles as role_routes
@@ -45,6 +46,13 @@ ACCOUNT_COUNT_CAP = 64  # failures counted per account: the slowdown is at its c
 
 # connect-src 'self' covers the page's own ws:// and wss:// origin too (CSP Level 3; the browser
 # test's live websockets prove it in Chromium): no other host can be reached from a page.
+# The codes of the framework's own refusals (no route, a wrong method, a body that is not JSON).
+FRAMEWORK_CODES = {
+    400: Code.INVALID_JSON,
+    404: Code.NOT_FOUND,
+    405: Code.METHOD_NOT_ALLOWED,
+    413: Code.BODY_TOO_LARGE,
+}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -164,9 +172,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(allowed_methods(app, request.scope))
-        code = {400: "invalid_json", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
-            exc.status_code, f"http_{exc.status_code}"
-        )
+        code = FRAMEWORK_CODES.get(exc.status_code, Code.HTTP_ERROR)
         return JSONResponse(
             {"error": {"code": code, "message": str(exc.detail)}},
             status_code=exc.status_code,
@@ -180,7 +186,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
             parts.append(f"{where}: {error.get('msg', 'invalid')}")
         message = "Invalid request: " + "; ".join(parts) + "."
-        return JSONResponse({"error": {"code": "invalid_request", "message": message}}, status_code=422)
+        return JSONResponse({"error": {"code": Code.INVALID_REQUEST, "message": message}}, status_code=422)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz(request: Request) -> JSONResponse:
@@ -197,6 +203,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(beside_routes.router)
     app.include_router(role_routes.router)
     app.include_router(privacy_routes.router)
+    app.include_router(followup_routes.router)
     app.include_router(series_routes.router)
     app.include_router(pass_routes.router)
     app.include_router(exports.router)

@@ -14,7 +14,7 @@ from starlette.requests import HTTPConnection, Request
 
 from server.db.database import Database
 from server.domain.agenda import Clock
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.gate import open_meeting
 from server.guards import JoinGuard
 from server.parsing import TemplateParser
@@ -124,7 +124,7 @@ async def current_account(request: Request, found: SessionDep) -> Account | None
     if request.method not in SAFE_METHODS and not hmac.compare_digest(
         request.headers.get(CSRF_HEADER, ""), csrf
     ):
-        raise DomainError("csrf", f"This action needs the {CSRF_HEADER} header of your session.")
+        raise DomainError(Code.CSRF, f"This action needs the {CSRF_HEADER} header of your session.")
     return account
 
 

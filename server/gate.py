@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import HTTPConnection
 
 from server.db.database import Database
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.meeting import is_valid_code, normalise_code
 from server.guards import JoinGuard
 from server.services import meetings as meeting_service
@@ -36,12 +36,12 @@ def client_address(conn: HTTPConnection) -> str | None:
 
 
 def unknown_code() -> DomainError:
-    return DomainError("unknown_code", "There is no meeting with this code.")
+    return DomainError(Code.UNKNOWN_CODE, "There is no meeting with this code.")
 
 
 def too_many_attempts() -> DomainError:
     return DomainError(
-        "too_many_attempts", "Too many unknown codes from here; wait a minute and check the code."
+        Code.TOO_MANY_ATTEMPTS, "Too many unknown codes from here; wait a minute and check the code."
     )
 
 

@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from server.domain.errors import Code
 from server.settings import Settings
 
 KIB = 1024
@@ -106,7 +107,7 @@ class BodyLimit:
 
 
 async def _refuse(send: Send, exc: BodyTooLarge) -> None:
-    body = json.dumps({"error": {"code": "body_too_large", "message": exc.detail}}).encode()
+    body = json.dumps({"error": {"code": Code.BODY_TOO_LARGE, "message": exc.detail}}).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
@@ -135,7 +136,7 @@ def _limits() -> HeadLimits:
 
 LINGER_SECONDS = 2.0
 _HEAD_TOO_LARGE = json.dumps(
-    {"error": {"code": "head_too_large", "message": "The request line and headers are too large."}}
+    {"error": {"code": Code.HEAD_TOO_LARGE, "message": "The request line and headers are too large."}}
 ).encode()
 
 

@@ -178,8 +178,11 @@ def import_(args: argparse.Namespace) -> int:
 def purge(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
+    from server import privacy_commands
     from server.services import retention
 
+    if getattr(args, "participant", None):
+        return privacy_commands.purge_participant(args)
     settings, db = database(args)
     now = datetime.now(UTC)
     try:
@@ -187,6 +190,7 @@ def purge(args: argparse.Namespace) -> int:
             gone = db.transaction(retention.expired, now, settings.retention_days)
         else:
             gone = db.transaction(retention.purge, now, settings.retention_days)
+        privacy_commands.purge_series(db, now, settings.retention_days, dry_run=args.dry_run)
     finally:
         db.close()
     verb = "Would delete" if args.dry_run else "Deleted"

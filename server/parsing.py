@@ -19,7 +19,7 @@ import logging
 import multiprocessing
 from multiprocessing.process import BaseProcess
 
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.draaiboek import Template, TemplateError
 from server.parseworker import Reply, serve
 from server.text import N_
@@ -79,14 +79,14 @@ class TemplateParser:
         """The checked template, or a TemplateError (also when it takes longer than ``seconds``);
         a DomainError ``busy`` when ``queue`` requests already wait."""
         if self._waiting >= self.queue:
-            raise DomainError("busy", N_("Too many templates are being read; try again in a moment."))
+            raise DomainError(Code.BUSY, N_("Too many templates are being read; try again in a moment."))
         self._waiting += 1
         try:
             async with asyncio.timeout(self.seconds):
                 await self._slots.acquire()
         except TimeoutError:
             raise DomainError(
-                "busy", N_("Too many templates are being read; try again in a moment.")
+                Code.BUSY, N_("Too many templates are being read; try again in a moment.")
             ) from None
         finally:
             self._waiting -= 1

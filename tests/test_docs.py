@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import annotated_types
 from pydantic.fields import FieldInfo
 
 from server.app import create_app
+from server.domain.errors import Code
 from server.kinds import REGISTRY, Kind
 from server.realtime.messages import INCOMING, OUTGOING
 from server.settings import Settings
@@ -57,12 +59,104 @@ def test_readme_configuration_names_every_setting() -> None:
     assert missing == []
 
 
-def test_docs_error_codes_cover_the_domain() -> None:
-    codes = set()
-    for path in (ROOT / "server").rglob("*.py"):
-        codes.update(re.findall(r'DomainError\(\s*"([a-z_]+)"', path.read_text(encoding="utf-8")))
-    undocumented = sorted(code for code in codes if f"`{code}`" not in API)
-    assert undocumented == []
+def code_uses(tree: ast.AST) -> Iterator[ast.expr]:
+    """The expressions that name an error code: DomainError's first argument (a subclass passes a
+    Code to it, which mypy checks),
+    every ``code=`` of an error, a websocket refusal's code, ``.code`` compared with something,
+    a ``"code"`` in a JSON body, and the keys of routes/errors.py's status table."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
+            if name in ("DomainError", "_error") and node.args:
+                yield node.args[0]
+            if name == "_refuse" and len(node.args) > 2:
+                yield node.args[2]
+            yield from (
+                kw.value for kw in node.keywords if kw.arg == "code" and name in ("ErrorOut", "DomainError")
+            )
+        elif (
+            isinstance(node, ast.Compare)
+            and isinstance(node.left, ast.Attribute)
+            and node.left.attr == "code"
+        ):
+            for compared in node.comparators:
+                yield from (
+                    compared.elts if isinstance(compared, ast.Tuple | ast.List | ast.Set) else [compared]
+                )
+        elif isinstance(node, ast.Dict):
+            yield from (
+                v
+                for k, v in zip(node.keys, node.values, strict=True)
+                if isinstance(k, ast.Constant) and k.value == "code"
+            )
+        elif isinstance(node, ast.Assign) and any(
+            getattr(t, "id", "") == "STATUS_BY_CODE" for t in node.targets
+        ):
+            yield from (key for key in getattr(node.value, "keys", []) if key is not None)
+
+
+def bare_codes(source: str) -> list[str]:
+    """Error codes written as text (a string or an f-string) instead of a Code member."""
+    found = []
+    for expr in sorted(code_uses(ast.parse(source)), key=lambda e: (e.lineno, e.col_offset)):
+        text = isinstance(expr, ast.Constant) and isinstance(expr.value, str)
+        if text or isinstance(expr, ast.JoinedStr):
+            found.append(f"line {expr.lineno}: {ast.unparse(expr)}")
+    return found
+
+
+def used_codes(source: str) -> set[str]:
+    """The Code members a module names (``Code.UNKNOWN_CODE``)."""
+    return {
+        node.attr
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "Code"
+    }
+
+
+SERVER_SOURCES = {
+    path.relative_to(ROOT).as_posix(): path.read_text(encoding="utf-8")
+    for path in (ROOT / "server").rglob("*.py")
+}
+
+
+def test_bare_codes_finds_text_where_a_code_belongs() -> None:
+    source = (
+        'raise DomainError("unknown_code", "x")\n'
+        'push(ErrorOut(code=f"nickname_{c}", message="x"))\n'
+        'if exc.code in ("csrf", Code.BUSY): pass\n'
+        'body = {"error": {"code": "not_found"}}\n'
+        'raise DomainError(Code.UNKNOWN_CODE, "fine")\n'
+    )
+    assert bare_codes(source) == [
+        "line 1: 'unknown_code'",
+        "line 2: f'nickname_{c}'",
+        "line 3: 'csrf'",
+        "line 4: 'not_found'",
+    ]
+    assert used_codes(source) == {"BUSY", "UNKNOWN_CODE"}
+
+
+def test_every_error_code_in_the_server_is_a_code_member() -> None:
+    """One way to name an error code: the Code enum (server/domain/errors.py), never bare text."""
+    offenders = {name: found for name, source in SERVER_SOURCES.items() if (found := bare_codes(source))}
+    assert offenders == {}, "name these error codes as members of Code (server/domain/errors.py)"
+
+
+def test_docs_list_every_error_code() -> None:
+    """docs/api.md documents every code the server raises or sends, and every member of Code."""
+    used = set().union(*(used_codes(source) for source in SERVER_SOURCES.values()))
+    assert {"UNKNOWN_CODE", "FORBIDDEN", "TEXT_TOO_LONG", "INVALID_EXPORT"} <= used
+    assert used <= set(Code.__members__), sorted(used - set(Code.__members__))
+    undocumented = sorted(code.value for code in Code if f"`{code.value}`" not in API)
+    assert undocumented == [], "add these codes to the error tables of docs/api.md"
 
 
 def kind_section(kind: str) -> str:

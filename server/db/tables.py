@@ -178,13 +178,11 @@ class Activity(SQLModel, table=True):
     kind: str = Field(max_length=20)
     prompt: str = Field(max_length=500)
     settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    # idle -> open -> closed (and back to open); only one activity of a meeting is open.
-    status: str = Field(default="idle", max_length=10)
+    status: str = Field(default="idle", max_length=10)  # idle -> open -> closed (-> open); one open at a time
     show_results_presenter: bool = Field(default=True)
     show_results_phones: bool = Field(default=False)
     moderation: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    # When it was last opened (server time): a timed activity's deadline counts from here.
-    opened_at: datetime | None = Field(default=None)
+    opened_at: datetime | None = Field(default=None)  # last opened (server time): timers count from it
     block_id: int | None = Field(
         default=None,
         sa_column=Column(
@@ -375,3 +373,28 @@ class ReactionCount(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
     __table_args__ = (Index("ix_reactioncount_meeting", "meeting_id"),)
+
+
+class ActionFollowUp(SQLModel, table=True):
+    """Actions carried forward: what a participant with a network pass says, in the next meeting
+    of the series, about an action card they wrote in the one before (done, partly, not yet)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False)
+    )
+    participant_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("participant.id", ondelete="CASCADE"), nullable=False)
+    )
+    # The card (an answer of the earlier meeting) the follow-up is about.
+    answer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("answer.id", ondelete="CASCADE"), nullable=False)
+    )
+    status: str = Field(max_length=10)  # done, partly, not_yet
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("participant_id", "answer_id", name="uq_actionfollowup"),
+        Index("ix_actionfollowup_meeting", "meeting_id"),
+    )

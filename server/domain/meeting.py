@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from server.domain.agenda import Agenda, BlockInfo
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 
 Status = Literal["idle", "open", "closed"]
 Language = Literal["nl", "en"]
@@ -79,7 +79,7 @@ class MeetingInfo:
         for activity in self.activities:
             if activity.id == activity_id:
                 return activity
-        raise DomainError("unknown_activity", f"There is no activity {activity_id} in this meeting.")
+        raise DomainError(Code.UNKNOWN_ACTIVITY, f"There is no activity {activity_id} in this meeting.")
 
     @property
     def current(self) -> ActivityInfo | None:
@@ -153,7 +153,9 @@ def previous_activity(meeting: MeetingInfo) -> ActivityInfo | None:
 def accepting(activity: ActivityInfo | None, activity_id: int) -> ActivityInfo:
     """The activity an answer goes to, or why it cannot take one."""
     if activity is None or activity.id != activity_id:
-        raise DomainError("activity_not_open", f"Activity {activity_id} is not open for answers right now.")
+        raise DomainError(
+            Code.ACTIVITY_NOT_OPEN, f"Activity {activity_id} is not open for answers right now."
+        )
     if activity.status != "open":
-        raise DomainError("activity_closed", "This activity is closed; answers are no longer taken.")
+        raise DomainError(Code.ACTIVITY_CLOSED, "This activity is closed; answers are no longer taken.")
     return activity

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.words import clean_text, is_profane
 from server.text import N_
 
@@ -114,23 +114,23 @@ class QaBoard:
 
     def can_ask(self, participant: int) -> None:
         if not self.open:
-            raise DomainError("qa_closed", N_("Q&A is closed."))
+            raise DomainError(Code.QA_CLOSED, N_("Q&A is closed."))
         asked = sum(1 for q in self.questions.values() if q.participant == participant)
         if asked >= QUESTIONS_PER_PARTICIPANT:
             raise DomainError(
-                "too_many_questions",
+                Code.TOO_MANY_QUESTIONS,
                 N_("You can ask at most {n} questions.", n=QUESTIONS_PER_PARTICIPANT),
                 maximum=QUESTIONS_PER_PARTICIPANT,
             )
 
     def can_vote(self, question_id: int, participant: int) -> None:
         if not self.open:
-            raise DomainError("qa_closed", N_("Q&A is closed."))
+            raise DomainError(Code.QA_CLOSED, N_("Q&A is closed."))
         question = self.questions.get(question_id)
         if question is None or question.status != "visible":
-            raise DomainError("unknown_question", N_("There is no such question (any more)."))
+            raise DomainError(Code.UNKNOWN_QUESTION, N_("There is no such question (any more)."))
         if question.participant == participant:
-            raise DomainError("own_question", N_("You cannot vote for your own question."))
+            raise DomainError(Code.OWN_QUESTION, N_("You cannot vote for your own question."))
 
     # -- views -------------------------------------------------------------------------------
 

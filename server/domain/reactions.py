@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.text import N_
 
 # Every reaction Kring ships an SVG for (web/static/img/reactions/<name>.svg), with the emoji it
@@ -32,12 +32,12 @@ def reaction_set(names: Iterable[str]) -> list[str]:
     unknown = [n for n in chosen if n not in REACTIONS]
     if unknown:
         raise DomainError(
-            "unknown_reaction",
+            Code.UNKNOWN_REACTION,
             N_("Unknown reaction {name}; choose from {known}.", name=unknown[0], known=", ".join(REACTIONS)),
         )
     if not chosen or len(chosen) > MAX_SET or len(set(chosen)) != len(chosen):
         raise DomainError(
-            "invalid_reaction_set",
+            Code.INVALID_REACTION_SET,
             N_("A reaction set has 1 to {n} different reactions.", n=MAX_SET),
             maximum=MAX_SET,
         )

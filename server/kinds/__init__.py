@@ -46,6 +46,7 @@ __all__ = [
     "Moderation",
     "Sheet",
     "Tally",
+    "carried_action",
     "get",
     "is_private",
     "measure",
@@ -118,6 +119,11 @@ def settings_for(name: str, raw: Mapping[str, object] | None, say: Say | None = 
 
 def is_private(name: str, settings: KindSettings) -> bool:
     return get(name).private(settings)
+
+
+def carried_action(name: str, payload: Mapping[str, object]) -> tuple[str, str] | None:
+    """(insight, action) when an answer of this kind is an action its owner takes home."""
+    return get(name).carried_action(payload)
 
 
 def measure(name: str, settings: KindSettings) -> Measure | None:

@@ -300,6 +300,11 @@ class ActivityKind(ABC):
         """Facilitator-only answers: hidden on screens and left out of the report by default."""
         return False
 
+    def carried_action(self, payload: Mapping[str, object]) -> tuple[str, str] | None:
+        """The facet "carried forward": (insight, action) when a stored answer is an action its
+        owner takes home; in a series it comes back on their phone in the next meeting."""
+        return None
+
     def new_tally(self) -> Tally:
         return self.tally()
 

@@ -25,7 +25,7 @@ from server.kinds.base import (
     text_field,
 )
 from server.kinds.bounds import WALL_NEWEST
-from server.kinds.fields import CARD_MAX_LENGTH, CARD_NAME_MAX_LENGTH, Option, index_slot, text
+from server.kinds.fields import CARD_MAX_LENGTH, CARD_NAME_MAX_LENGTH, Option, Private, index_slot, text
 from server.kinds.moderation import Moderation
 from server.text import N_
 
@@ -39,7 +39,7 @@ class CardsSettings(KindSettings):
     insight_label: Option = str(INSIGHT)
     action_label: Option = str(ACTION)
     ask_name: bool = True
-    private: bool = False
+    private: Private = False
 
 
 class Card(Item):
@@ -156,6 +156,9 @@ class Cards(ActivityKind):
 
     def private(self, settings: KindSettings) -> bool:
         return expect(settings, CardsSettings).private
+
+    def carried_action(self, payload: Mapping[str, object]) -> tuple[str, str] | None:
+        return text_field(payload, "insight"), text_field(payload, "action")
 
     def _normalise(
         self, settings: KindSettings, slot: str, payload: Mapping[str, object]

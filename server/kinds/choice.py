@@ -47,7 +47,7 @@ class ChoiceSettings(KindSettings):
     options: list[Option] = Field(
         default_factory=lambda: [str(option) for option in YES_NO], min_length=2, max_length=30
     )
-    max_choices: int = Field(default=1, ge=1)
+    max_choices: int = Field(default=1, ge=1, description="up to the number of options")
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import Field, GetCoreSchemaHandler
+from pydantic_core import CoreSchema, core_schema
 
 from server.domain.errors import Code, DomainError
 from server.domain.words import clean_text
@@ -26,25 +28,35 @@ WORD_SLOT = "word"  # a check-out word's slot; a step-in on entry 7 is "in:7"
 STEP_IN_PREFIX = "in:"
 
 
-def _cleaned(max_length: int, *, optional: bool = False) -> AfterValidator:
-    """Settings text gets the same cleaning as answers; pydantic only reports ValueErrors."""
+@dataclass(frozen=True, slots=True)
+class CleanText:
+    """A settings text: cleaned as answers are (server/domain/words.py), then at most ``max_length``
+    characters; blank allowed (as "") when ``min_length`` is 0. Declared once per type below, read
+    by pydantic (validation) and by server/kinds/reference.py (the docs)."""
 
-    def clean(value: str) -> str:
-        if optional and not value.strip():
+    min_length: int
+    max_length: int
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self.clean, handler(source))
+
+    def clean(self, value: str) -> str:
+        """Settings text gets the same cleaning as answers; pydantic only reports ValueErrors."""
+        if self.min_length == 0 and not value.strip():
             return ""
         try:
-            return clean_text(value, max_length=max_length, allow_newlines=False)
+            return clean_text(value, max_length=self.max_length, allow_newlines=False)
         except DomainError as exc:
             raise ValueError(exc.message) from None
 
-    return AfterValidator(clean)
 
-
-Statement = Annotated[str, _cleaned(STATEMENT_MAX_LENGTH)]
-Option = Annotated[str, _cleaned(OPTION_MAX_LENGTH)]
-Label = Annotated[str, _cleaned(LABEL_MAX_LENGTH, optional=True)]
+Statement = Annotated[str, CleanText(1, STATEMENT_MAX_LENGTH)]
+Option = Annotated[str, CleanText(1, OPTION_MAX_LENGTH)]
+Label = Annotated[str, CleanText(0, LABEL_MAX_LENGTH)]
 Count = Annotated[int, Field(ge=1, le=COUNT_MAX)]
 ScaleEnd = Annotated[int, Field(ge=-SCALE_LIMIT, le=SCALE_LIMIT)]
+# Facilitator-only answers (the exploreervraag): see ActivityKind.private.
+Private = Annotated[bool, Field(description="see [private activities](#post-apimeetingscodeactivities)")]
 
 
 # -- payloads and slots ------------------------------------------------------------------------

@@ -66,18 +66,25 @@ class GridSettings(KindSettings):
     items: list[Statement] = Field(
         default_factory=lambda: [str(idea) for idea in IDEAS], min_length=1, max_length=GRID_MAX_ITEMS
     )
-    x_label: Option = str(EFFORT)
-    x_min: ScaleEnd = 1
-    x_max: ScaleEnd = 10
-    y_label: Option = str(IMPACT)
-    y_min: ScaleEnd = 1
-    y_max: ScaleEnd = 10
+    x_label: Option = Field(default=str(EFFORT), description="the horizontal axis")
+    x_min: ScaleEnd = Field(default=1, description="below `x_max`")
+    x_max: ScaleEnd = Field(
+        default=10, description=f"at most {SCALE_MAX_VALUES} values from `x_min` to `x_max`"
+    )
+    y_label: Option = Field(default=str(IMPACT), description="the vertical axis")
+    y_min: ScaleEnd = Field(default=1, description="below `y_max`")
+    y_max: ScaleEnd = Field(
+        default=10, description=f"at most {SCALE_MAX_VALUES} values from `y_min` to `y_max`"
+    )
     quadrants: list[Label] = Field(
-        default_factory=lambda: [str(q) for q in QUADRANTS], min_length=4, max_length=4
+        default_factory=lambda: [str(q) for q in QUADRANTS],
+        min_length=4,
+        max_length=4,
+        description='blank: `""`; in reading order: top left, top right, bottom left, bottom right',
     )
     # The group's spread per item around its dot: one standard deviation per axis, as a cross or
     # an ellipse; "none" shows the dots alone.
-    spread: Spread = "none"
+    spread: Spread = Field(default="none", description="one standard deviation per axis around each dot")
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -24,7 +24,7 @@ from server.kinds.base import (
     text_field,
 )
 from server.kinds.bounds import WALL_NEWEST
-from server.kinds.fields import OPEN_MAX_LENGTH, Count, fields, index_slot, text
+from server.kinds.fields import OPEN_MAX_LENGTH, Count, Private, fields, index_slot, text
 from server.kinds.moderation import Moderation
 from server.text import N_
 
@@ -33,7 +33,7 @@ class OpenSettings(KindSettings):
     max_length: ClassVar[int] = OPEN_MAX_LENGTH
     max_answers: Count = 1
     # Facilitator-only answers (the exploreervraag): see ActivityKind.private.
-    private: bool = False
+    private: Private = False
 
 
 class OpenAnswer(Item):

@@ -80,8 +80,15 @@ class QuizSettings(KindSettings):
         min_length=OPTIONS_MIN,
         max_length=OPTIONS_MAX,
     )
-    correct: list[int] = Field(default_factory=lambda: [0], min_length=1, max_length=OPTIONS_MAX)
-    seconds: int = Field(default=20, ge=SECONDS_MIN, le=SECONDS_MAX)
+    correct: list[int] = Field(
+        default_factory=lambda: [0],
+        min_length=1,
+        max_length=OPTIONS_MAX,
+        description="the right options: distinct indices, each 0 up to the number of options minus 1",
+    )
+    seconds: int = Field(
+        default=20, ge=SECONDS_MIN, le=SECONDS_MAX, description="the timer, from opening (server clock)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

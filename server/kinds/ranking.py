@@ -51,7 +51,9 @@ class RankingSettings(KindSettings):
     items: list[Option] = Field(
         default_factory=lambda: [str(theme) for theme in THEMES], min_length=2, max_length=RANKING_MAX_ITEMS
     )
-    partial: bool = False  # True: rank only the items you care about (at least one)
+    partial: bool = Field(
+        default=False, description="`true`: rank only the items you care about (at least one)"
+    )
 
 
 class RankedItem(Item):

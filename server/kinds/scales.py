@@ -62,14 +62,21 @@ class ScalesSettings(KindSettings):
         default_factory=lambda: [str(s) for s in STATEMENTS], min_length=1, max_length=50
     )
     mode: Literal["stars", "yesno", "numeric"] = "stars"
-    min: ScaleEnd = 1
-    max: ScaleEnd = 5
-    label_low: Label = str(LOW)
-    label_high: Label = str(HIGH)
-    pick: int | None = Field(default=None, ge=1)  # None: rate every statement you like
+    min: ScaleEnd = Field(default=1, description="below `max`; `stars`: at least 1; `yesno`: always 0")
+    max: ScaleEnd = Field(
+        default=5,
+        description=f"`stars`: at most {STARS_MAX}; `yesno`: always 1; "
+        f"at most {SCALE_MAX_VALUES} values from `min` to `max`",
+    )
+    label_low: Label = Field(default=str(LOW), description='blank: `""`')
+    label_high: Label = Field(default=str(HIGH), description='blank: `""`')
+    # None: rate every statement you like
+    pick: int | None = Field(
+        default=None, ge=1, description="up to the number of statements; `null`: rate any or all"
+    )
     # yes/no: a statement is agreed when everyone who answered said yes ("all": the
     # waardencontract's JA = AFSPRAAK), or when more said yes than no ("majority").
-    agreement: Literal["all", "majority"] = "all"
+    agreement: Literal["all", "majority"] = Field(default="all", description="used by `yesno`")
 
     @model_validator(mode="before")
     @classmethod

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any, ClassVar
 
+from pydantic import Field
+
 from server.domain.words import is_profane, normalise_word
 from server.kinds.base import (
     ActivityKind,
@@ -38,7 +40,9 @@ TOP_WORDS = 30  # the report's "Meest genoemd" lists this many; it says how many
 class WordcloudSettings(KindSettings):
     max_length: ClassVar[int] = WORD_MAX_LENGTH
     max_entries: Count = 3
-    profanity_filter: bool = True
+    profanity_filter: bool = Field(
+        default=True, description="the moderation action `profanity_filter` overrides it"
+    )
 
 
 class CloudWord(Item):

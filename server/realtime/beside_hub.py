@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from server.db.database import Database
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.qa import Action, QaBoard, first_status, question_text
 from server.realtime.bus import BesideMsg, TapsMsg
 from server.realtime.connection import Connection
@@ -52,7 +52,7 @@ class QaBatcher(GroupCommit[QaOp, QaResult]):
             except Exception:
                 log.exception("Q&A batch of %d failed; nothing stored", len(ops))
                 said = "Your question or vote could not be stored; resend it."
-                failed = DomainError("storage_failed", said)
+                failed = DomainError(Code.STORAGE_FAILED, said)
                 for op, future in batch:
                     if not future.done():
                         future.set_result(QaResult(op, error=failed))
@@ -156,7 +156,7 @@ class BesideHub:
                 refusal=refusal,
             )
         refusal = _refusal(lambda: board.can_vote(message.question_id, participant_id))
-        if not message.up and refusal is not None and refusal.code == "own_question":
+        if not message.up and refusal is not None and refusal.code == Code.OWN_QUESTION:
             refusal = None  # withdrawing what was never given changes nothing, and says so
         op: QaOpKind = "vote" if message.up else "unvote"
         return QaOp(meeting_id, participant_id, message.client_id, op, message.question_id, refusal=refusal)
@@ -202,11 +202,13 @@ class BesideHub:
         at most once a second (the taps beyond its limit are not counted)."""
         beside = room.beside
         if not beside.reactions_on:
-            connection.push(dump(ErrorOut(code="reactions_off", message=N_("Reactions are switched off."))))
+            connection.push(
+                dump(ErrorOut(code=Code.REACTIONS_OFF, message=N_("Reactions are switched off.")))
+            )
             return
         if message.reaction not in beside.reaction_set:
             said = N_("This meeting has no reaction {name}.", name=message.reaction)
-            connection.push(dump(ErrorOut(code="unknown_reaction", message=said)))
+            connection.push(dump(ErrorOut(code=Code.UNKNOWN_REACTION, message=said)))
             return
         if not beside.allow_tap(participant_id, self.tap_rate, self.tap_burst):
             key = (room.meeting.id, participant_id)
@@ -214,7 +216,7 @@ class BesideHub:
             if now - self._told.get(key, 0.0) >= TOLD_EVERY:
                 self._told[key] = now
                 said = N_("Too many reactions; slow down.")
-                connection.push(dump(ErrorOut(code="rate_limited", message=said)))
+                connection.push(dump(ErrorOut(code=Code.RATE_LIMITED, message=said)))
             return
         current = room.meeting.current
         beside.tap(message.reaction, current.id if current else None)

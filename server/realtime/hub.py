@@ -21,6 +21,7 @@ from typing import Any
 
 from server.db.database import Database
 from server.domain.agenda import Clock, SystemClock
+from server.domain.errors import Code
 from server.realtime.backends import Broadcast, MemoryBroadcast
 from server.realtime.bus import (
     BesideMsg,
@@ -296,7 +297,9 @@ class Hub:
         said = f"INVARIANT BROKEN in meeting {room.meeting.id}: " + "; ".join(found)
         invariant_log.critical("%s", said)
         self.broken.append(said)
-        frame = dump(ErrorOut(code="invariant_broken", message="The live results and the database disagree."))
+        frame = dump(
+            ErrorOut(code=Code.INVARIANT_BROKEN, message="The live results and the database disagree.")
+        )
         for connection in list(room.connections):
             connection.push(frame)
             connection.close_soon(1011, "invariant broken")

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.qa import QUESTION_MAX_LENGTH
 from server.kinds.fields import WORD_MAX_LENGTH
 
@@ -101,7 +101,7 @@ class _Out(BaseModel):
 
 class ErrorOut(_Out):
     type: Literal["error"] = "error"
-    code: str
+    code: Code
     message: str
     client_id: str | None = None
 
@@ -151,7 +151,7 @@ class MineOut(_Out):
     )
     own: dict[str, Any] | None = Field(
         default=None,
-        description="What only this phone sees of the results, if its kind has any (a quiz's own rank)",
+        description="What only this phone sees of the results, if its kind has any (its own rank)",
     )
 
 
@@ -271,17 +271,17 @@ def parse(adapter: TypeAdapter[Any], raw: str | bytes) -> Any:
     try:
         data = json.loads(raw)
     except RecursionError:
-        raise DomainError("invalid_json", "The message is nested too deeply.") from None
+        raise DomainError(Code.INVALID_JSON, "The message is nested too deeply.") from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise DomainError("invalid_json", f"The message is not valid JSON: {exc}.") from None
+        raise DomainError(Code.INVALID_JSON, f"The message is not valid JSON: {exc}.") from None
     if not isinstance(data, dict):
-        raise DomainError("invalid_message", "A message must be a JSON object with a 'type'.")
+        raise DomainError(Code.INVALID_MESSAGE, "A message must be a JSON object with a 'type'.")
     try:
         return adapter.validate_python(data)
     except ValidationError as exc:
-        raise DomainError("invalid_message", describe(exc)) from None
+        raise DomainError(Code.INVALID_MESSAGE, describe(exc)) from None
     except RecursionError:
-        raise DomainError("invalid_message", "The message is nested too deeply.") from None
+        raise DomainError(Code.INVALID_MESSAGE, "The message is nested too deeply.") from None
 
 
 def describe(exc: ValidationError) -> str:

@@ -88,7 +88,7 @@ class Room(RoomFrames):
             or agenda_before != phone_view(meeting.agenda)
         ):
             self._mark_state()
-        if before != after:  # a phone's own view may change with the status (a quiz's reveal)
+        if before != after:  # a phone's own view may change with the status (a reveal)
             self.dirty_mine = True
         self.dirty_results = True
         self.dirty_snapshot = True
@@ -279,7 +279,7 @@ class Room(RoomFrames):
         for connection in list(self.screens):
             via = connection.via
             if via is not None and via != "session" and auth.hash_for(via) != old.hash_for(via):
-                connection.push(dump(ErrorOut(code="forbidden", message="This screen's key was revoked.")))
+                connection.push(dump(ErrorOut(code=Code.FORBIDDEN, message="This screen's key was revoked.")))
                 connection.close_when_sent(4403, "key revoked")
 
     def report_presence(self, worker: str, count: int) -> None:

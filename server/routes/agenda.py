@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from server.deps import ClockDep, CurrentHost, DatabaseDep, HubDep, TemplateParserDep, current_account
 from server.domain.agenda import agenda_view
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.draaiboek import to_yaml
 from server.i18n import asked_language, say
 from server.routes import schemas
@@ -183,7 +183,7 @@ async def check_template(
     succeeds either way: the verdict holds the template's summary, or its first problem with the line.
     Who may create meetings may check."""
     if account is None and await db.run(accounts.accounts_exist):
-        raise DomainError("login_required", "Log in as a facilitator to check templates on this instance.")
+        raise DomainError(Code.LOGIN_REQUIRED, "Log in as a facilitator to check templates on this instance.")
     try:
         template = await template_service.read_own(parser, body.yaml, body.file)
     except DomainError as exc:

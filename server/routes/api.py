@@ -16,7 +16,7 @@ from server.deps import (
     TemplateParserDep,
     current_account,
 )
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.routes import schemas
 from server.routes.shared import (
     activity_out,
@@ -66,7 +66,7 @@ async def create_meeting(
         await may_create_anonymously(request, db)
     if body.template is not None and body.template_yaml is not None:
         raise DomainError(
-            "invalid_template",
+            Code.INVALID_TEMPLATE,
             N_("Send either template (a builtin's name) or template_yaml (your own), not both."),
         )
     if body.template is not None or body.template_yaml is not None:
@@ -82,7 +82,7 @@ async def create_meeting(
             lambda s: template_service.create_from_template(s, template, values, title=body.title)
         )
     elif body.title is None:
-        raise DomainError("missing_title", "A meeting needs a title (or a template that gives one).")
+        raise DomainError(Code.MISSING_TITLE, "A meeting needs a title (or a template that gives one).")
     elif body.demo:
         created = await db.run(demo_service.create_demo, body.theme, body.language, body.title)
     else:

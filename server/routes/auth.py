@@ -21,7 +21,7 @@ from server.deps import (
     SettingsDep,
     bearer,
 )
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.gate import client_address, open_meeting
 from server.guards import JoinGuard, OriginPolicy
 from server.routes.schemas import ErrorOut
@@ -76,7 +76,7 @@ async def _login(
     origin = request.headers.get("origin")
     if origin is not None and not policy.permits(origin):
         # Login CSRF: a form on another site must not log this browser into some account.
-        raise DomainError("csrf", "Log in from Kring's own page.")
+        raise DomainError(Code.CSRF, "Log in from Kring's own page.")
     by_ip, by_pair, by_account = _guards(request)
     address = client_address(request)
     account_key = email.strip().lower()
@@ -84,7 +84,7 @@ async def _login(
     # email locks out only himself. Across addresses the account is slowed down instead.
     pair = f"{account_key}\n{by_ip.key_of(address).hex()}"
     if by_ip.blocked(address) or by_pair.blocked(pair):
-        raise DomainError("too_many_attempts", "Too many failed logins; wait a few minutes.")
+        raise DomainError(Code.TOO_MANY_ATTEMPTS, "Too many failed logins; wait a few minutes.")
     # Counted as failed until the password checks out: parallel guesses all count.
     failures = by_account.recent(account_key)
     by_ip.attempt(address)
@@ -131,7 +131,7 @@ async def login_form(
     try:
         await _login(request, redirect, db, settings, clock, email, password)
     except DomainError as exc:
-        status = 429 if exc.code == "too_many_attempts" else 403 if exc.code == "csrf" else 401
+        status = 429 if exc.code == Code.TOO_MANY_ATTEMPTS else 403 if exc.code == Code.CSRF else 401
         return pages.render(
             "login.html",
             settings.default_language,
@@ -168,7 +168,7 @@ async def logout(request: Request, db: DatabaseDep) -> Response:
     policy: OriginPolicy = request.app.state.origins
     origin = request.headers.get("origin")
     if origin is not None and not policy.permits(origin):
-        raise DomainError("csrf", "Log out from Kring's own page.")
+        raise DomainError(Code.CSRF, "Log out from Kring's own page.")
     if token:
         await db.run(accounts.logout, token)
     response = RedirectResponse("/login", status_code=303)
@@ -180,7 +180,7 @@ async def logout(request: Request, db: DatabaseDep) -> Response:
 async def me(found: SessionDep, db: DatabaseDep) -> dict[str, Any]:
     """The logged-in facilitator, their CSRF token and the meetings they own or co-host."""
     if found is None:
-        raise DomainError("login_required", "Not logged in.")
+        raise DomainError(Code.LOGIN_REQUIRED, "Not logged in.")
     account, csrf = found
     meetings = await db.run(accounts.meetings_of, account.id)
     return {

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from server.deps import CurrentHost, DatabaseDep, HubDep, SettingsDep, current_account
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.routes import schemas
 from server.routes.shared import host_responses, load_meeting, may_create_anonymously, meeting_out
 from server.services import archive, export_data, exports
@@ -152,7 +152,7 @@ async def import_meeting(
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > IMPORT_MAX_BYTES:
-            raise DomainError("too_large", "The export is larger than 20 MB.")
+            raise DomainError(Code.TOO_LARGE, "The export is larger than 20 MB.")
     owner = account.id if account is not None else None
     restored = await db.run(lambda s: archive.restore(s, bytes(body), owner_id=owner))
     meeting = await load_meeting(db, restored.meeting_id)

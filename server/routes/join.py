@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server import qr
 from server.db.database import Database
 from server.deps import CodePath, CurrentScreen, DatabaseDep, HubDep, JoinsDep, SettingsDep
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.meeting import is_valid_code, normalise_code
 from server.gate import client_address, join_guard, open_meeting, secret_matches, too_many_attempts
 from server.guards import JoinGuard
@@ -141,7 +141,7 @@ async def admit(
     joined = await joins.submit(request)
     if joined.door_closed:
         raise DomainError(
-            "joins_closed", "The host has closed the door: this meeting takes no new participants now."
+            Code.JOINS_CLOSED, "The host has closed the door: this meeting takes no new participants now."
         )
     room = hub.rooms.get(request.meeting_id)
     if room is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.deps import ActivityIdPath, ClockDep, CurrentHost, CurrentModerator, DatabaseDep, HubDep
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.meeting import next_activity, previous_activity
 from server.routes import schemas
 from server.routes.shared import activity_out, api_router, conflict, host_responses, load_meeting, meeting_out
@@ -84,7 +84,7 @@ async def _step(
     target = next_activity(meeting) if forward else previous_activity(meeting)
     if target is None:
         raise DomainError(
-            "no_activity",
+            Code.NO_ACTIVITY,
             N_("There is no next activity.") if forward else N_("There is no previous activity."),
         )
     event = await db.run(service.open_, meeting_id, target.id, clock.now())
@@ -138,7 +138,7 @@ async def reset(
 ) -> schemas.ActivityOut:
     """Delete every answer of the activity. Needs {"confirm": true}."""
     if not body.confirm:
-        raise DomainError("confirmation_required", 'A reset deletes every answer; send {"confirm": true}.')
+        raise DomainError(Code.CONFIRMATION_REQUIRED, 'A reset deletes every answer; send {"confirm": true}.')
     # A batch of answers committed after the reset must reach the room after the reset does.
     async with hub.answer_writes:
         events = await db.run(service.reset_results, meeting_id, activity_id)
@@ -184,7 +184,7 @@ async def results(activity_id: ActivityIdPath, meeting_id: CurrentHost, hub: Hub
     """The live results of an activity as the host sees them (hidden items flagged)."""
     room = await hub.room(meeting_id)
     if room is None:
-        raise DomainError("unknown_code", "There is no meeting with this code.")
+        raise DomainError(Code.UNKNOWN_CODE, "There is no meeting with this code.")
     activity = room.meeting.activity(activity_id)
     tally = room.tallies[activity_id]
     return {

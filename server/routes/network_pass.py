@@ -11,7 +11,7 @@ from fastapi import Request, Response
 from server import qr
 from server.db.database import Database
 from server.deps import ActivityIdPath, CodePath, DatabaseDep, HubDep, SettingsDep
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.series import is_valid_pass_code, normalise_pass_code
 from server.gate import client_address, join_guard, too_many_attempts
 from server.routes import series_schemas as body_of
@@ -33,7 +33,7 @@ def pass_cookie(series_id: int) -> str:
 
 
 def not_joined() -> DomainError:
-    return DomainError("not_joined", "This device has not joined this meeting (or was erased already).")
+    return DomainError(Code.NOT_JOINED, "This device has not joined this meeting (or was erased already).")
 
 
 async def _participant(request: Request, code: str, db: Database) -> tuple[int, int, str]:
@@ -68,7 +68,9 @@ async def pass_status(code: CodePath, request: Request, db: DatabaseDep) -> dict
     meeting_id, participant_id, _ = await _participant(request, code, db)
     place = await db.run(series_service.series_of_meeting, meeting_id)
     if place is None:
-        raise DomainError("not_in_series", "This meeting is not part of a series: there is no network pass.")
+        raise DomainError(
+            Code.NOT_IN_SERIES, "This meeting is not part of a series: there is no network pass."
+        )
     return {
         "series_title": await db.run(series_service.title_of, place[0]),
         "position": place[1],
@@ -119,7 +121,7 @@ async def join_with_pass(
         raise too_many_attempts()
     secrets = [] if typed is not None else _pass_secrets(request)
     if typed is None and not secrets:
-        raise DomainError("no_pass", "This device carries no network pass; type your personal code.")
+        raise DomainError(Code.NO_PASS, "This device carries no network pass; type your personal code.")
     nickname = participant_service.clean_nickname(body.nickname)
     found = None
     if typed is not None and is_valid_pass_code(typed):
@@ -137,10 +139,10 @@ async def join_with_pass(
     if found is None:
         if typed is not None and not guard.failed(client_address(request)):
             raise too_many_attempts()
-        raise DomainError("unknown_pass", "This code is not a network pass of this meeting's series.")
+        raise DomainError(Code.UNKNOWN_PASS, "This code is not a network pass of this meeting's series.")
     if found.joined.door_closed:
         raise DomainError(
-            "joins_closed", "The host has closed the door: this meeting takes no new participants now."
+            Code.JOINS_CLOSED, "The host has closed the door: this meeting takes no new participants now."
         )
     token = found.joined.token
     assert token is not None

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from server.domain.errors import Code
 from server.kinds import Kind
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (32 bits on PostgreSQL)
@@ -161,7 +162,7 @@ class TemplateOut(BaseModel):
 
 
 class TemplateProblem(BaseModel):
-    code: Literal["invalid_template"] = "invalid_template"
+    code: Literal[Code.INVALID_TEMPLATE] = Code.INVALID_TEMPLATE
     message: str = Field(description="`file:line: problem`, as `kring template validate` prints it")
     line: int | None = Field(description="The 1-based line of the problem, when there is one")
 
@@ -278,6 +279,11 @@ class JoinOut(BaseModel):
 class ErasedOut(BaseModel):
     """What "vergeet mij" erased (the participant itself, and these)."""
 
+    # "pass" is a Python keyword: the field is named by alias.
+    taken_pass: bool = Field(
+        alias="pass", description="True: a network pass's pseudonym went (its whole series)"
+    )
+    meetings: int = Field(description="Meetings erased from: 1, or with a network pass all of the series'")
     answers: int
     questions: int
     votes: int = Field(description="Your votes, and the votes others gave your questions")

@@ -23,7 +23,7 @@ from server.deps import (
     current_account,
     session_of,
 )
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.meeting import normalise_code
 from server.gate import client_address, join_guard, too_many_attempts
 from server.realtime.hub import Hub
@@ -52,7 +52,7 @@ series_responses: dict[int | str, dict[str, Any]] = {
 
 
 def unknown_series() -> DomainError:
-    return DomainError("unknown_series", "There is no series with this number.")
+    return DomainError(Code.UNKNOWN_SERIES, "There is no series with this number.")
 
 
 async def current_series(
@@ -156,7 +156,7 @@ async def list_series(
 ) -> list[Any]:
     """The series the logged-in facilitator runs, newest first."""
     if account is None:
-        raise DomainError("login_required", "Log in as a facilitator to list your series.")
+        raise DomainError(Code.LOGIN_REQUIRED, "Log in as a facilitator to list your series.")
     return [series_out(info) for info in await db.run(service.list_for, account.id)]
 
 
@@ -202,7 +202,7 @@ async def add_meeting(
     if body.meeting is not None:
         return await _attach(db, hub, series_id, body.meeting, account)
     if body.template is not None and body.template_yaml is not None:
-        raise DomainError("invalid_template", "Send either template or template_yaml, not both.")
+        raise DomainError(Code.INVALID_TEMPLATE, "Send either template or template_yaml, not both.")
     if body.template_yaml is not None:
         template = await template_service.read_own(parser, body.template_yaml, body.template_file)
     else:
@@ -227,7 +227,7 @@ async def _attach(
         and await db.run(accounts.may_host, meeting_id, account.id)
     )
     if meeting_id is None or not hosts:
-        raise DomainError("unknown_code", "There is no meeting with this code.")
+        raise DomainError(Code.UNKNOWN_CODE, "There is no meeting with this code.")
     position = await db.run(lambda s: service.attach_meeting(s, series_id, meeting_id))
     await hub.publish([StructureChanged(meeting_id)])
     info = await db.run(meeting_service.load_meeting, meeting_id)
@@ -301,10 +301,10 @@ async def next_meeting(
     for the host of a meeting of the series."""
     place = await db.run(service.series_of_meeting, meeting_id)
     if place is None:
-        raise DomainError("not_in_series", "This meeting is not part of a series.")
+        raise DomainError(Code.NOT_IN_SERIES, "This meeting is not part of a series.")
     if body.meeting is not None or body.template_yaml is not None:
         raise DomainError(
-            "invalid_template", "From the remote, the next meeting comes from a builtin template."
+            Code.INVALID_TEMPLATE, "From the remote, the next meeting comes from a builtin template."
         )
     owner = await db.run(service.owner_of_meeting, meeting_id)
 

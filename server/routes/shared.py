@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from server.db.database import Database
 from server.deps import DatabaseDep, HubDep
 from server.domain.agenda import BlockInfo
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.meeting import ActivityInfo, MeetingInfo
 from server.gate import client_address, join_guard
 from server.guards import RateLimiter
@@ -112,7 +112,7 @@ def meeting_out(meeting: MeetingInfo, hub: HubDep) -> dict[str, Any]:
 async def load_meeting(db: DatabaseDep, meeting_id: int) -> MeetingInfo:
     meeting = await db.run(service.load_meeting, meeting_id)
     if meeting is None:
-        raise DomainError("unknown_code", "There is no meeting with this code.")
+        raise DomainError(Code.UNKNOWN_CODE, "There is no meeting with this code.")
     return meeting
 
 
@@ -120,9 +120,9 @@ async def may_create_anonymously(request: Request, db: Database) -> None:
     """Refuses an anonymous create or import: `login_required` once accounts exist, else 429
     `too_many_meetings` past the per-address allowance (KRING_CREATE_BURST, _PER_HOUR)."""
     if await db.run(accounts.accounts_exist):
-        raise DomainError("login_required", "Log in as a facilitator to create meetings on this instance.")
+        raise DomainError(Code.LOGIN_REQUIRED, "Log in as a facilitator to create meetings on this instance.")
     limiter: RateLimiter = request.app.state.create_limiter
     if not limiter.allow(join_guard(request).key_of(client_address(request))):
         raise DomainError(
-            "too_many_meetings", "Too many new meetings from this address; wait a while, or log in."
+            Code.TOO_MANY_MEETINGS, "Too many new meetings from this address; wait a while, or log in."
         )

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from server.db.database import Database
 from server.deps import BatcherDep, DatabaseDep, HubDep, SettingsDep
 from server.domain.agenda import Clock
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.guards import RateLimiter, TokenBucket
 from server.realtime.beside_hub import BesideHub
 from server.realtime.connection import Connection, Role
@@ -56,11 +56,11 @@ def _uncancel() -> None:
         task.uncancel()
 
 
-def _error(code: str, message: str, client_id: str | None = None) -> str:
+def _error(code: Code, message: str, client_id: str | None = None) -> str:
     return dump(ErrorOut(code=code, message=message, client_id=client_id))
 
 
-async def _refuse(websocket: WebSocket, code: int, error: str, message: str) -> None:
+async def _refuse(websocket: WebSocket, code: int, error: Code, message: str) -> None:
     await websocket.accept()
     await websocket.send_text(_error(error, message))
     await websocket.close(code)
@@ -99,7 +99,7 @@ async def _participant(
         return
     opened = await participant_room(websocket, code, db, hub)
     if opened is None:
-        await _refuse(websocket, 4401, "not_joined", "Join the meeting first (POST /api/join/{code}).")
+        await _refuse(websocket, 4401, Code.NOT_JOINED, "Join the meeting first (POST /api/join/{code}).")
         return
     room, (participant_id, nickname) = opened
     limiter: RateLimiter = websocket.app.state.rate_limiter
@@ -120,7 +120,7 @@ async def _participant(
             if _tap(raw, hub.rooms.get(room.meeting.id, room), connection, participant_id, beside):
                 continue  # reactions have their own, faster limit
             if not limiter.allow((room.meeting.id, participant_id)):
-                connection.push(_error("rate_limited", "Too many messages; slow down and resend."))
+                connection.push(_error(Code.RATE_LIMITED, "Too many messages; slow down and resend."))
                 continue
             await _handle_participant(raw, room, connection, participant_id, batcher, hub, beside)
             if room.meeting.id not in hub.rooms:
@@ -146,7 +146,7 @@ async def _handle_participant(
 ) -> None:
     client_id: str | None = None
     if raw == BINARY:
-        connection.push(_error("binary_frame", "Send JSON text frames, not binary ones."))
+        connection.push(_error(Code.BINARY_FRAME, "Send JSON text frames, not binary ones."))
         return
     try:
         message = parse(participant_in, raw)
@@ -223,7 +223,7 @@ async def _screen(
         code_, text = (
             (exc.code, exc.message)
             if isinstance(exc, DomainError)
-            else ("auth_timeout", 'Send {"type": "auth", "key": ...} first.')
+            else (Code.AUTH_TIMEOUT, 'Send {"type": "auth", "key": ...} first.')
         )
         with contextlib.suppress(Exception):
             await websocket.send_text(_error(code_, text))
@@ -241,10 +241,10 @@ async def _screen(
         while (raw := await _receive(websocket)) is not None:
             await connection.room_for_replies()
             if not bucket.take():
-                connection.push(_error("rate_limited", "Too many messages; slow down."))
+                connection.push(_error(Code.RATE_LIMITED, "Too many messages; slow down."))
                 continue
             if raw == BINARY:
-                connection.push(_error("binary_frame", "Send JSON text frames, not binary ones."))
+                connection.push(_error(Code.BINARY_FRAME, "Send JSON text frames, not binary ones."))
                 continue
             try:
                 message = parse(screen_in, raw)
@@ -254,7 +254,7 @@ async def _screen(
                 else:
                     allowed = via != "session" or await session_hosts(websocket, room, db, clock)
                 if not allowed:
-                    connection.push(_error("forbidden", "This key does not open this screen."))
+                    connection.push(_error(Code.FORBIDDEN, "This key does not open this screen."))
                     await connection.flush(0.5)
                     with contextlib.suppress(Exception):
                         await websocket.close(4403)

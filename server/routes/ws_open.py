@@ -11,7 +11,7 @@ from fastapi import WebSocket
 from server.db.database import Database
 from server.deps import SESSION_COOKIE, DatabaseDep
 from server.domain.agenda import Clock
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.meeting import is_valid_code, normalise_code
 from server.gate import client_address, join_guard, open_meeting
 from server.guards import OriginPolicy
@@ -67,7 +67,7 @@ async def screen_room(
     """The room a screen's first message opens, and with what ("host", "presenter", "session").
     A wrong key and an unknown code get the same `forbidden` (server/gate.py)."""
     if not isinstance(message, AuthIn):
-        raise DomainError("forbidden", "This key does not open this screen.")
+        raise DomainError(Code.FORBIDDEN, "This key does not open this screen.")
     via: list[str] = []
 
     async def check(auth: MeetingAuth) -> bool:
@@ -85,12 +85,12 @@ async def screen_room(
     try:
         auth = await open_meeting(websocket, code, check)
     except DomainError as exc:
-        if exc.code == "unknown_code":
-            raise DomainError("forbidden", "This key does not open this screen.") from None
+        if exc.code == Code.UNKNOWN_CODE:
+            raise DomainError(Code.FORBIDDEN, "This key does not open this screen.") from None
         raise
     room = await hub.room(auth.meeting_id)
     if room is None:
-        raise DomainError("forbidden", "This key does not open this screen.")
+        raise DomainError(Code.FORBIDDEN, "This key does not open this screen.")
     return room, via[0]
 
 

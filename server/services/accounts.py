@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
 
 from server.db.tables import LoginSession, Meeting, MeetingHost, User, aware
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.services.keys import hash_key, new_key
 
 SESSION_DAYS = 14
@@ -38,7 +38,7 @@ class LoggedIn:
 def normalise_email(raw: str) -> str:
     email = raw.strip().lower()
     if "@" not in email or len(email) > 254 or any(ch.isspace() for ch in email):
-        raise DomainError("invalid_email", "That is not an email address.")
+        raise DomainError(Code.INVALID_EMAIL, "That is not an email address.")
     return email
 
 
@@ -49,9 +49,9 @@ def accounts_exist(session: Session) -> bool:
 def add_user(session: Session, email: str, password: str, name: str = "") -> Account:
     email = normalise_email(email)
     if len(password) < 10:
-        raise DomainError("weak_password", "Use a password of at least 10 characters.")
+        raise DomainError(Code.WEAK_PASSWORD, "Use a password of at least 10 characters.")
     if session.scalar(select(col(User.id)).where(col(User.email) == email)) is not None:
-        raise DomainError("email_taken", "There is already an account with this email address.")
+        raise DomainError(Code.EMAIL_TAKEN, "There is already an account with this email address.")
     user = User(email=email, name=name.strip()[:100], password_hash=_hasher.hash(password))
     session.add(user)
     session.flush()
@@ -67,7 +67,7 @@ def list_users(session: Session) -> list[Account]:
 def remove_user(session: Session, email: str) -> None:
     user = session.scalar(select(User).where(col(User.email) == normalise_email(email)))
     if user is None:
-        raise DomainError("unknown_user", "There is no account with this email address.")
+        raise DomainError(Code.UNKNOWN_USER, "There is no account with this email address.")
     session.delete(user)
 
 
@@ -79,7 +79,7 @@ def login(session: Session, email: str, password: str, now: datetime, days: int 
     except (VerificationError, InvalidHashError):
         user = None
     if user is None:
-        raise DomainError("login_failed", "The email address or password is not right.")
+        raise DomainError(Code.LOGIN_FAILED, "The email address or password is not right.")
     assert user.id is not None
     session.execute(
         delete(LoginSession).where(col(LoginSession.user_id) == user.id, col(LoginSession.expires_at) <= now)
@@ -149,7 +149,7 @@ def set_owner(session: Session, meeting_id: int, user_id: int) -> None:
 def add_cohost(session: Session, meeting_id: int, email: str) -> Account:
     user = session.scalar(select(User).where(col(User.email) == normalise_email(email)))
     if user is None:
-        raise DomainError("unknown_user", "There is no account with this email address; create it first.")
+        raise DomainError(Code.UNKNOWN_USER, "There is no account with this email address; create it first.")
     assert user.id is not None
     if not may_host(session, meeting_id, user.id):
         session.add(MeetingHost(meeting_id=meeting_id, user_id=user.id))
@@ -207,5 +207,5 @@ def rotate_host_key(session: Session, meeting_id: int) -> str:
 def _meeting(session: Session, meeting_id: int) -> Meeting:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
+        raise DomainError(Code.UNKNOWN_MEETING, "This meeting does not exist (any more).")
     return meeting

@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 
 from server.db.tables import Activity, AgendaBlock, Meeting, maybe_aware
 from server.domain.agenda import MAX_BLOCK_MINUTES, Agenda, BlockInfo, valid_start_time
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.words import host_text
 from server.services.events import StructureChanged
 from server.text import N_
@@ -118,7 +118,9 @@ def reorder_blocks(session: Session, meeting_id: int, order: list[int]) -> Struc
         if i is not None
     ]
     if sorted(order) != sorted(ids) or len(set(order)) != len(order):
-        raise DomainError("invalid_order", "The new order must list every block of the meeting exactly once.")
+        raise DomainError(
+            Code.INVALID_ORDER, "The new order must list every block of the meeting exactly once."
+        )
     for position, block_id in enumerate(order):
         session.execute(update(AgendaBlock).where(col(AgendaBlock.id) == block_id).values(position=position))
     # The activities follow their blocks, so that "next activity" walks the agenda in its new order;
@@ -191,15 +193,15 @@ def step(session: Session, meeting_id: int, now: datetime, *, forward: bool) -> 
         if i is not None
     ]
     if not ids:
-        raise DomainError("no_agenda", "This meeting has no agenda blocks.")
+        raise DomainError(Code.NO_AGENDA, "This meeting has no agenda blocks.")
     current = meeting.current_block_id
     if current not in ids:
         if not forward or meeting.agenda_ended_at is not None:
-            raise DomainError("no_block", N_("There is no previous block."))
+            raise DomainError(Code.NO_BLOCK, N_("There is no previous block."))
         return enter_block(session, meeting_id, ids[0], now)
     index = ids.index(current) + (1 if forward else -1)
     if index < 0:
-        raise DomainError("no_block", N_("This is the first block; there is no previous one."))
+        raise DomainError(Code.NO_BLOCK, N_("This is the first block; there is no previous one."))
     if index >= len(ids):
         end_agenda(session, meeting_id, now)
         return None
@@ -209,7 +211,7 @@ def step(session: Session, meeting_id: int, now: datetime, *, forward: bool) -> 
 def end_agenda(session: Session, meeting_id: int, now: datetime) -> None:
     meeting = _meeting(session, meeting_id)
     if meeting.agenda_started_at is None:
-        raise DomainError("agenda_not_started", "The agenda has not started yet; enter a block first.")
+        raise DomainError(Code.AGENDA_NOT_STARTED, "The agenda has not started yet; enter a block first.")
     _leave_current(session, meeting, now)
     meeting.current_block_id = None
     meeting.agenda_ended_at = now
@@ -304,24 +306,24 @@ def _texts(fields: dict[str, Any]) -> dict[str, Any]:
 def _check(*, duration_minutes: int | None, start_time: str | None) -> None:
     if duration_minutes is not None and not 1 <= duration_minutes <= MAX_BLOCK_MINUTES:
         raise DomainError(
-            "invalid_duration",
+            Code.INVALID_DURATION,
             f"A block lasts from 1 to {MAX_BLOCK_MINUTES} minutes; {duration_minutes} is outside that.",
         )
     if start_time is not None and not valid_start_time(start_time):
-        raise DomainError("invalid_start_time", f"Start time {start_time!r} is not a time like 09:30.")
+        raise DomainError(Code.INVALID_START_TIME, f"Start time {start_time!r} is not a time like 09:30.")
 
 
 def _meeting(session: Session, meeting_id: int) -> Meeting:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
+        raise DomainError(Code.UNKNOWN_MEETING, "This meeting does not exist (any more).")
     return meeting
 
 
 def _block(session: Session, meeting_id: int, block_id: int) -> AgendaBlock:
     block = session.get(AgendaBlock, block_id)
     if block is None or block.meeting_id != meeting_id:
-        raise DomainError("unknown_block", f"There is no agenda block {block_id} in this meeting.")
+        raise DomainError(Code.UNKNOWN_BLOCK, f"There is no agenda block {block_id} in this meeting.")
     return block
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import TextualSelect, bindparam, delete, insert, select, text, u
 from sqlmodel import Session, col
 
 from server.db.tables import Activity, Answer, Participant, Submission, utcnow
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.kinds import Change
 from server.services.batch_state import BatchState, Key, Row
 
@@ -55,7 +55,7 @@ class AnswerOp:
     # Why the room refused it (the activity closed, say): told unless it is a resend.
     refusal: DomainError | None = None
     # The payload as the phone sent it (normalised) when the stored one adds the server's measure
-    # (a quiz answer's time): a resend is recognised by what was sent.
+    # (the time it was received): a resend is recognised by what was sent.
     sent: dict[str, Any] | None = None
     locked: bool = False  # the kind's answers cannot be changed once stored
 
@@ -286,7 +286,7 @@ def _mark_duplicate(
 ) -> None:
     if fingerprint != result.op.fingerprint:
         result.error = DomainError(
-            "client_id_reused",
+            Code.CLIENT_ID_REUSED,
             f"Client id {result.op.client_id!r} was already used for a different answer; "
             "use a new id for a new answer.",
         )

@@ -15,7 +15,7 @@ from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
 from server.db.tables import Activity, AgendaBlock, Answer, Meeting, Participant, Submission, utcnow
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.kinds import Moderation, settings_for
 from server.services import qa_export
 from server.services.answers import AnswerOp
@@ -225,4 +225,4 @@ def _free_code(session: Session) -> str:
         code = new_code()
         if session.scalar(select(col(Meeting.id)).where(col(Meeting.code) == code)) is None:
             return code
-    raise DomainError("no_code", "Could not find a free join code; try again.")  # pragma: no cover
+    raise DomainError(Code.NO_CODE, "Could not find a free join code; try again.")  # pragma: no cover

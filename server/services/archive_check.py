@@ -16,14 +16,13 @@ from typing import Any, cast
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.words import host_text
 from server.kinds import Change, get, settings_for
 from server.services.export_view import STEP_IN_PREFIX
 from server.services.exports import FORMAT
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "export_schema.json"
-INVALID = "invalid_export"
 MESSAGE_MAX = 300
 
 
@@ -36,7 +35,7 @@ def _fail(where: str, problem: str) -> DomainError:
     message = f"{where}: {problem}" if where else problem
     if len(message) > MESSAGE_MAX:
         message = message[: MESSAGE_MAX - 1] + "…"
-    return DomainError(INVALID, f"Invalid export: {message}", path=where)
+    return DomainError(Code.INVALID_EXPORT, f"Invalid export: {message}", path=where)
 
 
 def _path(parts: Any) -> str:
@@ -83,7 +82,9 @@ def _check_texts(document: dict[str, Any]) -> None:
             try:
                 host_text(value, field=_path(path))
             except DomainError as exc:
-                raise DomainError(INVALID, f"Invalid export: {exc.message}", path=_path(path)) from None
+                raise DomainError(
+                    Code.INVALID_EXPORT, f"Invalid export: {exc.message}", path=_path(path)
+                ) from None
         elif isinstance(value, dict):
             stack += [((*path, key), item) for key, item in value.items()]
         elif isinstance(value, list):

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from server.db.database import Database
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.services.answers import AnswerOp, BatchResult, OpResult, commit_and_recount, commit_batch
 from server.services.participants import Joined, JoinRequest, join_batch
 
@@ -108,7 +108,7 @@ class AnswerBatcher(GroupCommit[AnswerOp, OpResult]):
                 result = await self._db.run(commit_and_recount if self._recount else commit_batch, ops)
             except Exception:
                 log.exception("answer batch of %d failed; nothing stored", len(ops))
-                failed = DomainError("storage_failed", "Your answer could not be stored; resend it.")
+                failed = DomainError(Code.STORAGE_FAILED, "Your answer could not be stored; resend it.")
                 for op, future in batch:
                     if not future.done():
                         future.set_result(OpResult(op, error=failed))
@@ -137,7 +137,7 @@ class JoinBatcher(GroupCommit[JoinRequest, Joined]):
             joined = await self._db.run(join_batch, [request for request, _ in batch])
         except Exception:
             log.exception("join batch of %d failed; nobody joined", len(batch))
-            failed = DomainError("storage_failed", "Joining could not be stored; try again.")
+            failed = DomainError(Code.STORAGE_FAILED, "Joining could not be stored; try again.")
             for _, future in batch:
                 if not future.done():
                     future.set_exception(failed)

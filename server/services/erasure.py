@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from server.db.tables import (
+    ActionFollowUp,
     Activity,
     Answer,
     MeetingBeside,
@@ -19,9 +20,12 @@ from server.db.tables import (
     QaQuestion,
     QaSubmission,
     QaVote,
+    SeriesParticipant,
     Submission,
 )
+from server.domain.series import is_valid_pass_code, normalise_pass_code
 from server.kinds.moderation import Moderation
+from server.services.keys import hash_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,13 @@ def erase(session: Session, participant_ids: Iterable[int]) -> Erased:
     session.execute(delete(QaVote).where(gone_votes))
     session.execute(delete(QaSubmission).where(col(QaSubmission.participant_id).in_(ids)))
     session.execute(delete(QaQuestion).where(col(QaQuestion.id).in_(questions or [-1])))
+    answer_ids = [int(a) for a, _ in answers]
+    session.execute(
+        delete(ActionFollowUp).where(
+            col(ActionFollowUp.participant_id).in_(ids)
+            | col(ActionFollowUp.answer_id).in_(answer_ids or [-1])
+        )
+    )
     session.execute(delete(Submission).where(col(Submission.participant_id).in_(ids)))
     session.execute(delete(Answer).where(col(Answer.participant_id).in_(ids)))
     session.execute(delete(Participant).where(col(Participant.id).in_(ids)))
@@ -98,3 +109,41 @@ def _forget_in_moderation(session: Session, answers: Iterable[tuple[int, int]]) 
         moderation.hidden_entries -= gone
         activity.moderation = moderation.to_json()
         session.add(activity)
+
+
+def pseudonym_for_code(session: Session, code: str) -> int | None:
+    """The series pseudonym behind a personal code (the network pass's, typed as given)."""
+    clean = normalise_pass_code(code)
+    if not is_valid_pass_code(clean):
+        return None
+    found = session.scalar(
+        select(col(SeriesParticipant.id)).where(col(SeriesParticipant.code_hash) == hash_key(clean))
+    )
+    return int(found) if found is not None else None
+
+
+def pseudonym_of(session: Session, participant_id: int) -> int | None:
+    found = session.scalar(
+        select(col(Participant.series_participant_id)).where(col(Participant.id) == participant_id)
+    )
+    return int(found) if found is not None else None
+
+
+def series_of_pseudonym(session: Session, pseudonym_id: int) -> int | None:
+    found = session.scalar(
+        select(col(SeriesParticipant.series_id)).where(col(SeriesParticipant.id) == pseudonym_id)
+    )
+    return int(found) if found is not None else None
+
+
+def erase_pseudonym(session: Session, pseudonym_id: int) -> Erased:
+    """A pseudonym across its whole series: every meeting's participant it joined as, with all
+    they left (``erase``), and the pseudonym itself (its cookie and code open nothing after)."""
+    ids = list(
+        session.scalars(
+            select(col(Participant.id)).where(col(Participant.series_participant_id) == pseudonym_id)
+        )
+    )
+    erased = erase(session, [int(i) for i in ids if i is not None])
+    session.execute(delete(SeriesParticipant).where(col(SeriesParticipant.id) == pseudonym_id))
+    return erased

@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 
 from server import kinds
 from server.db.tables import Activity, AgendaBlock, Answer, Meeting, Participant, aware, maybe_aware
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.i18n import sayer
 from server.kinds import (
     Audience,
@@ -26,7 +26,8 @@ from server.kinds import (
     settings_for,
     tally_from_rows,
 )
-from server.services import qa_export
+from server.services import followup_export, qa_export
+from server.services.followup_export import FollowUpData
 from server.services.qa_export import BesideData
 
 
@@ -81,7 +82,7 @@ class ActivityData:
     moderation: dict[str, Any]
     answers: tuple[AnswerData, ...]
     block_id: int | None = None
-    # The meeting's activities in agenda order, and its language: a quiz's results run across them.
+    # The meeting's activities in agenda order, and its language: some kinds' results run across them.
     siblings: tuple[ActivityData, ...] = ()
     language: str = "en"
 
@@ -142,6 +143,7 @@ class MeetingData:
     description: str = ""  # the draaiboek's: what the meeting is for
     preparation: str = ""  # the draaiboek's notes for the facilitator
     beside: BesideData | None = None  # Q&A and reactions (server/services/qa_export.py)
+    follow_ups: FollowUpData | None = None  # actions carried forward (services/followup_export.py)
 
     @property
     def nicknames(self) -> dict[int, str | None]:
@@ -160,7 +162,7 @@ class MeetingData:
 def load(session: Session, meeting_id: int) -> MeetingData:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None or meeting.id is None:
-        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
+        raise DomainError(Code.UNKNOWN_MEETING, "This meeting does not exist (any more).")
     activities = session.scalars(
         select(Activity)
         .where(col(Activity.meeting_id) == meeting_id)
@@ -252,4 +254,5 @@ def load(session: Session, meeting_id: int) -> MeetingData:
         description=meeting.description,
         preparation=meeting.preparation,
         beside=qa_export.load(session, meeting_id),
+        follow_ups=followup_export.load(session, meeting_id),
     )

@@ -19,7 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from server.i18n import say
-from server.services import qa_export
+from server.services import followup_export, qa_export
 from server.services.export_cells import (
     SHEET_NAME_MAX,
     XLSX_DATE_FORMAT,
@@ -116,6 +116,7 @@ def to_document(data: MeetingData) -> dict[str, Any]:
             for p in prepare(data)
         ],
         **_beside(data, numbers),
+        **followup_export.document(data.follow_ups, numbers),
     }
 
 

@@ -11,21 +11,21 @@ from sqlmodel import Session, col
 
 from server import kinds
 from server.db.tables import Activity, Answer, Meeting, maybe_aware, utcnow
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.meeting import ActivityInfo, Language, MeetingInfo, Status
 
 
 def meeting_row(session: Session, meeting_id: int) -> Meeting:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
+        raise DomainError(Code.UNKNOWN_MEETING, "This meeting does not exist (any more).")
     return meeting
 
 
 def activity_row(session: Session, meeting_id: int, activity_id: int) -> Activity:
     activity = session.get(Activity, activity_id)
     if activity is None or activity.meeting_id != meeting_id:
-        raise DomainError("unknown_activity", f"There is no activity {activity_id} in this meeting.")
+        raise DomainError(Code.UNKNOWN_ACTIVITY, f"There is no activity {activity_id} in this meeting.")
     return activity
 
 

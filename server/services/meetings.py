@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 
 from server import kinds
 from server.db.tables import Activity, Answer, Meeting
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.meeting import (
     ActivityInfo,
     Language,
@@ -90,7 +90,7 @@ def create_meeting(
         if session.scalar(select(col(Meeting.id)).where(col(Meeting.code) == code)) is None:
             break
     else:  # pragma: no cover - 20 collisions in ~9e8 codes
-        raise DomainError("no_code", "Could not find a free join code; try again.")
+        raise DomainError(Code.NO_CODE, "Could not find a free join code; try again.")
     meeting = Meeting(
         code=code,
         title=title,
@@ -239,7 +239,7 @@ def update_activity(
         new_settings = parsed.model_dump(mode="json")
         if new_settings != activity.settings and answer_count(session, activity_id):
             raise DomainError(
-                "has_answers",
+                Code.HAS_ANSWERS,
                 "This activity already has answers; reset its results before changing settings.",
             )
         was = kinds.settings_for(activity.kind, activity.settings)
@@ -272,7 +272,7 @@ def reorder_activities(session: Session, meeting_id: int, order: list[int]) -> S
     ]
     if sorted(order) != sorted(ids) or len(set(order)) != len(order):
         raise DomainError(
-            "invalid_order", "The new order must list every activity of the meeting exactly once."
+            Code.INVALID_ORDER, "The new order must list every activity of the meeting exactly once."
         )
     for position, activity_id in enumerate(order):
         session.execute(update(Activity).where(col(Activity.id) == activity_id).values(position=position))
@@ -359,5 +359,5 @@ def delete_meeting(session: Session, meeting_id: int) -> None:
 def _require_info(session: Session, meeting_id: int) -> MeetingInfo:
     info = load_meeting(session, meeting_id)
     if info is None:
-        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
+        raise DomainError(Code.UNKNOWN_MEETING, "This meeting does not exist (any more).")
     return info

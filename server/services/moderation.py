@@ -4,7 +4,7 @@ which apply to which kind, and what each needs. Pure: the caller loads and store
 from __future__ import annotations
 
 from server import kinds
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.kinds import Moderation
 
 MODERATION_ACTIONS = (
@@ -32,19 +32,19 @@ def apply_moderation(
 ) -> None:
     if action not in MODERATION_ACTIONS:
         raise DomainError(
-            "unknown_action",
+            Code.UNKNOWN_ACTION,
             f"Unknown moderation action {action!r}; use one of {', '.join(MODERATION_ACTIONS)}.",
         )
     if action not in kinds.get(kind).moderation:
-        raise DomainError("wrong_kind", f"{action!r} does not apply to a {kind} activity.")
+        raise DomainError(Code.WRONG_KIND, f"{action!r} does not apply to a {kind} activity.")
     if action in ("highlight", "unhighlight", "hide", "unhide"):
         if entry_id is None:
-            raise DomainError("missing_field", f"{action!r} needs the answer's entry_id.")
+            raise DomainError(Code.MISSING_FIELD, f"{action!r} needs the answer's entry_id.")
         target = moderation.highlighted if "highlight" in action else moderation.hidden_entries
         (target.discard if action.startswith("un") else target.add)(entry_id)
     elif action in ("hide_word", "unhide_word", "unmerge_word"):
         if not key:
-            raise DomainError("missing_field", f"{action!r} needs the word's key.")
+            raise DomainError(Code.MISSING_FIELD, f"{action!r} needs the word's key.")
         if action == "hide_word":
             moderation.hidden_words.add(key)
         elif action == "unhide_word":
@@ -53,11 +53,11 @@ def apply_moderation(
             moderation.merges.pop(key, None)
     elif action == "merge_words":
         if not key or not into:
-            raise DomainError("missing_field", "'merge_words' needs 'key' and 'into'.")
+            raise DomainError(Code.MISSING_FIELD, "'merge_words' needs 'key' and 'into'.")
         if key == into:
-            raise DomainError("invalid_merge", "A word cannot be merged into itself.")
+            raise DomainError(Code.INVALID_MERGE, "A word cannot be merged into itself.")
         moderation.merges[key] = into
     else:  # profanity_filter
         if on is None:
-            raise DomainError("missing_field", "'profanity_filter' needs 'on': true or false.")
+            raise DomainError(Code.MISSING_FIELD, "'profanity_filter' needs 'on': true or false.")
         moderation.profanity_filter_off = not on

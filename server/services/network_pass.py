@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from server.db.tables import Meeting, Participant, SeriesParticipant, utcnow
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.series import (
     PASS_ALPHABET,
     PASS_LENGTH,
@@ -53,7 +53,7 @@ def take(session: Session, meeting_id: int, participant_id: int) -> Pass:
     series_id = _series_id(session, meeting_id)
     participant = session.get(Participant, participant_id)
     if participant is None or participant.meeting_id != meeting_id:
-        raise DomainError("unknown_participant", "Join the meeting first.")
+        raise DomainError(Code.UNKNOWN_PARTICIPANT, "Join the meeting first.")
     for _ in range(5):
         code, secret = new_pass_code(), new_key(24)
         try:
@@ -62,7 +62,7 @@ def take(session: Session, meeting_id: int, participant_id: int) -> Pass:
         except IntegrityError:  # two phones took number n at once, or a code collided
             continue
         return Pass(series_id, pseudonym.number, format_pass_code(code), secret)
-    raise DomainError("no_code", "Could not make a pass; try again.")  # pragma: no cover
+    raise DomainError(Code.NO_CODE, "Could not make a pass; try again.")  # pragma: no cover
 
 
 def _renewed(
@@ -175,5 +175,7 @@ def _find(session: Session, secret: str | None, code: str | None) -> SeriesParti
 def _series_id(session: Session, meeting_id: int) -> int:
     series_id = session.scalar(select(col(Meeting.series_id)).where(col(Meeting.id) == meeting_id))
     if series_id is None:
-        raise DomainError("not_in_series", "This meeting is not part of a series: there is no network pass.")
+        raise DomainError(
+            Code.NOT_IN_SERIES, "This meeting is not part of a series: there is no network pass."
+        )
     return int(series_id)

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
 from server.db.tables import Meeting, Participant, utcnow
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.words import clean_text
 from server.services.keys import hash_key, new_key
 
@@ -25,6 +25,16 @@ class Joined:
     door_closed: bool = False  # refused: new, and the host closed the door (nobody was made)
 
 
+# A nickname refused as text says so in its code: the phone names the nickname field.
+NICKNAME_CODES = {
+    Code.TEXT_TOO_LONG: Code.NICKNAME_TEXT_TOO_LONG,
+    Code.TEXT_EMPTY: Code.NICKNAME_TEXT_EMPTY,
+    Code.CONTROL_CHARACTERS: Code.NICKNAME_CONTROL_CHARACTERS,
+    Code.NONCHARACTER: Code.NICKNAME_NONCHARACTER,
+    Code.COMBINING_MARKS: Code.NICKNAME_COMBINING_MARKS,
+}
+
+
 def clean_nickname(raw: str | None) -> str | None:
     """A nickname is cosmetic: invisible and control characters are dropped, not refused."""
     if raw is None:
@@ -35,7 +45,7 @@ def clean_nickname(raw: str | None) -> str | None:
     try:
         return clean_text(raw, max_length=NICKNAME_MAX, allow_newlines=False)
     except DomainError as exc:
-        raise DomainError(f"nickname_{exc.code}", f"Nickname: {exc.message}") from exc
+        raise DomainError(NICKNAME_CODES[exc.code], f"Nickname: {exc.message}") from exc
 
 
 def join(session: Session, meeting_id: int, token: str | None, nickname: str | None) -> Joined:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, insert, select
 from sqlmodel import Session, col
 
 from server.db.tables import MeetingBeside, QaQuestion, QaSubmission, QaVote, utcnow
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.qa import Action, QaBoard, Question, Status
 from server.domain.reactions import DEFAULT_SET
 from server.text import N_
@@ -165,7 +165,7 @@ def _fresh(session: Session, results: list[QaResult]) -> list[QaResult]:
         fingerprint = earlier[0] if earlier is not None else twin.op.fingerprint  # type: ignore[union-attr]
         if fingerprint != result.op.fingerprint:
             result.error = DomainError(
-                "client_id_reused",
+                Code.CLIENT_ID_REUSED,
                 f"Client id {result.op.client_id!r} was already used for something else; use a new id.",
             )
             continue
@@ -269,7 +269,7 @@ def moderate(session: Session, meeting_id: int, question_id: int, action: Action
     """Approve, hide, show, (un)answer or (un)highlight one of the meeting's questions."""
     question = session.get(QaQuestion, question_id)
     if question is None or question.meeting_id != meeting_id:
-        raise DomainError("unknown_question", N_("There is no such question (any more)."))
+        raise DomainError(Code.UNKNOWN_QUESTION, N_("There is no such question (any more)."))
     if action in ("approve", "show"):
         question.status = "visible"
     elif action == "hide":

@@ -30,10 +30,10 @@ from markupsafe import Markup
 
 from server import i18n
 from server.domain.agenda import Agenda, BlockInfo, timing
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.kinds import Audience, get
 from server.kinds.base import ReportContext
-from server.services import charts, qa_export, wordcloud_svg
+from server.services import charts, followup_export, qa_export, wordcloud_svg
 from server.services.export_data import ActivityData, MeetingData
 from server.text import C_, N_, Text
 
@@ -100,7 +100,7 @@ class ReportUnavailable(DomainError):
     """The PDF cannot be made here (no Chromium, or it failed); the HTML report still can."""
 
     def __init__(self, message: str) -> None:
-        super().__init__("report_unavailable", message)
+        super().__init__(Code.REPORT_UNAVAILABLE, message)
 
 
 def labels(language: str) -> dict[str, str]:
@@ -312,6 +312,7 @@ def render_html(data: MeetingData, options: ReportOptions, zone: ZoneInfo) -> st
         beside=qa_export.report(
             data.beside, {a.id: a.prompt for a in data.activities}, language, nicknames=options.nicknames
         ),
+        follow_ups=followup_export.report(data.follow_ups, language),
         css=Markup(STYLESHEET.read_text(encoding="utf-8")),
     )
 

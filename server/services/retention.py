@@ -48,10 +48,12 @@ def last_used(session: Session, meeting: Meeting) -> datetime:
 
 
 def expired(session: Session, now: datetime, default_days: int) -> list[Expired]:
-    """Meetings whose retention period has passed since they were last used."""
+    """Meetings (outside a series) whose retention period has passed since they were last used."""
     out: list[Expired] = []
     for meeting in session.scalars(select(Meeting).order_by(col(Meeting.id))):
         assert meeting.id is not None
+        if meeting.series_id is not None:
+            continue  # kept and deleted with its series (services/series_retention.py)
         days = meeting.retention_days or default_days
         used = last_used(session, meeting)
         if used + timedelta(days=days) <= now:

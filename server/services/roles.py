@@ -8,7 +8,7 @@ from typing import Literal
 from sqlmodel import Session
 
 from server.db.tables import Meeting
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.services.keys import hash_key, key_matches, new_key
 from server.services.meetings import MeetingAuth
 
@@ -68,5 +68,5 @@ def active_roles(session: Session, meeting_id: int) -> dict[str, bool]:
 def _meeting(session: Session, meeting_id: int) -> Meeting:
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:  # deleted since the guard opened it
-        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
+        raise DomainError(Code.UNKNOWN_MEETING, "This meeting does not exist (any more).")
     return meeting

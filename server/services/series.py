@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from server.db.tables import Meeting, MeetingHost, Participant, Series, SeriesHost, SeriesParticipant, aware
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.meeting import Language
 from server.domain.words import host_text
 from server.draaiboek import Template
@@ -204,9 +204,9 @@ def attach_meeting(session: Session, series_id: int, meeting_id: int, *, owner_i
     series = _series(session, series_id)
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
-        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
+        raise DomainError(Code.UNKNOWN_MEETING, "This meeting does not exist (any more).")
     if meeting.series_id is not None:
-        raise DomainError("in_another_series", "This meeting already belongs to a series.")
+        raise DomainError(Code.IN_ANOTHER_SERIES, "This meeting already belongs to a series.")
     position = load(session, series_id).next_position()
     _join(session, series, meeting_id, position, owner_id)
     return position
@@ -283,7 +283,7 @@ def series_of_meeting(session: Session, meeting_id: int) -> tuple[int, int] | No
 def _series(session: Session, series_id: int) -> Series:
     series = session.get(Series, series_id)
     if series is None:
-        raise DomainError("unknown_series", "There is no series with this number.")
+        raise DomainError(Code.UNKNOWN_SERIES, "There is no series with this number.")
     return series
 
 

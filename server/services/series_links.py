@@ -9,7 +9,7 @@ from sqlmodel import Session, col
 
 from server import kinds
 from server.db.tables import Activity, Meeting
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.domain.series import valid_series_link
 from server.kinds import Measure
 
@@ -33,19 +33,20 @@ def set_link(session: Session, meeting_id: int, activity_id: int, link: str | No
     twice in one meeting, or one whose other activities in the series measure something else."""
     activity = session.get(Activity, activity_id)
     if activity is None or activity.meeting_id != meeting_id:
-        raise DomainError("unknown_activity", f"There is no activity {activity_id} in this meeting.")
+        raise DomainError(Code.UNKNOWN_ACTIVITY, f"There is no activity {activity_id} in this meeting.")
     if link is None:
         activity.series_link = None
         session.add(activity)
         return
     if not valid_series_link(link):
         raise DomainError(
-            "invalid_series_link",
+            Code.INVALID_SERIES_LINK,
             "A link is 1 to 64 characters: a-z, 0-9, '-' and '_', starting with a letter or digit.",
         )
     if _measure(activity) is None:
         raise DomainError(
-            "not_comparable", f"A {activity.kind} activity cannot be compared across meetings; link a scale."
+            Code.NOT_COMPARABLE,
+            f"A {activity.kind} activity cannot be compared across meetings; link a scale.",
         )
     taken = session.scalar(
         select(col(Activity.id)).where(
@@ -55,7 +56,7 @@ def set_link(session: Session, meeting_id: int, activity_id: int, link: str | No
         )
     )
     if taken is not None:
-        raise DomainError("link_taken", f"Another activity of this meeting has the link {link!r}.")
+        raise DomainError(Code.LINK_TAKEN, f"Another activity of this meeting has the link {link!r}.")
     activity.series_link = link
     session.add(activity)
     session.flush()
@@ -79,7 +80,7 @@ def check_meeting(session: Session, meeting_id: int) -> None:
                 continue
             if other.kind != activity.kind or mine is None or not mine.matches(other.measure):
                 raise DomainError(
-                    "link_mismatch",
+                    Code.LINK_MISMATCH,
                     f"The link {activity.series_link!r} joins activities that do not measure the same "
                     f"thing: meeting {other.position} has {len(other.measure.statements)} statements from "
                     f"{other.measure.low} to {other.measure.high}; give both the same statements and scale.",

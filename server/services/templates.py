@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from server.domain.errors import DomainError
+from server.domain.errors import Code, DomainError
 from server.draaiboek import (
     ActivitySpec,
     BlockSpec,
@@ -36,7 +36,7 @@ def builtin(name: str) -> Template:
     try:
         return load_builtin(name)
     except TemplateError as exc:
-        raise DomainError("unknown_template", exc.problem) from None
+        raise DomainError(Code.UNKNOWN_TEMPLATE, exc.problem) from None
 
 
 def parse_own(text: str, file: str | None = None) -> Template:
@@ -45,7 +45,7 @@ def parse_own(text: str, file: str | None = None) -> Template:
     try:
         return parse(text, _source(file))
     except TemplateError as exc:
-        raise DomainError("invalid_template", exc.message, line=exc.line) from None
+        raise DomainError(Code.INVALID_TEMPLATE, exc.message, line=exc.line) from None
 
 
 async def read_own(parser: TemplateParser, text: str, file: str | None = None) -> Template:
@@ -53,7 +53,7 @@ async def read_own(parser: TemplateParser, text: str, file: str | None = None) -
     try:
         return await parser.parse(text, _source(file))
     except TemplateError as exc:
-        raise DomainError("invalid_template", exc.message, line=exc.line) from None
+        raise DomainError(Code.INVALID_TEMPLATE, exc.message, line=exc.line) from None
 
 
 def _source(file: str | None) -> str:
@@ -88,7 +88,7 @@ def create_from_template(
     try:
         filled = fill(template, values)
     except TemplateError as exc:
-        raise DomainError("invalid_template_values", exc.problem) from None
+        raise DomainError(Code.INVALID_TEMPLATE_VALUES, exc.problem) from None
     created = meeting_service.create_meeting(
         session,
         title or filled.title,
@@ -137,7 +137,7 @@ def template_of(session: Session, meeting_id: int, name: str = "") -> Template:
     needs a new theme. Activities outside any block are gathered in a last block."""
     meeting = meeting_service.load_meeting(session, meeting_id)
     if meeting is None:
-        raise DomainError("unknown_meeting", "This meeting does not exist (any more).")
+        raise DomainError(Code.UNKNOWN_MEETING, "This meeting does not exist (any more).")
     theme = meeting.theme.strip()
     pattern = re.compile(re.escape(theme)) if theme and "{{" not in theme else None
 

@@ -30,7 +30,8 @@ def test_code_covers_every_contract_code() -> None:
 
 def test_domain_error_carries_code_message_and_params() -> None:
     error = DomainError(Code.TEXT_TOO_LONG, "Text is 312 characters; the maximum is 280.", length=312)
-    assert error.code == "text_too_long" and type(error.code) is str
+    assert error.code == "text_too_long" and error.code is Code.TEXT_TOO_LONG
+    assert f"{error.code}" == str(error.code) == "text_too_long"  # logs and messages see the value
     assert error.message == str(error) == "Text is 312 characters; the maximum is 280."
     assert error.params == {"length": 312}
     assert json.dumps({"code": error.code}) == '{"code": "text_too_long"}'

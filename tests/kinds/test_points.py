@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from server.__main__ import main
 from server.domain.errors import DomainError
 from server.i18n import sayer
 from server.kinds import Change, Moderation, get, new_tally, settings_for
@@ -141,3 +143,53 @@ def test_points_report_says_totals_means_and_givers_in_the_meetings_language() -
     assert section["rows"][0]["figure"] == "120 punten · gemiddeld 40,0"
     assert section["rows"][2]["gave"] == "2 van de 3 gaven er punten aan"
     assert "<svg" in str(report._drawn(section, "nl")["svg"])
+
+
+TEMPLATE = """format: kring-draaiboek/1
+title: Terugkomdag {{thema}}
+placeholders:
+  - name: thema
+    label: Thema
+blocks:
+  - title: Prioriteiten
+    duration: 15
+    activities:
+      - kind: points
+        prompt: Verdeel je punten over wat het netwerk gaat doen.
+        settings:
+          options: [Werkbezoek, Intervisie, Een expert van buiten]
+          budget: 10
+"""
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (
+            ("budget: 10", "budget: 0"),
+            "points.yaml:12: blocks[0].activities[0].settings: Invalid points settings: budget: Input"
+            " should be greater than or equal to 1.",
+        ),
+        (
+            ("budget: 10", "budget: 20000"),
+            "points.yaml:12: blocks[0].activities[0].settings: Invalid points settings: budget: Input"
+            " should be less than or equal to 10000.",
+        ),
+        (
+            ("options: [Werkbezoek, Intervisie, Een expert van buiten]", "options: [Werkbezoek]"),
+            "points.yaml:12: blocks[0].activities[0].settings: Invalid points settings: options: List"
+            " should have at least 2 items after validation, not 1.",
+        ),
+    ],
+)
+def test_kring_template_validate_takes_points_and_names_the_line_of_bad_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: tuple[str, str], said: str
+) -> None:
+    path = tmp_path / "points.yaml"
+    path.write_text(TEMPLATE, encoding="utf-8")
+    assert main(["template", "validate", str(path)]) == 0
+    assert "OK (1 blocks" in capsys.readouterr().out
+    path.write_text(TEMPLATE.replace(*change), encoding="utf-8")
+    assert main(["template", "validate", str(path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(said), err

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from server.__main__ import main
 from server.domain.errors import DomainError
 from server.i18n import sayer
 from server.kinds import Change, Moderation, get, new_tally, settings_for
@@ -163,3 +165,52 @@ def test_ranking_report_draws_bars_and_the_rank_table_in_the_meetings_language()
     assert section["not_ranked"] is None
     drawn = report._drawn(section, "nl")
     assert "<svg" in str(drawn["svg"]) and "Vragen" in str(drawn["svg"])
+
+
+TEMPLATE = """format: kring-draaiboek/1
+title: Terugkomdag {{thema}}
+placeholders:
+  - name: thema
+    label: Thema
+blocks:
+  - title: Vooruitkijken
+    duration: 15
+    activities:
+      - kind: ranking
+        prompt: Welk thema willen we de volgende keer?
+        settings:
+          items: [Leren van mislukte projecten, Scherpe vragen stellen, Meer uit het netwerk halen]
+          partial: true
+"""
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (
+            (
+                "items: [Leren van mislukte projecten, Scherpe vragen stellen, Meer uit het netwerk halen]",
+                "items: [Alleen dit]",
+            ),
+            "ranking.yaml:12: blocks[0].activities[0].settings: Invalid ranking settings: items: List should"
+            " have at least 2 items after validation, not 1.",
+        ),
+        (
+            ("partial: true", "partial: soms"),
+            "ranking.yaml:12: blocks[0].activities[0].settings: Invalid ranking settings: partial: Input"
+            " should be a valid boolean, unable to interpret input.",
+        ),
+        (("partial: true", "gedeeltelijk: true"), "ranking.yaml:12: blocks[0].activities[0].settings:"),
+    ],
+)
+def test_kring_template_validate_takes_a_ranking_and_names_the_line_of_bad_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: tuple[str, str], said: str
+) -> None:
+    path = tmp_path / "ranking.yaml"
+    path.write_text(TEMPLATE, encoding="utf-8")
+    assert main(["template", "validate", str(path)]) == 0
+    assert "OK (1 blocks" in capsys.readouterr().out
+    path.write_text(TEMPLATE.replace(*change), encoding="utf-8")
+    assert main(["template", "validate", str(path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(said), err

@@ -31,6 +31,8 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "groups": {"options": ["Koffie", "Thee"]},
     "scales": {"mode": "numeric", "min": -10, "max": 10, "statements": ["Hoe voel je je?"]},
     "grid": {"items": ["Idee"], "x_min": -10, "x_max": 10, "spread": "ellipse"},
+    "ranking": {"items": ["Leren", "Vragen", "Netwerk"], "partial": True},
+    "points": {"options": ["Werkbezoek", "Expert"]},
 }
 
 
@@ -44,6 +46,8 @@ def payload(kind: str, person: int) -> tuple[str, dict[str, Any]]:
         "groups": ("0", {"option": 0}),  # one full group: the other stays empty
         "scales": ("0", {"value": person % 21 - 10}),
         "grid": ("0", {"x": person % 21 - 10, "y": person % 10 + 1}),
+        "ranking": ("0", {"order": [person % 3, (person + 1) % 3][: 1 + person % 2]}),
+        "points": ("0", {"points": [person % 101, 100 - person % 101]}),
     }[kind]
 
 

@@ -102,7 +102,13 @@ async def test_vergeet_mij_erases_every_trace_and_the_tallies_follow(tmp_path: P
                 cookie = {"Cookie": f"kring_{code}={gone.cookie}"}
                 erased = await client.delete(f"/api/join/{code}", headers=cookie)
                 assert erased.status_code == 200, erased.text
-                assert erased.json() == {"answers": 4, "questions": 1, "votes": 2}
+                assert erased.json() == {
+                    "pass": False,
+                    "meetings": 1,
+                    "answers": 4,
+                    "questions": 1,
+                    "votes": 2,
+                }
                 assert f"kring_{code}=" in erased.headers["set-cookie"]
                 assert "max-age=0" in erased.headers["set-cookie"].lower()
                 again = await client.delete(f"/api/join/{code}", headers=cookie)

@@ -140,6 +140,10 @@ async def test_ranking_and_points_on_five_phones_and_the_big_screen(tmp_path: Pa
                 ("points", "Verdeel 100 punten over wat het netwerk gaat doen."),
             )
         }
+        partial = api.post(
+            "/activities",
+            json={"kind": "ranking", "prompt": "Wat moet zeker terugkomen?", "settings": {"partial": True}},
+        ).json()
         code = meeting["code"]
         problems: list[str] = []
         violations: list[dict[str, Any]] = []
@@ -232,6 +236,25 @@ async def test_ranking_and_points_on_five_phones_and_the_big_screen(tmp_path: Pa
             await phones[1].evaluate("window.scrollTo(0, 0)")
             await shot(phones[1], "phone-points")
             await shot(screen, "screen-points")
+
+            # -- a partial ranking: add what matters, leave the rest out ----------------------
+            api.post(f"/activities/{partial['id']}/open").raise_for_status()
+            page = phones[0]
+            await expect(page.locator(".rank-add")).to_have_count(ITEMS, timeout=WAIT)
+            await expect(page.locator(".rank-item")).to_have_count(0)
+            for item in (3, 1, 0):
+                await page.locator(f"#rank-add-{item}").tap()
+            await page.locator("#rank-out-3").tap()  # changed its mind: left out again
+            await expect(page.locator(".rank-add")).to_have_count(ITEMS - 2)
+            violations += await axe(page, "phone (partial ranking)")
+            small += await small_targets(page, "phone (partial ranking)")
+            assert await page.evaluate(PHONE_ORDER) == [1, 0]
+            await page.locator(".rank-send").tap()
+            await expect(page.locator(".sent-ok")).to_have_text("Verstuurd", timeout=WAIT)
+            await until(screen, "document.querySelectorAll('#results .rank-result').length === 5")
+            shown = await screen.evaluate(STAGE_RANKING)
+            assert [(s["index"], s["score"]) for s in shown[:3]] == [(1, 5), (0, 4), (2, 0)]
+            assert shown[0]["ranks"] == [1, 0, 0, 0, 0] and shown[1]["ranks"] == [0, 1, 0, 0, 0]
             await browser.close()
         api.close()
         assert violations == [], violations

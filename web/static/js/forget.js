@@ -28,9 +28,14 @@ export function setupForget(code, onForgotten) {
         confirm.disabled = false;
         return;
       }
+      const erased = await response.json();
       localStorage.removeItem(`kring:joined:${code}`);
       localStorage.removeItem(`kring:pending:${code}`);
-      clear(box).append(el("p", { class: "notice", role: "status", id: "forgotten", text: t("You have been forgotten: nothing of yours is kept in this meeting any more.") }),
+      if (erased.pass) localStorage.removeItem("kring:pass"); // its code opens nothing any more
+      const said = erased.pass
+        ? t("You have been forgotten: nothing of yours is kept in any meeting of this series any more.")
+        : t("You have been forgotten: nothing of yours is kept in this meeting any more.");
+      clear(box).append(el("p", { class: "notice", role: "status", id: "forgotten", text: said }),
         el("a", { href: `/m/${code}`, text: t("Join again, anonymously") }));
       onForgotten();
     } catch {
@@ -39,7 +44,7 @@ export function setupForget(code, onForgotten) {
       confirm.disabled = false;
     }
   });
-  panel.append(el("p", { text: t("This erases your name, your answers, your cards, your questions and your votes in this meeting, for good. The results on the big screen leave you out at once.") }), confirm, said);
+  panel.append(el("p", { text: t("This erases your name, your answers, your cards, your questions and your votes in this meeting, for good; with a network pass, in every meeting of the series, and the pass itself. The results on the big screen leave you out at once.") }), confirm, said);
   clear(box).append(open, panel);
   box.hidden = false;
 }

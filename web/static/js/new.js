@@ -101,8 +101,29 @@ async function submit(event) {
   const title = document.getElementById("title").value.trim();
   if (title) body.title = title;
   let response;
+  let seriesKey = null;
   try {
-    response = await fetch("/api/meetings", { method: "POST", headers: await headers(), body: JSON.stringify(body) });
+    const series = form.querySelector("input[name=series]:checked").value;
+    if (series === "new") {
+      // A new series first (its key opens it, shown once), then this meeting as its first.
+      const title = document.getElementById("series-title").value.trim();
+      if (!title) {
+        showError(t("Give the series a title."));
+        return;
+      }
+      const made = await fetch("/api/series", { method: "POST", headers: await headers(), body: JSON.stringify({ title, theme: values.thema || "" }) });
+      const created = await made.json();
+      if (!made.ok) {
+        showError(errorText(created.error || { code: `http_${made.status}` }));
+        return;
+      }
+      seriesKey = created.key;
+      response = await fetch(`/api/series/${created.id}/meetings`, { method: "POST", headers: apiHeaders({ Authorization: `Bearer ${created.key}` }), body: JSON.stringify(body) });
+    } else if (series) {
+      response = await fetch(`/api/series/${series}/meetings`, { method: "POST", headers: await headers(), body: JSON.stringify(body) });
+    } else {
+      response = await fetch("/api/meetings", { method: "POST", headers: await headers(), body: JSON.stringify(body) });
+    }
   } catch {
     showError(t("No connection to Kring. Try again."));
     return;
@@ -115,7 +136,7 @@ async function submit(event) {
     else showError(errorText(data.error || { code: `http_${response.status}` }));
     return;
   }
-  const links = { code: data.code, remote: data.host_url, presenter: data.presenter_url };
+  const links = { code: data.code, remote: data.host_url, presenter: data.presenter_url, position: data.position || null, seriesKey };
   // The keys are shown only once: this tab keeps them, so Back or a reload does not lose them.
   sessionStorage.setItem(CREATED, JSON.stringify(links));
   showCreated(links);
@@ -128,6 +149,11 @@ function showCreated(links) {
   document.getElementById("created-code").textContent = links.code;
   document.getElementById("created-remote").href = links.remote;
   document.getElementById("created-presenter").href = links.presenter;
+  const series = document.getElementById("created-series");
+  series.hidden = !links.position;
+  if (links.position) {
+    series.textContent = t("Meeting {n} of the series.", { n: links.position }) + (links.seriesKey ? " " + t("The series key (shown once): {key}", { key: links.seriesKey }) : "");
+  }
   document.getElementById("created").hidden = false;
 }
 
@@ -150,8 +176,28 @@ function another() {
 // (its check waits for the strings, so its verdict is in the page's language).
 const stringsLoaded = loadStrings();
 
+// A logged-in facilitator's series: the meeting can be the next of one of them.
+async function mySeries() {
+  const box = document.getElementById("series-mine");
+  if (!csrfToken()) return;
+  const response = await fetch("/api/series", { headers: apiHeaders() });
+  if (!response.ok) return;
+  for (const series of await response.json()) {
+    box.append(el("label", { class: "template-choice" }, el("input", { type: "radio", name: "series", value: String(series.id) }), " ",
+      el("span", { text: t("The next meeting ({n}) of “{title}”", { n: series.meetings.length + 1, title: series.title }) })));
+  }
+  syncSeries();
+}
+
+function syncSeries() {
+  const chosen = form.querySelector("input[name=series]:checked");
+  document.getElementById("series-new").hidden = !chosen || chosen.value !== "new";
+  for (const radio of form.querySelectorAll("input[name=series]")) radio.onchange = syncSeries;
+}
+
 async function main() {
   for (const radio of form.querySelectorAll("input[name=template]")) radio.addEventListener("change", syncPlaceholders);
+  syncSeries();
   own.yaml.addEventListener("input", () => { own.file = null; ownChanged(); });
   document.getElementById("own-file").addEventListener("change", readFile);
   form.addEventListener("submit", submit);
@@ -161,6 +207,7 @@ async function main() {
   window.addEventListener("pageshow", restoreCreated);
   await stringsLoaded;
   syncPlaceholders();
+  mySeries();
 }
 
 main();

@@ -6,6 +6,7 @@ import { errorText, responseError } from "./errors.js";
 import { kindNow } from "./kinds/index.js";
 import { start as startBeside } from "./qa.js";
 import { forgetting, setupForget } from "./forget.js";
+import { showCarried } from "./actions.js";
 
 const code = document.body.dataset.code;
 const view = document.getElementById("view");
@@ -33,6 +34,7 @@ const state = {
   online: false,
 };
 let socket = null;
+let pass = null; // pass.js, in a meeting of a series only
 
 function readPending() {
   try {
@@ -132,6 +134,7 @@ function onMessage(message) {
       if (changed) {
         state.known = new Map();
         state.found = null;
+        if (pass) pass.refreshTrend(code, message.activity, render);
       }
       learn(message.results && message.results.words);
       break;
@@ -162,6 +165,7 @@ function onMessage(message) {
       if (state.activity && message.activity_id === state.activity.id) {
         if (message.withdrawn) delete state.mine[message.slot];
         else state.mine[message.slot] = { entry_id: message.entry_id, value: message.value };
+        if (pass) pass.refreshTrend(code, state.activity, render);
       }
       break;
     case "error":
@@ -268,6 +272,8 @@ function render() {
   if (kind && state.results && !kind.ownResults) {
     view.append(el("section", { class: "card phone-results" }, el("h2", { text: t("Results") }), kind.results(state.results, activity, { compact: true })));
   }
+  const trend = pass && pass.trendCard(activity);
+  if (trend) view.append(trend);
   restoreFocus(focus);
 }
 
@@ -282,7 +288,7 @@ function context(activity, closed) {
     found: state.found,
     find,
     nickname: state.nickname,
-    own: state.mineFor === activity.id ? state.own : null, // what only this phone sees (a quiz's rank)
+    own: state.mineFor === activity.id ? state.own : null, // what only this phone sees (its own rank)
     draft: state.draft,
     current,
     answer: (slot, value) => send({ type: "answer", activity_id: activity.id, slot, value }),
@@ -307,7 +313,10 @@ async function join(nickname) {
     method: "POST", headers: apiHeaders(), body: JSON.stringify({ nickname, secret }),
   });
   if (!response.ok) throw new Error(await responseError(response));
-  const joined = await response.json();
+  joinedAs(await response.json());
+}
+
+function joinedAs(joined) {
   state.nickname = joined.nickname || null;
   showMeeting(joined);
   localStorage.setItem(`kring:joined:${code}`, "1");
@@ -338,7 +347,13 @@ function start() {
       state.online = connState === "online";
       render();
       if (connState === "refused" && closeCode === 4401 && !forgetting.now) {
-        try { await join(); } catch { /* retried on the next reconnect */ }
+        // A pseudonym's phone comes back as the pseudonym (another device may have taken over
+        // its participant in this meeting), never as a new anonymous one.
+        try {
+          const back = pass && pass.hasPass() ? await pass.joinWithPass(code, { secret }) : null;
+          if (back) joinedAs(back);
+          else await join();
+        } catch { /* retried on the next reconnect */ }
       }
     },
     onOpen: () => {
@@ -348,6 +363,8 @@ function start() {
   });
   socket.connect();
   setInterval(retryStale, 3000);
+  showCarried(code);
+  if (pass) pass.setupPass(code, document.getElementById("pass")).then(() => pass.refreshTrend(code, state.activity, render));
   setupForget(code, () => {
     socket.stop();
     state.pending.clear();
@@ -363,18 +380,31 @@ async function main() {
   if (!meeting || takeLanguage(meeting.language)) return;
   if (meeting.title) showMeeting(meeting);
   render();
+  if (meeting.series_position) {
+    try { pass = await import("./pass.js"); } catch { /* offline: the meeting works without the pass */ }
+  }
   if (localStorage.getItem(`kring:joined:${code}`)) {
     try { await join(); } catch { /* the socket retries */ }
     start();
     return;
   }
+  // A phone with a pass of this series (its cookie, or a code kept here) joins as its pseudonym.
+  const viaPass = pass ? await pass.joinWithPass(code, { secret }).catch(() => null) : null;
+  if (viaPass) {
+    joinedAs(viaPass);
+    start();
+    return;
+  }
   const welcome = document.getElementById("welcome");
   welcome.hidden = false;
+  if (pass) pass.codeField(document.getElementById("join-form"));
   document.getElementById("join-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const nickname = document.getElementById("nickname").value.trim();
+    const typed = pass ? document.getElementById("pass-code").value.trim() : "";
     try {
-      await join(nickname || undefined);
+      if (typed) joinedAs(await pass.joinWithPass(code, { typed, nickname: nickname || undefined, secret }));
+      else await join(nickname || undefined);
       welcome.hidden = true;
       start();
     } catch (problem) {

@@ -8,6 +8,7 @@ import { responseError } from "./errors.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { kindNow } from "./kinds/index.js";
 import { stageBeside } from "./qa-stage.js";
+import { compareView, loadCompare } from "./compare.js";
 
 const code = document.body.dataset.code;
 let me = null; // { headers, auth } from facilitator(): the key in the link, or a facilitator's login
@@ -23,6 +24,9 @@ let hostKey = false;
 // What a kind's big-screen view keeps while its activity stays on (words keep their place).
 let kept = { id: null, redraw: () => {} };
 let hintTimer = null;
+// Meeting 1 beside this one, for a linked activity: fetched again as its answers come in.
+const COMPARE_EVERY_MS = 2000;
+let compared = { id: null, responses: -1, at: 0, data: null, busy: false };
 
 function renderAgenda() {
   const view = agendaClock(agenda);
@@ -32,6 +36,19 @@ function renderAgenda() {
   if (view && agenda.advice && agenda.advice.length) {
     agendaNode.append(el("p", { class: "agenda-advice", text: t("Tip:") + " " + agenda.advice.map(adviceText).join(" · ") }));
   }
+}
+
+function showCompare(activity, responses) {
+  if (compared.id !== activity.id) compared = { id: activity.id, responses: -1, at: 0, data: null, busy: false };
+  if (compared.data) resultsNode.append(compareView(compared.data));
+  const stale = compared.responses !== responses && Date.now() - compared.at > COMPARE_EVERY_MS;
+  if (!stale || compared.busy) return;
+  compared.busy = true;
+  loadCompare(code, activity.id, me.headers).then((data) => {
+    if (compared.id !== activity.id) return;
+    Object.assign(compared, { data, responses, at: Date.now(), busy: false });
+    if (last) render(last);
+  });
 }
 
 function render(snapshot) {
@@ -57,6 +74,7 @@ function render(snapshot) {
   if (!kind) return; // loading (drawn when it has), or a kind this page does not know
   if (kept.id !== activity.id) kept = { id: activity.id, redraw: () => last && render(last) };
   kind.stage(resultsNode, snapshot.results, activity, kept);
+  if (activity.series_link) showCompare(activity, snapshot.responses);
   if (activity.status === "closed") resultsNode.append(el("p", { class: "stage-closed", text: t("Closed") }));
 }
 

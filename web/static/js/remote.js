@@ -8,6 +8,7 @@ import { adviceText, agendaClock } from "./agenda.js";
 import { KIND_NAMES, loadAllKinds } from "./kinds/index.js";
 import { remoteBeside } from "./qa-remote.js";
 import { remoteRole, setupRoles, showSignal } from "./roles-remote.js";
+import { setupSeries } from "./series-remote.js";
 
 const STATUS = { idle: N_("not started"), open: N_("open"), closed: N_("closed") };
 const BLOCK_STATUS = { upcoming: N_("upcoming"), current: N_("now"), done: N_("done"), skipped: N_("skipped") };
@@ -293,6 +294,7 @@ async function main() {
   kinds = new Map(KIND_NAMES.map((name, i) => [name, modules[i]]));
   role = (await remoteRole(code, apiHeaders(me.headers))) || "host";
   setupRoles(api, role);
+  setupSeries(api, role, code, me.headers);
   // The big screen, opened from here with this remote's key (it then also takes → ← and D), or
   // with the facilitator's login when the remote has no key.
   if (me.auth.key) $("big-screen").href = `/m/${code}/present#key=${encodeURIComponent(me.auth.key)}`;

@@ -98,7 +98,8 @@ function item(ctx, text, index, closed, changed) {
       shown[axis].textContent = at ? String(value) : "–";
       sliders[axis].setAttribute("aria-valuetext", at ? String(value) : t("not placed yet"));
     }
-    mark.classList.toggle("grid-pad-dot-draft", Boolean(ctx.draft[id]));
+    const draft = ctx.draft[id];
+    mark.classList.toggle("grid-pad-dot-draft", Boolean(draft) && !(entry && entry.value.x === draft.x && entry.value.y === draft.y));
     controls.classList.toggle("grid-unplaced", !at);
   };
   const set = (values) => {

@@ -1,0 +1,248 @@
+"""Actions carried forward: a participant's action cards of meeting k come back on their own phone
+in meeting k+1 (GET/PUT /api/join/{code}/actions), nobody else's; the group's follow-through is
+counted only from 3 people on; erasing the pseudonym (vergeet mij, by the phone) erases it all."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from jsonschema import Draft202012Validator
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from server.__main__ import main
+from server.db.engine import make_engine
+from server.db.migrate import upgrade
+from server.db.tables import ActionFollowUp, Answer, Meeting, Participant, Series, SeriesParticipant
+from server.services import followup
+from server.services.keys import hash_key, new_key
+from tests.conftest import sqlite_url
+from tests.factories import AnswerWriter, add_activity, client_for, make_meeting
+from tests.services.test_exports import SCHEMA
+
+
+@dataclass
+class World:
+    client: TestClient
+    url: str
+    first: dict[str, Any]
+    second: dict[str, Any]
+    tokens: dict[tuple[int, str], str]  # (position, person) -> participant cookie
+    cards: dict[str, int]  # person -> card answer id in meeting 1
+
+    def phone(self, person: str, method: str, path: str = "", **body: Any) -> Any:
+        code = self.second["code"]
+        cookie = {"cookie": f"kring_{code}={self.tokens[2, person]}"}
+        return self.client.request(
+            method, f"/api/join/{code}/actions{path}", headers=cookie, json=body or None
+        )
+
+
+PEOPLE = ("anna", "bram", "cas", "dewi", "eva")
+
+
+def pass_code(person: str) -> str:
+    """A personal code as the pass gives it (12 of PASS_ALPHABET), one per person."""
+    return "ABCD2345EFG" + "HJKMN"[PEOPLE.index(person)]
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    """A series of two meetings; anna..dewi took the pass (eva did not); all but dewi wrote a card."""
+    url = sqlite_url(tmp_path)
+    upgrade(url)
+    with client_for(url) as client:
+        first, second = (
+            make_meeting(client, title="Bijeenkomst 1"),
+            make_meeting(client, title="Bijeenkomst 2"),
+        )
+        cards = add_activity(client, first, "cards")
+        add_activity(client, second, "cards")
+        engine = make_engine(url)
+        tokens: dict[tuple[int, str], str] = {}
+        written: dict[str, int] = {}
+        with Session(engine) as session:
+            series = Series(title="Lerend netwerk Inclusie", host_key_hash=hash_key(new_key()))
+            session.add(series)
+            session.flush()
+            for position, meeting in ((1, first), (2, second)):
+                row = session.scalars(select(Meeting).where(col(Meeting.code) == meeting["code"])).one()
+                meeting["id"] = row.id
+                row.series_id, row.series_position = series.id, position
+                session.add(row)
+            for number, person in enumerate(PEOPLE, 1):
+                pseudonym = None
+                if person != "eva":
+                    pseudonym = SeriesParticipant(
+                        series_id=series.id,
+                        number=number,
+                        secret_hash=hash_key(person),
+                        code_hash=hash_key(pass_code(person)),
+                    )
+                    session.add(pseudonym)
+                    session.flush()
+                for position, meeting in ((1, first), (2, second)):
+                    tokens[position, person] = new_key(16)
+                    participant = Participant(
+                        meeting_id=meeting["id"],
+                        token_hash=hash_key(tokens[position, person]),
+                        series_participant_id=pseudonym.id if pseudonym else None,
+                    )
+                    session.add(participant)
+                    session.flush()
+                    if position == 1 and person != "dewi":
+                        assert participant.id is not None
+                        writer = AnswerWriter(session, meeting["id"])
+                        card = {
+                            "insight": f"Inzicht van {person}",
+                            "action": f"Actie van {person}",
+                            "name": None,
+                        }
+                        written[person] = writer.answer(cards["id"], participant.id, "0", card)
+            session.commit()
+        engine.dispose()
+        yield World(client, url, first, second, tokens, written)
+
+
+def test_an_owner_sees_only_their_own_cards_and_says_what_became_of_them(world: World) -> None:
+    mine = world.phone("anna", "GET")
+    assert mine.status_code == 200, mine.text
+    assert mine.json() == {
+        "previous": "Bijeenkomst 1",
+        "actions": [
+            {
+                "id": world.cards["anna"],
+                "prompt": mine.json()["actions"][0]["prompt"],
+                "insight": "Inzicht van anna",
+                "action": "Actie van anna",
+                "status": None,
+                "note": "",
+            }
+        ],
+    }
+    said = world.phone("anna", "PUT", f"/{world.cards['anna']}", status="partly", note="  Half gelukt  ")
+    assert (
+        said.status_code == 200 and said.json()["status"] == "partly" and said.json()["note"] == "Half gelukt"
+    )
+    again = world.phone("anna", "PUT", f"/{world.cards['anna']}", status="done")
+    assert again.json()["status"] == "done" and again.json()["note"] == ""
+    assert world.phone("anna", "GET").json()["actions"][0]["status"] == "done"
+    # Somebody else's card, a wrong status, no pass, no card, no cookie.
+    other = world.phone("anna", "PUT", f"/{world.cards['bram']}", status="done")
+    assert other.status_code == 404 and other.json()["error"]["code"] == "unknown_action"
+    assert world.phone("anna", "PUT", f"/{world.cards['anna']}", status="klaar").status_code == 422
+    assert world.phone("eva", "GET").json()["actions"] == []
+    assert world.phone("dewi", "GET").json()["actions"] == []
+    code = world.second["code"]
+    anonymous = world.client.get(f"/api/join/{code}/actions")
+    assert anonymous.status_code == 404 and anonymous.json()["error"]["code"] == "not_joined"
+    # The first meeting has no previous one.
+    first = world.client.get(
+        f"/api/join/{world.first['code']}/actions",
+        headers={"cookie": f"kring_{world.first['code']}={world.tokens[1, 'anna']}"},
+    )
+    assert first.json() == {"previous": None, "actions": []}
+
+
+def test_the_follow_through_is_shown_from_three_people_on(world: World) -> None:
+    engine = make_engine(world.url)
+
+    def through() -> followup.FollowThrough | None:
+        with Session(engine) as session:
+            return followup.follow_through(session, world.second["id"])
+
+    assert world.phone("anna", "PUT", f"/{world.cards['anna']}", status="done").status_code == 200
+    assert world.phone("bram", "PUT", f"/{world.cards['bram']}", status="not_yet").status_code == 200
+    two = through()
+    assert two is not None and two.carried == 3 and two.answered == 2 and two.people == 2
+    assert two.counts is None and two.suppressed is not None and two.suppressed.n == 2
+    host = {"Authorization": f"Bearer {world.second['host_key']}"}
+    report = world.client.get(f"/api/meetings/{world.second['code']}/report.html", headers=host).text
+    assert 'class="muted suppressed"' in report and "follow-up-counts" not in report
+    assert world.phone("cas", "PUT", f"/{world.cards['cas']}", status="done").status_code == 200
+    three = through()
+    assert three is not None and three.suppressed is None
+    assert three.counts == {"done": 2, "partly": 0, "not_yet": 1}
+    report = world.client.get(f"/api/meetings/{world.second['code']}/report.html", headers=host).text
+    assert "Gedaan</b>: 2" in report and "Deels</b>: 0" in report and "Nog niet</b>: 1" in report
+    assert "3 van 3 acties" in report
+    # The export carries each follow-up by participant number; recounted, the report's totals.
+    exported = world.client.get(f"/api/meetings/{world.second['code']}/export.json", headers=host).json()
+    answers = exported["follow_ups"]["answers"]
+    assert exported["follow_ups"]["carried"] == 3 and len(answers) == 3
+    assert Counter(a["status"] for a in answers) == Counter({"done": 2, "not_yet": 1})
+    assert Draft202012Validator(SCHEMA).is_valid(exported)
+    with Session(engine) as session:
+        assert followup.follow_through(session, world.first["id"]) is None
+    engine.dispose()
+
+
+def test_vergeet_mij_with_a_pass_erases_the_pseudonym_in_every_meeting(world: World) -> None:
+    assert world.phone("anna", "PUT", f"/{world.cards['anna']}", status="done").status_code == 200
+    code = world.second["code"]
+    erased = world.client.delete(
+        f"/api/join/{code}", headers={"cookie": f"kring_{code}={world.tokens[2, 'anna']}"}
+    )
+    assert erased.status_code == 200, erased.text
+    assert erased.json() == {"pass": True, "meetings": 2, "answers": 1, "questions": 0, "votes": 0}
+    engine = make_engine(world.url)
+    with Session(engine) as session:
+        assert session.get(Answer, world.cards["anna"]) is None
+        assert [f.id for f in session.scalars(select(ActionFollowUp)).all()] == []
+        numbers = sorted(p.number for p in session.scalars(select(SeriesParticipant)).all())
+        assert numbers == [2, 3, 4]
+        people = session.scalars(select(Participant)).all()
+        assert len(people) == 8 and all(p.token_hash != hash_key(world.tokens[1, "anna"]) for p in people)
+    engine.dispose()
+    # The first meeting's cookie of the same person opens nothing any more either.
+    first = world.first["code"]
+    gone = world.client.get(
+        f"/api/join/{first}/actions", headers={"cookie": f"kring_{first}={world.tokens[1, 'anna']}"}
+    )
+    assert gone.status_code == 404
+
+
+def test_kring_purge_participant_by_code_and_an_expired_series_as_a_whole(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert world.phone("bram", "PUT", f"/{world.cards['bram']}", status="done").status_code == 200
+    # Typed as a person would: lower case, dashes.
+    typed = "abcd-2345-efgj"
+    assert main(["purge", "--participant", typed, "--database-url", world.url]) == 0
+    assert "from 2 meeting(s): 1 answer(s)" in capsys.readouterr().out
+    assert main(["purge", "--participant", typed, "--database-url", world.url]) == 1
+    assert "No network pass" in capsys.readouterr().err
+    assert main(["purge", "--participant", "nonsense", "--database-url", world.url]) == 1
+    engine = make_engine(world.url)
+    with Session(engine) as session:
+        assert session.get(Answer, world.cards["bram"]) is None
+        assert session.scalars(select(ActionFollowUp)).all() == []
+        assert sorted(p.number for p in session.scalars(select(SeriesParticipant)).all()) == [1, 3, 4]
+        # Retention is the series': its meetings never expire on their own, the series as a whole does.
+        series = session.scalars(select(Series)).one()
+        series.retention_days = 30
+        long_ago = datetime.now(UTC) - timedelta(days=40)
+        series.created_at = long_ago
+        session.add(series)
+        session.execute(update(Meeting).values(created_at=long_ago, retention_days=1))
+        session.execute(update(Participant).values(created_at=long_ago))
+        session.execute(update(Answer).values(created_at=long_ago, updated_at=long_ago))
+        session.execute(update(SeriesParticipant).values(last_seen_at=long_ago + timedelta(days=5)))
+        session.commit()
+    assert main(["purge", "--dry-run", "--database-url", world.url]) == 0
+    out = capsys.readouterr().out
+    assert "Would delete 0 expired meeting(s)." in out
+    assert "Would delete series 'Lerend netwerk Inclusie' (2 meeting(s), 3 pseudonym(s))" in out
+    assert main(["purge", "--database-url", world.url]) == 0
+    assert "Deleted 1 expired series." in capsys.readouterr().out
+    with Session(engine) as session:
+        for table in (Series, SeriesParticipant, Meeting, Participant, Answer, ActionFollowUp):
+            assert session.scalars(select(table)).all() == [], table
+    engine.dispose()

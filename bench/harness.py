@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +29,8 @@ def _all() -> list[Row]:
         ("scaling", lambda: suites.scaling((1000, 2000, 5000, 10_000, 15_000, 19_000), naive=False)),
         ("scaling naive", lambda: suites.scaling((1000, 2000, 5000, 10_000), naive=True)),
         ("join storm", suites.join_storm),
+        ("burst", suites.burst),
+        ("fanout", suites.fanout),
         ("sustained", suites.sustained),
         ("checkout", suites.checkout),
         ("reactions", suites.reactions),
@@ -58,12 +61,14 @@ SUITES: dict[str, Callable[[], list[Row]]] = {
     ),
     "small": suites.small_room,
     "storm": suites.join_storm,
+    "burst": suites.burst,
+    "fanout": suites.fanout,
     "sustained": suites.sustained,
     "checkout": suites.checkout,
     "reactions": suites.reactions,
     "slow": suites.slow_consumers,
-    "workers": lambda: suites.workers(*suites.services()),
-    "redis": lambda: suites.redis_rates(*suites.services()),
+    "workers": lambda **size: suites.workers(*suites.services(), **size),
+    "redis": lambda **size: suites.redis_rates(*suites.services(), **size),
 }
 
 
@@ -72,6 +77,8 @@ ROWS = {
     "small": ("small_room",),
     "scaling": ("scaling",),
     "storm": ("join_storm",),
+    "burst": ("burst",),
+    "fanout": ("fanout",),
     "sustained": ("sustained",),
     "checkout": ("checkout",),
     "reactions": ("reactions",),
@@ -81,14 +88,17 @@ ROWS = {
 }
 
 
-def _rerun(name: str) -> int:
+def _rerun(name: str, size: dict[str, int]) -> int:
     """Run one suite again and put its rows in place of its rows in latest.json (after a fix to
-    that suite); ``reruns`` in the file says which rows are newer than the rest, and when."""
+    that suite); ``reruns`` in the file says which rows are newer than the rest, when, and at
+    what size when not the suite's own (``--n``, ``--hold``: a smaller run on a shared machine).
+    Rows the run did not make (``--hold 0`` skips the workers' hold) keep their older figures."""
     path = report.RESULTS / "latest.json"
     result = json.loads(path.read_text())
     started = time.monotonic()
-    fresh = SUITES[name]()
-    kept = [row for row in result["runs"] if row.get("suite") not in ROWS[name]]
+    fresh = SUITES[name](**size)
+    made = {row.get("suite") for row in fresh}
+    kept = [row for row in result["runs"] if row.get("suite") not in set(ROWS[name]) & made]
     result["runs"] = kept + fresh
     result["targets"] = report.targets(result["runs"])
     result.setdefault("reruns", []).append(
@@ -96,6 +106,8 @@ def _rerun(name: str) -> int:
             "suite": name,
             "generated": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
             "duration_s": round(time.monotonic() - started),
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+            **({"size": size} if size else {}),
         }
     )
     path.write_text(json.dumps(result, indent=2, default=str) + "\n")
@@ -110,12 +122,15 @@ def main(argv: list[str] | None = None) -> int:
         "suite", choices=[*SUITES, "profile", "accept", "report", "rerun"], nargs="?", default="smoke"
     )
     parser.add_argument("again", nargs="?", choices=[name for name in SUITES if name not in ("smoke", "all")])
+    parser.add_argument("--n", type=int, help="rerun at this N (phones) instead of the suite's own")
+    parser.add_argument("--hold", type=int, help="rerun workers: phones for the hold run (0: skip it)")
     args = parser.parse_args(argv)
     if args.suite == "rerun":
         if args.again is None:
             parser.error("rerun needs the suite to run again, e.g. python -m bench rerun sustained")
         raise_nofile()
-        return _rerun(args.again)
+        size = {k: v for k, v in (("n", args.n), ("hold_n", args.hold)) if v is not None}
+        return _rerun(args.again, size)
     for url in suites.services():
         assert_loopback(url.replace("postgresql+psycopg", "postgresql"))
     if args.suite == "report":

@@ -33,6 +33,7 @@ ACK = b'{"type":"ack"'
 ERROR = b'{"type":"error"'
 STATE = b'{"type":"state"'
 RESULTS = b'{"type":"results"'
+RESULTS_IN = b'"results":{'  # a state or results frame that carries results
 SNAPSHOT = b'{"type":"snapshot"'
 FOUND = b'{"type":"found"'
 DEFLATE = {"Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits"}
@@ -88,6 +89,7 @@ class Phone(WSListener):  # type: ignore[misc]
         "stalled",
         "transport",
         "watch",
+        "watch_for",
         "watch_since",
         "word",
     )
@@ -101,8 +103,9 @@ class Phone(WSListener):  # type: ignore[misc]
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.sent: dict[str, tuple[float, str]] = {}
         self.word: str | None = None  # the last word the server acknowledged
-        self.watch_since = 0.0  # > 0: record when the first frame with results arrives
+        self.watch_since = 0.0  # > 0: record when the first frame with ``watch_for`` arrives
         self.watch = 0.0
+        self.watch_for = RESULTS_IN
         self.stalled = False
         # For phones that act on what they see (bench.checkout): replies awaited by client id,
         # the awaited `found`, and the latest state or results frame as it came.
@@ -149,7 +152,7 @@ class Phone(WSListener):  # type: ignore[misc]
                 self.ready.set_result(None)
             if data.startswith(RESULTS):
                 counters.results_frames += 1
-            if self.watch_since and not self.watch and b'"results":{' in data:
+            if self.watch_since and not self.watch and self.watch_for in data:
                 self.watch = now
 
     def _reply(self, message: dict[str, Any]) -> None:
@@ -396,9 +399,12 @@ class Generator:
             await asyncio.sleep(0.05)
         return self.summary()
 
-    def watch(self, since: float) -> dict[str, Any]:
+    def watch(self, since: float, marker: str | None = None) -> dict[str, Any]:
+        """From ``since``, record when each phone first gets a state or results frame holding
+        ``marker`` (results, unless another is given: an activity that was opened, say)."""
+        watch_for = marker.encode() if marker else RESULTS_IN
         for phone in self.phones:
-            phone.watch_since, phone.watch = since, 0.0
+            phone.watch_since, phone.watch, phone.watch_for = since, 0.0, watch_for
         return {"ok": True}
 
     async def watched(self, timeout: float) -> dict[str, Any]:

@@ -207,6 +207,9 @@ def _slow(rows: list[Row]) -> tuple[str, str, bool | None]:
 
 
 def _workers(rows: list[Row]) -> tuple[str, str, bool | None]:
+    """Met on deliveries per server CPU-second (the issue's figure), not on deliveries per second:
+    a second worker that only adds throughput because it gets another core's share is not the
+    efficiency the target asks for."""
     one, two = _one(rows, "workers", "1 worker"), _one(rows, "workers", "2 workers")
     hold = _one(rows, "workers_hold")
     parts = []
@@ -217,11 +220,87 @@ def _workers(rows: list[Row]) -> tuple[str, str, bool | None]:
         a, b = one["deliveries_per_s"], two["deliveries_per_s"]
         ca, cb = one["deliveries_per_server_cpu_s"], two["deliveries_per_server_cpu_s"]
         parts.append(
-            f"deliveries/s {a:,} (1 worker) vs {b:,} (2 workers) = {b / max(1, a):.2f}×; "
-            f"per server CPU-s {ca:,} vs {cb:,} = {cb / max(1, ca):.2f}×"
+            f"per server CPU-s {ca:,} (1 worker) vs {cb:,} (2 workers) = {cb / max(1, ca):.2f}×; "
+            f"deliveries/s {a:,} vs {b:,} = {b / max(1, a):.2f}× (not the target's figure); "
+            f"at N = {one.get('phones', one.get('joined', 0)):,}"
         )
-        met = bool(hold and hold["held"] >= 30_000 and b >= 1.6 * a)
+        met = bool(hold and hold["held"] >= 30_000 and hold["phones"] >= 30_000 and cb >= 1.6 * ca)
     return "; ".join(parts) or "not measured", "—", met
+
+
+def _frame_cap(rows: list[Row]) -> tuple[str, str, bool | None]:
+    """Big-screen frames per second while answers keep coming (faster than the tick)."""
+    busy = [
+        r
+        for r in (*_rows(rows, "small_room", "optimised"), *_rows(rows, "scaling", "optimised"))
+        if r.get("screen_frames_per_s") is not None
+    ]
+    naive = _one(rows, "small_room", "naive")
+    naive_text = (
+        f"{_fmt(naive['screen_frames_per_s'])} frames/s at {_fmt(naive['answers_per_s'])} answers/s (N = 50)"
+        if naive and naive.get("screen_frames_per_s") is not None
+        else "—"
+    )
+    if not busy:
+        return "not measured", naive_text, None
+    most = max(busy, key=lambda r: r["screen_frames_per_s"])
+    text = (
+        f"at most {_fmt(most['screen_frames_per_s'])} frames/s (N = {most['phones']:,} at "
+        f"{_fmt(most['answers_per_s'])} answers/s), the most of {len(busy)} run(s) from N = 50 up"
+    )
+    # The window counts frames from its first to its last moment: one leading-edge frame plus one
+    # per tick, so a 10 s window at the cap holds 101 frames (10.1/s).
+    return text, naive_text, all(r["screen_frames_per_s"] <= 10 + 1 / r["answer_seconds"] for r in busy)
+
+
+def _burst(rows: list[Row]) -> tuple[str, str, bool | None]:
+    row = _one(rows, "burst")
+    if row is None or row.get("screen_p99_ms") is None:
+        return "not measured" if row is None else f"not measured: {row.get('error', 'stopped')}", "—", None
+    text = (
+        f"{row['answers_acked']:,} of {row['answers_sent']:,} acknowledged from {row['joined']:,} phones; "
+        f"answer→screen p50 {_fmt(row['screen_p50_ms'], ' ms')}, p99 {_fmt(row['screen_p99_ms'], ' ms')}, "
+        f"{row['not_on_screen']} never on screen; ack p99 {_fmt(row['ack_p99_ms'], ' ms')}; "
+        f"{row['lost']} lost, tally exact: {_exact(row)}"
+    )
+    if row["joined"] < 10_000:
+        return text, "—", None  # a smaller run: its figure is shown, the target is not decided
+    met = (
+        row["screen_p99_ms"] <= 1500
+        and row["not_on_screen"] == 0
+        and row["lost"] == 0
+        and row["answers_acked"] == row["answers_sent"]
+    )
+    return text, "—", met
+
+
+def _open(rows: list[Row]) -> tuple[str, str, bool | None]:
+    def text(row: Row | None) -> str:
+        if row is None:
+            return "not measured"
+        if row.get("open_p99_ms") is None:
+            return f"not measured at N = {row['phones']:,}: {row.get('error', 'no open')}"
+        return (
+            f"open p99 {_fmt(row['open_p99_ms'], ' ms')} (last phone, median of {row['opens']}: "
+            f"{_fmt(row['open_last_phone_ms'], ' ms')}); reveal p99 {_fmt(row.get('reveal_p99_ms'), ' ms')}; "
+            f"at N = {row['phones']:,}"
+        )
+
+    opt = _one(rows, "fanout") or _one(rows, "scaling", "optimised", 10_000)
+    if opt is None or opt.get("open_p99_ms") is None or opt.get("reveal_p99_ms") is None:
+        return text(opt), "—", None
+    if opt["phones"] < 10_000:
+        return text(opt), "—", None  # a smaller run: its figure is shown, the target is not decided
+    met = opt["open_p99_ms"] <= 300 and opt["reveal_p99_ms"] <= 300 and not opt.get("open_missing")
+    return text(opt), "—", met
+
+
+def _small_slow(rows: list[Row]) -> tuple[str, str, bool | None]:
+    row = _one(rows, "small_room", "optimised, slower than the tick")
+    measured = _small_room([{**row, "mode": "optimised"}] if row else [])[0]
+    if row is None or row.get("screen_p99_ms") is None:
+        return measured, "—", None
+    return measured, "—", row["screen_p50_ms"] <= 10 and row["screen_p99_ms"] <= 16 and row["lost"] == 0
 
 
 def _redis(rows: list[Row]) -> tuple[str, str, bool | None]:
@@ -280,10 +359,19 @@ TARGETS = [
     Target("participants held by 1 process", "≥ 15,000", "19,000", _held),
     Target("server RSS per connected participant", "≤ 32 KiB", "≤ 20 KiB", _rss),
     Target("N = 50 answering within 1 s: answer→screen", "p50 ≤ 10 ms, p99 ≤ 16 ms, 0 lost", "", _small_room),
+    Target(
+        "N = 50 answering slower than the tick (50 answers over 10 s): answer→screen",
+        "p50 ≤ 10 ms, p99 ≤ 16 ms, 0 lost (the small-room target where the frame cap allows it)",
+        "",
+        _small_slow,
+    ),
+    Target("while answers keep coming", "≤ 10 frames/s per room per audience", "", _frame_cap),
     Target("join storm", "10,000 joins in 10 s, 0 failures, p99 < 1 s", "", _storm),
-    Target("answers sustained at N = 10,000", "5,000/s for 60 s, 0 lost", "10,000/s", _sustained),
+    Target("answers sustained at N = 10,000", "5,000/s for 60 s, 0 lost", "8,000/s", _sustained),
+    Target("10,000 answers within 1 s", "all on the big screen within p99 ≤ 1.5 s, 0 lost", "", _burst),
     Target("answer→presenter at N = 10,000, 5,000/s", "p50 ≤ 150 ms, p99 ≤ 300 ms", "p99 ≤ 200 ms", _latency),
     Target("reveal to 10,000 phones", "p99 ≤ 300 ms", "", _reveal),
+    Target("the question's open to 10,000 phones (and the reveal)", "p99 ≤ 300 ms", "", _open),
     Target(
         "check-out, 1,000 phones: a word and 3 step-ins each", "0 reconnects, ack p99 ≤ 500 ms", "", _checkout
     ),
@@ -295,7 +383,7 @@ TARGETS = [
     ),
     Target("server CPU per answer, N = 10,000 vs 1,000", "≤ 1.5×", "", _cpu_ratio),
     Target("5% of phones stop reading", "others' p99 +≤ 20%, memory bounded", "", _slow),
-    Target("2 workers + Redis", "≥ 30,000 held; deliveries per CPU-s ≥ 1.6× one worker", "", _workers),
+    Target("2 workers + Redis", "≥ 30,000 held; deliveries per server CPU-s ≥ 1.6× one worker", "", _workers),
     Target("Redis commands/s", "independent of the answer rate", "", _redis),
 ]
 
@@ -433,6 +521,20 @@ def plot(rows: list[Row]) -> None:
     plt.close(fig)
 
 
+def _rerun_line(again: dict[str, Any]) -> str:
+    size = again.get("size") or {}
+    options = "".join(f" --{'hold' if k == 'hold_n' else k} {v}" for k, v in size.items())
+    load = again.get("load_average_at_end")
+    smaller = ", smaller than the suite's own size" if size else ""
+    if load:
+        smaller += f", on the shared machine at load average {', '.join(str(x) for x in load)} at the end"
+    return (
+        f"\nThe {again['suite']} rows were run again on {again['generated']} "
+        f"(`python -m bench rerun {again['suite']}{options}`, {again['duration_s'] / 60:.0f} min{smaller}) "
+        "after a change to that suite."
+    )
+
+
 def document(result: dict[str, Any], notes: str = "") -> str:
     rows: list[Row] = result["runs"]
     lines = [
@@ -448,12 +550,7 @@ def document(result: dict[str, Any], notes: str = "") -> str:
         "their scheduled moment to the phone's first state frame. *naive* is the same server with "
         "`KRING_NAIVE_BROADCAST=1`: a broadcast for every answer, each recipient's frame serialised "
         "for it, permessage-deflate on (the phones offer it, as browsers do).",
-        *[
-            f"\nThe {again['suite']} rows were run again on {again['generated']} "
-            f"(`python -m bench rerun {again['suite']}`, {again['duration_s'] / 60:.0f} min) "
-            "after a change to that suite."
-            for again in result.get("reruns", [])
-        ],
+        *[_rerun_line(again) for again in result.get("reruns", [])],
         "",
         "## Targets",
         "",

@@ -292,6 +292,36 @@ def reveal(r: Run, times: int = 5, timeout: float = 10.0) -> dict[str, Any]:
     }
 
 
+def open_question(r: Run, times: int = 3, timeout: float = 10.0) -> dict[str, Any]:
+    """The facilitator opens the next question: how long until each phone's state shows it (its
+    `state` frame; its `mine` frame follows in the same flush). Each time a new word cloud."""
+    per_phone: list[float] = []
+    last: list[float] = []
+    missing = 0
+    for _ in range(times):
+        activity = r.facilitator.activity()
+        time.sleep(1.0)
+        since = time.time()
+        r.fleet.all("watch", since=since, marker=f'"activity":{{"id":{activity},')
+        r.facilitator.open(activity)
+        seen: list[float] = []
+        for result in r.fleet.all("watched", timeout=timeout):
+            seen.extend(np.frombuffer(result["seen"], dtype=float).tolist())
+            missing += result["missing"]
+        per_phone.extend(x * 1000 for x in seen)
+        if seen:
+            last.append(max(seen) * 1000)
+        r.activity = activity
+        time.sleep(0.5)
+    return {
+        "opens": times,
+        "open_p50_ms": pct(per_phone, 50),
+        "open_p99_ms": pct(per_phone, 99),
+        "open_last_phone_ms": pct(last, 50),
+        "open_missing": missing,
+    }
+
+
 def stall(r: Run, fraction: float) -> int:
     return sum(x["stalled"] for x in r.fleet.all("stall", fraction=fraction))
 

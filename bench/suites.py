@@ -39,6 +39,7 @@ def scaling(
                 row.update(s.hold(r, baseline, seconds=5))
                 row.update(s.answering(r, min(rate, n), seconds))
                 row.update(s.reveal(r, times=3))
+                row.update(s.open_question(r, times=3))
                 row["server_errors_logged"] = r.server.errors_logged()
         except Exception as exc:  # the row keeps what was measured, and why it stopped
             row["error"] = f"{type(exc).__name__}: {exc}"
@@ -48,19 +49,23 @@ def scaling(
     return rows
 
 
-def small_room(n: int = 50, seconds: float = 10.0) -> list[Row]:
+def small_room(n: int = 50, seconds: float = 10.0, slow_seconds: float = 10.0) -> list[Row]:
     """A workshop: ``n`` phones, each answering once a second (``n`` answers within every second)
     for ``seconds``, optimised beside naive. The big screen's latency is what a small room feels:
-    with leading-edge coalescing a quiet room's answer is not held for the next tick."""
+    with leading-edge coalescing a quiet room's answer is not held for the next tick. Then the
+    same room answering slower than the tick: ``n`` answers spread over ``slow_seconds``."""
     rows = []
-    for naive in (False, True):
-        mode = "naive" if naive else "optimised"
-        _log(f"small room: {n} phones answering within 1 s, {mode}")
+    for naive, rate, mode in (
+        (False, float(n), "optimised"),
+        (True, float(n), "naive"),
+        (False, n / slow_seconds, "optimised, slower than the tick"),
+    ):
+        _log(f"small room: {n} phones, {rate:g} answers/s, {mode}")
         row: Row = {"suite": "small_room", "mode": mode, "phones": n}
         try:
             with s.run(naive=naive, processes=1) as r:
                 row.update(s.join(r, n, 100))
-                row.update(s.answering(r, float(n), seconds))
+                row.update(s.answering(r, rate, seconds if rate == n else slow_seconds))
                 row["server_errors_logged"] = r.server.errors_logged()
         except Exception as exc:
             row["error"] = f"{type(exc).__name__}: {exc}"
@@ -70,6 +75,18 @@ def small_room(n: int = 50, seconds: float = 10.0) -> list[Row]:
     return rows
 
 
+def burst(n: int = 10_000) -> list[Row]:
+    """The whole hall answers within one second (each phone once): how long until every answer
+    is on the big screen, and whether all are kept."""
+    _log(f"burst: {n} phones answering within 1 s")
+    with s.run(addresses=2) as r:
+        row: Row = {"suite": "burst", "mode": "optimised", **s.join(r, n, 400)}
+        row.update(s.answering(r, float(n), 1.0, settle=60.0))
+        row["server_errors_logged"] = r.server.errors_logged()
+    _log(_brief(row))
+    return [row]
+
+
 def join_storm(n: int = 10_000, rate: float = 1000.0) -> list[Row]:
     """A hall scans the QR code at once: ``n`` phones arrive at ``rate`` per second."""
     _log(f"join storm: {n} phones at {rate:.0f}/s")
@@ -77,6 +94,19 @@ def join_storm(n: int = 10_000, rate: float = 1000.0) -> list[Row]:
         baseline = r.server.stat()
         row: Row = {"suite": "join_storm", "mode": "optimised", **s.join(r, n, rate, lanes=256)}
         row.update(s.hold(r, baseline, seconds=5))
+        row["server_errors_logged"] = r.server.errors_logged()
+    _log(_brief(row))
+    return [row]
+
+
+def fanout(n: int = 10_000) -> list[Row]:
+    """The question opens, then its results are revealed, to ``n`` phones: each 3 times, timed
+    per phone until its state (or results) frame shows it."""
+    _log(f"fan-out: the question's open and the reveal to {n} phones")
+    with s.run(addresses=2) as r:
+        row: Row = {"suite": "fanout", "mode": "optimised", "phones": n, **s.join(r, n, 400)}
+        row.update(s.open_question(r, times=3))
+        row.update(s.reveal(r, times=3))
         row["server_errors_logged"] = r.server.errors_logged()
     _log(_brief(row))
     return [row]
@@ -197,6 +227,8 @@ def workers(
             row["server_errors_logged"] = r.server.errors_logged()
         rows.append(row)
         _log(_brief(row))
+    if not hold_n:
+        return rows
     _log(f"workers: 2 workers hold {hold_n} phones")
     with s.run(
         workers=2,
@@ -277,6 +309,7 @@ def _brief(row: Row) -> str:
         "tally_exact",
         "screen_p99_ms",
         "reveal_p99_ms",
+        "open_p99_ms",
         "reconnects",
         "ack_p99_ms",
         "find_p99_ms",

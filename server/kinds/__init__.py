@@ -17,7 +17,6 @@ from server.kinds.base import (
     KindSettings,
     Measure,
     Say,
-    Sheet,
     Tally,
 )
 from server.kinds.cards import Cards
@@ -31,6 +30,7 @@ from server.kinds.points import Points
 from server.kinds.quiz import Quiz
 from server.kinds.ranking import Ranking
 from server.kinds.scales import Scales
+from server.kinds.series import InMeeting, Sheet
 from server.kinds.wordcloud import Wordcloud
 
 __all__ = [
@@ -163,11 +163,17 @@ def results(
     (in agenda order): the tally's snapshot, and what its kind adds from the others (``in_meeting``)."""
     sheet = sheets[index]
     body = sheet.tally.snapshot(sheet.settings, moderation, audience=audience)
-    return get(sheet.kind).in_meeting(body, sheets, index, audience, now=now, say=say)
+    kind = get(sheet.kind)
+    if not isinstance(kind, InMeeting):
+        return body
+    return kind.in_meeting(body, sheets, index, audience, now=now, say=say)
 
 
 def personal(
     sheets: Sequence[Sheet], index: int, participant: int, *, now: datetime | None = None, say: Say = str
 ) -> dict[str, object] | None:
     """What only this participant's phone sees of ``sheets[index]``'s results, if its kind has any."""
-    return get(sheets[index].kind).personal(sheets, index, participant, now=now, say=say)
+    kind = get(sheets[index].kind)
+    return (
+        kind.personal(sheets, index, participant, now=now, say=say) if isinstance(kind, InMeeting) else None
+    )

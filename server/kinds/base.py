@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, ClassVar, Literal, Protocol, TypeVar
+from typing import Any, ClassVar, Literal, Protocol, TypedDict, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -45,6 +45,14 @@ class Results(BaseModel):
     """A result snapshot as one audience sees it: the fields every kind shares."""
 
     model_config = ConfigDict(extra="forbid")
+
+    kind: str
+    responses: int
+    respondents: int
+
+
+class Counts(TypedDict):
+    """What every snapshot carries besides its kind's own fields (see Results)."""
 
     kind: str
     responses: int
@@ -126,9 +134,20 @@ class Tally(ABC):
     def snapshot(
         self, settings: KindSettings, moderation: Moderation, *, audience: Audience
     ) -> dict[str, object]:
-        """The results as one screen may see them; host screens also see what moderation hides."""
+        """The results as one screen may see them; host screens also see what moderation hides.
+
+        A kind builds its snapshot as its typed result model (with ``counts()``), the fields it
+        leaves unset left out; a list that grows with the hall may come as a plain dict instead,
+        its shape held to the same model by tests/kinds/test_registry.py (building thousands of
+        model objects per tick costs ten times the dicts)."""
         body = self._snapshot(settings, moderation, audience)
+        if isinstance(body, Results):
+            return body.model_dump(exclude_unset=True)
         return {"kind": self.kind, **body, "responses": self._responses, "respondents": self._respondents}
+
+    def counts(self) -> Counts:
+        """The fields every result model shares, for a kind's ``_snapshot``."""
+        return {"kind": self.kind, "responses": self._responses, "respondents": self._respondents}
 
     def owner_of(self, entry_id: int) -> int | None:
         """The participant behind a step-in target; only checkout words have owners."""
@@ -174,7 +193,7 @@ class Tally(ABC):
     @abstractmethod
     def _snapshot(
         self, settings: KindSettings, moderation: Moderation, audience: Audience
-    ) -> dict[str, object]: ...
+    ) -> Results | dict[str, object]: ...
 
     @abstractmethod
     def _state(self) -> object: ...
@@ -212,19 +231,6 @@ class Demo:
     order: int
     settings: dict[str, Any]
     prompt: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Sheet:
-    """One activity of a meeting as a meeting-level facet sees it: a kind whose results run across
-    the meeting's activities (a quiz's running total) reads the others of its kind from here."""
-
-    id: int
-    kind: str
-    settings: KindSettings
-    tally: Tally
-    status: str = "closed"  # idle, open or closed
-    opened_at: datetime | None = None  # when it was last opened (server time)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,26 +281,6 @@ class ActivityKind(ABC):
         """The payload to store, given the seconds the activity has been open when the server
         received the answer (its own clock); a DomainError refuses it (too_late)."""
         return payload
-
-    def in_meeting(
-        self,
-        body: dict[str, object],
-        sheets: Sequence[Sheet],
-        index: int,
-        audience: Audience,
-        *,
-        now: datetime | None,
-        say: Say,
-    ) -> dict[str, object]:
-        """The snapshot of ``sheets[index]`` (``body``) as it stands among the meeting's activities,
-        in agenda order; a kind whose results run across the meeting adds to it here."""
-        return body
-
-    def personal(
-        self, sheets: Sequence[Sheet], index: int, participant: int, *, now: datetime | None, say: Say
-    ) -> dict[str, object] | None:
-        """What only this participant's phone sees of the results (its own score and rank)."""
-        return None
 
     def private(self, settings: KindSettings) -> bool:
         """Facilitator-only answers: hidden on screens and left out of the report by default."""

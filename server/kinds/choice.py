@@ -89,19 +89,17 @@ class ChoiceTally(Tally):
         for option in _options(payload):
             bump(self._counts, option, -1)
 
-    def _snapshot(
-        self, settings: KindSettings, moderation: Moderation, audience: Audience
-    ) -> dict[str, object]:
+    def _snapshot(self, settings: KindSettings, moderation: Moderation, audience: Audience) -> ChoiceResults:
         if not isinstance(settings, ChoiceSettings):
             raise TypeError(f"ChoiceSettings expected, got {type(settings).__name__}")
         # Percent of respondents, not of votes: with several choices each, the bars may sum past 100.
         respondents = self.respondents()
-        options: list[dict[str, object]] = []
+        options: list[ChoiceOption] = []
         for index, text in enumerate(settings.options):
             count = self._counts.get(index, 0)
             percent = round(count / respondents * 100, 1) if respondents > 0 else 0.0
-            options.append({"index": index, "text": text, "count": count, "percent": percent})
-        return {"max_choices": settings.max_choices, "options": options}
+            options.append(ChoiceOption(index=index, text=text, count=count, percent=percent))
+        return ChoiceResults(**self.counts(), max_choices=settings.max_choices, options=options)
 
     def _state(self) -> object:
         return sorted(self._counts.items())

@@ -77,31 +77,23 @@ class GroupsTally(Tally):
     def _remove(self, change: Change, payload: Mapping[str, object]) -> None:
         self._members.pop(change.entry_id, None)
 
-    def _snapshot(
-        self, settings: KindSettings, moderation: Moderation, audience: Audience
-    ) -> dict[str, object]:
+    def _snapshot(self, settings: KindSettings, moderation: Moderation, audience: Audience) -> GroupsResults:
         if not isinstance(settings, GroupsSettings):
             raise TypeError(f"GroupsSettings expected, got {type(settings).__name__}")
         by_group: dict[int, list[tuple[str, int, str | None]]] = {}
         for entry_id, (_, group, nickname) in self._members.items():
             by_group.setdefault(group, []).append(((nickname or "").casefold(), entry_id, nickname))
         phone = audience == "participant"
-        groups: list[dict[str, object]] = []
+        groups: list[Group] = []
         for index, text in enumerate(settings.options):
             members = sorted(by_group.get(index, []))
             count = len(members)
             if phone:  # a bounded list, names before the anonymous; the count is the whole group
                 members = nsmallest(GROUP_MEMBERS, members, key=lambda m: (m[2] is None, m))
-            groups.append(
-                {
-                    "index": index,
-                    "text": text,
-                    "count": count,
-                    # null stands for somebody without a nickname; screens show "anoniem".
-                    "members": [nickname for _, _, nickname in members],
-                }
-            )
-        return {"groups": groups, "questions": list(settings.questions)}
+            # null stands for somebody without a nickname; screens show "anoniem".
+            names = [nickname for _, _, nickname in members]
+            groups.append(Group(index=index, text=text, count=count, members=names))
+        return GroupsResults(**self.counts(), groups=groups, questions=list(settings.questions))
 
     def _state(self) -> object:
         return sorted(self._members.items(), key=lambda item: (item[0], repr(item[1])))

@@ -14,7 +14,6 @@ from typing import Any, ClassVar, Self
 from pydantic import Field, model_validator
 
 from server.domain.errors import Code, DomainError
-from server.kinds import quiz_board as board
 from server.kinds.base import (
     ActivityKind,
     Audience,
@@ -26,7 +25,6 @@ from server.kinds.base import (
     ReportContext,
     Results,
     Say,
-    Sheet,
     Tally,
     bump,
     expect,
@@ -39,7 +37,8 @@ from server.kinds.bounds import QUIZ_TOP
 from server.kinds.choice import YES_NO, bars_section
 from server.kinds.fields import Option, index_slot, whole_number
 from server.kinds.moderation import Moderation
-from server.kinds.quiz_board import QuizResults
+from server.kinds.quiz_board import QuizResults, alias, rank_in, speed_points, standings
+from server.kinds.series import InMeeting, Sheet
 from server.text import N_
 
 OPTIONS_MIN, OPTIONS_MAX = 2, 6
@@ -147,7 +146,7 @@ class QuizTally(Tally):
             for index, text in enumerate(quiz.options)
         ]
         scored = [
-            (board.speed_points(ms, quiz.seconds), ms, participant, nickname)
+            (speed_points(ms, quiz.seconds), ms, participant, nickname)
             for participant, (chosen, ms, nickname) in self.answers.items()
             if set(chosen) == right
         ]
@@ -160,7 +159,7 @@ class QuizTally(Tally):
             "right": len(scored),
             "top": [
                 {
-                    "rank": board.rank_in(points, score),
+                    "rank": rank_in(points, score),
                     "name": nickname,
                     "points": score,
                     "seconds": round(ms / 1000, 1),
@@ -183,7 +182,7 @@ def _options(payload: Mapping[str, object]) -> tuple[int, ...]:
     return tuple(options)
 
 
-class Quiz(ActivityKind):
+class Quiz(ActivityKind, InMeeting):
     name = "quiz"
     label = N_("Quiz")
     prompt = N_("Quiz: what do you know about {theme}?")
@@ -293,17 +292,17 @@ class Quiz(ActivityKind):
         deadline = sheet.opened_at + timedelta(seconds=quiz.seconds) if sheet.opened_at else None
         left = (deadline - now).total_seconds() if deadline and now and phase == "open" else None
         revealed = phase == "reveal" or audience == "host"
-        standings = board.standings(sheets, index, revealed=phase == "reveal" or audience == "host")
+        board = standings(sheets, index, revealed=revealed)
         out = dict(body)
         out["phase"] = phase
         out["deadline"] = deadline.isoformat() if deadline and phase == "open" else None
         out["left_ms"] = max(0, int(left * 1000)) if left is not None else None
-        out["standings"] = standings.view(say)
+        out["standings"] = board.view(say)
         if revealed:
             out["top"] = [
                 {
                     **entry,
-                    "name": entry["name"] or board.alias(entry["participant"], say),
+                    "name": entry["name"] or alias(entry["participant"], say),
                     "participant": None,
                 }
                 for entry in items(body.get("top"))
@@ -321,11 +320,11 @@ class Quiz(ActivityKind):
     ) -> dict[str, object] | None:
         sheet = sheets[index]
         revealed = sheet.status == "closed"
-        own = board.standings(sheets, index, revealed=revealed).own(participant)
+        own = standings(sheets, index, revealed=revealed).own(participant)
         tally = sheet.tally
         answered = isinstance(tally, QuizTally) and participant in tally.answers
         return {
-            "alias": board.alias(participant, say),
+            "alias": alias(participant, say),
             "answered": answered,
             "total": own.total,
             "rank": own.rank,
@@ -353,7 +352,7 @@ class Quiz(ActivityKind):
             "; ".join(pick_text(settings.get("options"), o) for o in options),
             say(YES_NO[0] if correct else YES_NO[1]),
             round(ms / 1000, 1) if isinstance(ms, int) else None,
-            board.speed_points(ms, seconds) if correct and timed else 0,  # type: ignore[arg-type]
+            speed_points(ms, seconds) if correct and timed else 0,  # type: ignore[arg-type]
         ]
 
     def report_section(

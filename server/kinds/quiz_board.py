@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
-from server.kinds.base import Item, Results, Say, Sheet
+from server.kinds.base import Item, Results, Say
 from server.kinds.bounds import QUIZ_TOP
+from server.kinds.series import Sheet
 from server.text import C_
 
 MAX_POINTS = 1000  # a right answer at once

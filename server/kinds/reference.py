@@ -202,11 +202,11 @@ def shape_of_annotation(annotation: Any) -> str:
 
 def shape_of_schema(schema: Mapping[str, Any]) -> str:
     """A payload's JSON Schema (the export schema's, ActivityKind.payload_schema) as a short shape."""
-    kind = schema.get("type")
+    json_type = schema.get("type")
     choices = schema.get("oneOf") or schema.get("anyOf")
     if choices:
         return " or ".join(shape_of_schema(choice) for choice in choices)
-    if kind == "object":
+    if json_type == "object":
         required = set(schema.get("required", []))
         properties = schema.get("properties", {})
         if not properties:
@@ -216,18 +216,18 @@ def shape_of_schema(schema: Mapping[str, Any]) -> str:
             for name, part in properties.items()
         ]
         return "{" + ", ".join(parts) + "}"
-    if kind == "array":
+    if json_type == "array":
         count = _range(schema.get("minItems"), schema.get("maxItems"), "items")
         return f"[{shape_of_schema(schema.get('items', {}))}, …]" + (f" ({count})" if count else "")
-    if isinstance(kind, list):
-        return " or ".join(shape_of_schema({**schema, "type": part}) for part in kind)
-    if kind == "string":
+    if isinstance(json_type, list):
+        return " or ".join(shape_of_schema({**schema, "type": part}) for part in json_type)
+    if json_type == "string":
         length = _range(schema.get("minLength"), schema.get("maxLength"), "characters")
         return "string" + (f" ({length})" if length else "")
-    if kind == "integer":
+    if json_type == "integer":
         span = _range(schema.get("minimum"), schema.get("maximum"), "")
         return "integer" + (f" ({span})" if span else "")
-    return str(kind or "any")
+    return str(json_type or "any")
 
 
 # -- docs/api.md ------------------------------------------------------------------------------

@@ -150,40 +150,40 @@ class ScalesTally(Tally):
         if not values:
             del self._values[statement]
 
-    def _snapshot(
-        self, settings: KindSettings, moderation: Moderation, audience: Audience
-    ) -> dict[str, object]:
+    def _snapshot(self, settings: KindSettings, moderation: Moderation, audience: Audience) -> ScalesResults:
         if not isinstance(settings, ScalesSettings):
             raise TypeError(f"ScalesSettings expected, got {type(settings).__name__}")
-        statements: list[dict[str, object]] = []
+        statements: list[Statement_] = []
         for index, text in enumerate(settings.statements):
             count = self._counts.get(index, 0)
             values = self._values.get(index, {})
-            item: dict[str, object] = {
-                "index": index,
-                "text": text,
-                "count": count,
-                "distribution": [values.get(v, 0) for v in range(settings.min, settings.max + 1)],
-                "mean": round(self._sums.get(index, 0) / count, 2) if count > 0 else None,
-            }
+            item = Statement_(
+                index=index,
+                text=text,
+                count=count,
+                distribution=[values.get(v, 0) for v in range(settings.min, settings.max + 1)],
+                mean=round(self._sums.get(index, 0) / count, 2) if count > 0 else None,
+            )
+            # The fields of one mode only are set (assigned), so only they are in the snapshot.
             if settings.mode == "numeric" and audience != "participant":
                 # Every dot on the line, for the screens; phones draw theirs from `distribution`,
                 # which is as long as the scale, not as the hall.
-                item["values"] = [v for v in sorted(values) for _ in range(max(values[v], 0))]
+                item.values = [v for v in sorted(values) for _ in range(max(values[v], 0))]
             if settings.mode == "yesno":
-                item["agreed"] = _agreed(values.get(1, 0), values.get(0, 0), settings.agreement)
+                item.agreed = _agreed(values.get(1, 0), values.get(0, 0), settings.agreement)
             statements.append(item)
-        body: dict[str, object] = {
-            "mode": settings.mode,
-            "min": settings.min,
-            "max": settings.max,
-            "label_low": settings.label_low,
-            "label_high": settings.label_high,
-            "statements": statements,
-        }
+        body = ScalesResults(
+            **self.counts(),
+            mode=settings.mode,
+            min=settings.min,
+            max=settings.max,
+            label_low=settings.label_low,
+            label_high=settings.label_high,
+            statements=statements,
+        )
         if settings.mode == "yesno":
             # The waardencontract's outcome: the statements the group agreed on, in their order.
-            body["agreed"] = [item["text"] for item in statements if item["agreed"]]
+            body.agreed = [item.text for item in statements if item.agreed]
         return body
 
     def _state(self) -> object:

@@ -84,6 +84,7 @@ def block_out(block: BlockInfo) -> schemas.BlockOut:
         materials=block.materials,
         essential=block.essential,
         is_break=block.is_break,
+        self_paced=block.self_paced,
         activity_ids=list(block.activity_ids),
     )
 

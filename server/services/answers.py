@@ -10,9 +10,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import TextualSelect, bindparam, delete, insert, select, text, update
+from sqlalchemy import TextualSelect, delete, insert, select, text
 from sqlmodel import Session, col
 
+from server.db.many import Many
 from server.db.tables import Activity, Answer, Participant, Submission, utcnow
 from server.domain.errors import Code, DomainError
 from server.kinds import Change
@@ -22,21 +23,15 @@ from server.services.batch_state import BatchState, Key, Row
 # several times as much per row, and a batch of a whole hall's answers is all rows.
 ANSWERS = Answer.__table__  # type: ignore[attr-defined]
 SUBMISSIONS = Submission.__table__  # type: ignore[attr-defined]
-UPDATE_ANSWER = (
-    update(ANSWERS)
-    .where(ANSWERS.c.id == bindparam("row_id"))
-    .values(
-        payload=bindparam("new_payload"),
-        client_id=bindparam("new_client_id"),
-        rev=bindparam("new_rev"),
-        updated_at=bindparam("now"),
-    )
-)
-
+# The rows of a batch go through the driver's executemany as prebuilt tuples (server/db/many.py).
+UPDATE_ANSWER = Many(ANSWERS, ("payload", "client_id", "rev", "updated_at"), key="id")
+SUBMITTED = ("participant_id", "client_id", "activity_id", "op", "slot", "fingerprint", "entry_id", "payload")
+INSERT_SUBMISSIONS = Many(SUBMISSIONS, (*SUBMITTED, "created_at"))
 # Built once: a statement built per batch costs its construction, and its bind parameters leave
-# cyclic garbage behind (the collector's young collections were mostly SQLAlchemy's).
+# cyclic garbage behind (the collector's young collections were mostly SQLAlchemy's). The new
+# rows need their ids back, which executemany does not give: these go through SQLAlchemy's
+# insertmanyvalues (one INSERT ... RETURNING per chunk).
 INSERT_ANSWERS = insert(ANSWERS).returning(ANSWERS.c.id, sort_by_parameter_order=True)
-INSERT_SUBMISSIONS = insert(SUBMISSIONS)
 
 Op = Literal["answer", "withdraw"]
 
@@ -149,16 +144,10 @@ def commit_batch(session: Session, ops: list[AnswerOp]) -> BatchResult:
                 changes[key[0]].append(Change(key[1], key[2], row.id, None, row.payload, row.nickname))
     if updated:
         now = utcnow()
-        session.execute(
-            UPDATE_ANSWER,
+        UPDATE_ANSWER.run(
+            session,
             [
-                {
-                    "row_id": s.initial.id,
-                    "new_payload": s.initial.payload,
-                    "new_client_id": s.initial.client_id,
-                    "new_rev": s.initial.rev + 1,
-                    "now": now,
-                }
+                (s.initial.payload, s.initial.client_id, s.initial.rev + 1, now, s.initial.id)
                 for _, s in updated
                 if s.initial is not None
             ],
@@ -178,20 +167,21 @@ def commit_batch(session: Session, ops: list[AnswerOp]) -> BatchResult:
             stored.append(result)
     _copy_twins(results)
     if stored:
-        session.execute(
-            INSERT_SUBMISSIONS,
+        now = utcnow()
+        INSERT_SUBMISSIONS.run(
+            session,
             [
-                {
-                    "participant_id": r.op.participant_id,
-                    "client_id": r.op.client_id,
-                    "activity_id": r.op.activity_id,
-                    "op": r.op.op,
-                    "slot": r.op.slot,
-                    "fingerprint": r.op.fingerprint,
-                    "entry_id": r.entry_id,
-                    "payload": r.op.payload,
-                    "created_at": utcnow(),
-                }
+                (
+                    r.op.participant_id,
+                    r.op.client_id,
+                    r.op.activity_id,
+                    r.op.op,
+                    r.op.slot,
+                    r.op.fingerprint,
+                    r.entry_id,
+                    r.op.payload,
+                    now,
+                )
                 for r in stored
             ],
         )

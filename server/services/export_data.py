@@ -11,7 +11,16 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from server import kinds
-from server.db.tables import Activity, AgendaBlock, Answer, Meeting, Participant, aware, maybe_aware
+from server.db.tables import (
+    Activity,
+    AgendaBlock,
+    Answer,
+    Meeting,
+    Participant,
+    SeriesParticipant,
+    aware,
+    maybe_aware,
+)
 from server.domain.errors import Code, DomainError
 from server.i18n import sayer
 from server.kinds import (
@@ -47,6 +56,7 @@ class ParticipantData:
     id: int
     nickname: str | None
     joined_at: datetime
+    series_number: int | None = None  # the pseudonym's number in its series (a network pass)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +181,14 @@ def load(session: Session, meeting_id: int) -> MeetingData:
     participants = session.scalars(
         select(Participant).where(col(Participant.meeting_id) == meeting_id).order_by(col(Participant.id))
     ).all()
+    series_numbers: dict[int, int] = {
+        int(pid): int(number)
+        for pid, number in session.execute(
+            select(col(Participant.id), col(SeriesParticipant.number))
+            .join(SeriesParticipant, col(SeriesParticipant.id) == col(Participant.series_participant_id))
+            .where(col(Participant.meeting_id) == meeting_id)
+        )
+    }
     blocks = session.scalars(
         select(AgendaBlock)
         .where(col(AgendaBlock.meeting_id) == meeting_id)
@@ -224,7 +242,9 @@ def load(session: Session, meeting_id: int) -> MeetingData:
         retention_days=meeting.retention_days,
         current_activity_id=meeting.current_activity_id,
         participants=tuple(
-            ParticipantData(p.id, p.nickname, aware(p.created_at)) for p in participants if p.id is not None
+            ParticipantData(p.id, p.nickname, aware(p.created_at), series_numbers.get(p.id))
+            for p in participants
+            if p.id is not None
         ),
         activities=tuple(replace(a, siblings=listed) for a in listed),
         blocks=tuple(

@@ -18,6 +18,7 @@ def test_harness_counts_every_answer_and_the_tally_is_exact_at_200_phones() -> N
         row.update(s.hold(r, baseline, seconds=0.5))
         row.update(s.answering(r, 200, 3.0))
         row.update(s.reveal(r, times=1))
+        row.update(s.open_question(r, times=1))
         row["server_errors_logged"] = r.server.errors_logged()
     assert row["joined"] == row["held"] == row["participants_on_screen"] == 200
     assert row["join_failures"] == 0
@@ -27,6 +28,7 @@ def test_harness_counts_every_answer_and_the_tally_is_exact_at_200_phones() -> N
     assert row["tally_exact"] is True
     assert row["not_on_screen"] == 0  # every acknowledged answer reached the big screen
     assert row["reveal_missing"] == 0 and row["reveal_p99_ms"] is not None
+    assert row["open_missing"] == 0 and row["open_p99_ms"] is not None  # every phone saw the new question
     assert row["server_errors_logged"] == 0
     table = {t["metric"]: t for t in report.targets([row])}
     assert table["server RSS per connected participant"]["measured"].endswith("at N = 200")

@@ -168,7 +168,9 @@ def test_kind_tally_equals_recount_and_fits_its_results_models(name: str, data: 
         config = default_settings(name, language)
         for audience in AUDIENCES:
             snapshot = tally.snapshot(config, moderation, audience=audience)
-            REGISTRY[name].results[audience].model_validate(snapshot)
+            typed = REGISTRY[name].results[audience].model_validate(snapshot, strict=True)
+            # Exactly the model: nothing coerced, dropped or defaulted on the way.
+            assert typed.model_dump(exclude_unset=True) == snapshot, (name, audience)
             assert snapshot == recount.snapshot(config, moderation, audience=audience)
 
 

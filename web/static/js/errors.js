@@ -66,17 +66,6 @@ export const ERRORS = {
   nickname_noncharacter: N_("That nickname contains characters we cannot show."),
   nickname_combining_marks: N_("That nickname stacks too many accents on one letter."),
   invariant_broken: N_("The live results and the stored answers disagree; reload the page."),
-  // A series and its network pass (docs/series.md).
-  unknown_series: N_("There is no such series, or this key or login does not open it."),
-  in_another_series: N_("This meeting already belongs to a series."),
-  not_in_series: N_("This meeting is not part of a series."),
-  unknown_pass: N_("This code is not a network pass of this series. Check it and try again."),
-  no_pass: N_("This device has no network pass: type your code."),
-  unknown_participant: N_("Join the meeting first."),
-  not_comparable: N_("Only a scale can be compared across meetings."),
-  link_taken: N_("Another activity of this meeting has this link already."),
-  link_mismatch: N_("That link joins activities that measure something else: give them the same statements and scale."),
-  invalid_series_link: N_("A link is 1 to 64 characters: a-z, 0-9, - and _."),
   // Q&A and reactions beside the activities.
   qa_closed: N_("Q&A is closed."),
   too_many_questions: N_("You have asked the most questions a phone may ask."),
@@ -85,6 +74,11 @@ export const ERRORS = {
   reactions_off: N_("Reactions are switched off."),
   unknown_reaction: N_("This meeting has no such reaction."),
   invalid_reaction_set: N_("Choose 1 to 8 different reactions."),
+  // Self-paced questionnaires.
+  questionnaire_closed: N_("This questionnaire is closed."),
+  invalid_step: N_("That step is not in this questionnaire; reload the page."),
+  invalid_questionnaire: N_("A questionnaire has 2 to 30 different activities."),
+  not_self_paced: N_("This activity cannot be in a questionnaire: phones take part in it all at the same moment."),
   // The meeting, its keys and logins.
   unknown_code: N_("There is no meeting with this code."),
   unknown_meeting: N_("This meeting does not exist (any more)."),

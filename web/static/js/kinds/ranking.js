@@ -75,20 +75,17 @@ function moved(order, from, by) {
 }
 
 // Drag by pointer (a finger or a mouse): the row follows the pointer and swaps with a neighbour it
-// passes halfway; on release the new order goes into the draft. The ▲/▼ buttons do the same.
+// passes halfway; near the top or bottom of the screen the page scrolls along (a long list is taller
+// than a phone). On release the new order goes into the draft. The ▲/▼ buttons do the same.
+const EDGE = 72; // px from the top or bottom of the screen where the page scrolls while dragging
+
 function draggable(row, list, done) {
-  let startY = 0;
+  let startY = 0; // where the pointer went down, in page coordinates
+  let lastY = 0; // the pointer now, on the screen
   let dragging = false;
-  row.addEventListener("pointerdown", (event) => {
-    if (event.target.closest("button")) return;
-    dragging = true;
-    startY = event.clientY;
-    row.setPointerCapture(event.pointerId);
-    row.classList.add("rank-dragging");
-  });
-  row.addEventListener("pointermove", (event) => {
-    if (!dragging) return;
-    let dy = event.clientY - startY;
+  let frame = 0;
+  const follow = () => {
+    let dy = lastY + window.scrollY - startY;
     const before = row.previousElementSibling;
     const after = row.nextElementSibling;
     if (after && dy > after.offsetHeight / 2) {
@@ -101,10 +98,35 @@ function draggable(row, list, done) {
       dy += before.offsetHeight;
     }
     row.style.transform = `translateY(${dy}px)`;
+  };
+  const scroll = () => {
+    frame = 0;
+    if (!dragging) return;
+    const by = lastY < EDGE ? -12 : lastY > window.innerHeight - EDGE ? 12 : 0;
+    if (!by) return;
+    window.scrollBy(0, by);
+    follow();
+    frame = requestAnimationFrame(scroll);
+  };
+  row.addEventListener("pointerdown", (event) => {
+    if (event.target.closest("button")) return;
+    dragging = true;
+    lastY = event.clientY;
+    startY = event.clientY + window.scrollY;
+    row.setPointerCapture(event.pointerId);
+    row.classList.add("rank-dragging");
+  });
+  row.addEventListener("pointermove", (event) => {
+    if (!dragging) return;
+    lastY = event.clientY;
+    follow();
+    if (!frame) frame = requestAnimationFrame(scroll);
   });
   const end = () => {
     if (!dragging) return;
     dragging = false;
+    if (frame) cancelAnimationFrame(frame);
+    frame = 0;
     row.style.transform = "";
     row.classList.remove("rank-dragging");
     done([...list.children].map((child) => child.dataset.item));

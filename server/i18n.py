@@ -15,7 +15,7 @@ from pathlib import Path
 
 from babel.dates import format_date
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir, extract_from_file
+from babel.messages.extract import extract, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -34,9 +34,9 @@ SCRIPTS_DIR = LOCALE_DIR.parent / "static" / "js"
 SCRIPT_KEYWORDS = {"t": None, "N_": None, "ngettext": (1, 2)}
 # t() inside a template literal (`${t("Remote")} — ${title}`) counts too.
 SCRIPT_OPTIONS = {"parse_template_string": True}
-# What a page script loads: `import … from "./x.js"`, `export … from "./x.js"`, `import("./x.js")`.
-_IMPORT = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(?\s*)["'](\.{1,2}/[^"']+\.js)["']""")
-_PAGE = re.compile(r"[a-z][a-z0-9-]*")
+# A page's entry script and the modules it imports (statically or with import()), by relative path.
+SCRIPT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
+_IMPORTS = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["'](\.{1,2}/[^"']+\.js)["']""")
 
 
 def po_path(language: str) -> Path:
@@ -70,9 +70,32 @@ def translations(language: str) -> NullTranslations:
     return Translations(BytesIO(mo), domain="messages") if mo else NullTranslations()
 
 
+def script_files(entry: str) -> list[Path]:
+    """The page script ``entry`` (web/static/js/<entry>.js) and every module it may load."""
+    seen: set[Path] = set()
+    todo = [(SCRIPTS_DIR / f"{entry}.js").resolve()]
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.is_file() or SCRIPTS_DIR not in path.parents:
+            continue
+        seen.add(path)
+        todo.extend((path.parent / found).resolve() for found in _IMPORTS.findall(path.read_text("utf-8")))
+    return sorted(seen)
+
+
 @cache
-def script_msgids() -> frozenset[str]:
-    """Every msgid the page scripts use (a plural message by its singular)."""
+def script_msgids(entry: str | None = None) -> frozenset[str]:
+    """Every msgid the page scripts use (a plural message by its singular); with ``entry``, only
+    those of that page's script and the modules it loads: a phone need not carry the remote's."""
+    if entry is not None:
+        out: set[str] = set()
+        for path in script_files(entry):
+            with path.open("rb") as handle:
+                for _line, message, _notes, _context in extract(
+                    "javascript", handle, keywords=SCRIPT_KEYWORDS, options=SCRIPT_OPTIONS
+                ):
+                    out.add(str(message if isinstance(message, str) else message[0]))
+        return frozenset(out)
     found = extract_from_dir(
         str(SCRIPTS_DIR),
         method_map=[("**.js", "javascript")],
@@ -83,49 +106,15 @@ def script_msgids() -> frozenset[str]:
 
 
 @cache
-def page_scripts(page: str) -> frozenset[Path] | None:
-    """The scripts a page's own script (web/static/js/<page>.js) may load, itself included, by
-    static or dynamic import; None when there is no such script."""
-    first = SCRIPTS_DIR / f"{page}.js"
-    if not _PAGE.fullmatch(page) or not first.is_file():
-        return None
-    seen: set[Path] = set()
-    todo = [first.resolve()]
-    while todo:
-        script = todo.pop()
-        if script in seen or not script.is_file():
-            continue
-        seen.add(script)
-        todo.extend((script.parent / m).resolve() for m in _IMPORT.findall(script.read_text("utf-8")))
-    return frozenset(seen)
-
-
-@cache
-def page_msgids(page: str) -> frozenset[str] | None:
-    """The msgids of the scripts a page may load (page_scripts); None for an unknown page."""
-    scripts = page_scripts(page)
-    if scripts is None:
-        return None
-    found = (
-        message
-        for script in sorted(scripts)
-        for _line, message, _comments, _context in extract_from_file(
-            "javascript", str(script), keywords=SCRIPT_KEYWORDS, options=SCRIPT_OPTIONS
-        )
-    )
-    return frozenset(str(m if isinstance(m, str) else m[0]) for m in found)
-
-
-@cache
-def catalog(language: str, page: str | None = None) -> dict[str, str | list[str]]:
+def catalog(language: str, script: str | None = None) -> dict[str, str | list[str]]:
     """The page scripts' strings: msgid -> text; a plural message's singular msgid -> its forms.
 
     Only the strings the scripts use (the phone loads them before its first answer: what the
-    templates and the server say stays out); with a page, only those of the scripts that page
-    may load (page_scripts). An untranslated message is left out, so the scripts fall back to
-    the msgid (English)."""
+    templates and the server say stays out). An untranslated message is left out, so the scripts
+    fall back to the msgid (English)."""
     po = _po(language)
-    used = (page_msgids(page) if page is not None else None) or script_msgids()
+    known = script is not None and SCRIPT_NAME.match(script) and (SCRIPTS_DIR / f"{script}.js").is_file()
+    used = script_msgids(script if known else None)
     out: dict[str, str | list[str]] = {}
     for message in po or ():
         # A message with a msgctxt is the server's (C_): the scripts' t() has no context, and "No"

@@ -9,10 +9,13 @@ export function apiHeaders(extra = {}) {
   return { "Content-Type": "application/json", "Accept-Language": lang, ...extra };
 }
 
-// With a page (the name of its script), only the strings of the scripts that page may load.
-export async function loadStrings(page) {
+// Only the strings of this page's script and the modules it loads (the server follows the imports).
+const entry = document.querySelector('script[type="module"][src^="/static/js/"]');
+const script = entry ? entry.getAttribute("src").slice("/static/js/".length, -".js".length) : "";
+
+export async function loadStrings() {
   try {
-    const response = await fetch(`/i18n/${lang}.json${page ? `?page=${page}` : ""}`);
+    const response = await fetch(`/i18n/${lang}.json${/^[a-z][a-z0-9-]*$/.test(script) ? `?script=${script}` : ""}`);
     if (response.ok) strings = await response.json();
   } catch {
     strings = {};

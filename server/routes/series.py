@@ -24,8 +24,8 @@ from server.deps import (
     session_of,
 )
 from server.domain.errors import Code, DomainError
-from server.draaiboek.loader import VALUE_MAX_LENGTH
 from server.domain.meeting import normalise_code
+from server.draaiboek.loader import VALUE_MAX_LENGTH
 from server.gate import client_address, join_guard, too_many_attempts
 from server.realtime.hub import Hub
 from server.routes import series_schemas as body_of

@@ -82,6 +82,7 @@ async def test_a_phone_takes_the_pass_and_another_browser_carries_it_to_meeting_
             code = await shown.inner_text()
             await rate(phone, 0, 2)
             assert await axe(phone, "phone with its network pass") == []
+            await card.scroll_into_view_if_needed()
             await shot(phone, "phone-network-pass")
 
             # Meeting 2 on another device: nothing carried over but the code, typed in.
@@ -101,6 +102,7 @@ async def test_a_phone_takes_the_pass_and_another_browser_carries_it_to_meeting_
             await expect(first_statement).to_contain_text("bijeenkomst 1: 2")
             await expect(first_statement).to_contain_text("bijeenkomst 2: 4")
             assert await axe(other, "phone with jouw ontwikkeling") == []
+            await trend.scroll_into_view_if_needed()
             await shot(other, "phone-jouw-ontwikkeling")
 
             # The first phone at meeting 2: its pass's cookie joins it as the pseudonym, no form.
@@ -121,6 +123,7 @@ async def test_a_phone_takes_the_pass_and_another_browser_carries_it_to_meeting_
             await expect(compare).to_contain_text("bijeenkomst 1 naast bijeenkomst 2", timeout=WAIT)
             await expect(compare).to_contain_text("1 gekoppelde deelnemer")
             await expect(compare.locator(".compare-reason").first).to_contain_text("minder dan 3")
+            await shot(stage, "screen-before-after")
             remote = await (await phone_context(browser)).new_page()
             await remote.goto(f"{live.base}/m/{second['code']}/remote#key={second['host_key']}")
             panel = remote.locator("#series-card")
@@ -133,6 +136,8 @@ async def test_a_phone_takes_the_pass_and_another_browser_carries_it_to_meeting_
             await panel.get_by_role("button", name="Volgende bijeenkomst toevoegen").tap()
             await expect(panel).to_contain_text("Bijeenkomst 3 staat klaar", timeout=WAIT)
             assert await axe(remote, "remote with the series panel") == []
+            await panel.scroll_into_view_if_needed()
+            await shot(remote, "remote-series")
 
             # A phone that refuses the pass stays anonymous and sees no trend.
             anonymous = await (await phone_context(browser)).new_page()

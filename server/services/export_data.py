@@ -22,9 +22,10 @@ from server.db.tables import (
 )
 from server.domain.errors import Code, DomainError
 from server.kinds import Audience, Change, KindSettings, Moderation, get, settings_for, tally_from_rows
-from server.services import compare_report, followup_export, qa_export
+from server.services import compare_report, followup_export, pace_export, qa_export
 from server.services.compare_report import Compared
 from server.services.followup_export import FollowUpData
+from server.services.pace_export import Run
 from server.services.qa_export import BesideData
 
 
@@ -129,6 +130,7 @@ class MeetingData:
     preparation: str = ""  # the draaiboek's notes for the facilitator
     beside: BesideData | None = None  # Q&A and reactions (server/services/qa_export.py)
     follow_ups: FollowUpData | None = None  # actions carried forward (services/followup_export.py)
+    questionnaires: tuple[Run, ...] = ()  # self-paced questionnaires (services/pace_export.py)
     # Meeting 1 beside this one for its linked activities, in a series (services/compare_report.py)
     comparisons: tuple[Compared, ...] = ()
 
@@ -250,5 +252,6 @@ def load(session: Session, meeting_id: int) -> MeetingData:
         preparation=meeting.preparation,
         beside=qa_export.load(session, meeting_id),
         follow_ups=followup_export.load(session, meeting_id),
+        questionnaires=pace_export.load(session, meeting_id),
         comparisons=compare_report.load(session, meeting_id),
     )

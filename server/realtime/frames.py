@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from server import i18n
+from server import i18n, kinds
 from server.domain.agenda import Clock, agenda_view, phone_view
 from server.domain.meeting import ActivityInfo, MeetingInfo
-from server.kinds import KindSettings, Moderation, Tally, get
+from server.kinds import KindSettings, Moderation, Sheet, Tally, get
 from server.realtime.beside import RoomBeside
 from server.realtime.connection import Connection
 from server.realtime.messages import AgendaOut, MineOut, ResultsOut, SnapshotOut, StateOut, dump
@@ -57,8 +57,19 @@ class RoomFrames:
     def results(
         self, activity: ActivityInfo, audience: Literal["host", "presenter", "participant"]
     ) -> dict[str, Any]:
-        tally = self.tallies[activity.id]
-        return tally.snapshot(self._settings[activity.id], self._moderation[activity.id], audience=audience)
+        sheets, index = self.sheets(activity.id)
+        moderation = self._moderation[activity.id]
+        return kinds.results(sheets, index, moderation, audience, now=self.clock.now(), say=self.say)
+
+    def sheets(self, activity_id: int) -> tuple[list[Sheet], int]:
+        """The meeting's activities in agenda order, as the kinds' meeting-level facets read them,
+        and where ``activity_id`` stands among them."""
+        ordered = sorted(self.meeting.activities, key=lambda a: (a.position, a.id))
+        sheets = [
+            Sheet(a.id, a.kind, self._settings[a.id], self.tallies[a.id], a.status, a.opened_at)
+            for a in ordered
+        ]
+        return sheets, next(i for i, a in enumerate(ordered) if a.id == activity_id)
 
     def phones_see_results(self, activity: ActivityInfo | None) -> bool:
         # Some kinds need the results to take part (the check-out words are what phones step in
@@ -103,6 +114,8 @@ class RoomFrames:
         tally = self.tallies.get(activity.id)
         # A check-out phone's own words may lie outside the bounded list that every phone gets.
         words = tally.mentioned(own) if tally is not None else None
+        sheets, index = self.sheets(activity.id)
+        personal = kinds.personal(sheets, index, participant_id, now=self.clock.now(), say=self.say)
         return dump(
             MineOut(
                 activity_id=activity.id,
@@ -112,6 +125,7 @@ class RoomFrames:
                     for slot, (entry, payload, _rev) in own.items()
                 },
                 words=words,
+                own=personal,
             )
         )
 

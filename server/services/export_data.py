@@ -79,6 +79,7 @@ class BlockData:
     started_at: datetime | None
     entered_at: datetime | None
     spent_seconds: int
+    self_paced: bool = False  # its activities run as one questionnaire
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +264,7 @@ def load(session: Session, meeting_id: int) -> MeetingData:
                 materials=b.materials,
                 essential=b.essential,
                 is_break=b.is_break,
+                self_paced=b.self_paced,
                 start_time=b.start_time,
                 duration_minutes=b.duration_minutes,
                 started_at=maybe_aware(b.started_at),

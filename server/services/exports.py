@@ -80,6 +80,7 @@ def to_document(data: MeetingData) -> dict[str, Any]:
                 "started_at": utc_text(b.started_at),
                 "entered_at": utc_text(b.entered_at),
                 "spent_seconds": b.spent_seconds,
+                **({"self_paced": True} if b.self_paced else {}),  # absent: older exports keep their bytes
             }
             for number, b in enumerate(data.blocks, 1)
         ],

@@ -7,6 +7,7 @@ import io
 import zipfile
 from typing import Any
 
+import httpx
 import pytest
 
 from server.services import archive_check
@@ -197,3 +198,36 @@ async def test_a_questionnaire_across_two_workers(postgres_url: str, redis_url: 
         assert (await phone.wait_for(lambda m: m["type"] == "pace", start=seen))["step"] == 2
         await phone.disconnect()
         await remote.close()
+
+
+SELF_PACED = """\
+format: kring-draaiboek/1
+title: Vragenlijst
+blocks:
+  - title: In eigen tempo
+    duration: 10
+    self_paced: true
+    activities:
+      - kind: open
+        prompt: Wat neem je mee?
+      - kind: wordcloud
+        prompt: Eén woord?
+"""
+
+
+def test_a_self_paced_block_from_template_to_export_and_back(tmp_path: object) -> None:
+    with live_server(sqlite_url(tmp_path)) as server:
+        meeting = create_meeting(server.base, template_yaml=SELF_PACED)
+        with host(server.base, meeting) as http:
+            block = http.get("/agenda").json()["agenda"]["blocks"][0]
+            assert block["self_paced"] is True
+            # The remote's "Open als vragenlijst": the block's activities, in order.
+            opened = http.post("/questionnaire", json={"block_id": block["id"]}).json()["questionnaires"]
+            assert opened[-1]["steps"] == block["activity_ids"]
+            assert "self_paced: true" in http.get("/template.yaml").text
+            exported = http.get("/export.json")
+        assert exported.json()["blocks"][0]["self_paced"] is True
+        restored = httpx.post(f"{server.base}/api/import", content=exported.content, timeout=10)
+        restored.raise_for_status()
+        with host(server.base, restored.json()) as http:
+            assert http.get("/agenda").json()["agenda"]["blocks"][0]["self_paced"] is True

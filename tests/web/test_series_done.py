@@ -8,6 +8,7 @@ and after and the follow-through, equal to a recount from the exports."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from tests.conftest import sqlite_url
 from tests.support import live_server
-from tests.web.browser import WAIT, PageProblems, launch, phone_context
+from tests.web.browser import WAIT, PageProblems, launch, phone_context, shot
 from tests.web.test_series_pass import rate
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -167,6 +168,8 @@ async def test_a_three_meeting_series_with_five_phones(tmp_path: Path, page_prob
                     page = people[name].page
                     assert page is not None
                     await follow_up(page, name, position, status)
+                    if name == "anna" and position == 3:
+                        await shot(page, "phone-carried-actions", full=True)
                 dewi = people["dewi"].page
                 assert dewi is not None
                 await expect(dewi.locator("#carried")).to_be_hidden()
@@ -185,6 +188,8 @@ async def test_a_three_meeting_series_with_five_phones(tmp_path: Path, page_prob
                     eva = people["eva"].page
                     assert eva is not None
                     await eva.get_by_role("button", name="Vergeet mij").tap()
+                    await eva.locator(".forget-panel").scroll_into_view_if_needed()
+                    await shot(eva, "phone-forget-me-series")
                     await eva.get_by_role("button", name="Ja, wis alles van mij").tap()
                     await expect(eva.locator("#forgotten")).to_contain_text(
                         "in de bijeenkomsten van deze reeks", timeout=WAIT
@@ -254,4 +259,13 @@ async def test_a_three_meeting_series_with_five_phones(tmp_path: Path, page_prob
         series_report = httpx.get(
             f"{base}/api/series/{series['id']}/report.html", headers=key, timeout=60
         ).text
-        assert "+2.33" in series_report and "3 gekoppelde deelnemers" in series_report
+        # The series report: the same figures, for meeting 1 beside meeting 3.
+        assert f"{shown[0]}{shown[1]}<td>+{dutch(change)}</td>" in series_report
+        if os.environ.get("KRING_SCREENSHOTS") == "1":  # the README's pictures of both reports
+            async with async_playwright() as pw:
+                browser = await launch(pw)
+                page = await browser.new_page(viewport={"width": 900, "height": 1200})
+                for name, html in (("report-series-meeting", report), ("series-report", series_report)):
+                    await page.set_content(html)
+                    await shot(page, name, full=True)
+                await browser.close()

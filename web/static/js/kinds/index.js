@@ -8,6 +8,8 @@
 //   stage(node, results, activity, kept)   the big screen's view into node; kept lives as long as
 //                                          the activity stays on the screen (views that animate);
 //   ownResults    (optional) the phone view shows the results itself (no separate results card).
+//   together      (optional) phones take part through what the whole room answers at once: it
+//                 cannot be a step of a self-paced questionnaire (the server refuses it too).
 // Modules load when a page first needs them: a phone waiting for the first question loads none.
 const MODULES = {
   open: () => import("./open.js"),

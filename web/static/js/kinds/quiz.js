@@ -7,6 +7,7 @@ await kindStyle("quiz");
 
 export const title = N_("Quiz");
 export const ownResults = true;
+export const together = true; // not in a self-paced questionnaire (results_on_phones_always)
 
 const LETTERS = "ABCDEF";
 // When each opening of a question ends on this device's clock: from the server's left_ms on the

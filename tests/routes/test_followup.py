@@ -309,6 +309,9 @@ def test_the_series_report_shows_attendance_trends_and_follow_through_in_aggrega
         "2 van 3 acties uit “Bijeenkomst 1” kregen een terugblik (2 mensen)." in html
         and html.count('<p class="muted suppressed">') == 1
     )
+    pdf = world.client.get(f"/api/series/{series_id}/report.pdf", headers=key)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-"), pdf.text[:200]
+    assert pdf.headers["content-type"] == "application/pdf"
     assert world.client.get(f"/api/series/{series_id}/report.html").status_code == 404
     wrong = {"Authorization": "Bearer niet-de-sleutel"}
     assert world.client.get(f"/api/series/{series_id}/report.html", headers=wrong).status_code == 404

@@ -87,18 +87,24 @@ class RoomFrames:
             )
         return self._state_frame
 
-    def mine_frame(self, participant_id: int) -> str | None:
+    def mine_frame(self, participant_id: int, shared: dict[str | None, str] | None = None) -> str | None:
+        """A phone's own answers to the current activity. ``shared`` keeps, for one flush, the
+        frames of phones without answers by nickname: when a question opens, every phone's frame
+        is one of a few, built once each instead of once per phone."""
         activity = self.meeting.current
         if activity is None:
             return None
         own = self.own.get(activity.id, {}).get(participant_id, {})
+        nickname = self.nicknames.get(participant_id)
+        if not own and shared is not None and nickname in shared:
+            return shared[nickname]
         tally = self.tallies.get(activity.id)
         # A check-out phone's own words may lie outside the bounded list that every phone gets.
         words = tally.mentioned(own) if tally is not None else None
-        return dump(
+        frame = dump(
             MineOut(
                 activity_id=activity.id,
-                participant={"nickname": self.nicknames.get(participant_id)},
+                participant={"nickname": nickname},
                 answers={
                     slot: {"entry_id": entry, "value": payload}
                     for slot, (entry, payload, _rev) in own.items()
@@ -106,6 +112,9 @@ class RoomFrames:
                 words=words,
             )
         )
+        if not own and shared is not None:
+            shared[nickname] = frame
+        return frame
 
     def results_frame(self) -> str | None:
         """The phones' results frame, built once per room version (shared by flush and greet)."""
@@ -220,6 +229,7 @@ class RoomFrames:
         """
         phones = [c for c in self.phones if not c.closed] if self.dirty_state or self.dirty_results else []
         if self.dirty_state:
+            shared_mine: dict[str | None, str] = {}
             self._state_frame = None
             frame = self.state_frame()
             for connection in phones:
@@ -227,7 +237,7 @@ class RoomFrames:
                 connection.drop("results")  # the state frame carries the current results
                 if self.dirty_mine:
                     assert connection.participant_id is not None
-                    mine = self.mine_frame(connection.participant_id)
+                    mine = self.mine_frame(connection.participant_id, shared_mine)
                     if mine is not None:
                         connection.put_latest("mine", mine)
         elif self.dirty_results:

@@ -27,14 +27,17 @@ from server.realtime.backends import make_broadcast
 from server.realtime.beside_hub import BesideHub
 from server.realtime.collector import Collector
 from server.realtime.hub import Hub
+from server.realtime.pace_hub import PaceHub
 from server.realtime.transport import choose as choose_transport
 from server.routes import agenda, api, auth, door, exports, join, live, pages, ws
 from server.routes import beside as beside_routes
 from server.routes import followup as followup_routes
 from server.routes import network_pass as pass_routes
 from server.routes import privacy as privacy_routes
+from server.routes import questionnaires as questionnaire_routes
 from server.routes import roles as role_routes
 from server.routes import series as series_routes
+from server.routes import series_report as series_report_routes
 from server.routes.errors import error_response
 from server.routes.schemas import ErrorOut
 from server.services.batcher import AnswerBatcher, JoinBatcher
@@ -104,6 +107,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             check=settings.check_invariants,
         )
         app.state.beside = beside
+        pace = PaceHub(db, hub, window=settings.batch_window_seconds, max_batch=settings.batch_max)
+        app.state.pace = pace
         role_routes.attach(hub)
         app.state.transport = choose_transport(settings.ws_transport)
         log.info("websocket frames go out by the %s transport", app.state.transport.name)
@@ -132,11 +137,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         batcher.start()
         joins.start()
         await beside.start()
+        await pace.start()
         try:
             yield
         finally:
             await batcher.stop()  # commit what is pending before the sockets close
             await beside.stop()
+            await pace.stop()
             await joins.stop()
             await hub.stop()
             parser.close()
@@ -201,10 +208,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(agenda.router)
     app.include_router(door.router)
     app.include_router(beside_routes.router)
+    app.include_router(questionnaire_routes.router)
     app.include_router(role_routes.router)
     app.include_router(privacy_routes.router)
     app.include_router(followup_routes.router)
     app.include_router(series_routes.router)
+    app.include_router(series_report_routes.router)
     app.include_router(pass_routes.router)
     app.include_router(exports.router)
     app.include_router(auth.router)

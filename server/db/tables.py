@@ -9,6 +9,16 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
+# What runs beside the activities (Q&A, reactions, questionnaires) has its tables in a module of
+# its own; they are imported here with every other table.
+from server.db.beside_tables import MeetingBeside as MeetingBeside
+from server.db.beside_tables import PaceProgress as PaceProgress
+from server.db.beside_tables import QaQuestion as QaQuestion
+from server.db.beside_tables import QaSubmission as QaSubmission
+from server.db.beside_tables import QaVote as QaVote
+from server.db.beside_tables import Questionnaire as Questionnaire
+from server.db.beside_tables import ReactionCount as ReactionCount
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -213,6 +223,8 @@ class AgendaBlock(SQLModel, table=True):
     materials: str = Field(default="", max_length=2000)
     essential: bool = Field(default=True)
     is_break: bool = Field(default=False)
+    # The block's activities run as a questionnaire (vragenlijst): each phone at its own pace.
+    self_paced: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     start_time: str | None = Field(default=None, max_length=5)
     duration_minutes: int = Field(default=10)
     # Actual timing: first entered, the current stay's start, and the seconds of earlier stays.
@@ -292,87 +304,6 @@ class Submission(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
     __table_args__ = (UniqueConstraint("participant_id", "client_id", name="uq_submission_client"),)
-
-
-class QaQuestion(SQLModel, table=True):
-    """A question from the hall (Q&A beside the activities)."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    meeting_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False)
-    )
-    participant_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("participant.id", ondelete="CASCADE"), nullable=False)
-    )
-    text: str = Field(sa_column=Column(Text, nullable=False))
-    nickname: str | None = Field(default=None, max_length=40)  # None: asked anonymously
-    status: str = Field(default="visible", max_length=10)  # pending, visible, hidden
-    answered: bool = Field(default=False)
-    created_at: datetime = Field(default_factory=utcnow)
-
-    __table_args__ = (Index("ix_qaquestion_meeting", "meeting_id"),)
-
-
-class QaVote(SQLModel, table=True):
-    """One participant's upvote of a question: one row at most, the database says so."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    question_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("qaquestion.id", ondelete="CASCADE"), nullable=False)
-    )
-    participant_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("participant.id", ondelete="CASCADE"), nullable=False)
-    )
-    created_at: datetime = Field(default_factory=utcnow)
-
-    __table_args__ = (UniqueConstraint("question_id", "participant_id", name="uq_qavote"),)
-
-
-class QaSubmission(SQLModel, table=True):
-    """Idempotency log of questions and votes, as ``submission`` is for answers."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    participant_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("participant.id", ondelete="CASCADE"), nullable=False)
-    )
-    client_id: str = Field(max_length=64)
-    op: str = Field(max_length=10)
-    question_id: int | None = Field(default=None)
-    fingerprint: str = Field(max_length=64)
-    created_at: datetime = Field(default_factory=utcnow)
-
-    __table_args__ = (UniqueConstraint("participant_id", "client_id", name="uq_qasubmission_client"),)
-
-
-class MeetingBeside(SQLModel, table=True):
-    """What runs beside a meeting's activities: Q&A and live reactions (a row once set)."""
-
-    meeting_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
-    )
-    qa_open: bool = Field(default=False)
-    qa_premoderate: bool = Field(default=False)
-    qa_highlighted: int | None = Field(default=None)
-    reactions_on: bool = Field(default=True)
-    reaction_set: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-
-
-class ReactionCount(SQLModel, table=True):
-    """Reactions tapped during an activity (None: between activities), saved every few seconds."""
-
-    id: int | None = Field(default=None, primary_key=True)
-    meeting_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("meeting.id", ondelete="CASCADE"), nullable=False)
-    )
-    activity_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("activity.id", ondelete="SET NULL"), nullable=True),
-    )
-    reaction: str = Field(max_length=20)
-    count: int
-    created_at: datetime = Field(default_factory=utcnow)
-
-    __table_args__ = (Index("ix_reactioncount_meeting", "meeting_id"),)
 
 
 class ActionFollowUp(SQLModel, table=True):

@@ -44,6 +44,7 @@ class BlockInfo:
     materials: str = ""
     essential: bool = True
     is_break: bool = False
+    self_paced: bool = False  # its activities run as one questionnaire, each phone at its own pace
     start_time: str | None = None  # "HH:MM", the run sheet's Tijd column; shown, not enforced
     activity_ids: tuple[int, ...] = ()
     started_at: datetime | None = None  # first entered
@@ -267,6 +268,7 @@ def agenda_view(
             "start_time": block.start_time,
             "essential": block.essential,
             "is_break": block.is_break,
+            "self_paced": block.self_paced,
             "activity_ids": list(block.activity_ids),
             "status": times.statuses[block.id],
             "planned_offset_minutes": times.planned_offsets[block.id],

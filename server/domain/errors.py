@@ -113,6 +113,12 @@ class Code(StrEnum):
     INVALID_REACTION_SET = "invalid_reaction_set"
     REACTIONS_OFF = "reactions_off"
 
+    # Self-paced questionnaires.
+    INVALID_QUESTIONNAIRE = "invalid_questionnaire"
+    NOT_SELF_PACED = "not_self_paced"
+    QUESTIONNAIRE_CLOSED = "questionnaire_closed"
+    INVALID_STEP = "invalid_step"
+
     # HTTP itself: storage, the request's shape and size, and the framework's own refusals.
     STORAGE_FAILED = "storage_failed"
     INVALID_REQUEST = "invalid_request"

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from server.domain.agenda import Agenda, BlockInfo
 from server.domain.errors import Code, DomainError
+from server.domain.pace import Questionnaire
 
 Status = Literal["idle", "open", "closed"]
 Language = Literal["nl", "en"]
@@ -65,6 +66,8 @@ class MeetingInfo:
     # the host closed the door to new participants.
     join_secret: str = ""
     joins_closed: bool = False
+    # A self-paced questionnaire that is open: phones go through its steps at their own pace.
+    questionnaire: Questionnaire | None = None
     # Its place in a series (1 = the kick-off), None outside one: the phones offer the network pass.
     series_position: int | None = None
 
@@ -77,6 +80,12 @@ class MeetingInfo:
             if activity.id == activity_id:
                 return activity
         raise DomainError(Code.UNKNOWN_ACTIVITY, f"There is no activity {activity_id} in this meeting.")
+
+    def answerable(self, activity_id: int) -> ActivityInfo | None:
+        """The activity a phone may answer now: a step of the open questionnaire, else the current."""
+        if self.questionnaire is not None and activity_id in self.questionnaire.steps:
+            return self.activity(activity_id)
+        return self.current
 
     @property
     def current(self) -> ActivityInfo | None:

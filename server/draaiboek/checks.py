@@ -19,6 +19,7 @@ from server.domain.agenda import valid_start_time
 from server.domain.errors import DomainError
 from server.draaiboek.model import Placeholder, TemplateError
 from server.draaiboek.nodes import Document, Path_, show_value, where_text
+from server.draaiboek.pacing import self_paced_problem
 from server.kinds import is_private, measure, names, settings_for
 from server.text import N_, Text
 
@@ -160,6 +161,9 @@ def semantic_check(data: dict[str, Any], doc: Document) -> None:
         start = block.get("start")
         if start is not None and not valid_start_time(start):
             raise doc.fail(("blocks", i, "start"), _got(f"blocks[{i}].start", _SPECIAL["start"], start))
+        found = self_paced_problem(block, f"blocks[{i}]") if block.get("self_paced") else None
+        if found is not None:
+            raise doc.fail(("blocks", i, *found[0]), found[1])
         for j, activity in enumerate(block.get("activities", [])):
             path: Path_ = ("blocks", i, "activities", j)
             try:

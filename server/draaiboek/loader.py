@@ -142,6 +142,7 @@ def fill(template: Template, values: Mapping[str, str]) -> Template:
                 materials=sub(b.materials),
                 essential=b.essential,
                 is_break=b.is_break,
+                self_paced=b.self_paced,
                 activities=tuple(
                     ActivitySpec(
                         kind=a.kind,
@@ -249,6 +250,7 @@ def _template(data: dict[str, Any], source: str) -> Template:
                 materials=b.get("materials", ""),
                 essential=not b.get("optional", False),
                 is_break=b.get("break", False),
+                self_paced=b.get("self_paced", False),
                 activities=tuple(
                     ActivitySpec(
                         kind=a["kind"],
@@ -295,6 +297,8 @@ def _block_data(block: BlockSpec) -> dict[str, Any]:
         out["optional"] = True
     if block.is_break:
         out["break"] = True
+    if block.self_paced:
+        out["self_paced"] = True
     if block.activities:
         out["activities"] = [_activity_data(activity) for activity in block.activities]
     return out

@@ -36,6 +36,7 @@ class BlockSpec:
     materials: str = ""
     essential: bool = True
     is_break: bool = False
+    self_paced: bool = False  # the activities run as one questionnaire, each phone at its own pace
     activities: tuple[ActivitySpec, ...] = ()
 
 

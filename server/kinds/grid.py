@@ -152,34 +152,42 @@ class GridTally(Tally):
             bump(self._sums, (item, axis), value * delta)
             bump(self._squares, (item, axis), value * value * delta)
 
-    def _snapshot(
-        self, settings: KindSettings, moderation: Moderation, audience: Audience
-    ) -> dict[str, object]:
+    def _snapshot(self, settings: KindSettings, moderation: Moderation, audience: Audience) -> GridResults:
         grid = expect(settings, GridSettings)
-        placed: list[dict[str, object]] = []
+        placed: list[GridItem] = []
         for index, text in enumerate(grid.items):
             count = self._counts.get(index, 0)
-            item: dict[str, object] = {"index": index, "text": text, "count": count}
+            mean: dict[str, float | None] = {}
+            sd: dict[str, float | None] = {}
             for axis in AXES:
                 total, squares = self._sums.get((index, axis), 0), self._squares.get((index, axis), 0)
-                item[axis] = round(total / count, 2) if count > 0 else None
+                mean[axis] = round(total / count, 2) if count > 0 else None
                 # Population variance from whole numbers: (n·Σv² − (Σv)²) / n², never below 0.
                 spread = grid.spread != "none" and count > 0
-                item[f"sd_{axis}"] = (
-                    round(sqrt(max(count * squares - total * total, 0)) / count, 2) if spread else None
+                sd[axis] = round(sqrt(max(count * squares - total * total, 0)) / count, 2) if spread else None
+            placed.append(
+                GridItem(
+                    index=index,
+                    text=text,
+                    count=count,
+                    x=mean["x"],
+                    y=mean["y"],
+                    sd_x=sd["x"],
+                    sd_y=sd["y"],
                 )
-            placed.append(item)
-        return {
-            "x_label": grid.x_label,
-            "x_min": grid.x_min,
-            "x_max": grid.x_max,
-            "y_label": grid.y_label,
-            "y_min": grid.y_min,
-            "y_max": grid.y_max,
-            "quadrants": list(grid.quadrants),
-            "spread": grid.spread,
-            "items": placed,
-        }
+            )
+        return GridResults(
+            **self.counts(),
+            x_label=grid.x_label,
+            x_min=grid.x_min,
+            x_max=grid.x_max,
+            y_label=grid.y_label,
+            y_min=grid.y_min,
+            y_max=grid.y_max,
+            quadrants=list(grid.quadrants),
+            spread=grid.spread,
+            items=placed,
+        )
 
     def _state(self) -> object:
         return (sorted(self._counts.items()), sorted(self._sums.items()), sorted(self._squares.items()))

@@ -86,28 +86,26 @@ class PointsTally(Tally):
                 bump(self._totals, option, given * delta)
                 bump(self._givers, option, delta)
 
-    def _snapshot(
-        self, settings: KindSettings, moderation: Moderation, audience: Audience
-    ) -> dict[str, object]:
+    def _snapshot(self, settings: KindSettings, moderation: Moderation, audience: Audience) -> PointsResults:
         points = expect(settings, PointsSettings)
         respondents = self.respondents()
         spent = sum(self._totals.get(index, 0) for index in range(len(points.options)))
         # Most points first; equal totals in the order of the options.
         order = sorted(range(len(points.options)), key=lambda i: (-self._totals.get(i, 0), i))
-        options: list[dict[str, object]] = []
+        options: list[PointsOption] = []
         for index in order:
             total = self._totals.get(index, 0)
             options.append(
-                {
-                    "index": index,
-                    "text": points.options[index],
-                    "total": total,
-                    "mean": round(total / respondents, 2) if respondents > 0 else None,
-                    "givers": self._givers.get(index, 0),
-                    "percent": round(total / spent * 100, 1) if spent > 0 else 0.0,
-                }
+                PointsOption(
+                    index=index,
+                    text=points.options[index],
+                    total=total,
+                    mean=round(total / respondents, 2) if respondents > 0 else None,
+                    givers=self._givers.get(index, 0),
+                    percent=round(total / spent * 100, 1) if spent > 0 else 0.0,
+                )
             )
-        return {"budget": points.budget, "spent": spent, "options": options}
+        return PointsResults(**self.counts(), budget=points.budget, spent=spent, options=options)
 
     def _state(self) -> object:
         return sorted(self._totals.items()), sorted(self._givers.items())

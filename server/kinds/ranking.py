@@ -92,25 +92,24 @@ class RankingTally(Tally):
             bump(self._rank_sums, item, rank * delta)
             bump(self._ranks, (item, rank), delta)
 
-    def _snapshot(
-        self, settings: KindSettings, moderation: Moderation, audience: Audience
-    ) -> dict[str, object]:
+    def _snapshot(self, settings: KindSettings, moderation: Moderation, audience: Audience) -> RankingResults:
         ranking = expect(settings, RankingSettings)
         n = len(ranking.items)
         # Highest score first; a tie goes to the better mean rank, then to the item listed first.
         order = sorted(range(n), key=lambda i: (-self._score(i, n), self._mean(i) or float("inf"), i))
         ranked = [
-            {
-                "index": index,
-                "text": ranking.items[index],
-                "count": self._counts.get(index, 0),
-                "mean_rank": self._mean(index),
-                "score": self._score(index, n),
-                "distribution": [self._ranks.get((index, rank), 0) for rank in range(1, n + 1)],
-            }
+            RankedItem(
+                index=index,
+                text=ranking.items[index],
+                count=self._counts.get(index, 0),
+                mean_rank=self._mean(index),
+                score=self._score(index, n),
+                distribution=[self._ranks.get((index, rank), 0) for rank in range(1, n + 1)],
+            )
             for index in order
         ]
-        return {"partial": ranking.partial, "max_score": self.respondents() * n, "items": ranked}
+        max_score = self.respondents() * n
+        return RankingResults(**self.counts(), partial=ranking.partial, max_score=max_score, items=ranked)
 
     def _score(self, item: int, n: int) -> int:
         """Borda: Σ (n + 1 − rank) over the people who ranked it; an unranked item earns nothing."""

@@ -122,6 +122,15 @@ class TapsMsg(_Message):
     c: dict[str, Annotated[int, Field(ge=0)]]
 
 
+class PaceMsg(_Message):
+    """Phones' moves in a questionnaire, stored by the sending worker: (questionnaire, participant,
+    step, furthest step) each."""
+
+    t: Literal["pace"] = "pace"
+    m: int
+    p: list[tuple[int, int, Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]]
+
+
 class SignalMsg(_Message):
     """ "Nog 5 minuten" for the meeting's remotes."""
 
@@ -141,7 +150,8 @@ BusMessage = Annotated[
     | ResyncMsg
     | BesideMsg
     | TapsMsg
-    | SignalMsg,
+    | SignalMsg
+    | PaceMsg,
     Field(discriminator="t"),
 ]
 RoomMessage = (
@@ -154,6 +164,7 @@ RoomMessage = (
     | BesideMsg
     | TapsMsg
     | SignalMsg
+    | PaceMsg
 )
 
 

@@ -27,7 +27,7 @@ log = logging.getLogger("kring.ws")
 
 Role = Literal["participant", "presenter", "host"]
 # Channels are drained in this order: a new activity's state before its results.
-CHANNELS = ("state", "mine", "results", "snapshot", "agenda", "beside", "qa_mine")
+CHANNELS = ("state", "mine", "pace", "results", "snapshot", "agenda", "beside", "qa_mine")
 
 
 class Connection:

@@ -11,7 +11,7 @@ from server.realtime.room import Room
 
 def found_frame(room: Room, message: FindIn) -> str:
     """The reply to a `find`: at most FIND_LIMIT matching words, or why there are none."""
-    activity = accepting(room.meeting.current, message.activity_id)
+    activity = accepting(room.meeting.answerable(message.activity_id), message.activity_id)
     tally = room.tallies.get(activity.id)
     if tally is None or not tally.searchable:
         raise DomainError(Code.WRONG_KIND, "Only the words of a check-out can be searched.")

@@ -17,6 +17,7 @@ from server.kinds import KindSettings, Moderation, Tally, get
 from server.realtime.beside import RoomBeside
 from server.realtime.connection import Connection
 from server.realtime.messages import AgendaOut, MineOut, ResultsOut, SnapshotOut, StateOut, dump
+from server.realtime.pace import RoomPace
 from server.text import Text
 
 Audience = Literal["presenter", "host"]
@@ -35,6 +36,7 @@ class RoomFrames:
     phones: set[Connection]
     screens: set[Connection]
     beside: RoomBeside
+    pace: RoomPace
     seq: int
     version: int
     dirty_state: bool
@@ -65,10 +67,15 @@ class RoomFrames:
             activity.show_results_phones or get(activity.kind).results_on_phones_always
         )
 
+    @property
+    def phone_activity(self) -> ActivityInfo | None:
+        """What the phones answer together; none while a questionnaire goes at each one's pace."""
+        return None if self.pace.questionnaire is not None else self.meeting.current
+
     def state_frame(self) -> str:
         """The phones' shared state frame; rebuilt when the state changed, or when it carries
         results and answers came in since (a reconnecting phone never gets stale results)."""
-        activity = self.meeting.current
+        activity = self.phone_activity
         stale = self._state_version != self.version and self.phones_see_results(activity)
         if self._state_frame is None or stale:
             self.seq += 1
@@ -83,6 +90,7 @@ class RoomFrames:
                     if activity and self.phones_see_results(activity)
                     else None,
                     agenda=self.phone_agenda(),
+                    questionnaire=self.pace.phone_view(self.meeting),
                 )
             )
         return self._state_frame
@@ -91,7 +99,7 @@ class RoomFrames:
         """A phone's own answers to the current activity. ``shared`` keeps, for one flush, the
         frames of phones without answers by nickname: when a question opens, every phone's frame
         is one of a few, built once each instead of once per phone."""
-        activity = self.meeting.current
+        activity = self.phone_activity
         if activity is None:
             return None
         own = self.own.get(activity.id, {}).get(participant_id, {})
@@ -118,7 +126,7 @@ class RoomFrames:
 
     def results_frame(self) -> str | None:
         """The phones' results frame, built once per room version (shared by flush and greet)."""
-        activity = self.meeting.current
+        activity = self.phone_activity
         if not self.phones_see_results(activity):
             return None
         assert activity is not None
@@ -173,6 +181,7 @@ class RoomFrames:
                     schedule=audience == "host" or self.meeting.show_schedule,
                 ),
                 beside=self.beside.screen_view(audience, burst),
+                questionnaire=self.pace.screen_view(self.meeting, self.tallies, self.own),
             )
         )
 
@@ -219,6 +228,7 @@ class RoomFrames:
             if mine is not None:
                 connection.put_latest("mine", mine)
             self.beside.greet(connection)
+            self.pace.greet(connection, self.own)
         else:
             connection.put_latest("snapshot", self.snapshot_frame(connection.role))
 
@@ -250,7 +260,10 @@ class RoomFrames:
                     connection.put_latest("results", results)
         # The taps of this tick ride on the screens' one frame: a burst, never a frame per tap.
         burst = self.beside.burst.take()
-        screens_dirty = self.dirty_snapshot or self.dirty_results or self.dirty_state
+        screens_dirty = (
+            self.dirty_snapshot or self.dirty_results or self.dirty_state or self.pace.dirty_screens
+        )
+        self.pace.dirty_screens = False
         if screens_dirty or self.beside.dirty_screens or burst:
             frames: dict[str, str] = {}
             for connection in self.screens:
@@ -261,4 +274,5 @@ class RoomFrames:
                     connection.put_latest("snapshot", frames[role])
         self.beside.dirty_screens = False
         self.beside.flush_phones(self.phones)
+        self.pace.flush_phones(self.phones, self.own, everyone=self.dirty_state and self.dirty_mine)
         self.dirty_state = self.dirty_results = self.dirty_snapshot = self.dirty_mine = False

@@ -24,7 +24,6 @@ from server.domain.agenda import Clock, SystemClock
 from server.domain.errors import Code
 from server.realtime.backends import Broadcast, MemoryBroadcast
 from server.realtime.bus import (
-    BesideMsg,
     Bus,
     BusMessage,
     ChangesMsg,
@@ -34,9 +33,7 @@ from server.realtime.bus import (
     ResetMsg,
     ResyncMsg,
     RoomMessage,
-    SignalMsg,
     StructureMsg,
-    TapsMsg,
     Unreadable,
     read_message,
 )
@@ -178,6 +175,7 @@ class Hub:
         room.set_meeting(truth.meeting)
         room.load_answers(truth.answers)
         room.beside.load(truth.beside)
+        room.pace.load(*truth.steps)
         self.mark(room)
 
     async def _refresh(self, room: Room) -> bool:
@@ -357,7 +355,7 @@ class Hub:
                 return
             elif isinstance(message, PresenceMsg):
                 room.report_presence(worker, message.n)
-            elif isinstance(message, BesideMsg | TapsMsg | SignalMsg) and message.t in self.remote_handlers:
+            elif message.t in self.remote_handlers:  # a feature beside the activities (Q&A, pace, …)
                 await self.remote_handlers[message.t](room, message)
             else:
                 return

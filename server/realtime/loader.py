@@ -19,6 +19,7 @@ from server.realtime.room import Room
 from server.services import answers as answer_service
 from server.services import meetings as meeting_service
 from server.services import qa as qa_service
+from server.services import questionnaires
 from server.services.answers import StoredAnswer
 from server.services.meetings import MeetingAuth
 from server.services.qa import Beside
@@ -31,6 +32,8 @@ class Truth:
     meeting: MeetingInfo
     answers: list[StoredAnswer]
     beside: Beside
+    # The open questionnaire's stored steps: (its id, (participant, step, furthest) rows).
+    steps: tuple[int, list[tuple[int, int, int]]] = (0, [])
 
 
 class RoomLoader(Protocol):
@@ -72,6 +75,7 @@ class DatabaseLoader:
         room = Room(meeting, auth, self.join_url(meeting.code, auth.join_secret), self.clock)
         room.load_answers(answer_service.load_answers(session, meeting_id))
         room.beside.load(qa_service.load_beside(session, meeting_id))
+        room.pace.load(*questionnaires.progress_for(session, meeting.questionnaire, None))
         return room
 
     async def truth(self, meeting_id: int) -> Truth | None:
@@ -83,6 +87,7 @@ class DatabaseLoader:
                 meeting,
                 answer_service.load_answers(session, meeting_id),
                 qa_service.load_beside(session, meeting_id),
+                questionnaires.progress_for(session, meeting.questionnaire, None),
             )
 
         return await self.db.run(read)

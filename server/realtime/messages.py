@@ -71,6 +71,16 @@ class ReactIn(_In):
     reaction: Annotated[str, Field(min_length=1, max_length=20)]
 
 
+class StepIn(_In):
+    """A phone moves to ``step`` of the open questionnaire (0 is the first; the number of steps
+    is the end, "klaar"). Stored, then acknowledged with `step_ack`; a resend moves it again."""
+
+    type: Literal["step"]
+    client_id: ClientId
+    questionnaire_id: int
+    step: Annotated[int, Field(ge=0, le=1000)]
+
+
 class PingIn(_In):
     type: Literal["ping"]
 
@@ -84,11 +94,11 @@ class AuthIn(_In):
 
 
 ParticipantIn = Annotated[
-    AnswerIn | WithdrawIn | FindIn | PingIn | AskIn | VoteIn | ReactIn, Field(discriminator="type")
+    AnswerIn | WithdrawIn | FindIn | PingIn | AskIn | VoteIn | ReactIn | StepIn, Field(discriminator="type")
 ]
 ScreenIn = Annotated[AuthIn | PingIn, Field(discriminator="type")]
 
-participant_in = TypeAdapter[AnswerIn | WithdrawIn | FindIn | PingIn | AskIn | VoteIn | ReactIn](
+participant_in = TypeAdapter[AnswerIn | WithdrawIn | FindIn | PingIn | AskIn | VoteIn | ReactIn | StepIn](
     ParticipantIn
 )
 react_in = TypeAdapter(ReactIn)
@@ -135,6 +145,11 @@ class StateOut(_Out):
     results: dict[str, Any] | None
     agenda: dict[str, Any] | None = Field(
         default=None, description='The agenda block on now and the next one ("Nu: …", "Straks: …")'
+    )
+    questionnaire: dict[str, Any] | None = Field(
+        default=None,
+        description="The open self-paced questionnaire: its id and its steps (activities, in order); "
+        "`activity` is null meanwhile, and each phone goes by its own `pace`",
     )
 
 
@@ -192,6 +207,10 @@ class SnapshotOut(_Out):
     beside: dict[str, Any] | None = Field(
         default=None, description="Q&A and reactions beside the activities (server/realtime/beside.py)"
     )
+    questionnaire: dict[str, Any] | None = Field(
+        default=None,
+        description="The open self-paced questionnaire with every step's progress (null: none open)",
+    )
 
 
 class QaAckOut(_Out):
@@ -219,6 +238,27 @@ class QaMineOut(_Out):
     type: Literal["qa_mine"] = "qa_mine"
     questions: list[dict[str, Any]]
     votes: list[int]
+
+
+class PaceOut(_Out):
+    """A phone's place in the open questionnaire (kept on the server: a reloaded phone comes
+    back on its step) and its own answers to every step, by activity id and slot."""
+
+    type: Literal["pace"] = "pace"
+    questionnaire_id: int
+    step: int
+    furthest: int
+    answers: dict[str, dict[str, dict[str, Any]]]
+
+
+class StepAckOut(_Out):
+    """A phone's move in the questionnaire is stored."""
+
+    type: Literal["step_ack"] = "step_ack"
+    client_id: str
+    questionnaire_id: int
+    step: int
+    furthest: int
 
 
 class AgendaOut(_Out):
@@ -258,8 +298,20 @@ OUTGOING: tuple[type[_Out], ...] = (
     BesideOut,
     QaMineOut,
     SignalOut,
+    PaceOut,
+    StepAckOut,
 )
-INCOMING: tuple[type[_In], ...] = (AnswerIn, WithdrawIn, FindIn, PingIn, AuthIn, AskIn, VoteIn, ReactIn)
+INCOMING: tuple[type[_In], ...] = (
+    AnswerIn,
+    WithdrawIn,
+    FindIn,
+    PingIn,
+    AuthIn,
+    AskIn,
+    VoteIn,
+    ReactIn,
+    StepIn,
+)
 
 
 def parse(adapter: TypeAdapter[Any], raw: str | bytes) -> Any:

@@ -22,6 +22,7 @@ from server.realtime.messages import (
     WithdrawIn,
     dump,
 )
+from server.realtime.pace import RoomPace
 from server.services.answers import AnswerOp, StoredAnswer
 from server.services.keys import hash_key
 from server.services.meetings import MeetingAuth
@@ -63,6 +64,7 @@ class Room(RoomFrames):
         self._results_cache: tuple[tuple[int, int], str] | None = None
         self._state_version = -1
         self.beside = RoomBeside()  # Q&A and reactions beside the activities
+        self.pace = RoomPace()  # the self-paced questionnaire, when one is open
         self.set_meeting(meeting)
 
     # -- loading ---------------------------------------------------------------------------
@@ -71,6 +73,8 @@ class Room(RoomFrames):
         before = self.meeting.current
         agenda_before = phone_view(self.meeting.agenda)
         self.meeting = meeting
+        if self.pace.sync(meeting.questionnaire):
+            self.dirty_mine = True
         self._settings = {a.id: settings_for(a.kind, a.settings) for a in meeting.activities}
         self._moderation = {a.id: Moderation.from_json(a.moderation) for a in meeting.activities}
         for activity in meeting.activities:
@@ -189,7 +193,7 @@ class Room(RoomFrames):
         recognised resends: a resend of a stored answer gets its ack again, whatever changed
         since. The room's own verdict travels along as the op's ``refusal``."""
         try:
-            activity = accepting(self.meeting.current, message.activity_id)
+            activity = accepting(self.meeting.answerable(message.activity_id), message.activity_id)
             refusal = None
         except DomainError as closed:
             refusal = closed
@@ -280,7 +284,13 @@ class Room(RoomFrames):
 
     @property
     def dirty(self) -> bool:
-        return self.dirty_state or self.dirty_results or self.dirty_snapshot or self.beside.dirty
+        return (
+            self.dirty_state
+            or self.dirty_results
+            or self.dirty_snapshot
+            or self.beside.dirty
+            or self.pace.dirty
+        )
 
     def _mark_state(self) -> None:
         self._state_frame = None

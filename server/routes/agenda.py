@@ -88,7 +88,7 @@ async def delete_block(
 @router.put("/meetings/{code}/blocks", response_model=schemas.MeetingOut, responses=host_responses)
 async def reorder_blocks(
     body: schemas.BlockOrder, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
-) -> dict[str, Any]:
+) -> schemas.MeetingOut:
     """Reorder the blocks; their activities follow them."""
     event = await db.run(agenda_service.reorder_blocks, meeting_id, body.order)
     await hub.publish([event])
@@ -102,7 +102,7 @@ async def reorder_blocks(
 )
 async def enter_block(
     block_id: BlockIdPath, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep, clock: ClockDep
-) -> dict[str, Any]:
+) -> schemas.MeetingOut:
     """Move the agenda to this block and start its clock; its first activity is put on screen,
     ready to open."""
     now = clock.now()
@@ -118,7 +118,7 @@ async def enter_block(
 )
 async def next_block(
     meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep, clock: ClockDep
-) -> dict[str, Any]:
+) -> schemas.MeetingOut:
     """Enter the next block (the first, before the agenda starts); after the last block the
     agenda ends."""
     now = clock.now()
@@ -132,7 +132,7 @@ async def next_block(
 )
 async def previous_block(
     meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep, clock: ClockDep
-) -> dict[str, Any]:
+) -> schemas.MeetingOut:
     """Go back to the block before the current one; its clock runs on from where it was."""
     now = clock.now()
     return await _move(meeting_id, db, hub, lambda s: agenda_service.step(s, meeting_id, now, forward=False))
@@ -145,7 +145,7 @@ async def previous_block(
 )
 async def end_agenda(
     meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep, clock: ClockDep
-) -> dict[str, Any]:
+) -> schemas.MeetingOut:
     """End the agenda: the clock stops, the actual end time is kept for the wrap-up."""
     now = clock.now()
     await db.run(agenda_service.end_agenda, meeting_id, now)
@@ -154,7 +154,7 @@ async def end_agenda(
 
 
 @router.post("/meetings/{code}/agenda/restart", response_model=schemas.MeetingOut, responses=host_responses)
-async def restart_agenda(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> dict[str, Any]:
+async def restart_agenda(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> schemas.MeetingOut:
     """Forget the actual times (after a rehearsal): the agenda is back to its plan."""
     await db.run(agenda_service.restart_agenda, meeting_id)
     await hub.publish([StructureChanged(meeting_id)])
@@ -224,7 +224,7 @@ async def meeting_template(meeting_id: CurrentHost, db: DatabaseDep) -> Response
 
 async def _move(
     meeting_id: int, db: DatabaseDep, hub: HubDep, move: Callable[[Session], int | None]
-) -> dict[str, Any]:
+) -> schemas.MeetingOut:
     """Move the agenda (the service puts the new block's activity on screen), tell the rooms, and
     answer with the meeting."""
     await db.run(move)

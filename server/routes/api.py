@@ -91,7 +91,7 @@ async def create_meeting(
         await db.run(accounts.set_owner, created.meeting.id, account.id)
     code = created.meeting.code
     return {
-        **meeting_out(created.meeting, hub),
+        **meeting_out(created.meeting, hub).model_dump(),
         "host_key": created.host_key,
         "presenter_key": created.presenter_key,
         "host_url": f"{hub.public_base}/m/{code}/remote#key={created.host_key}",
@@ -100,7 +100,7 @@ async def create_meeting(
 
 
 @router.get("/meetings/{code}", response_model=schemas.MeetingOut, responses=host_responses)
-async def get_meeting(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> dict[str, Any]:
+async def get_meeting(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> schemas.MeetingOut:
     """The meeting with its activities (host only)."""
     return meeting_out(await load_meeting(db, meeting_id), hub)
 
@@ -108,7 +108,7 @@ async def get_meeting(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep) -> 
 @router.patch("/meetings/{code}", response_model=schemas.MeetingOut, responses=host_responses)
 async def update_meeting(
     body: schemas.MeetingUpdate, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
-) -> dict[str, Any]:
+) -> schemas.MeetingOut:
     """Change the title, theme, language, retention, the draaiboek's description and notes, or
     whether the big screen shows the schedule."""
     event = await db.run(

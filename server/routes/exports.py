@@ -158,7 +158,7 @@ async def import_meeting(
     meeting = await load_meeting(db, restored.meeting_id)
     base = hub.public_base
     return {
-        **meeting_out(meeting, hub),
+        **meeting_out(meeting, hub).model_dump(),
         "host_key": restored.host_key,
         "presenter_key": restored.presenter_key,
         "host_url": f"{base}/m/{restored.code}/remote#key={restored.host_key}",

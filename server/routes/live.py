@@ -19,7 +19,7 @@ router = api_router()
 @router.put("/meetings/{code}/order", response_model=schemas.MeetingOut, responses=host_responses)
 async def reorder(
     body: schemas.Order, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
-) -> dict[str, Any]:
+) -> schemas.MeetingOut:
     """Reorder the activities."""
     event = await db.run(service.reorder_activities, meeting_id, body.order)
     await hub.publish([event])
@@ -33,7 +33,7 @@ async def reorder(
 )
 async def open_activity(
     activity_id: ActivityIdPath, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep, clock: ClockDep
-) -> dict[str, Any]:
+) -> schemas.MeetingOut:
     """Open an activity: every phone switches to it; any other open activity closes. An activity
     of another agenda block moves the agenda to that block."""
     event = await db.run(service.open_, meeting_id, activity_id, clock.now())
@@ -48,7 +48,7 @@ async def open_activity(
 )
 async def close_activity(
     activity_id: ActivityIdPath, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
-) -> dict[str, Any]:
+) -> schemas.MeetingOut:
     """Close an activity: answers stop; a late answer gets a 'closed' error."""
     event = await db.run(service.close, meeting_id, activity_id)
     await hub.publish([event])
@@ -60,7 +60,9 @@ async def close_activity(
     response_model=schemas.MeetingOut,
     responses=conflict("`no_activity`: there is no next activity"),
 )
-async def open_next(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep, clock: ClockDep) -> dict[str, Any]:
+async def open_next(
+    meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep, clock: ClockDep
+) -> schemas.MeetingOut:
     """Open the activity after the current one (the first when none is current)."""
     return await _step(meeting_id, db, hub, clock, forward=True)
 
@@ -72,14 +74,14 @@ async def open_next(meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep, clock
 )
 async def open_previous(
     meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep, clock: ClockDep
-) -> dict[str, Any]:
+) -> schemas.MeetingOut:
     """Open the activity before the current one."""
     return await _step(meeting_id, db, hub, clock, forward=False)
 
 
 async def _step(
     meeting_id: int, db: DatabaseDep, hub: HubDep, clock: ClockDep, *, forward: bool
-) -> dict[str, Any]:
+) -> schemas.MeetingOut:
     meeting = await load_meeting(db, meeting_id)
     target = next_activity(meeting) if forward else previous_activity(meeting)
     if target is None:
@@ -95,7 +97,7 @@ async def _step(
 @router.post("/meetings/{code}/current", response_model=schemas.MeetingOut, responses=host_responses)
 async def set_current(
     body: schemas.Current, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep
-) -> dict[str, Any]:
+) -> schemas.MeetingOut:
     """Show an activity without opening it, or (null) the waiting screen on every phone."""
     event = await db.run(service.show, meeting_id, body.activity_id)
     await hub.publish([event])

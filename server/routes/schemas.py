@@ -114,6 +114,7 @@ class BlockOut(BaseModel):
     materials: str
     essential: bool
     is_break: bool
+    self_paced: bool = Field(default=False, description="Its activities run as one self-paced questionnaire")
     activity_ids: list[int]
 
 
@@ -127,6 +128,7 @@ class BlockCreate(_Body):
     materials: str = Field(default="", max_length=2000)
     essential: bool = True
     is_break: bool = False
+    self_paced: bool = Field(default=False, description="Its activities run as one self-paced questionnaire")
     position: Position | None = None
 
 
@@ -140,6 +142,7 @@ class BlockUpdate(_Body):
     materials: str | None = Field(default=None, max_length=2000)
     essential: bool | None = None
     is_break: bool | None = None
+    self_paced: bool | None = None
 
 
 class BlockOrder(_Body):

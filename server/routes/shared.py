@@ -84,29 +84,30 @@ def block_out(block: BlockInfo) -> schemas.BlockOut:
         materials=block.materials,
         essential=block.essential,
         is_break=block.is_break,
+        self_paced=block.self_paced,
         activity_ids=list(block.activity_ids),
     )
 
 
-def meeting_out(meeting: MeetingInfo, hub: HubDep) -> dict[str, Any]:
+def meeting_out(meeting: MeetingInfo, hub: HubDep) -> schemas.MeetingOut:
     base = hub.public_base
     room = hub.rooms.get(meeting.id)
-    return {
-        "code": meeting.code,
-        "title": meeting.title,
-        "theme": meeting.theme,
-        "language": meeting.language,
-        "join_url": hub.join_url(meeting.code, meeting.join_secret),
-        "qr_svg_url": f"{base}/api/meetings/{meeting.code}/qr.svg",
-        "qr_png_url": f"{base}/api/meetings/{meeting.code}/qr.png",
-        "current_activity_id": meeting.current_activity_id,
-        "participants_online": room.participants if room else 0,
-        "activities": [activity_out(a) for a in meeting.activities],
-        "blocks": [block_out(b) for b in meeting.agenda.ordered],
-        "description": meeting.description,
-        "preparation": meeting.preparation,
-        "show_schedule": meeting.show_schedule,
-    }
+    return schemas.MeetingOut(
+        code=meeting.code,
+        title=meeting.title,
+        theme=meeting.theme,
+        language=meeting.language,
+        join_url=hub.join_url(meeting.code, meeting.join_secret),
+        qr_svg_url=f"{base}/api/meetings/{meeting.code}/qr.svg",
+        qr_png_url=f"{base}/api/meetings/{meeting.code}/qr.png",
+        current_activity_id=meeting.current_activity_id,
+        participants_online=room.participants if room else 0,
+        activities=[activity_out(a) for a in meeting.activities],
+        blocks=[block_out(b) for b in meeting.agenda.ordered],
+        description=meeting.description,
+        preparation=meeting.preparation,
+        show_schedule=meeting.show_schedule,
+    )
 
 
 async def load_meeting(db: DatabaseDep, meeting_id: int) -> MeetingInfo:

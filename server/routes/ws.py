@@ -30,6 +30,7 @@ from server.realtime.messages import (
     PingIn,
     PongOut,
     ReactIn,
+    StepIn,
     VoteIn,
     WithdrawIn,
     dump,
@@ -38,6 +39,7 @@ from server.realtime.messages import (
     react_in,
     screen_in,
 )
+from server.realtime.pace_hub import PaceHub
 from server.realtime.room import Room
 from server.routes.ws_open import opened_by, origin_allowed, participant_room, screen_room, session_hosts
 from server.services.answers import OpResult
@@ -160,6 +162,10 @@ async def _handle_participant(
             return
         if isinstance(message, AskIn | VoteIn):
             connection.push(await beside.ask_or_vote(live, participant_id, message))
+            return
+        if isinstance(message, StepIn):
+            pace: PaceHub = connection.ws.app.state.pace
+            connection.push(await pace.step(live, participant_id, message))
             return
         if isinstance(message, ReactIn):  # one that _tap did not recognise (spelled otherwise)
             beside.react(live, connection, participant_id, message)

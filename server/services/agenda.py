@@ -18,7 +18,17 @@ from server.domain.words import host_text
 from server.services.events import StructureChanged
 from server.text import N_
 
-BLOCK_FIELDS = ("title", "goal", "description", "who", "materials", "essential", "is_break", "start_time")
+BLOCK_FIELDS = (
+    "title",
+    "goal",
+    "description",
+    "who",
+    "materials",
+    "essential",
+    "is_break",
+    "self_paced",
+    "start_time",
+)
 TEXT_FIELDS = ("title", "goal", "description", "who", "materials")
 
 
@@ -340,6 +350,7 @@ def _block_info(row: AgendaBlock, activity_ids: tuple[int, ...]) -> BlockInfo:
         materials=row.materials,
         essential=row.essential,
         is_break=row.is_break,
+        self_paced=row.self_paced,
         start_time=row.start_time,
         activity_ids=activity_ids,
         started_at=maybe_aware(row.started_at),

@@ -10,10 +10,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from server.db.tables import Activity, AgendaBlock, Answer, Meeting, Participant, aware, maybe_aware
+from server.db.tables import (
+    Activity,
+    AgendaBlock,
+    Answer,
+    Meeting,
+    Participant,
+    SeriesParticipant,
+    aware,
+    maybe_aware,
+)
 from server.domain.errors import Code, DomainError
 from server.kinds import Audience, Change, KindSettings, Moderation, get, settings_for, tally_from_rows
-from server.services import followup_export, qa_export
+from server.services import compare_report, followup_export, qa_export
+from server.services.compare_report import Compared
 from server.services.followup_export import FollowUpData
 from server.services.qa_export import BesideData
 
@@ -34,6 +44,7 @@ class ParticipantData:
     id: int
     nickname: str | None
     joined_at: datetime
+    series_number: int | None = None  # the pseudonym's number in its series (a network pass)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +129,8 @@ class MeetingData:
     preparation: str = ""  # the draaiboek's notes for the facilitator
     beside: BesideData | None = None  # Q&A and reactions (server/services/qa_export.py)
     follow_ups: FollowUpData | None = None  # actions carried forward (services/followup_export.py)
+    # Meeting 1 beside this one for its linked activities, in a series (services/compare_report.py)
+    comparisons: tuple[Compared, ...] = ()
 
     @property
     def nicknames(self) -> dict[int, str | None]:
@@ -145,6 +158,14 @@ def load(session: Session, meeting_id: int) -> MeetingData:
     participants = session.scalars(
         select(Participant).where(col(Participant.meeting_id) == meeting_id).order_by(col(Participant.id))
     ).all()
+    series_numbers: dict[int, int] = {
+        int(pid): int(number)
+        for pid, number in session.execute(
+            select(col(Participant.id), col(SeriesParticipant.number))
+            .join(SeriesParticipant, col(SeriesParticipant.id) == col(Participant.series_participant_id))
+            .where(col(Participant.meeting_id) == meeting_id)
+        )
+    }
     blocks = session.scalars(
         select(AgendaBlock)
         .where(col(AgendaBlock.meeting_id) == meeting_id)
@@ -180,7 +201,9 @@ def load(session: Session, meeting_id: int) -> MeetingData:
         retention_days=meeting.retention_days,
         current_activity_id=meeting.current_activity_id,
         participants=tuple(
-            ParticipantData(p.id, p.nickname, aware(p.created_at)) for p in participants if p.id is not None
+            ParticipantData(p.id, p.nickname, aware(p.created_at), series_numbers.get(p.id))
+            for p in participants
+            if p.id is not None
         ),
         activities=tuple(
             ActivityData(
@@ -227,4 +250,5 @@ def load(session: Session, meeting_id: int) -> MeetingData:
         preparation=meeting.preparation,
         beside=qa_export.load(session, meeting_id),
         follow_ups=followup_export.load(session, meeting_id),
+        comparisons=compare_report.load(session, meeting_id),
     )

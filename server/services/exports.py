@@ -84,7 +84,14 @@ def to_document(data: MeetingData) -> dict[str, Any]:
             for number, b in enumerate(data.blocks, 1)
         ],
         "participants": [
-            {"number": numbers[p.id], "nickname": p.nickname, "joined_at": utc_text(p.joined_at)}
+            {
+                "number": numbers[p.id],
+                "nickname": p.nickname,
+                "joined_at": utc_text(p.joined_at),
+                # In a series, the pseudonym's number there (never its code or secret); absent
+                # without a pass, so exports of meetings outside a series keep their bytes.
+                **({"series_number": p.series_number} if p.series_number is not None else {}),
+            }
             for p in participants
         ],
         "activities": [

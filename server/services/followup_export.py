@@ -64,21 +64,30 @@ def report(data: FollowUpData | None, language: str) -> dict[str, Any] | None:
     if data is None:
         return None
     through = data.through
-    counts = through.counts or {}
     return {
         "title": say(N_("Actions of last time: the follow-through"), language),
-        "summary": say(
-            N_(
-                "{answered} of {carried} actions from “{previous}” got a follow-up ({people} people).",
-                answered=through.answered,
-                carried=through.carried,
-                previous=through.previous_title,
-                people=through.people,
-            ),
-            language,
-        ),
-        "rows": []
-        if through.suppressed is not None
-        else [{"label": say(STATUS_LABELS[s], language), "count": counts.get(s, 0)} for s in STATUSES],
-        "suppressed": say(through.suppressed.reason, language) if through.suppressed is not None else None,
+        "summary": summary(through, language),
+        **counts_view(through, language),
     }
+
+
+def summary(through: FollowThrough, language: str) -> str:
+    return say(
+        N_(
+            "{answered} of {carried} actions from “{previous}” got a follow-up ({people} people).",
+            answered=through.answered,
+            carried=through.carried,
+            previous=through.previous_title,
+            people=through.people,
+        ),
+        language,
+    )
+
+
+def counts_view(through: FollowThrough, language: str) -> dict[str, Any]:
+    """The totals per status (``rows``), or the reason they are left out (``suppressed``)."""
+    if through.suppressed is not None:
+        return {"rows": [], "suppressed": say(through.suppressed.reason, language)}
+    counts = through.counts or {}
+    rows = [{"label": say(STATUS_LABELS[s], language), "count": counts.get(s, 0)} for s in STATUSES]
+    return {"rows": rows, "suppressed": None}

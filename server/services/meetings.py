@@ -23,7 +23,7 @@ from server.domain.words import host_text
 from server.i18n import say, sayer
 from server.kinds import Moderation
 from server.services import agenda as agenda_service
-from server.services import retention
+from server.services import questionnaires, retention
 from server.services.events import StructureChanged, TallyReset
 from server.services.keys import hash_key, new_code, new_key
 from server.services.meeting_rows import (
@@ -133,7 +133,11 @@ def load_meeting(session: Session, meeting_id: int) -> MeetingInfo | None:
         .order_by(col(Activity.position), col(Activity.id))
     ).all()
     info = meeting_info(meeting, list(activities))
-    return replace(info, agenda=agenda_service.load_agenda(session, meeting, list(activities)))
+    running = questionnaires.load_open(
+        session, meeting_id, {a.id for a in activities if a.id is not None and a.status == "open"}
+    )
+    agenda = agenda_service.load_agenda(session, meeting, list(activities))
+    return replace(info, agenda=agenda, questionnaire=running)
 
 
 def meeting_id_for_code(session: Session, code: str) -> int | None:

@@ -111,6 +111,7 @@ def create_from_template(
             materials=block.materials,
             essential=block.essential,
             is_break=block.is_break,
+            self_paced=block.self_paced,
         )
         for activity in block.activities:
             made, _ = meeting_service.add_activity(
@@ -174,6 +175,7 @@ def template_of(session: Session, meeting_id: int, name: str = "") -> Template:
             materials=generalise(b.materials),
             essential=b.essential,
             is_break=b.is_break,
+            self_paced=b.self_paced,
             activities=tuple(spec(i) for i in b.activity_ids),
         )
         for b in meeting.agenda.ordered

@@ -115,15 +115,14 @@ def trend_of(session: Session, meeting_id: int, activity_id: int, participant_id
     )
 
 
-def linked_activities(session: Session, meeting_id: int) -> list[int]:
-    """The meeting's activities that have a link (a before/after, or a trend, may exist)."""
-    return list(
-        session.scalars(
-            select(col(Activity.id)).where(
-                col(Activity.meeting_id) == meeting_id, col(Activity.series_link).is_not(None)
-            )
-        )
-    )
+def linked_prompts(session: Session, meeting_id: int) -> list[tuple[int, str]]:
+    """The meeting's activities that have a link, in order: (id, prompt)."""
+    rows = session.execute(
+        select(col(Activity.id), col(Activity.prompt))
+        .where(col(Activity.meeting_id) == meeting_id, col(Activity.series_link).is_not(None))
+        .order_by(col(Activity.position), col(Activity.id))
+    ).all()
+    return [(int(row[0]), str(row[1])) for row in rows]
 
 
 def _chain(session: Session, meeting_id: int, activity_id: int) -> tuple[str, list[Linked], Linked] | None:
@@ -167,3 +166,8 @@ def _spread(value: Spread | None) -> dict[str, Any] | None:
 
 def _reason(suppressed: Suppressed | None, language: str) -> str | None:
     return None if suppressed is None else say(suppressed.reason, language)
+
+
+def linked_activities(session: Session, meeting_id: int) -> list[int]:
+    """The meeting's activities that have a link (a before/after, or a trend, may exist)."""
+    return [activity_id for activity_id, _ in linked_prompts(session, meeting_id)]

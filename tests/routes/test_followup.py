@@ -4,6 +4,8 @@ counted only from 3 people on; erasing the pseudonym (vergeet mij, by the phone)
 
 from __future__ import annotations
 
+import itertools
+import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from sqlmodel import Session, col, select
 from server.__main__ import main
 from server.db.engine import make_engine
 from server.db.migrate import upgrade
-from server.db.tables import ActionFollowUp, Answer, Meeting, Participant, Series, SeriesParticipant
+from server.db.tables import ActionFollowUp, Activity, Answer, Meeting, Participant, Series, SeriesParticipant
 from server.services import followup
 from server.services.keys import hash_key, new_key
 from tests.conftest import sqlite_url
@@ -46,6 +48,7 @@ class World:
 
 
 PEOPLE = ("anna", "bram", "cas", "dewi", "eva")
+SERIES_KEY = "de-sleutel-van-de-reeks"
 
 
 def pass_code(person: str) -> str:
@@ -69,12 +72,12 @@ def world(tmp_path: Path) -> Iterator[World]:
         tokens: dict[tuple[int, str], str] = {}
         written: dict[str, int] = {}
         with Session(engine) as session:
-            series = Series(title="Lerend netwerk Inclusie", host_key_hash=hash_key(new_key()))
+            series = Series(title="Lerend netwerk Inclusie", host_key_hash=hash_key(SERIES_KEY))
             session.add(series)
             session.flush()
             for position, meeting in ((1, first), (2, second)):
                 row = session.scalars(select(Meeting).where(col(Meeting.code) == meeting["code"])).one()
-                meeting["id"] = row.id
+                meeting["id"], meeting["series_id"] = row.id, series.id
                 row.series_id, row.series_position = series.id, position
                 session.add(row)
             for number, person in enumerate(PEOPLE, 1):
@@ -179,6 +182,11 @@ def test_the_follow_through_is_shown_from_three_people_on(world: World) -> None:
     assert exported["follow_ups"]["carried"] == 3 and len(answers) == 3
     assert Counter(a["status"] for a in answers) == Counter({"done": 2, "not_yet": 1})
     assert Draft202012Validator(SCHEMA).is_valid(exported)
+    # Numbered per series: the pseudonym's number, the same in every meeting; eva (no pass) none.
+    numbers = sorted(p.get("series_number", 0) for p in exported["participants"])
+    assert numbers == [0, 1, 2, 3, 4]
+    text = json.dumps(exported)
+    assert all(pass_code(person) not in text and hash_key(pass_code(person)) not in text for person in PEOPLE)
     with Session(engine) as session:
         assert followup.follow_through(session, world.first["id"]) is None
     engine.dispose()
@@ -246,3 +254,60 @@ def test_kring_purge_participant_by_code_and_an_expired_series_as_a_whole(
         for table in (Series, SeriesParticipant, Meeting, Participant, Answer, ActionFollowUp):
             assert session.scalars(select(table)).all() == [], table
     engine.dispose()
+
+
+def test_the_series_report_shows_attendance_trends_and_follow_through_in_aggregate(world: World) -> None:
+    """A scale linked in both meetings: anna, bram and cas answer both times (3 matched), dewi
+    only the second time, eva (no pass) both times: only the 3 matched count."""
+    statements = ["Ik stel scherpe vragen", "Ik deel kennis"]
+    scales = {
+        position: add_activity(world.client, meeting, "scales", settings={"statements": statements})
+        for position, meeting in ((1, world.first), (2, world.second))
+    }
+    values = {"anna": (2, 4), "bram": (3, 3), "cas": (1, 5), "dewi": (None, 5), "eva": (5, 1)}
+    engine = make_engine(world.url)
+    with Session(engine) as session:
+        for position, meeting in ((1, world.first), (2, world.second)):
+            activity = session.get(Activity, scales[position]["id"])
+            assert activity is not None
+            activity.series_link = "checklist"
+            session.add(activity)
+            session.commit()
+            writer = AnswerWriter(session, meeting["id"])
+            writer.ids = itertools.count(100)  # the cards took c1...
+            for person, pair in values.items():
+                value = pair[position - 1]
+                if value is None:
+                    continue
+                token = hash_key(world.tokens[position, person])
+                participant = session.scalars(
+                    select(Participant).where(col(Participant.token_hash) == token)
+                ).one()
+                assert participant.id is not None
+                writer.answer(scales[position]["id"], participant.id, "0", {"value": value})
+    engine.dispose()
+    for person in ("anna", "bram"):
+        assert world.phone(person, "PUT", f"/{world.cards[person]}", status="done").status_code == 200
+    series_id = world.first["series_id"]
+    key = {"Authorization": f"Bearer {SERIES_KEY}"}
+    response = world.client.get(f"/api/series/{series_id}/report.html", headers=key)
+    assert response.status_code == 200, response.text
+    assert (
+        response.headers["content-disposition"]
+        == 'attachment; filename="kring-lerend-netwerk-inclusie-series.html"'
+    )
+    html = response.text
+    assert "Opkomst per bijeenkomst" in html
+    assert '1. Bijeenkomst 1</th><td class="col-num">5</td><td class="col-num">4</td>' in html
+    # Matched: anna 2->4, bram 3->3, cas 1->5: before 2.0, after 4.0, change +2.00 on statement 1.
+    assert "3 gekoppelde deelnemers" in html
+    assert '2.0 <span class="muted">± 0.82</span>' in html and "4.0 <span" in html and "+2.00" in html
+    # Statement 2 nobody answered: left out with the reason; so is the follow-through of 2 people.
+    assert html.count('class="col-num muted suppressed"') == 1
+    assert (
+        "2 van 3 acties uit “Bijeenkomst 1” kregen een terugblik (2 mensen)." in html
+        and html.count('<p class="muted suppressed">') == 1
+    )
+    assert world.client.get(f"/api/series/{series_id}/report.html").status_code == 404
+    wrong = {"Authorization": "Bearer niet-de-sleutel"}
+    assert world.client.get(f"/api/series/{series_id}/report.html", headers=wrong).status_code == 404

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -12,9 +13,10 @@ from server.db.engine import make_engine
 from server.db.tables import Activity, Meeting, MeetingHost, Participant, SeriesParticipant
 from server.domain.errors import DomainError
 from server.domain.series import normalise_pass_code
-from server.services import accounts, meetings, network_pass, series, series_links, trends
+from server.services import accounts, export_data, meetings, network_pass, series, series_links, trends
 from server.services import templates as template_service
 from server.services.participants import join
+from server.services.report import ReportOptions, render_html
 from tests.factories import AnswerWriter
 
 
@@ -230,6 +232,13 @@ def test_before_after_over_matched_pseudonyms_and_suppressed_under_three(session
     assert zero["change"] == 1.5 and zero["suppressed"] is None
     assert one["matched"] == 2 and one["before"] is None and one["change"] is None
     assert one["suppressed"] and "3" in one["suppressed"]
+
+    # The wrap-up report of meeting 2 shows the same, in Dutch, and leaves statement 1 out.
+    html = render_html(export_data.load(session, second), ReportOptions(), ZoneInfo("Europe/Amsterdam"))
+    assert "Voor en na" in html and "Bijeenkomst 1 naast bijeenkomst 2" in html
+    assert "2,50 (± 1,12)" in html and "4,00 (± 0,71)" in html and "+1,50" in html and "Verandering" in html
+    assert "Niet getoond: 2 gekoppelde deelnemers" in html
+    assert "Voor en na" not in render_html(export_data.load(session, first), ReportOptions(), ZoneInfo("UTC"))
 
     mine = trends.trend_of(session, second, after.id, pairs[0][1])
     assert mine is not None

@@ -111,6 +111,29 @@ async def test_a_phone_takes_the_pass_and_another_browser_carries_it_to_meeting_
             await expect(phone.locator("#welcome")).to_be_hidden()
             await expect(phone.locator("#trend li").first).to_contain_text("bijeenkomst 2: 4", timeout=WAIT)
 
+            # The big screen and the remote of meeting 2: meeting 1 beside it, one matched
+            # participant only, so every figure is left out with the reason.
+            stage = await (
+                await phone_context(browser, viewport={"width": 1280, "height": 720}, is_mobile=False)
+            ).new_page()
+            await stage.goto(f"{live.base}/m/{second['code']}/present#key={second['presenter_key']}")
+            compare = stage.locator(".compare")
+            await expect(compare).to_contain_text("bijeenkomst 1 naast bijeenkomst 2", timeout=WAIT)
+            await expect(compare).to_contain_text("1 gekoppelde deelnemer")
+            await expect(compare.locator(".compare-reason").first).to_contain_text("minder dan 3")
+            remote = await (await phone_context(browser)).new_page()
+            await remote.goto(f"{live.base}/m/{second['code']}/remote#key={second['host_key']}")
+            panel = remote.locator("#series-card")
+            await expect(panel).to_contain_text("Bijeenkomst 2 van de reeks", timeout=WAIT)
+            await expect(panel).to_contain_text("1 netwerkpas genomen")
+            await expect(panel.locator(".compare")).to_have_count(
+                2, timeout=WAIT
+            )  # checklist, leervoorkeuren
+            await panel.locator("#series-topic").fill("Inclusief leiderschap")
+            await panel.get_by_role("button", name="Volgende bijeenkomst toevoegen").tap()
+            await expect(panel).to_contain_text("Bijeenkomst 3 staat klaar", timeout=WAIT)
+            assert await axe(remote, "remote with the series panel") == []
+
             # A phone that refuses the pass stays anonymous and sees no trend.
             anonymous = await (await phone_context(browser)).new_page()
             await anonymous.goto(second_url)

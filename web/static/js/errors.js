@@ -72,6 +72,11 @@ export const ERRORS = {
   reactions_off: N_("Reactions are switched off."),
   unknown_reaction: N_("This meeting has no such reaction."),
   invalid_reaction_set: N_("Choose 1 to 8 different reactions."),
+  // Self-paced questionnaires.
+  questionnaire_closed: N_("This questionnaire is closed."),
+  invalid_step: N_("That step is not in this questionnaire; reload the page."),
+  invalid_questionnaire: N_("A questionnaire has 2 to 30 different activities."),
+  not_self_paced: N_("This activity cannot be in a questionnaire: phones take part in it all at the same moment."),
   // The meeting, its keys and logins.
   unknown_code: N_("There is no meeting with this code."),
   unknown_meeting: N_("This meeting does not exist (any more)."),

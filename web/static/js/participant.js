@@ -4,6 +4,7 @@
 import { LiveSocket, apiHeaders, clear, el, loadStrings, newId, setConnState, t, takeLanguage } from "./common.js";
 import { errorText, responseError } from "./errors.js";
 import { kindNow } from "./kinds/index.js";
+import { Pace } from "./pace.js";
 import { start as startBeside } from "./qa.js";
 import { forgetting, setupForget } from "./forget.js";
 import { showCarried } from "./actions.js";
@@ -33,6 +34,20 @@ const state = {
   online: false,
 };
 let socket = null;
+const pace = new Pace(); // a self-paced questionnaire, while one is open (pace.js)
+
+// In a questionnaire the phone answers the step it is on, with its own answers to that step.
+function follow() {
+  if (!pace.on) return;
+  state.activity = pace.activity();
+  state.mine = state.activity ? pace.mine(state.activity.id) : {};
+  state.mineFor = state.activity ? state.activity.id : null;
+}
+
+function moved() {
+  follow();
+  render();
+}
 let pass = null; // pass.js, in a meeting of a series only
 
 function readPending() {
@@ -136,8 +151,17 @@ function onMessage(message) {
         if (pass) pass.refreshTrend(code, message.activity, render);
       }
       learn(message.results && message.results.words);
+      pace.fromState(message.questionnaire || null);
+      follow();
       break;
     }
+    case "pace":
+      pace.fromPace(message);
+      follow();
+      break;
+    case "step_ack":
+      pace.stepAcked(message);
+      return;
     case "mine":
       state.mine = message.answers;
       state.mineFor = message.activity_id;
@@ -157,6 +181,7 @@ function onMessage(message) {
       }
       break;
     case "ack":
+      pace.acked(message);
       state.pending.delete(message.client_id);
       state.sentAt.delete(message.client_id);
       savePending();
@@ -168,6 +193,7 @@ function onMessage(message) {
       break;
     case "error":
       if (message.client_id && beside) toBeside(message);
+      if (message.client_id) pace.refused(message);
       if (message.client_id && !KEEP_PENDING.has(message.code)) {
         state.pending.delete(message.client_id);
         savePending();
@@ -247,6 +273,12 @@ function render() {
   if (!state.online && unsent.length) {
     view.append(el("p", { class: "notice notice-offline", role: "status", text: t("No connection: your answer is sent as soon as you are back online.") }));
   }
+  if (pace.on) view.append(pace.progress());
+  if (pace.on && !state.activity) {
+    view.append(pace.end(socket, moved));
+    restoreFocus(focus);
+    return;
+  }
   const activity = state.activity;
   if (!activity) {
     const breakNow = state.agenda && state.agenda.now && state.agenda.now.is_break;
@@ -267,6 +299,7 @@ function render() {
   const kind = kindNow(activity.kind, render);
   if (kind) kind.phone(card, context(activity, closed));
   view.append(card);
+  if (pace.on) view.append(pace.nav(socket, moved));
   if (kind && state.results && !kind.ownResults) {
     view.append(el("section", { class: "card phone-results" }, el("h2", { text: t("Results") }), kind.results(state.results, activity, { compact: true })));
   }
@@ -286,7 +319,7 @@ function context(activity, closed) {
     found: state.found,
     find,
     nickname: state.nickname,
-    draft: state.draft,
+    draft: pace.on ? pace.draft(activity.id) : state.draft,
     current,
     answer: (slot, value) => send({ type: "answer", activity_id: activity.id, slot, value }),
     withdraw: (slot) => send({ type: "withdraw", activity_id: activity.id, slot }),
@@ -355,6 +388,7 @@ function start() {
     },
     onOpen: () => {
       for (const message of state.pending.values()) transmit(message);
+      pace.resend(socket);
       if (lastFind.query && state.activity) socket.send({ type: "find", activity_id: state.activity.id, query: lastFind.query });
     },
   });

@@ -7,6 +7,7 @@ import { LiveSocket, apiHeaders, clear, downloadExport, el, facilitator, loadStr
 import { responseError } from "./errors.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { kindNow } from "./kinds/index.js";
+import { stagePace } from "./pace-stage.js";
 import { stageBeside } from "./qa-stage.js";
 import { compareView, loadCompare } from "./compare.js";
 
@@ -209,6 +210,7 @@ async function main() {
     onMessage: (message) => {
       if (message.type === "snapshot") {
         stageBeside(message.beside);
+        stagePace(message);
         opened(message.meeting);
         agenda = message.agenda || null;
         renderAgenda();

@@ -6,6 +6,7 @@ import { LiveSocket, N_, apiHeaders, clear, downloadExport, el, facilitator, loa
 import { responseError } from "./errors.js";
 import { adviceText, agendaClock } from "./agenda.js";
 import { KIND_NAMES, loadAllKinds } from "./kinds/index.js";
+import { remotePace } from "./pace-remote.js";
 import { remoteBeside } from "./qa-remote.js";
 import { remoteRole, setupRoles, showSignal } from "./roles-remote.js";
 import { setupSeries } from "./series-remote.js";
@@ -307,6 +308,7 @@ async function main() {
         agenda = message.agenda || null;
         renderAgenda();
         render(message);
+        remotePace(message, agenda, api);
       } else if (message.type === "agenda") {
         agenda = message.agenda;
         renderAgenda();

@@ -66,3 +66,15 @@ export function keptStage(node, kept, load, data, empty) {
   else for (const child of [...node.children]) if (child !== kept.view.node) child.remove();
   kept.view.update(data);
 }
+
+// A kind's own stylesheet (web/static/css/kinds/<name>.css), loaded with its module: a phone carries
+// no rules for kinds it never meets. The module waits for it (top-level await), so its first view is
+// drawn styled; a stylesheet that fails to load leaves the view plain rather than missing.
+export function kindStyle(name) {
+  const href = `/static/css/kinds/${name}.css`;
+  if (document.querySelector(`link[href="${href}"]`)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const link = el("link", { rel: "stylesheet", href, onload: resolve, onerror: resolve });
+    document.head.append(link);
+  });
+}

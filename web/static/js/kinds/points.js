@@ -1,7 +1,9 @@
 // Points: spread a budget over the options with − and + (or by typing), seeing live what is left;
 // the big screen shows each option's total, mean and how many gave it anything, most points first.
 import { N_, el, ngettext, t } from "../common.js";
-import { plainStage, sentMark } from "./parts.js";
+import { kindStyle, plainStage, sentMark } from "./parts.js";
+
+await kindStyle("points");
 
 export const title = N_("100 points");
 

@@ -1,7 +1,9 @@
 // Ranking: put the items in order by dragging them, or with ▲/▼ (keyboard and screen readers); the
 // big screen shows bars by Borda score, each with how often the item got each place.
 import { N_, el, ngettext, t } from "../common.js";
-import { plainStage, sentMark } from "./parts.js";
+import { kindStyle, plainStage, sentMark } from "./parts.js";
+
+await kindStyle("ranking");
 
 export const title = N_("Ranking");
 

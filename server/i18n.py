@@ -6,6 +6,7 @@ disk to forget to rebuild, and the install tree may stay read-only)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from functools import cache
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from babel.dates import format_date
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract, extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -33,6 +34,9 @@ SCRIPTS_DIR = LOCALE_DIR.parent / "static" / "js"
 SCRIPT_KEYWORDS = {"t": None, "N_": None, "ngettext": (1, 2)}
 # t() inside a template literal (`${t("Remote")} — ${title}`) counts too.
 SCRIPT_OPTIONS = {"parse_template_string": True}
+# A page's entry script and the modules it imports (statically or with import()), by relative path.
+SCRIPT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,40}$")
+_IMPORTS = re.compile(r"""(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["'](\.{1,2}/[^"']+\.js)["']""")
 
 
 def po_path(language: str) -> Path:
@@ -66,9 +70,32 @@ def translations(language: str) -> NullTranslations:
     return Translations(BytesIO(mo), domain="messages") if mo else NullTranslations()
 
 
+def script_files(entry: str) -> list[Path]:
+    """The page script ``entry`` (web/static/js/<entry>.js) and every module it may load."""
+    seen: set[Path] = set()
+    todo = [(SCRIPTS_DIR / f"{entry}.js").resolve()]
+    while todo:
+        path = todo.pop()
+        if path in seen or not path.is_file() or SCRIPTS_DIR not in path.parents:
+            continue
+        seen.add(path)
+        todo.extend((path.parent / found).resolve() for found in _IMPORTS.findall(path.read_text("utf-8")))
+    return sorted(seen)
+
+
 @cache
-def script_msgids() -> frozenset[str]:
-    """Every msgid the page scripts use (a plural message by its singular)."""
+def script_msgids(entry: str | None = None) -> frozenset[str]:
+    """Every msgid the page scripts use (a plural message by its singular); with ``entry``, only
+    those of that page's script and the modules it loads: a phone need not carry the remote's."""
+    if entry is not None:
+        out: set[str] = set()
+        for path in script_files(entry):
+            with path.open("rb") as handle:
+                for _line, message, _notes, _context in extract(
+                    "javascript", handle, keywords=SCRIPT_KEYWORDS, options=SCRIPT_OPTIONS
+                ):
+                    out.add(str(message if isinstance(message, str) else message[0]))
+        return frozenset(out)
     found = extract_from_dir(
         str(SCRIPTS_DIR),
         method_map=[("**.js", "javascript")],
@@ -79,14 +106,15 @@ def script_msgids() -> frozenset[str]:
 
 
 @cache
-def catalog(language: str) -> dict[str, str | list[str]]:
+def catalog(language: str, script: str | None = None) -> dict[str, str | list[str]]:
     """The page scripts' strings: msgid -> text; a plural message's singular msgid -> its forms.
 
     Only the strings the scripts use (the phone loads them before its first answer: what the
     templates and the server say stays out). An untranslated message is left out, so the scripts
     fall back to the msgid (English)."""
     po = _po(language)
-    used = script_msgids()
+    known = script is not None and SCRIPT_NAME.match(script) and (SCRIPTS_DIR / f"{script}.js").is_file()
+    used = script_msgids(script if known else None)
     out: dict[str, str | list[str]] = {}
     for message in po or ():
         # A message with a msgctxt is the server's (C_): the scripts' t() has no context, and "No"

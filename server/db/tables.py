@@ -188,11 +188,11 @@ class Activity(SQLModel, table=True):
     kind: str = Field(max_length=20)
     prompt: str = Field(max_length=500)
     settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    # idle -> open -> closed (and back to open); only one activity of a meeting is open.
-    status: str = Field(default="idle", max_length=10)
+    status: str = Field(default="idle", max_length=10)  # idle -> open -> closed (-> open); one open at a time
     show_results_presenter: bool = Field(default=True)
     show_results_phones: bool = Field(default=False)
     moderation: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    opened_at: datetime | None = Field(default=None)  # last opened (server time): timers count from it
     block_id: int | None = Field(
         default=None,
         sa_column=Column(

@@ -30,6 +30,9 @@ class Code(StrEnum):
     ALREADY_STEPPED_IN = "already_stepped_in"
     INVALID_SETTINGS = "invalid_settings"
     UNKNOWN_KIND = "unknown_kind"
+    TOO_LATE = "too_late"  # a timed activity's deadline passed (the server's clock, at receipt)
+    ANSWER_LOCKED = "answer_locked"  # this kind's answers cannot be changed or withdrawn once sent
+
     # A nickname refused as text (the text codes above, prefixed: the phone says which field).
     NICKNAME_TEXT_TOO_LONG = "nickname_text_too_long"
     NICKNAME_TEXT_EMPTY = "nickname_text_empty"

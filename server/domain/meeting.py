@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from server.domain.agenda import Agenda, BlockInfo
@@ -30,6 +31,7 @@ class ActivityInfo:
     block_id: int | None = None  # the agenda block it belongs to, if any
     limits: dict[str, int] = field(default_factory=dict)  # the kind's phone_payload (server/kinds)
     series_link: str | None = None  # the same measurement in other meetings of its series
+    opened_at: datetime | None = None  # when it was last opened (server time)
 
     def public(self) -> dict[str, Any]:
         """What every screen may know about the activity (no moderation internals)."""
@@ -45,6 +47,7 @@ class ActivityInfo:
             "show_results_phones": self.show_results_phones,
             "block_id": self.block_id,
             "series_link": self.series_link,
+            "opened_at": self.opened_at.isoformat() if self.opened_at else None,
         }
 
 

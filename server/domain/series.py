@@ -53,8 +53,8 @@ class Suppressed:
     @property
     def reason(self) -> Text:
         return N_(
-            "Not shown: {n} matched participants, fewer than {minimum}, so nobody's own answers "
-            "could be worked out.",
+            "Not shown: fewer than {minimum} matched participants (here {n}), so that nobody's own "
+            "answers could be worked out.",
             n=self.n,
             minimum=self.minimum,
         )

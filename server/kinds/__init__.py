@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
 from server.domain.errors import Code, DomainError
 from server.kinds import problems
-from server.kinds.base import AUDIENCES, ActivityKind, Audience, Change, KindSettings, Measure, Say, Tally
+from server.kinds.base import (
+    AUDIENCES,
+    ActivityKind,
+    Audience,
+    Change,
+    KindSettings,
+    Measure,
+    Say,
+    Tally,
+)
 from server.kinds.cards import Cards
 from server.kinds.checkout import Checkout
 from server.kinds.choice import Choice
@@ -17,8 +27,10 @@ from server.kinds.groups import Groups
 from server.kinds.moderation import Moderation
 from server.kinds.open import Open
 from server.kinds.points import Points
+from server.kinds.quiz import Quiz
 from server.kinds.ranking import Ranking
 from server.kinds.scales import Scales
+from server.kinds.series import InMeeting, Sheet
 from server.kinds.wordcloud import Wordcloud
 
 __all__ = [
@@ -32,6 +44,7 @@ __all__ = [
     "KindSettings",
     "Measure",
     "Moderation",
+    "Sheet",
     "Tally",
     "carried_action",
     "get",
@@ -40,12 +53,24 @@ __all__ = [
     "measured",
     "names",
     "new_tally",
+    "personal",
+    "results",
     "settings_for",
     "tally_from_rows",
 ]
 
 Kind = Literal[
-    "open", "wordcloud", "scales", "checkout", "choice", "groups", "cards", "grid", "ranking", "points"
+    "open",
+    "wordcloud",
+    "scales",
+    "checkout",
+    "choice",
+    "groups",
+    "cards",
+    "grid",
+    "ranking",
+    "points",
+    "quiz",
 ]
 REGISTRY: Mapping[str, ActivityKind] = MappingProxyType(
     {
@@ -61,6 +86,7 @@ REGISTRY: Mapping[str, ActivityKind] = MappingProxyType(
             Grid(),
             Ranking(),
             Points(),
+            Quiz(),
         )
     }
 )
@@ -122,3 +148,32 @@ def tally_from_rows(name: str, rows: Iterable[Change]) -> Tally:
         if row.new is not None:
             tally.apply(Change(row.participant, row.slot, row.entry_id, None, row.new, row.nickname))
     return tally
+
+
+def results(
+    sheets: Sequence[Sheet],
+    index: int,
+    moderation: Moderation,
+    audience: Audience,
+    *,
+    now: datetime | None = None,
+    say: Say = str,
+) -> dict[str, object]:
+    """The results of ``sheets[index]`` as one audience sees them, among the meeting's activities
+    (in agenda order): the tally's snapshot, and what its kind adds from the others (``in_meeting``)."""
+    sheet = sheets[index]
+    body = sheet.tally.snapshot(sheet.settings, moderation, audience=audience)
+    kind = get(sheet.kind)
+    if not isinstance(kind, InMeeting):
+        return body
+    return kind.in_meeting(body, sheets, index, audience, now=now, say=say)
+
+
+def personal(
+    sheets: Sequence[Sheet], index: int, participant: int, *, now: datetime | None = None, say: Say = str
+) -> dict[str, object] | None:
+    """What only this participant's phone sees of ``sheets[index]``'s results, if its kind has any."""
+    kind = get(sheets[index].kind)
+    return (
+        kind.personal(sheets, index, participant, now=now, say=say) if isinstance(kind, InMeeting) else None
+    )

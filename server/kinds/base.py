@@ -13,6 +13,11 @@ from pydantic import BaseModel, ConfigDict
 from server.domain.errors import Code, DomainError
 from server.kinds.fields import answer_conflict
 from server.kinds.moderation import Moderation
+from server.kinds.values import ints as ints
+from server.kinds.values import items as items
+from server.kinds.values import pick_text as pick_text
+from server.kinds.values import plain as plain
+from server.kinds.values import whole as whole
 from server.text import Text
 
 Audience = Literal["host", "presenter", "participant"]
@@ -254,6 +259,7 @@ class ActivityKind(ABC):
     export_columns: ClassVar[tuple[Text, ...]]  # between the nickname and the hidden/time columns
     payload_schema: ClassVar[Mapping[str, Any]]  # a stored answer's payload, in the export schema
     results_on_phones_always: ClassVar[bool] = False  # phones need the result to take part
+    locked: ClassVar[bool] = False  # an answer, once stored, is neither changed nor withdrawn
     moderation: ClassVar[frozenset[str]] = frozenset()  # the facilitator's actions on its answers
 
     def defaults(self, say: Say) -> KindSettings:
@@ -263,6 +269,18 @@ class ActivityKind(ABC):
     def demo(self, say: Say) -> Demo | None:
         """What the demo meeting adds for this kind, if anything."""
         return None
+
+    def demos(self, say: Say) -> tuple[Demo, ...]:
+        """Every activity the demo meeting adds for this kind (a kind may add more than one)."""
+        one = self.demo(say)
+        return (one,) if one is not None else ()
+
+    def stamp(
+        self, settings: KindSettings, payload: dict[str, object], *, since_open: float | None
+    ) -> dict[str, object]:
+        """The payload to store, given the seconds the activity has been open when the server
+        received the answer (its own clock); a DomainError refuses it (too_late)."""
+        return payload
 
     def private(self, settings: KindSettings) -> bool:
         """Facilitator-only answers: hidden on screens and left out of the report by default."""
@@ -305,6 +323,7 @@ class ActivityKind(ABC):
             held=own,
             participant=participant,
             owner=tally.owner_of(target) if target is not None else None,
+            locked=self.locked,
         )
         if refusal is not None:
             raise refusal
@@ -365,28 +384,3 @@ class ActivityKind(ABC):
         self, base: dict[str, Any], results: Mapping[str, Any], ctx: ReportContext
     ) -> dict[str, Any] | None:
         """What one activity adds to the report (data and chart specs); None: nothing to show."""
-
-
-def items(value: object) -> list[dict[str, Any]]:
-    """The dicts of a results list (anything else left out)."""
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def ints(value: object) -> list[int]:
-    return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []
-
-
-def whole(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def plain(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def pick_text(items_: object, index: object) -> str:
-    """The text of option/statement ``index`` (an int or a slot string); the raw index if unknown."""
-    found = int(index) if isinstance(index, str) and index.isascii() and index.isdigit() else index
-    if isinstance(items_, list) and isinstance(found, int) and 0 <= found < len(items_):
-        return str(items_[found])
-    return str(index)

@@ -12,3 +12,4 @@ FIND_LIMIT = 10  # check-out words per `found` reply
 WORDCLOUD_TOP = 40  # the words counted most
 WALL_NEWEST = 30  # open answers and cards: highlighted first, then the newest
 GROUP_MEMBERS = 30  # names per group (the count is always the whole group)
+QUIZ_TOP = 10  # a quiz's leaderboard: the top 10; each phone gets its own rank besides

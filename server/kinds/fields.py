@@ -131,12 +131,18 @@ def answer_conflict(
     held: Collection[str],
     participant: int,
     owner: int | None,
+    locked: bool = False,
 ) -> DomainError | None:
     """Why a well-formed answer does not fit what is stored now, or None.
 
     ``pick``: the kind's limit of answered slots (a scales activity's picks); ``held``: the slots the
     participant holds in the activity; ``owner``: for a step-in, who holds the word it names (None:
-    no word). Asked when the answer's batch is written, after resends were recognised."""
+    no word); ``locked``: the kind's answers cannot be changed once sent. Asked when the answer's
+    batch is written, after resends were recognised."""
+    if locked and slot in held:
+        return DomainError(
+            Code.ANSWER_LOCKED, "Your answer is locked once sent; it cannot be changed.", slot=slot
+        )
     target = step_in_target(slot)
     if target is not None:
         if owner is None:

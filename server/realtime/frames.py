@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from server import i18n
+from server import i18n, kinds
 from server.domain.agenda import Clock, agenda_view, phone_view
 from server.domain.meeting import ActivityInfo, MeetingInfo
-from server.kinds import KindSettings, Moderation, Tally, get
+from server.kinds import KindSettings, Moderation, Sheet, Tally, get
+from server.kinds.series import InMeeting
 from server.realtime.beside import RoomBeside
 from server.realtime.connection import Connection
 from server.realtime.messages import AgendaOut, MineOut, ResultsOut, SnapshotOut, StateOut, dump
@@ -57,8 +58,19 @@ class RoomFrames:
     def results(
         self, activity: ActivityInfo, audience: Literal["host", "presenter", "participant"]
     ) -> dict[str, Any]:
-        tally = self.tallies[activity.id]
-        return tally.snapshot(self._settings[activity.id], self._moderation[activity.id], audience=audience)
+        sheets, index = self.sheets(activity.id)
+        moderation = self._moderation[activity.id]
+        return kinds.results(sheets, index, moderation, audience, now=self.clock.now(), say=self.say)
+
+    def sheets(self, activity_id: int) -> tuple[list[Sheet], int]:
+        """The meeting's activities in agenda order, as the kinds' meeting-level facets read them,
+        and where ``activity_id`` stands among them."""
+        ordered = sorted(self.meeting.activities, key=lambda a: (a.position, a.id))
+        sheets = [
+            Sheet(a.id, a.kind, self._settings[a.id], self.tallies[a.id], a.status, a.opened_at)
+            for a in ordered
+        ]
+        return sheets, next(i for i, a in enumerate(ordered) if a.id == activity_id)
 
     def phones_see_results(self, activity: ActivityInfo | None) -> bool:
         # Some kinds need the results to take part (the check-out words are what phones step in
@@ -98,17 +110,21 @@ class RoomFrames:
     def mine_frame(self, participant_id: int, shared: dict[str | None, str] | None = None) -> str | None:
         """A phone's own answers to the current activity. ``shared`` keeps, for one flush, the
         frames of phones without answers by nickname: when a question opens, every phone's frame
-        is one of a few, built once each instead of once per phone."""
+        is one of a few, built once each instead of once per phone. A kind with a view of its own
+        for each phone (``InMeeting.personal``) is never shared."""
         activity = self.phone_activity
         if activity is None:
             return None
         own = self.own.get(activity.id, {}).get(participant_id, {})
         nickname = self.nicknames.get(participant_id)
-        if not own and shared is not None and nickname in shared:
+        share = shared is not None and not own and not isinstance(get(activity.kind), InMeeting)
+        if share and shared is not None and nickname in shared:
             return shared[nickname]
         tally = self.tallies.get(activity.id)
         # A check-out phone's own words may lie outside the bounded list that every phone gets.
         words = tally.mentioned(own) if tally is not None else None
+        sheets, index = self.sheets(activity.id)
+        personal = kinds.personal(sheets, index, participant_id, now=self.clock.now(), say=self.say)
         frame = dump(
             MineOut(
                 activity_id=activity.id,
@@ -118,9 +134,10 @@ class RoomFrames:
                     for slot, (entry, payload, _rev) in own.items()
                 },
                 words=words,
+                own=personal,
             )
         )
-        if not own and shared is not None:
+        if share and shared is not None:
             shared[nickname] = frame
         return frame
 

@@ -164,6 +164,10 @@ class MineOut(_Out):
         default=None,
         description="Check-out only: the words its answers are about (its own, those it stepped in on)",
     )
+    own: dict[str, Any] | None = Field(
+        default=None,
+        description="What only this phone sees of the results, if its kind has any (its own rank)",
+    )
 
 
 class ResultsOut(_Out):

@@ -92,7 +92,7 @@ class Room(RoomFrames):
             or agenda_before != phone_view(meeting.agenda)
         ):
             self._mark_state()
-        if (before.id if before else None) != (after.id if after else None):
+        if before != after:  # a phone's own view may change with the status (a reveal)
             self.dirty_mine = True
         self.dirty_results = True
         self.dirty_snapshot = True
@@ -206,6 +206,10 @@ class Room(RoomFrames):
         if isinstance(message, WithdrawIn):
             try:
                 kind.validate_withdraw(settings, message.slot)
+                if kind.locked:
+                    raise DomainError(
+                        Code.ANSWER_LOCKED, "Your answer is locked once sent.", slot=message.slot
+                    )
             except DomainError:
                 if refusal is not None:
                     raise refusal from None
@@ -226,6 +230,15 @@ class Room(RoomFrames):
             if refusal is not None:  # a closed activity is the better reason to give
                 raise refusal from None
             raise
+        stored = payload
+        if refusal is None:
+            # Measured now, as the server receives it: a batch that commits later changes nothing.
+            opened = activity.opened_at
+            since = (self.clock.now() - opened).total_seconds() if opened is not None else None
+            try:
+                stored = kind.stamp(settings, payload, since_open=since)
+            except DomainError as late:
+                refusal = late
         return AnswerOp(
             self.meeting.id,
             activity.id,
@@ -233,10 +246,12 @@ class Room(RoomFrames):
             message.client_id,
             "answer",
             message.slot,
-            payload,
+            stored,
             self.nicknames.get(participant_id),
             pick=kind.pick(settings),
             refusal=refusal,
+            sent=payload if stored is not payload else None,
+            locked=kind.locked,
         )
 
     # -- presence ----------------------------------------------------------------------------

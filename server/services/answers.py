@@ -49,12 +49,15 @@ class AnswerOp:
     pick: int | None = None  # a scales activity's limit of rated statements
     # Why the room refused it (the activity closed, say): told unless it is a resend.
     refusal: DomainError | None = None
+    # The payload as the phone sent it (normalised) when the stored one adds the server's measure
+    # (the time it was received): a resend is recognised by what was sent.
+    sent: dict[str, Any] | None = None
+    locked: bool = False  # the kind's answers cannot be changed once stored
 
     @property
     def fingerprint(self) -> str:
-        body = json.dumps(
-            [self.activity_id, self.op, self.slot, self.payload], sort_keys=True, ensure_ascii=True
-        )
+        sent = self.sent if self.sent is not None else self.payload
+        body = json.dumps([self.activity_id, self.op, self.slot, sent], sort_keys=True, ensure_ascii=True)
         return hashlib.sha256(body.encode()).hexdigest()
 
 

@@ -82,6 +82,7 @@ def restore(session: Session, text: str | bytes, *, owner_id: int | None = None)
                 "started_at": optional_moment(b["started_at"]),
                 "entered_at": optional_moment(b["entered_at"]),
                 "spent_seconds": b["spent_seconds"],
+                "self_paced": b.get("self_paced", False),
             }
             for position, b in enumerate(document["blocks"])
         ],

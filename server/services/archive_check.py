@@ -174,6 +174,9 @@ def check(document: Mapping[str, Any]) -> list[list[CheckedAnswer]]:
     for index, activity in enumerate(activities):
         _reference(activity["block"], len(blocks), f"$.activities[{index}].block", "block")
     _check_beside(document.get("beside"), len(participants), len(activities))
+    for index, run in enumerate(document.get("questionnaires", [])):
+        for at, step in enumerate(run["steps"]):
+            _reference(step, len(activities), f"$.questionnaires[{index}].steps[{at}]", "activity")
     return [_check_activity(i, a, len(participants)) for i, a in enumerate(activities)]
 
 

@@ -153,6 +153,7 @@ class BatchState:
             held=held,
             participant=op.participant_id,
             owner=self.words.get((op.activity_id, target)) if target is not None else None,
+            locked=op.locked,
         )
         if refusal is not None:
             result.error = refusal

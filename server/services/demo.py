@@ -20,7 +20,7 @@ def create_demo(session: Session, theme: str, language: Language, title: str | N
     )
     meeting_id = created.meeting.id
     say_it = sayer(language)
-    demos = [(demo, kind.name) for kind in REGISTRY.values() if (demo := kind.demo(say_it)) is not None]
+    demos = [(demo, kind.name) for kind in REGISTRY.values() for demo in kind.demos(say_it)]
     for demo, name in sorted(demos, key=lambda item: item[0].order):
         meetings.add_activity(session, meeting_id, name, prompt=demo.prompt, settings=demo.settings)
     info = meetings.load_meeting(session, meeting_id)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from server import kinds
 from server.db.tables import (
     Activity,
     AgendaBlock,
@@ -21,10 +22,23 @@ from server.db.tables import (
     maybe_aware,
 )
 from server.domain.errors import Code, DomainError
-from server.kinds import Audience, Change, KindSettings, Moderation, get, settings_for, tally_from_rows
-from server.services import compare_report, followup_export, qa_export
+from server.i18n import sayer
+from server.kinds import (
+    Audience,
+    Change,
+    KindSettings,
+    Moderation,
+    Sheet,
+    Tally,
+    get,
+    new_tally,
+    settings_for,
+    tally_from_rows,
+)
+from server.services import compare_report, followup_export, pace_export, qa_export
 from server.services.compare_report import Compared
 from server.services.followup_export import FollowUpData
+from server.services.pace_export import Run
 from server.services.qa_export import BesideData
 
 
@@ -65,6 +79,7 @@ class BlockData:
     started_at: datetime | None
     entered_at: datetime | None
     spent_seconds: int
+    self_paced: bool = False  # its activities run as one questionnaire
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +95,9 @@ class ActivityData:
     moderation: dict[str, Any]
     answers: tuple[AnswerData, ...]
     block_id: int | None = None
+    # The meeting's activities in agenda order, and its language: some kinds' results run across them.
+    siblings: tuple[ActivityData, ...] = ()
+    language: str = "en"
 
     @property
     def parsed(self) -> KindSettings:
@@ -91,13 +109,23 @@ class ActivityData:
         return get(self.kind).private(self.parsed)
 
     def results(self, audience: Audience, nicknames: Mapping[int, str | None]) -> dict[str, Any]:
-        """The tally snapshot, exactly as the screens compute it."""
+        """The results, exactly as the screens compute them once the activity is closed; the
+        meeting's other activities of the same kind are recounted for its meeting-level facet."""
+        meeting = self.siblings or (self,)
+        sheets = [
+            Sheet(a.id, a.kind, a.parsed, a.tally(nicknames) if a.kind == self.kind else new_tally(a.kind))
+            for a in meeting
+        ]
+        index = next(i for i, a in enumerate(meeting) if a.id == self.id)
+        moderation = Moderation.from_json(self.moderation)
+        return kinds.results(sheets, index, moderation, audience, say=sayer(self.language))
+
+    def tally(self, nicknames: Mapping[int, str | None]) -> Tally:
         rows = [
             Change(a.participant_id, a.slot, a.entry_id, None, a.payload, nicknames.get(a.participant_id))
             for a in self.answers
         ]
-        tally = tally_from_rows(self.kind, rows)
-        return tally.snapshot(self.parsed, Moderation.from_json(self.moderation), audience=audience)
+        return tally_from_rows(self.kind, rows)
 
     @property
     def first_answer(self) -> datetime | None:
@@ -129,6 +157,7 @@ class MeetingData:
     preparation: str = ""  # the draaiboek's notes for the facilitator
     beside: BesideData | None = None  # Q&A and reactions (server/services/qa_export.py)
     follow_ups: FollowUpData | None = None  # actions carried forward (services/followup_export.py)
+    questionnaires: tuple[Run, ...] = ()  # self-paced questionnaires (services/pace_export.py)
     # Meeting 1 beside this one for its linked activities, in a series (services/compare_report.py)
     comparisons: tuple[Compared, ...] = ()
 
@@ -191,6 +220,24 @@ def load(session: Session, meeting_id: int) -> MeetingData:
                 rev=row.rev,
             )
         )
+    listed = tuple(
+        ActivityData(
+            id=a.id,
+            position=a.position,
+            kind=a.kind,
+            prompt=a.prompt,
+            settings=dict(a.settings),
+            status=a.status,
+            show_results_presenter=a.show_results_presenter,
+            show_results_phones=a.show_results_phones,
+            moderation=dict(a.moderation),
+            answers=tuple(answers[a.id]),
+            block_id=a.block_id,
+            language=meeting.language,
+        )
+        for a in activities
+        if a.id is not None
+    )
     return MeetingData(
         id=meeting.id,
         code=meeting.code,
@@ -205,23 +252,7 @@ def load(session: Session, meeting_id: int) -> MeetingData:
             for p in participants
             if p.id is not None
         ),
-        activities=tuple(
-            ActivityData(
-                id=a.id,
-                position=a.position,
-                kind=a.kind,
-                prompt=a.prompt,
-                settings=dict(a.settings),
-                status=a.status,
-                show_results_presenter=a.show_results_presenter,
-                show_results_phones=a.show_results_phones,
-                moderation=dict(a.moderation),
-                answers=tuple(answers[a.id]),
-                block_id=a.block_id,
-            )
-            for a in activities
-            if a.id is not None
-        ),
+        activities=tuple(replace(a, siblings=listed) for a in listed),
         blocks=tuple(
             BlockData(
                 id=b.id,
@@ -233,6 +264,7 @@ def load(session: Session, meeting_id: int) -> MeetingData:
                 materials=b.materials,
                 essential=b.essential,
                 is_break=b.is_break,
+                self_paced=b.self_paced,
                 start_time=b.start_time,
                 duration_minutes=b.duration_minutes,
                 started_at=maybe_aware(b.started_at),
@@ -250,5 +282,6 @@ def load(session: Session, meeting_id: int) -> MeetingData:
         preparation=meeting.preparation,
         beside=qa_export.load(session, meeting_id),
         follow_ups=followup_export.load(session, meeting_id),
+        questionnaires=pace_export.load(session, meeting_id),
         comparisons=compare_report.load(session, meeting_id),
     )

@@ -19,7 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from server.i18n import say
-from server.services import followup_export, qa_export
+from server.services import followup_export, pace_export, qa_export
 from server.services.export_cells import (
     SHEET_NAME_MAX,
     XLSX_DATE_FORMAT,
@@ -80,6 +80,7 @@ def to_document(data: MeetingData) -> dict[str, Any]:
                 "started_at": utc_text(b.started_at),
                 "entered_at": utc_text(b.entered_at),
                 "spent_seconds": b.spent_seconds,
+                **({"self_paced": True} if b.self_paced else {}),  # absent: older exports keep their bytes
             }
             for number, b in enumerate(data.blocks, 1)
         ],
@@ -124,6 +125,9 @@ def to_document(data: MeetingData) -> dict[str, Any]:
         ],
         **_beside(data, numbers),
         **followup_export.document(data.follow_ups, numbers),
+        **pace_export.document(
+            data.questionnaires, {a.id: n for n, a in enumerate(data.activities, 1)}, utc_text
+        ),
     }
 
 
@@ -178,6 +182,11 @@ def to_csv_zip(data: MeetingData, zone: tzinfo) -> bytes:
         questions = _questions(data, zone)
         if questions is not None:
             add("questions.csv", csv_bytes([questions[0], *questions[1]], language))
+        if data.questionnaires:
+            paced = pace_export.table(
+                data.questionnaires, {a.id: a.prompt for a in data.activities}, language
+            )
+            add("questionnaires.csv", csv_bytes([paced[0], *paced[1]], language))
     return buffer.getvalue()
 
 
@@ -212,6 +221,11 @@ def to_xlsx(data: MeetingData, zone: tzinfo) -> bytes:
     if questions is not None:
         sheet = book.create_sheet(say(N_("Questions from the floor"), language)[:SHEET_NAME_MAX])
         table_sheet(sheet, questions[0], questions[1], first=1)
+        size_columns(sheet)
+    if data.questionnaires:
+        paced = pace_export.table(data.questionnaires, {a.id: a.prompt for a in data.activities}, language)
+        sheet = book.create_sheet(say(N_("Questionnaires"), language)[:SHEET_NAME_MAX])
+        table_sheet(sheet, paced[0], paced[1], first=1)
         size_columns(sheet)
     buffer = io.BytesIO()
     book.save(buffer)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from server import kinds
-from server.db.tables import Activity, Answer, Meeting
+from server.db.tables import Activity, Answer, Meeting, maybe_aware, utcnow
 from server.domain.errors import Code, DomainError
 from server.domain.meeting import ActivityInfo, Language, MeetingInfo, Status
 
@@ -30,7 +30,9 @@ def activity_row(session: Session, meeting_id: int, activity_id: int) -> Activit
 
 
 def set_status(session: Session, activity_id: int, status: Status) -> None:
-    session.execute(update(Activity).where(col(Activity.id) == activity_id).values(status=status))
+    # Opening stamps the server's time: a timed activity's deadline counts from it.
+    stamp = {"opened_at": utcnow()} if status == "open" else {}
+    session.execute(update(Activity).where(col(Activity.id) == activity_id).values(status=status, **stamp))
 
 
 def set_current(session: Session, meeting_id: int, activity_id: int | None) -> None:
@@ -71,6 +73,7 @@ def activity_info(activity: Activity) -> ActivityInfo:
         moderation=dict(activity.moderation),
         series_link=activity.series_link,
         block_id=activity.block_id,
+        opened_at=maybe_aware(activity.opened_at),
         limits=kind.phone_payload(kinds.settings_for(kind.name, activity.settings)),
     )
 

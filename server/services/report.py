@@ -33,7 +33,7 @@ from server.domain.agenda import Agenda, BlockInfo, timing
 from server.domain.errors import Code, DomainError
 from server.kinds import Audience, get
 from server.kinds.base import ReportContext
-from server.services import charts, compare_report, followup_export, qa_export, wordcloud_svg
+from server.services import charts, compare_report, followup_export, pace_export, qa_export, wordcloud_svg
 from server.services.export_data import ActivityData, MeetingData
 from server.text import C_, N_, Text
 
@@ -313,6 +313,7 @@ def render_html(data: MeetingData, options: ReportOptions, zone: ZoneInfo) -> st
             data.beside, {a.id: a.prompt for a in data.activities}, language, nicknames=options.nicknames
         ),
         follow_ups=followup_export.report(data.follow_ups, language),
+        paced=pace_export.report(data.questionnaires, {a.id: a.prompt for a in data.activities}, language),
         comparisons=compare_report.report(data.comparisons, language),
         css=Markup(STYLESHEET.read_text(encoding="utf-8")),
     )

@@ -12,11 +12,11 @@ from sqlmodel import Session
 
 from server import i18n
 from server.i18n import say
-from server.services import followup, trends
+from server.services import compare_report, followup
 from server.services import series as series_service
 from server.services.followup_export import counts_view, summary
 from server.services.report import STYLESHEET, environment
-from server.text import C_, N_, Text
+from server.text import N_, Text
 
 LABELS: dict[str, Text] = {
     "kicker": N_("Series report"),
@@ -24,12 +24,6 @@ LABELS: dict[str, Text] = {
     "meeting": N_("Meeting"),
     "participants": N_("Participants"),
     "with_pass": N_("With a network pass"),
-    "trends": N_("Before and after"),
-    "statement": N_("Statement"),
-    "before": N_("Before"),
-    "after": N_("After"),
-    "change": C_("before and after", "Change"),
-    "matched": N_("matched participants"),
     "no_trends": N_("No activity of this series is linked to an earlier meeting yet."),
     "actions": N_("Actions carried forward"),
     "no_actions": N_("No action cards came back in a later meeting yet."),
@@ -45,13 +39,10 @@ def build(session: Session, series_id: int) -> dict[str, Any]:
     info = series_service.load(session, series_id)
     language = info.language if info.language in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
     meetings = sorted(info.meetings, key=lambda m: m.position)
-    comparisons: list[dict[str, Any]] = []
+    compared: list[compare_report.Compared] = []
     actions: list[dict[str, Any]] = []
     for meeting in meetings:
-        for activity_id in sorted(trends.linked_activities(session, meeting.id)):
-            found = trends.before_after(session, meeting.id, activity_id)
-            if found is not None and found.before.position != found.after.position:
-                comparisons.append(found.public(language))
+        compared.extend(compare_report.load(session, meeting.id))
         through = followup.follow_through(session, meeting.id)
         if through is not None and (through.carried or through.answered):
             actions.append(
@@ -81,7 +72,8 @@ def build(session: Session, series_id: int) -> dict[str, Any]:
             for m in meetings
         ],
         "pseudonyms": info.pseudonyms,
-        "comparisons": comparisons,
+        # Meeting 1 beside each later meeting, as the meeting reports show it (report_compare.html).
+        "comparisons": compare_report.report(tuple(compared), language),
         "actions": actions,
     }
 

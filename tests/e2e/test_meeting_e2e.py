@@ -88,6 +88,8 @@ def expected(
     if kind == "choice":
         counts = Counter(o for _, _, _, p in rows for o in p["options"])
         return [counts.get(i, 0) for i in range(len(settings["options"]))]
+    if kind == "quiz":  # until the reveal the big screen shows how many answered, not what
+        return len(rows)
     if kind == "checkout":
         stepins = Counter(int(slot[3:]) for _, slot, _, _ in rows if slot.startswith("in:"))
         return sorted(
@@ -134,6 +136,9 @@ def shown(kind: str, results: dict[str, Any]) -> Any:
         return [(s["count"], s["distribution"], s["mean"]) for s in results["statements"]]
     if kind == "choice":
         return [o["count"] for o in results["options"]]
+    if kind == "quiz":
+        assert results["correct"] == [] and all(o["count"] is None for o in results["options"])
+        return results["respondents"]
     if kind == "checkout":
         return sorted((w["id"], w["text"], w["stepins"]) for w in results["words"])
     if kind == "grid":
@@ -354,6 +359,15 @@ async def run_activity(s: Scenario, http: httpx.Client, screen: Screen, activity
         bad = await s.phones[6].answer(aid, "0", {"points": over}, s.cid(6))
         assert bad["code"] == "points_over_budget"
 
+    elif kind == "quiz":
+
+        async def play(i: int) -> None:
+            assert (await s.send(i, aid, "0", {"options": [i % len(settings["options"])]}))["type"] == "ack"
+            again = await s.send(i, aid, "0", {"options": [0]})
+            assert again["code"] == "answer_locked"
+
+        await s.everyone(play)
+
     # The presenter's latest snapshot equals, exactly, what was acknowledged.
     snapshot = await screen.until(
         lambda m: m["activity"] and m["activity"]["id"] == aid and m["v"] >= s.max_v
@@ -380,6 +394,7 @@ async def run_activity(s: Scenario, http: httpx.Client, screen: Screen, activity
         "grid": {"x": 1, "y": 1},
         "ranking": {"order": list(range(len(settings.get("items", []))))},
         "points": {"points": [1] + [0] * (len(settings.get("options", [])) - 1)},
+        "quiz": {"options": [0]},
     }
     late = await s.phones[5].answer(aid, "0" if kind != "checkout" else "word", too_late[kind], s.cid(5))
     assert late["code"] == "activity_closed"
@@ -419,6 +434,8 @@ async def test_meeting_end_to_end_fifty_phones(tmp_path: Path) -> None:
             "grid",
             "ranking",
             "points",
+            "quiz",
+            "quiz",
             "checkout",
         ]
         for number, activity in enumerate(activities):

@@ -152,7 +152,7 @@ def test_settings_for_refuses_a_non_object() -> None:
 
 def test_settings_for_refuses_an_unknown_kind() -> None:
     with pytest.raises(DomainError) as error:
-        settings_for("quiz", None)  # type: ignore[arg-type]
+        settings_for("crossword", None)  # type: ignore[arg-type]
     assert error.value.code == "unknown_kind"
 
 
@@ -371,7 +371,7 @@ def test_validate_answer_with_settings_of_another_kind_is_a_programming_error() 
 def test_validate_answer_refuses_an_unknown_kind() -> None:
     with pytest.raises(DomainError) as error:
         validate_answer(
-            "quiz",  # type: ignore[arg-type]
+            "crossword",  # type: ignore[arg-type]
             default_settings("open"),
             "0",
             {"text": "x"},

@@ -36,6 +36,7 @@ SAMPLES: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "checkout": [("word", {"word": "Rust"}), ("word", {"word": "Energie"}), (STEP_IN, {})],
     "choice": [("0", {"options": [0]}), ("0", {"options": [1]})],
     "groups": [("0", {"option": 0}), ("0", {"option": 3})],
+    "quiz": [("0", {"options": [0], "ms": 1500}), ("0", {"options": [1], "ms": 19_000})],
     "cards": [
         ("0", {"insight": "Verbinding", "action": "Bellen", "name": None}),
         ("0", {"insight": "Tijd nemen", "action": "Plannen", "name": "Ans"}),
@@ -117,7 +118,7 @@ def test_registry_lists_every_kind_once_with_every_facet() -> None:
         assert all(issubclass(model, Results) for model in kind.results.values())
         assert kind.export_columns and all(isinstance(c, Text) for c in kind.export_columns)
     with pytest.raises(DomainError) as refused:
-        kinds.get("quiz")
+        kinds.get("crossword")
     assert refused.value.code == "unknown_kind" and "open" in refused.value.message
 
 

@@ -370,7 +370,7 @@ def test_tally_from_rows_counts_new_payloads_only() -> None:
 
 def test_new_tally_refuses_an_unknown_kind() -> None:
     with pytest.raises(DomainError) as error:
-        new_tally("quiz")  # type: ignore[arg-type]
+        new_tally("crossword")  # type: ignore[arg-type]
     assert error.value.code == "unknown_kind"
 
 

@@ -24,6 +24,7 @@ KINDS: list[Kind] = [
     "grid",
     "ranking",
     "points",
+    "quiz",
 ]
 Row = tuple[int, str]  # participant, slot
 
@@ -85,6 +86,9 @@ def operation(kind: Kind) -> st.SearchStrategy[tuple[Any, ...]]:
         slot = st.sampled_from(["0", "1", "2", "3", "4"])
     elif kind == "choice":
         value = st.builds(lambda o: {"options": sorted(o)}, st.sets(st.integers(0, 1), min_size=1))
+        slot = st.just("0")
+    elif kind == "quiz":
+        value = st.builds(lambda o, ms: {"options": [o], "ms": ms}, st.integers(0, 1), st.integers(0, 20_000))
         slot = st.just("0")
     elif kind == "groups":
         value = st.builds(lambda o: {"option": o}, st.integers(0, 3))

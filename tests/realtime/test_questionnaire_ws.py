@@ -3,10 +3,14 @@ step acknowledged, progress counted on the screens, a reconnecting phone back on
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
 
+import httpx
 import pytest
 
+from server.services import archive_check
 from tests.conftest import sqlite_url
 from tests.support import Phone, Screen, create_meeting, host, live_server
 
@@ -111,6 +115,28 @@ async def test_a_questionnaire_goes_at_each_phones_pace(
             late = await again.answer(ids[3], "0", {"word": "laat"}, "late")
             assert late["code"] == "activity_not_open"
             await remote.until(lambda m: m.get("questionnaire") is None)
+
+            # The exports and the report: the steps as the activities they are, and the counts.
+            document = archive_check.parse(http.get("/export.json").content)  # the export's schema
+            archive_check.check(document)  # its numbering and references
+            assert [a["kind"] for a in document["activities"]] == ["wordcloud"] * 4 + ["checkout"]
+            assert document["questionnaires"] == [
+                {
+                    "steps": [1, 2, 3, 4],
+                    "started": 2,
+                    "completed": 1,
+                    "done": [2, 2, 1, 1],
+                    "opened_at": document["questionnaires"][0]["opened_at"],
+                    "closed_at": document["questionnaires"][0]["closed_at"],
+                }
+            ]
+            with zipfile.ZipFile(io.BytesIO(http.get("/export.csv.zip").content)) as archive:
+                rows = archive.read("questionnaires.csv").decode("utf-8-sig").splitlines()
+            assert rows[0].split(",")[:4] == ["Vragenlijst", "Stap", "Vraag", "Voorbij deze stap"]
+            assert [r.split(",")[3] for r in rows[1:]] == ["2", "2", "1", "1"]
+            report = http.get("/report.html").text
+            assert "Vragenlijsten in eigen tempo" in report
+            assert "2 begonnen, 1 maakten alle 4 vragen af" in report
         for phone in (again, b, c):
             await phone.disconnect()
         await remote.close()
@@ -172,3 +198,36 @@ async def test_a_questionnaire_across_two_workers(postgres_url: str, redis_url: 
         assert (await phone.wait_for(lambda m: m["type"] == "pace", start=seen))["step"] == 2
         await phone.disconnect()
         await remote.close()
+
+
+SELF_PACED = """\
+format: kring-draaiboek/1
+title: Vragenlijst
+blocks:
+  - title: In eigen tempo
+    duration: 10
+    self_paced: true
+    activities:
+      - kind: open
+        prompt: Wat neem je mee?
+      - kind: wordcloud
+        prompt: Eén woord?
+"""
+
+
+def test_a_self_paced_block_from_template_to_export_and_back(tmp_path: object) -> None:
+    with live_server(sqlite_url(tmp_path)) as server:
+        meeting = create_meeting(server.base, template_yaml=SELF_PACED)
+        with host(server.base, meeting) as http:
+            block = http.get("/agenda").json()["agenda"]["blocks"][0]
+            assert block["self_paced"] is True
+            # The remote's "Open als vragenlijst": the block's activities, in order.
+            opened = http.post("/questionnaire", json={"block_id": block["id"]}).json()["questionnaires"]
+            assert opened[-1]["steps"] == block["activity_ids"]
+            assert "self_paced: true" in http.get("/template.yaml").text
+            exported = http.get("/export.json")
+        assert exported.json()["blocks"][0]["self_paced"] is True
+        restored = httpx.post(f"{server.base}/api/import", content=exported.content, timeout=10)
+        restored.raise_for_status()
+        with host(server.base, restored.json()) as http:
+            assert http.get("/agenda").json()["agenda"]["blocks"][0]["self_paced"] is True

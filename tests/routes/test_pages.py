@@ -129,6 +129,26 @@ def test_script_strings_are_served_per_language(client: TestClient) -> None:
     assert nl["on"] == "aan" and nl["off"] == "uit"
 
 
+def test_a_page_gets_only_the_strings_of_its_own_scripts(client: TestClient) -> None:
+    """?script=participant: participant.js and every module it may load (the kinds, the pass), not
+    the remote's or the big screen's; an unknown script gets the whole catalogue."""
+    whole = client.get("/i18n/nl.json").json()
+    phone = client.get("/i18n/nl.json?script=participant").json()
+    remote = client.get("/i18n/nl.json?script=remote").json()
+    assert phone["Take a network pass"] == "Neem een netwerkpas" and "Take a network pass" not in remote
+    assert (
+        remote["Add the next meeting"] == "Volgende bijeenkomst toevoegen"
+        and "Add the next meeting" not in phone
+    )
+    assert (
+        phone["The door is closed: no new participants now."]
+        == whole["The door is closed: no new participants now."]
+    )
+    assert set(phone) < set(whole) and set(remote) < set(whole)
+    for odd in ("../remote", "nope", "PARTICIPANT", "x" * 40):
+        assert client.get(f"/i18n/nl.json?script={odd}").json() == whole
+
+
 def test_plural_forms_in_templates_and_scripts(client: TestClient) -> None:
     nl, en = translations("nl"), translations("en")
     assert nl.ngettext("{n} answer", "{n} answers", 1) == "{n} antwoord"

@@ -84,6 +84,17 @@ def build(session: Session, *, close_all: bool = True) -> Built:
             {"items": ["Leren", "Vragen", "Netwerk"], "partial": True},
         ),
         ("points", "points", "Verdeel 100 punten", {"options": ["Tijd", "Expert", "Bezoek"]}),
+        ("quiz", "quiz", "Welke V hoort erbij?", {"options": ["Vertrouwen", "Snelheid"], "correct": [0]}),
+        (
+            "quiz2",
+            "quiz",
+            "Wat is actieleren?",
+            {
+                "options": ["Samen zoeken", "Experimenteren", "Een doel op zich"],
+                "correct": [0, 1],
+                "seconds": 30,
+            },
+        ),
     ]
     ids: dict[str, int] = {}
     for name, kind, prompt, settings in spec:
@@ -175,6 +186,12 @@ def build(session: Session, *, close_all: bool = True) -> Built:
     w.answer(ids["grid"], p3, "1", {"x": 9, "y": 2})  # moved: only the new place counts
     w.answer(ids["grid"], p1, "1", {"x": 5, "y": 5})
     w.withdraw(ids["grid"], p1, "1")
+    # Quiz answers as the room stamps them (ms after opening): right and fast scores most.
+    w.answer(ids["quiz"], p1, "0", {"options": [0], "ms": 4000})
+    w.answer(ids["quiz"], p2, "0", {"options": [1], "ms": 2000})
+    w.answer(ids["quiz"], p3, "0", {"options": [0], "ms": 10_000})
+    w.answer(ids["quiz2"], p1, "0", {"options": [0, 1], "ms": 3000})
+    w.answer(ids["quiz2"], p3, "0", {"options": [0], "ms": 1000})
 
     a = ids["ranking"]
     w.answer(a, p1, "0", {"order": [1, 0, 2]})
@@ -202,6 +219,7 @@ def build(session: Session, *, close_all: bool = True) -> Built:
         ("grid", p2, "2", {"x": 1, "y": 1}),  # no such item
         ("points", p3, "0", {"points": [60, 50, 0]}),  # over the budget
         ("ranking", p1, "0", {"order": [0, 0]}),  # an item twice
+        ("quiz", p2, "0", {"options": [0]}),  # a second answer: locked once sent
     ]
     for name, person, slot, value in refusals:
         current = ids[name]
@@ -254,6 +272,15 @@ def build(session: Session, *, close_all: bool = True) -> Built:
             (2, None, "Tijd: 10; Expert: 80", 90, NO),
             (3, "'@bob", "Tijd: 20; Expert: 20; Bezoek: 20", 60, NO),
         ],
+        "quiz": [
+            (1, "Anna", "Vertrouwen", "Ja", 4.0, 900, NO),
+            (2, None, "Snelheid", "Nee", 2.0, 0, NO),
+            (3, "'@bob", "Vertrouwen", "Ja", 10.0, 750, NO),
+        ],
+        "quiz2": [
+            (1, "Anna", "Samen zoeken; Experimenteren", "Ja", 3.0, 950, NO),
+            (3, "'@bob", "Samen zoeken", "Nee", 1.0, 0, NO),
+        ],
     }
     for name in ("stars", "numeric", "grid"):
         expected[name] = [(*row, NO) for row in expected[name]]
@@ -272,6 +299,8 @@ ORDER = [
     "grid",
     "ranking",
     "points",
+    "quiz",
+    "quiz2",
 ]
 REFUSED = {
     "open": "activity_closed",
@@ -282,6 +311,7 @@ REFUSED = {
     "grid": "unknown_item",
     "points": "points_over_budget",
     "ranking": "wrong_kind",
+    "quiz": "answer_locked",
 }
 
 
@@ -361,6 +391,8 @@ def test_csv_zip_holds_exactly_the_acknowledged_answers_neutralised(session: Ses
             "09-grid-waar-steken-we-op-in.csv",
             "10-ranking-welk-thema-eerst.csv",
             "11-points-verdeel-100-punten.csv",
+            "12-quiz-welke-v-hoort-erbij.csv",
+            "13-quiz-wat-is-actieleren.csv",
         ]
         files = {name: archive_file.read(name) for name in names}
     for raw in files.values():
@@ -372,7 +404,7 @@ def test_csv_zip_holds_exactly_the_acknowledged_answers_neutralised(session: Ses
     summary = read("meeting.csv")
     assert summary[0] == ["Nr", "Activiteit", "Soort", "Antwoorden", "Deelnemers"]
     assert [int(r[3]) for r in summary[1:]] == [len(built.expected[n]) for n in ORDER]
-    assert [int(r[4]) for r in summary[1:]] == [3, 2, 2, 3, 2, 2, 3, 2, 3, 2, 3]
+    assert [int(r[4]) for r in summary[1:]] == [3, 2, 2, 3, 2, 2, 3, 2, 3, 2, 3, 3, 2]
 
     for name, file_name in zip(ORDER, names[1:], strict=True):
         header, *rows = read(file_name)

@@ -237,7 +237,7 @@ def test_before_after_over_matched_pseudonyms_and_suppressed_under_three(session
     html = render_html(export_data.load(session, second), ReportOptions(), ZoneInfo("Europe/Amsterdam"))
     assert "Voor en na" in html and "Bijeenkomst 1 naast bijeenkomst 2" in html
     assert "2,50 (± 1,12)" in html and "4,00 (± 0,71)" in html and "+1,50" in html and "Verandering" in html
-    assert "Niet getoond: 2 gekoppelde deelnemers" in html
+    assert "Niet getoond: minder dan 3 gekoppelde deelnemers (hier 2)" in html
     assert "Voor en na" not in render_html(export_data.load(session, first), ReportOptions(), ZoneInfo("UTC"))
 
     mine = trends.trend_of(session, second, after.id, pairs[0][1])

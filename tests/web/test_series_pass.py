@@ -82,6 +82,7 @@ async def test_a_phone_takes_the_pass_and_another_browser_carries_it_to_meeting_
             code = await shown.inner_text()
             await rate(phone, 0, 2)
             assert await axe(phone, "phone with its network pass") == []
+            await card.scroll_into_view_if_needed()
             await shot(phone, "phone-network-pass")
 
             # Meeting 2 on another device: nothing carried over but the code, typed in.
@@ -101,6 +102,7 @@ async def test_a_phone_takes_the_pass_and_another_browser_carries_it_to_meeting_
             await expect(first_statement).to_contain_text("bijeenkomst 1: 2")
             await expect(first_statement).to_contain_text("bijeenkomst 2: 4")
             assert await axe(other, "phone with jouw ontwikkeling") == []
+            await trend.scroll_into_view_if_needed()
             await shot(other, "phone-jouw-ontwikkeling")
 
             # The first phone at meeting 2: its pass's cookie joins it as the pseudonym, no form.
@@ -121,6 +123,7 @@ async def test_a_phone_takes_the_pass_and_another_browser_carries_it_to_meeting_
             await expect(compare).to_contain_text("bijeenkomst 1 naast bijeenkomst 2", timeout=WAIT)
             await expect(compare).to_contain_text("1 gekoppelde deelnemer")
             await expect(compare.locator(".compare-reason").first).to_contain_text("minder dan 3")
+            await shot(stage, "screen-before-after")
             remote = await (await phone_context(browser)).new_page()
             await remote.goto(f"{live.base}/m/{second['code']}/remote#key={second['host_key']}")
             panel = remote.locator("#series-card")
@@ -133,6 +136,8 @@ async def test_a_phone_takes_the_pass_and_another_browser_carries_it_to_meeting_
             await panel.get_by_role("button", name="Volgende bijeenkomst toevoegen").tap()
             await expect(panel).to_contain_text("Bijeenkomst 3 staat klaar", timeout=WAIT)
             assert await axe(remote, "remote with the series panel") == []
+            await panel.scroll_into_view_if_needed()
+            await shot(remote, "remote-series")
 
             # A phone that refuses the pass stays anonymous and sees no trend.
             anonymous = await (await phone_context(browser)).new_page()
@@ -146,3 +151,34 @@ async def test_a_phone_takes_the_pass_and_another_browser_carries_it_to_meeting_
             await expect(anonymous.locator("#pass")).not_to_contain_text("deelnemer")
             await expect(anonymous.locator("#trend")).to_have_count(0)
             await browser.close()
+
+
+async def test_new_makes_the_first_meeting_of_a_new_series(
+    tmp_path: Path, page_problems: PageProblems
+) -> None:
+    with live_server(sqlite_url(tmp_path)) as live:
+        async with async_playwright() as pw:
+            browser = await launch(pw)
+            page = await (await browser.new_context(locale="nl-NL")).new_page()
+            await page.goto(f"{live.base}/new")
+            await page.fill("#value-kickoff-thema", "Inclusie")
+            await page.get_by_label("De eerste bijeenkomst van een nieuwe reeks").check()
+            await expect(page.locator("#series-title")).to_be_visible()
+            await page.get_by_role("button", name="Maak de bijeenkomst").click()
+            await expect(page.locator("#new-error")).to_have_text("Geef de reeks een titel.")
+            await page.fill("#series-title", "Lerend netwerk Inclusie")
+            await page.get_by_role("button", name="Maak de bijeenkomst").click()
+            await expect(page.locator("#created-series")).to_contain_text(
+                "Bijeenkomst 1 van de reeks.", timeout=WAIT
+            )
+            await expect(page.locator("#created-series")).to_contain_text("De sleutel van de reeks")
+            text = await page.locator("#created-series").inner_text()
+            key = text.rsplit(": ", 1)[1].strip()
+            await browser.close()
+        series = httpx.get(
+            f"{live.base}/api/series/1", headers={"Authorization": f"Bearer {key}"}, timeout=10
+        ).json()
+        assert series["title"] == "Lerend netwerk Inclusie" and series["theme"] == "Inclusie"
+        assert [m["title"] for m in series["meetings"]] == [
+            "Lerend netwerk Inclusie — bijeenkomst 1 (kick-off)"
+        ]

@@ -9,9 +9,13 @@ export function apiHeaders(extra = {}) {
   return { "Content-Type": "application/json", "Accept-Language": lang, ...extra };
 }
 
+// Only the strings of this page's script and the modules it loads (the server follows the imports).
+const entry = document.querySelector('script[type="module"][src^="/static/js/"]');
+const script = entry ? entry.getAttribute("src").slice("/static/js/".length, -".js".length) : "";
+
 export async function loadStrings() {
   try {
-    const response = await fetch(`/i18n/${lang}.json`);
+    const response = await fetch(`/i18n/${lang}.json${/^[a-z][a-z0-9-]*$/.test(script) ? `?script=${script}` : ""}`);
     if (response.ok) strings = await response.json();
   } catch {
     strings = {};

@@ -33,6 +33,8 @@ export const ERRORS = {
   no_option: N_("Choose at least one option."),
   ranking_incomplete: N_("Put every item in order first."),
   points_over_budget: N_("You gave more points than you have."),
+  too_late: N_("Time is up: this answer came too late."),
+  answer_locked: N_("Your answer is locked; it cannot be changed."),
   own_word: N_("You cannot step in on your own word."),
   unknown_word: N_("That word is no longer in the circle."),
   already_stepped_in: N_("You already stepped in on this word."),

@@ -41,9 +41,12 @@ function running(snapshot, api) {
   ];
 }
 
-function offer(snapshot, agenda, api) {
+// A block of two or more activities, none of a kind the room answers together, can be one.
+function offer(snapshot, agenda, api, paceable) {
   const block = agenda && agenda.current ? agenda.blocks.find((b) => b.id === agenda.current.id) : null;
   if (!block || block.activity_ids.length < 2) return [];
+  const kinds = snapshot.activities.filter((a) => block.activity_ids.includes(a.id)).map((a) => a.kind);
+  if (!kinds.every(paceable)) return [];
   return [
     el("div", { class: block.self_paced ? "pace-offer pace-offer-planned" : "pace-offer" },
       el("p", { class: "hint", text: block.self_paced
@@ -55,10 +58,11 @@ function offer(snapshot, agenda, api) {
   ];
 }
 
-export function remotePace(snapshot, agenda, api) {
+// paceable(kind): whether a kind can be a step (its module does not say `together`).
+export function remotePace(snapshot, agenda, api, paceable) {
   if (!node) node = document.getElementById("pace-remote");
   if (!node) return;
-  const parts = snapshot.questionnaire ? running(snapshot, api) : offer(snapshot, agenda, api);
+  const parts = snapshot.questionnaire ? running(snapshot, api) : offer(snapshot, agenda, api, paceable);
   clear(node).append(...parts);
   node.hidden = !parts.length;
 }

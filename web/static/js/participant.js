@@ -24,6 +24,7 @@ const state = {
   agenda: null,
   nickname: null,
   mine: {}, // slot -> {entry_id, value}
+  own: null, // what only this phone sees of the results (mine.own)
   mineFor: null,
   known: new Map(), // check-out: word id -> the word as last seen (list, finds, mine)
   found: null, // check-out: the reply to the latest find
@@ -166,6 +167,7 @@ function onMessage(message) {
       state.mine = message.answers;
       state.mineFor = message.activity_id;
       if (message.participant) state.nickname = message.participant.nickname || null;
+      state.own = message.own || null;
       learn(message.words);
       break;
     case "results":
@@ -319,6 +321,7 @@ function context(activity, closed) {
     found: state.found,
     find,
     nickname: state.nickname,
+    own: state.mineFor === activity.id ? state.own : null, // what only this phone sees (its own rank)
     draft: pace.on ? pace.draft(activity.id) : state.draft,
     current,
     answer: (slot, value) => send({ type: "answer", activity_id: activity.id, slot, value }),

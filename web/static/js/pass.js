@@ -5,6 +5,9 @@
 import { apiHeaders, clear, el, t } from "./common.js";
 import { responseError } from "./errors.js";
 
+// Its rules come with it: a phone outside a series loads neither.
+document.head.append(el("link", { rel: "stylesheet", href: "/static/css/pass.css" }));
+
 const STORED = "kring:pass"; // {code, qr, number, series}: the person's own code, on their device
 const state = { code: null, status: null, trend: null, trendFor: null, shown: false, busy: false };
 

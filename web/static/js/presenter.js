@@ -41,7 +41,8 @@ function renderAgenda() {
 
 function showCompare(activity, responses) {
   if (compared.id !== activity.id) compared = { id: activity.id, responses: -1, at: 0, data: null, busy: false };
-  if (compared.data) resultsNode.append(compareView(compared.data));
+  // Meeting 1 beside this one is what a repeated scan is for: it comes first, the live spread after.
+  if (compared.data) resultsNode.prepend(compareView(compared.data));
   const stale = compared.responses !== responses && Date.now() - compared.at > COMPARE_EVERY_MS;
   if (!stale || compared.busy) return;
   compared.busy = true;

@@ -308,7 +308,7 @@ async function main() {
         agenda = message.agenda || null;
         renderAgenda();
         render(message);
-        remotePace(message, agenda, api);
+        remotePace(message, agenda, api, (kind) => !(kinds.get(kind) || {}).together);
       } else if (message.type === "agenda") {
         agenda = message.agenda;
         renderAgenda();

@@ -5,6 +5,7 @@ import { field, keptStage, sentMark } from "./parts.js";
 
 export const title = N_("Check-out");
 export const ownResults = true;
+export const together = true; // not in a self-paced questionnaire (results_on_phones_always)
 
 export function phone(card, ctx) {
   const { activity, closed, current, draft } = ctx;

@@ -5,6 +5,7 @@ import { plainStage, sentMark } from "./parts.js";
 
 export const title = N_("Groups");
 export const ownResults = true;
+export const together = true; // not in a self-paced questionnaire (results_on_phones_always)
 
 export function phone(card, ctx) {
   const { activity, closed, current } = ctx;

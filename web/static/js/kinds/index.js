@@ -1,12 +1,15 @@
 // The one table of activity kinds: a kind's name to its module (./<name>.js). Every page asks here
 // and never branches on a kind's name itself. A module exports:
 //   title         its name for the facilitator (an N_ text);
-//   phone(card, ctx)                       the phone's view (ctx: see participant.js);
+//   phone(card, ctx)                       the phone's view (ctx: see participant.js; ctx.own is
+//                                          what only this phone sees, from the server's `mine`);
 //   results(results, activity, options)    the results, for a phone ({compact}), the remote ({host,
 //                                          onModerate}) and the big screen ({stage});
 //   stage(node, results, activity, kept)   the big screen's view into node; kept lives as long as
 //                                          the activity stays on the screen (views that animate);
 //   ownResults    (optional) the phone view shows the results itself (no separate results card).
+//   together      (optional) phones take part through what the whole room answers at once: it
+//                 cannot be a step of a self-paced questionnaire (the server refuses it too).
 // Modules load when a page first needs them: a phone waiting for the first question loads none.
 const MODULES = {
   open: () => import("./open.js"),
@@ -19,6 +22,7 @@ const MODULES = {
   grid: () => import("./grid.js"),
   ranking: () => import("./ranking.js"),
   points: () => import("./points.js"),
+  quiz: () => import("./quiz.js"),
 };
 
 export const KIND_NAMES = Object.keys(MODULES);

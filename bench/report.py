@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import quiz
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -380,6 +382,13 @@ TARGETS = [
         "answers' ack p99 ≤ 300 ms, big screen ≤ 10 frames/s",
         "",
         _reactions,
+    ),
+    Target(
+        "quiz, 1,000 phones: the server's deadline, the leaderboard, the reveal",
+        "all answers before the deadline count, all after it refused; leaderboard = recount; "
+        "reveal + top 10 p99 ≤ 500 ms",
+        "",
+        quiz.measure,
     ),
     Target("server CPU per answer, N = 10,000 vs 1,000", "≤ 1.5×", "", _cpu_ratio),
     Target("5% of phones stop reading", "others' p99 +≤ 20%, memory bounded", "", _slow),

@@ -151,3 +151,34 @@ async def test_a_phone_takes_the_pass_and_another_browser_carries_it_to_meeting_
             await expect(anonymous.locator("#pass")).not_to_contain_text("deelnemer")
             await expect(anonymous.locator("#trend")).to_have_count(0)
             await browser.close()
+
+
+async def test_new_makes_the_first_meeting_of_a_new_series(
+    tmp_path: Path, page_problems: PageProblems
+) -> None:
+    with live_server(sqlite_url(tmp_path)) as live:
+        async with async_playwright() as pw:
+            browser = await launch(pw)
+            page = await (await browser.new_context(locale="nl-NL")).new_page()
+            await page.goto(f"{live.base}/new")
+            await page.fill("#value-kickoff-thema", "Inclusie")
+            await page.get_by_label("De eerste bijeenkomst van een nieuwe reeks").check()
+            await expect(page.locator("#series-title")).to_be_visible()
+            await page.get_by_role("button", name="Maak de bijeenkomst").click()
+            await expect(page.locator("#new-error")).to_have_text("Geef de reeks een titel.")
+            await page.fill("#series-title", "Lerend netwerk Inclusie")
+            await page.get_by_role("button", name="Maak de bijeenkomst").click()
+            await expect(page.locator("#created-series")).to_contain_text(
+                "Bijeenkomst 1 van de reeks.", timeout=WAIT
+            )
+            await expect(page.locator("#created-series")).to_contain_text("De sleutel van de reeks")
+            text = await page.locator("#created-series").inner_text()
+            key = text.rsplit(": ", 1)[1].strip()
+            await browser.close()
+        series = httpx.get(
+            f"{live.base}/api/series/1", headers={"Authorization": f"Bearer {key}"}, timeout=10
+        ).json()
+        assert series["title"] == "Lerend netwerk Inclusie" and series["theme"] == "Inclusie"
+        assert [m["title"] for m in series["meetings"]] == [
+            "Lerend netwerk Inclusie — bijeenkomst 1 (kick-off)"
+        ]

@@ -2,8 +2,10 @@
 // pseudonym (the pass's cookie, or the personal code typed here), take the pass (its code and QR),
 // and "jouw ontwikkeling", this phone's own answers to a linked activity across the series.
 // Loaded only in a meeting of a series: a phone elsewhere never fetches it.
-import { apiHeaders, clear, el, t } from "./common.js";
+import { apiHeaders, clear, el, loadStyle, t } from "./common.js";
 import { responseError } from "./errors.js";
+
+await loadStyle("/static/css/pass.css");
 
 const STORED = "kring:pass"; // {code, qr, number, series}: the person's own code, on their device
 const state = { code: null, status: null, trend: null, trendFor: null, shown: false, busy: false };
@@ -47,10 +49,11 @@ export async function joinWithPass(code, { typed = null, nickname, secret } = {}
   return null;
 }
 
-// The welcome form's field for a code from another device.
-export function codeField(form) {
+// The welcome form's field for a code from another device; its maxlength is the server's
+// (pass_input_max from GET /api/join/{code}).
+export function codeField(form, maxLength) {
   if (document.getElementById("pass-code")) return;
-  const field = el("input", { id: "pass-code", maxlength: "40", autocomplete: "off", autocapitalize: "characters", spellcheck: "false", placeholder: "ABCD-EFGH-JKMN" });
+  const field = el("input", { id: "pass-code", maxlength: String(maxLength), autocomplete: "off", autocapitalize: "characters", spellcheck: "false", placeholder: "ABCD-EFGH-JKMN" });
   const note = el("p", { class: "hint", text: t("Took a network pass at an earlier meeting? Type its code to take part as the same pseudonym.") });
   form.querySelector("button").before(el("label", { for: "pass-code" }, t("Your network pass code (optional)")), field, note);
 }

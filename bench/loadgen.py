@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import uvloop
 from picows import WSFrame, WSListener, WSMsgType, WSTransport, ws_connect
 
-from bench import checkout, reactions
+from bench import checkout, quiz, reactions
 
 ACK = b'{"type":"ack"'
 ERROR = b'{"type":"error"'
@@ -36,6 +36,7 @@ RESULTS = b'{"type":"results"'
 RESULTS_IN = b'"results":{'  # a state or results frame that carries results
 SNAPSHOT = b'{"type":"snapshot"'
 FOUND = b'{"type":"found"'
+MINE = b'{"type":"mine"'
 DEFLATE = {"Sec-WebSocket-Extensions": "permessage-deflate; client_max_window_bits"}
 TAIL = b"\x00\x00\xff\xff"
 
@@ -82,6 +83,7 @@ class Phone(WSListener):  # type: ignore[misc]
         "index",
         "inflater",
         "latest",
+        "mine",
         "ready",
         "records",
         "replies",
@@ -112,6 +114,7 @@ class Phone(WSListener):  # type: ignore[misc]
         self.replies: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.finding: asyncio.Future[dict[str, Any]] | None = None
         self.latest = b""
+        self.mine = b""  # the last `mine` frame (its own score and rank in a quiz: bench.quiz)
 
     def on_ws_connected(self, transport: WSTransport) -> None:
         self.transport = transport
@@ -142,6 +145,8 @@ class Phone(WSListener):  # type: ignore[misc]
             if message.get("client_id"):
                 self.sent.pop(message["client_id"], None)
                 self._reply(message)
+        elif data.startswith(MINE):
+            self.mine = data
         elif data.startswith(FOUND):
             if self.finding is not None and not self.finding.done():
                 self.finding.set_result(json.loads(data))
@@ -510,6 +515,8 @@ class Generator:
             "checkout": lambda **kw: checkout.run(self, **kw),
             "react_start": lambda **kw: reactions.start(self, **kw),
             "react_done": lambda: reactions.done(self),
+            "quiz_play": lambda **kw: quiz.play(self, **kw),
+            "quiz_own": lambda: quiz.own(self),
             "close": self.close,
         }
         while True:

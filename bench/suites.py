@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bench import quiz as quiz_question
 from bench import reactions as reaction_flood
 from bench import scenarios as s
 
@@ -151,6 +152,19 @@ def reactions(
         row: Row = {"suite": "reactions", "mode": "optimised", **s.join(r, n, 400)}
         row.update(s.hold(r, baseline, seconds=2))
         row.update(reaction_flood.flood(r, per_phone, seconds, answers))
+        row["server_errors_logged"] = r.server.errors_logged()
+    _log(_brief(row))
+    return [row]
+
+
+def quiz(n: int = 1000, seconds: int = 20) -> list[Row]:
+    """A quiz question to ``n`` phones (bench.quiz): the deadline, the leaderboard, the reveal."""
+    _log(f"quiz: {n} phones, a {seconds} s question; one in ten answers after the deadline")
+    with s.run(addresses=2) as r:
+        baseline = r.server.stat()
+        row: Row = {"suite": "quiz", "mode": "optimised", **s.join(r, n, 400)}
+        row.update(s.hold(r, baseline, seconds=2))
+        row.update(quiz_question.question(r, seconds))
         row["server_errors_logged"] = r.server.errors_logged()
     _log(_brief(row))
     return [row]

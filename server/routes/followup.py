@@ -34,6 +34,7 @@ class CarriedOut(BaseModel):
 class CarriedListOut(BaseModel):
     previous: str | None = Field(description="The previous meeting's title; null: no previous meeting")
     actions: list[CarriedOut]
+    note_max: int = Field(description="The longest follow-up note kept, in characters")
 
 
 class FollowUpIn(BaseModel):
@@ -63,7 +64,11 @@ async def my_actions(code: CodePath, request: Request, db: DatabaseDep, hub: Hub
         return (previous.title if previous else None), followup.carried(session, meeting_id, participant_id)
 
     previous, cards = await db.run(read)
-    return {"previous": previous, "actions": [_out(c) for c in cards]}
+    return {
+        "previous": previous,
+        "actions": [_out(c) for c in cards],
+        "note_max": followup.NOTE_MAX,
+    }
 
 
 @router.put("/join/{code}/actions/{answer_id}", response_model=CarriedOut, responses=phone_responses)

@@ -18,6 +18,7 @@ from server.db.database import Database
 from server.deps import CodePath, CurrentScreen, DatabaseDep, HubDep, JoinsDep, SettingsDep
 from server.domain.errors import Code, DomainError
 from server.domain.meeting import is_valid_code, normalise_code
+from server.domain.series import PASS_INPUT_MAX
 from server.gate import client_address, join_guard, open_meeting, secret_matches, too_many_attempts
 from server.guards import JoinGuard
 from server.realtime.hub import Hub
@@ -108,7 +109,10 @@ async def meeting_public(
 ) -> dict[str, Any]:
     """Check a join code: the meeting's public face, or 404."""
     _, meeting_id = await joinable(code, request, x_join_secret)
-    return (await load_meeting(db, meeting_id)).public()
+    public = (await load_meeting(db, meeting_id)).public()
+    if public.get("series_position") is not None:
+        public["pass_input_max"] = PASS_INPUT_MAX
+    return public
 
 
 @router.post("/join/{code}", response_model=schemas.JoinOut, responses=join_responses)

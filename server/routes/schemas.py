@@ -300,6 +300,9 @@ class MeetingPublic(BaseModel):
     series_position: int | None = Field(
         default=None, description="Its place in a series (1 = the kick-off); null outside a series"
     )
+    pass_input_max: int | None = Field(
+        default=None, description="In a series: the most characters a typed network pass code may have"
+    )
 
 
 class Results(BaseModel):

@@ -25,6 +25,7 @@ from server.deps import (
 )
 from server.domain.errors import Code, DomainError
 from server.domain.meeting import normalise_code
+from server.draaiboek.loader import VALUE_MAX_LENGTH
 from server.gate import client_address, join_guard, too_many_attempts
 from server.realtime.hub import Hub
 from server.routes import series_schemas as body_of
@@ -251,8 +252,9 @@ async def meeting_series(meeting_id: CurrentHost, db: DatabaseDep) -> dict[str, 
     """The series this meeting belongs to (its meetings and passes), for the remote's series panel."""
     place = await db.run(service.series_of_meeting, meeting_id)
     if place is None:
-        return {"series": None, "position": None}
-    return {"series": series_out(await db.run(service.load, place[0])), "position": place[1]}
+        return {"series": None, "position": None, "value_max": VALUE_MAX_LENGTH}
+    series = series_out(await db.run(service.load, place[0]))
+    return {"series": series, "position": place[1], "value_max": VALUE_MAX_LENGTH}
 
 
 @router.post(

@@ -100,6 +100,9 @@ class SeriesCreated(SeriesOut):
 class MeetingSeriesOut(BaseModel):
     series: SeriesOut | None
     position: int | None
+    value_max: int = Field(
+        description="The longest value a template's placeholder takes (the theme of the day)"
+    )
 
 
 class CreatedInSeries(BaseModel):

@@ -129,6 +129,7 @@ def test_an_owner_sees_only_their_own_cards_and_says_what_became_of_them(world: 
                 "note": "",
             }
         ],
+        "note_max": followup.NOTE_MAX,  # the phone's field takes it as its maxlength
     }
     said = world.phone("anna", "PUT", f"/{world.cards['anna']}", status="partly", note="  Half gelukt  ")
     assert (
@@ -151,7 +152,7 @@ def test_an_owner_sees_only_their_own_cards_and_says_what_became_of_them(world: 
         f"/api/join/{world.first['code']}/actions",
         headers={"cookie": f"kring_{world.first['code']}={world.tokens[1, 'anna']}"},
     )
-    assert first.json() == {"previous": None, "actions": []}
+    assert first.json() == {"previous": None, "actions": [], "note_max": followup.NOTE_MAX}
 
 
 def test_the_follow_through_is_shown_from_three_people_on(world: World) -> None:
@@ -308,6 +309,9 @@ def test_the_series_report_shows_attendance_trends_and_follow_through_in_aggrega
         "2 van 3 acties uit “Bijeenkomst 1” kregen een terugblik (2 mensen)." in html
         and html.count('<p class="muted suppressed">') == 1
     )
+    pdf = world.client.get(f"/api/series/{series_id}/report.pdf", headers=key)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-"), pdf.text[:200]
+    assert pdf.headers["content-type"] == "application/pdf"
     assert world.client.get(f"/api/series/{series_id}/report.html").status_code == 404
     wrong = {"Authorization": "Bearer niet-de-sleutel"}
     assert world.client.get(f"/api/series/{series_id}/report.html", headers=wrong).status_code == 404

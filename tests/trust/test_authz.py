@@ -17,7 +17,14 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from server.deps import current_account, current_host, current_lead, current_moderator, current_timekeeper
+from server.deps import (
+    current_account,
+    current_host,
+    current_lead,
+    current_moderator,
+    current_screen,
+    current_timekeeper,
+)
 from server.services.keys import new_key
 from tests.conftest import sqlite_url
 from tests.factories import ORIGIN, assert_forbidden_then_closed, client_for, database_with_accounts
@@ -142,13 +149,19 @@ def test_ws_authz_every_facilitator_action_is_refused_without_its_rights(
             if route.path.startswith("/api/meetings/{code}")
             for method in route.methods - {"HEAD"}
         }
-        assert set(host_actions) == under_meeting - PUBLIC and len(host_actions) >= 35
+        # Routes the big screen's key opens too (the host's and the presenter's, as its socket): a
+        # series' before and after for the big screen.
+        screen_only = sorted(set(actions(client.app, current_screen)) - PUBLIC)  # type: ignore[arg-type]
+        assert set(host_actions) | set(screen_only) == under_meeting - PUBLIC and len(host_actions) >= 35
         creating = actions(client.app, current_account)  # type: ignore[arg-type]
         # Creating, importing or checking a draaiboek of your own needs a logged-in facilitator.
         assert set(creating) == {
             ("POST", "/api/meetings"),
             ("POST", "/api/import"),
             ("POST", "/api/templates/check"),
+            # A series: making one, and the list of one's own.
+            ("POST", "/api/series"),
+            ("GET", "/api/series"),
         }
         export_before = client.get(f"/api/meetings/{code}/export.json", headers=own).content
         before = database_rows(url)
@@ -162,6 +175,19 @@ def test_ws_authz_every_facilitator_action_is_refused_without_its_rights(
                 response = client.request(method, target, json=body, headers=headers)
                 error = response.json().get("error", {})
                 # As an unknown code: no "it exists, but not for you" (server/gate.py).
+                assert response.status_code == 404, (method, path, who, response.status_code)
+                assert error.get("code") == "unknown_code", (method, path, who, error)
+                refused += 1
+        for method, path in screen_only:
+            target = path
+            for name, value in ids.items():
+                target = target.replace(name, value)
+            for who, headers in credentials.items():
+                response = client.request(method, target, headers=headers)
+                error = response.json().get("error", {}) if response.status_code >= 400 else {}
+                if who == "presenter key":
+                    assert error.get("code") != "unknown_code", (method, path, who, response.text)
+                    continue
                 assert response.status_code == 404, (method, path, who, response.status_code)
                 assert error.get("code") == "unknown_code", (method, path, who, error)
                 refused += 1

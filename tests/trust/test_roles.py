@@ -83,6 +83,9 @@ def test_ws_authz_each_role_may_do_what_it_is_given_and_nothing_else(
             ("GET", "/api/meetings/{code}/roles"),
             ("POST", "/api/meetings/{code}/roles/{role}"),
             ("DELETE", "/api/meetings/{code}/roles/{role}"),
+            # A series from this meeting, and its next meeting: the lead's, as the keys are.
+            ("POST", "/api/meetings/{code}/series"),
+            ("POST", "/api/meetings/{code}/series/next"),
         }
         for role in ("cohost", "timekeeper", "moderator"):
             meeting = client.post(

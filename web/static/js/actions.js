@@ -7,10 +7,10 @@ import { responseError } from "./errors.js";
 
 const STATUSES = [["done", N_("Done")], ["partly", N_("Partly")], ["not_yet", N_("Not yet")]];
 
-function actionItem(code, card) {
+function actionItem(code, card, noteMax) {
   let chosen = card.status;
   const said = el("p", { class: "hint", role: "status" });
-  const note = el("textarea", { class: "carried-note", rows: "2", maxlength: "280", "aria-label": t("A short follow-up (optional)"), placeholder: t("A short follow-up (optional)") });
+  const note = el("textarea", { class: "carried-note", rows: "2", maxlength: String(noteMax), "aria-label": t("A short follow-up (optional)"), placeholder: t("A short follow-up (optional)") });
   note.value = card.note || "";
   const buttons = STATUSES.map(([value, label]) => {
     const button = el("button", { class: "button button-small carried-status", type: "button", "data-status": value, "aria-pressed": String(chosen === value) }, t(label));
@@ -58,6 +58,6 @@ export async function showCarried(code) {
   clear(box).append(el("details", { class: "card carried", open: open ? "" : null },
     el("summary", { text: t("Your actions from last time") }),
     el("p", { class: "hint", text: t("In “{title}” you wrote these. What became of them? Only you see your answer; the report shows the group's totals, from 3 people on.", { title: mine.previous }) }),
-    el("ul", { class: "carried-list" }, ...mine.actions.map((card) => actionItem(code, card)))));
+    el("ul", { class: "carried-list" }, ...mine.actions.map((card) => actionItem(code, card, mine.note_max)))));
   box.hidden = false;
 }

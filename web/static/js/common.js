@@ -310,3 +310,12 @@ export async function downloadExport(code, headers, name, button) {
     button.disabled = false;
   }
 }
+
+// A stylesheet that comes with a module (a kind's, the network pass's), so a page carries no rules
+// it never uses. Resolves once it loaded; one that fails to load leaves the view plain, not missing.
+export function loadStyle(href) {
+  if (document.querySelector(`link[href="${href}"]`)) return Promise.resolve();
+  return new Promise((resolve) => {
+    document.head.append(el("link", { rel: "stylesheet", href, onload: resolve, onerror: resolve }));
+  });
+}

@@ -6,8 +6,6 @@ import { errorText, responseError } from "./errors.js";
 import { kindNow } from "./kinds/index.js";
 import { Pace } from "./pace.js";
 import { start as startBeside } from "./qa.js";
-import { forgetting, setupForget } from "./forget.js";
-import { showCarried } from "./actions.js";
 
 const code = document.body.dataset.code;
 const view = document.getElementById("view");
@@ -50,7 +48,11 @@ function moved() {
   render();
 }
 let pass = null; // pass.js, in a meeting of a series only
+<<<<<<< HEAD
 const PASS_MODULE = "./pass.js";
+=======
+let forget = null; // forget.js ("vergeet mij"), loaded once the phone has joined
+>>>>>>> 8c32676a5529c547893fe62d7976e01400ddc4ac
 
 function readPending() {
   try {
@@ -380,7 +382,7 @@ function start() {
       setConnState(connNode, connState);
       state.online = connState === "online";
       render();
-      if (connState === "refused" && closeCode === 4401 && !forgetting.now) {
+      if (connState === "refused" && closeCode === 4401 && !(forget && forget.forgetting.now)) {
         // A pseudonym's phone comes back as the pseudonym (another device may have taken over
         // its participant in this meeting), never as a new anonymous one.
         try {
@@ -398,14 +400,18 @@ function start() {
   });
   socket.connect();
   setInterval(retryStale, 3000);
-  showCarried(code);
+  // Actions carried forward come from a series' earlier meeting: only a meeting of a series loads them.
+  if (pass) import("./actions.js").then((actions) => actions.showCarried(code)).catch(() => {});
   if (pass) pass.setupPass(code, document.getElementById("pass")).then(() => pass.refreshTrend(code, state.activity, render));
-  setupForget(code, () => {
-    socket.stop();
-    state.pending.clear();
-    view.hidden = true;
-    connNode.hidden = true;
-  });
+  import("./forget.js").then((module) => {
+    forget = module;
+    forget.setupForget(code, () => {
+      socket.stop();
+      state.pending.clear();
+      view.hidden = true;
+      connNode.hidden = true;
+    });
+  }).catch(() => { /* offline: the footer's "vergeet mij" comes with the next load */ });
 }
 
 async function main() {
@@ -434,7 +440,7 @@ async function main() {
   }
   const welcome = document.getElementById("welcome");
   welcome.hidden = false;
-  if (pass) pass.codeField(document.getElementById("join-form"));
+  if (pass) pass.codeField(document.getElementById("join-form"), meeting.pass_input_max);
   document.getElementById("join-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const nickname = document.getElementById("nickname").value.trim();

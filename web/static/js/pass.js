@@ -2,11 +2,14 @@
 // pseudonym (the pass's cookie, or the personal code typed here), take the pass (its code and QR),
 // and "jouw ontwikkeling", this phone's own answers to a linked activity across the series.
 // Loaded only in a meeting of a series: a phone elsewhere never fetches it.
+<<<<<<< HEAD
 import { apiHeaders, clear, el, loadMoreStrings, t } from "./common.js";
+=======
+import { apiHeaders, clear, el, loadStyle, t } from "./common.js";
+>>>>>>> 8c32676a5529c547893fe62d7976e01400ddc4ac
 import { responseError } from "./errors.js";
 
-// Its rules come with it: a phone outside a series loads neither.
-document.head.append(el("link", { rel: "stylesheet", href: "/static/css/pass.css" }));
+await loadStyle("/static/css/pass.css");
 
 await loadMoreStrings("pass"); // not in the phone's own catalogue: a phone outside a series skips them
 
@@ -52,10 +55,11 @@ export async function joinWithPass(code, { typed = null, nickname, secret } = {}
   return null;
 }
 
-// The welcome form's field for a code from another device.
-export function codeField(form) {
+// The welcome form's field for a code from another device; its maxlength is the server's
+// (pass_input_max from GET /api/join/{code}).
+export function codeField(form, maxLength) {
   if (document.getElementById("pass-code")) return;
-  const field = el("input", { id: "pass-code", maxlength: "40", autocomplete: "off", autocapitalize: "characters", spellcheck: "false", placeholder: "ABCD-EFGH-JKMN" });
+  const field = el("input", { id: "pass-code", maxlength: String(maxLength), autocomplete: "off", autocapitalize: "characters", spellcheck: "false", placeholder: "ABCD-EFGH-JKMN" });
   const note = el("p", { class: "hint", text: t("Took a network pass at an earlier meeting? Type its code to take part as the same pseudonym.") });
   form.querySelector("button").before(el("label", { for: "pass-code" }, t("Your network pass code (optional)")), field, note);
 }

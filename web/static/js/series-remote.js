@@ -18,7 +18,7 @@ export async function setupSeries(api, role, code, headers) {
   const body = clear($("series"));
   const response = await api("GET", "/series");
   if (!response || !response.ok) return;
-  const { series, position } = await response.json();
+  const { series, position, value_max: valueMax } = await response.json();
   card.hidden = false;
   if (!series) {
     const start = el("button", { id: "series-start", class: "button button-small", type: "button" }, t("Make it a series"));
@@ -37,7 +37,7 @@ export async function setupSeries(api, role, code, headers) {
     el("p", { class: "hint", text: ngettext("{n} network pass taken", "{n} network passes taken", series.pseudonyms) }),
     el("ol", { class: "series-meetings" }, series.meetings.map((m) => el("li", { "aria-current": m.position === position ? "true" : null },
       el("b", { text: m.title }), " ", el("span", { class: "hint", text: `${m.code} · ${ngettext("{n} joined", "{n} joined", m.participants)} · ${ngettext("{n} with a pass", "{n} with a pass", m.pseudonyms)}` })))));
-  const topic = el("input", { id: "series-topic", maxlength: "200", placeholder: t("e.g. inspiratietafel") });
+  const topic = el("input", { id: "series-topic", maxlength: String(valueMax), placeholder: t("e.g. inspiratietafel") });
   const add = el("button", { id: "series-next", class: "button button-small", type: "button" }, t("Add the next meeting"));
   const made = el("div", { class: "series-made" });
   add.addEventListener("click", async () => {

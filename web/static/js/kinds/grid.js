@@ -2,7 +2,9 @@
 // two sliders (the keyboard's way) or a tap on a small plane; the big screen draws each item's
 // mean as a numbered dot on the plane, with the quadrants' labels and, when asked, the spread.
 import { N_, el, lang, ngettext, t } from "../common.js";
-import { plainStage, sentMark } from "./parts.js";
+import { kindStyle, plainStage, sentMark } from "./parts.js";
+
+await kindStyle("grid");
 
 export const title = N_("2×2 grid");
 

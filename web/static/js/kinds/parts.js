@@ -1,6 +1,6 @@
 // Pieces the kinds' views share: the phone's sent mark, text fields with a counter, the remote's
 // moderation buttons.
-import { el, ngettext, t } from "../common.js";
+import { el, loadStyle, ngettext, t } from "../common.js";
 
 export const range = (n) => [...Array(n).keys()].map(String);
 
@@ -69,12 +69,7 @@ export function keptStage(node, kept, load, data, empty) {
 
 // A kind's own stylesheet (web/static/css/kinds/<name>.css), loaded with its module: a phone carries
 // no rules for kinds it never meets. The module waits for it (top-level await), so its first view is
-// drawn styled; a stylesheet that fails to load leaves the view plain rather than missing.
+// drawn styled.
 export function kindStyle(name) {
-  const href = `/static/css/kinds/${name}.css`;
-  if (document.querySelector(`link[href="${href}"]`)) return Promise.resolve();
-  return new Promise((resolve) => {
-    const link = el("link", { rel: "stylesheet", href, onload: resolve, onerror: resolve });
-    document.head.append(link);
-  });
+  return loadStyle(`/static/css/kinds/${name}.css`);
 }

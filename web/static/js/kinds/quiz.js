@@ -1,7 +1,9 @@
 // Quiz: a timed question; the answer is locked once sent. Closing the question is the reveal: the
 // right answer with the distribution, the top 10, and on each phone its own score and rank.
 import { N_, el, ngettext, t } from "../common.js";
-import { sentMark } from "./parts.js";
+import { kindStyle, sentMark } from "./parts.js";
+
+await kindStyle("quiz");
 
 export const title = N_("Quiz");
 export const ownResults = true;

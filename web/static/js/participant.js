@@ -48,11 +48,8 @@ function moved() {
   render();
 }
 let pass = null; // pass.js, in a meeting of a series only
-<<<<<<< HEAD
 const PASS_MODULE = "./pass.js";
-=======
 let forget = null; // forget.js ("vergeet mij"), loaded once the phone has joined
->>>>>>> 8c32676a5529c547893fe62d7976e01400ddc4ac
 
 function readPending() {
   try {

@@ -2,11 +2,7 @@
 // pseudonym (the pass's cookie, or the personal code typed here), take the pass (its code and QR),
 // and "jouw ontwikkeling", this phone's own answers to a linked activity across the series.
 // Loaded only in a meeting of a series: a phone elsewhere never fetches it.
-<<<<<<< HEAD
-import { apiHeaders, clear, el, loadMoreStrings, t } from "./common.js";
-=======
-import { apiHeaders, clear, el, loadStyle, t } from "./common.js";
->>>>>>> 8c32676a5529c547893fe62d7976e01400ddc4ac
+import { apiHeaders, clear, el, loadMoreStrings, loadStyle, t } from "./common.js";
 import { responseError } from "./errors.js";
 
 await loadStyle("/static/css/pass.css");

@@ -559,7 +559,8 @@ def document(result: dict[str, Any], notes: str = "") -> str:
         "their scheduled moment to the phone's first state frame. *naive* is the same server with "
         "`KRING_NAIVE_BROADCAST=1`: a broadcast for every answer, each recipient's frame serialised "
         "for it, permessage-deflate on (the phones offer it, as browsers do).",
-        *[_rerun_line(again) for again in result.get("reruns", [])],
+        # The latest rerun of each suite (latest.json keeps them all).
+        *[_rerun_line(again) for again in {r["suite"]: r for r in result.get("reruns", [])}.values()],
         "",
         "## Targets",
         "",

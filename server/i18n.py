@@ -70,8 +70,11 @@ def translations(language: str) -> NullTranslations:
     return Translations(BytesIO(mo), domain="messages") if mo else NullTranslations()
 
 
-def script_files(entry: str) -> list[Path]:
-    """The page script ``entry`` (web/static/js/<entry>.js) and every module it may load."""
+def script_files(entry: str, *, follow: bool = True) -> list[Path]:
+    """The page script ``entry`` (web/static/js/<entry>.js) and every module it may load (with
+    ``follow=False``, that script alone)."""
+    if not follow:
+        return [(SCRIPTS_DIR / f"{entry}.js").resolve()]
     seen: set[Path] = set()
     todo = [(SCRIPTS_DIR / f"{entry}.js").resolve()]
     while todo:
@@ -84,12 +87,12 @@ def script_files(entry: str) -> list[Path]:
 
 
 @cache
-def script_msgids(entry: str | None = None) -> frozenset[str]:
+def script_msgids(entry: str | None = None, follow: bool = True) -> frozenset[str]:
     """Every msgid the page scripts use (a plural message by its singular); with ``entry``, only
     those of that page's script and the modules it loads: a phone need not carry the remote's."""
     if entry is not None:
         out: set[str] = set()
-        for path in script_files(entry):
+        for path in script_files(entry, follow=follow):
             with path.open("rb") as handle:
                 for _line, message, _notes, _context in extract(
                     "javascript", handle, keywords=SCRIPT_KEYWORDS, options=SCRIPT_OPTIONS
@@ -106,7 +109,7 @@ def script_msgids(entry: str | None = None) -> frozenset[str]:
 
 
 @cache
-def catalog(language: str, script: str | None = None) -> dict[str, str | list[str]]:
+def catalog(language: str, script: str | None = None, own: bool = False) -> dict[str, str | list[str]]:
     """The page scripts' strings: msgid -> text; a plural message's singular msgid -> its forms.
 
     Only the strings the scripts use (the phone loads them before its first answer: what the
@@ -114,7 +117,7 @@ def catalog(language: str, script: str | None = None) -> dict[str, str | list[st
     fall back to the msgid (English)."""
     po = _po(language)
     known = script is not None and SCRIPT_NAME.match(script) and (SCRIPTS_DIR / f"{script}.js").is_file()
-    used = script_msgids(script if known else None)
+    used = script_msgids(script, not own) if known else script_msgids()
     out: dict[str, str | list[str]] = {}
     for message in po or ():
         # A message with a msgctxt is the server's (C_): the scripts' t() has no context, and "No"

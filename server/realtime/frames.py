@@ -14,6 +14,7 @@ from server import i18n, kinds
 from server.domain.agenda import Clock, agenda_view, phone_view
 from server.domain.meeting import ActivityInfo, MeetingInfo
 from server.kinds import KindSettings, Moderation, Sheet, Tally, get
+from server.kinds.series import InMeeting
 from server.realtime.beside import RoomBeside
 from server.realtime.connection import Connection
 from server.realtime.messages import AgendaOut, MineOut, ResultsOut, SnapshotOut, StateOut, dump
@@ -106,20 +107,28 @@ class RoomFrames:
             )
         return self._state_frame
 
-    def mine_frame(self, participant_id: int) -> str | None:
+    def mine_frame(self, participant_id: int, shared: dict[str | None, str] | None = None) -> str | None:
+        """A phone's own answers to the current activity. ``shared`` keeps, for one flush, the
+        frames of phones without answers by nickname: when a question opens, every phone's frame
+        is one of a few, built once each instead of once per phone. A kind with a view of its own
+        for each phone (``InMeeting.personal``) is never shared."""
         activity = self.phone_activity
         if activity is None:
             return None
         own = self.own.get(activity.id, {}).get(participant_id, {})
+        nickname = self.nicknames.get(participant_id)
+        share = shared is not None and not own and not isinstance(get(activity.kind), InMeeting)
+        if share and shared is not None and nickname in shared:
+            return shared[nickname]
         tally = self.tallies.get(activity.id)
         # A check-out phone's own words may lie outside the bounded list that every phone gets.
         words = tally.mentioned(own) if tally is not None else None
         sheets, index = self.sheets(activity.id)
         personal = kinds.personal(sheets, index, participant_id, now=self.clock.now(), say=self.say)
-        return dump(
+        frame = dump(
             MineOut(
                 activity_id=activity.id,
-                participant={"nickname": self.nicknames.get(participant_id)},
+                participant={"nickname": nickname},
                 answers={
                     slot: {"entry_id": entry, "value": payload}
                     for slot, (entry, payload, _rev) in own.items()
@@ -128,6 +137,9 @@ class RoomFrames:
                 own=personal,
             )
         )
+        if share and shared is not None:
+            shared[nickname] = frame
+        return frame
 
     def results_frame(self) -> str | None:
         """The phones' results frame, built once per room version (shared by flush and greet)."""
@@ -244,6 +256,7 @@ class RoomFrames:
         """
         phones = [c for c in self.phones if not c.closed] if self.dirty_state or self.dirty_results else []
         if self.dirty_state:
+            shared_mine: dict[str | None, str] = {}
             self._state_frame = None
             frame = self.state_frame()
             for connection in phones:
@@ -251,7 +264,7 @@ class RoomFrames:
                 connection.drop("results")  # the state frame carries the current results
                 if self.dirty_mine:
                     assert connection.participant_id is not None
-                    mine = self.mine_frame(connection.participant_id)
+                    mine = self.mine_frame(connection.participant_id, shared_mine)
                     if mine is not None:
                         connection.put_latest("mine", mine)
         elif self.dirty_results:

@@ -174,18 +174,22 @@ async def _complete(send: Coroutine[Any, Any, None], waiting: Any) -> None:
         raise
 
 
-_encoded: tuple[str, bytes] = ("", b"\x81\x00")
+_Encoded = tuple[str, bytes]
+_encoded: tuple[_Encoded, _Encoded] = (("", b"\x81\x00"), ("", b"\x81\x00"))
 
 
 def wire_frame(text: str) -> bytes:
     """An unmasked, unfragmented text frame (RFC 6455 section 5.2), as a server sends it.
 
-    A fan-out hands the same ``str`` to every recipient, so the last frame is kept: the snapshot
-    is encoded once, not once per phone."""
+    A fan-out hands the same ``str`` to every recipient, so the last two frames are kept: the
+    snapshot is encoded once, not once per phone, and so are the state and the shared own-answers
+    frame that a question's open sends each phone in turn."""
     global _encoded
     cached = _encoded  # read once: apps in test threads share the module
-    if cached[0] is text:
-        return cached[1]
+    if cached[0][0] is text:
+        return cached[0][1]
+    if cached[1][0] is text:
+        return cached[1][1]
     payload = text.encode()
     size = len(payload)
     if size < 126:
@@ -195,7 +199,7 @@ def wire_frame(text: str) -> bytes:
     else:
         head = struct.pack("!BBQ", 0x81, 127, size)
     frame = head + payload
-    _encoded = (text, frame)
+    _encoded = ((text, frame), cached[0])
     return frame
 
 

@@ -56,12 +56,13 @@ async def new_meeting_page(
 
 @router.get("/i18n/{language}.json")
 async def js_strings(
-    language: str, script: Annotated[str | None, Query(max_length=40)] = None
+    language: str, script: Annotated[str | None, Query(max_length=40)] = None, own: bool = False
 ) -> JSONResponse:
     """The catalogue's strings for the page scripts (the same .po files as the templates); with
-    ``script``, only those of that page's script and the modules it loads."""
+    ``script``, only those of that page's script and the modules it loads (``own``: of that
+    script alone, for a module that brings its own strings)."""
     chosen = language if language in LANGUAGES else "nl"
-    return JSONResponse(catalog(chosen, script), headers={"Cache-Control": "public, max-age=300"})
+    return JSONResponse(catalog(chosen, script, own), headers={"Cache-Control": "public, max-age=300"})
 
 
 def _shell(

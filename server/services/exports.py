@@ -37,7 +37,7 @@ from server.services.export_cells import (
 )
 from server.services.export_data import MeetingData
 from server.services.export_view import Cell, labels, local_time, participant_numbers, prepare, utc_text
-from server.text import N_
+from server.text import N_, Text
 
 FORMAT = "kring-export/1"
 
@@ -146,6 +146,47 @@ def _questions(data: MeetingData, zone: tzinfo) -> tuple[list[str], list[list[Ce
     return qa_export.table(data.beside, data.language, lambda moment: local_time(moment, zone))
 
 
+def _series(data: MeetingData, zone: tzinfo) -> tuple[list[str], list[list[Cell]]] | None:
+    """In a meeting of a series, the participants with their series number (participants.csv, the
+    XLSX's participants sheet), never the pass's code or secret; None outside a series, so those
+    exports keep their files."""
+    if all(p.series_number is None for p in data.participants):
+        return None
+    numbers = participant_numbers(data)
+    words = labels(data.language)
+    head = [words["participant"], say(N_("Series number"), data.language), words["nickname"]]
+    rows: list[list[Cell]] = [
+        [numbers[p.id], p.series_number, p.nickname, local_time(p.joined_at, zone)]
+        for p in sorted(data.participants, key=lambda p: numbers[p.id])
+    ]
+    return [*head, say(N_("Joined at"), data.language)], rows
+
+
+def _follow_ups(data: MeetingData) -> tuple[list[str], list[list[Cell]]] | None:
+    """The follow-ups on the previous meeting's action cards (follow-ups.csv, the XLSX sheet)."""
+    people = {p.id: (p.series_number, p.nickname) for p in data.participants}
+    return followup_export.table(data.follow_ups, participant_numbers(data), people, data.language)
+
+
+def _sections(data: MeetingData, zone: tzinfo) -> list[tuple[str, Text, tuple[list[str], list[list[Cell]]]]]:
+    """The meeting's tables beside the activities, each as (CSV name, sheet name, table), in order;
+    only those the meeting has."""
+    language = data.language
+    sections: list[tuple[str, Text, tuple[list[str], list[list[Cell]]] | None]] = [
+        ("participants.csv", N_("Participants"), _series(data, zone)),
+        ("follow-ups.csv", N_("Follow-ups"), _follow_ups(data)),
+        ("questions.csv", N_("Questions from the floor"), _questions(data, zone)),
+        (
+            "questionnaires.csv",
+            N_("Questionnaires"),
+            pace_export.table(data.questionnaires, {a.id: a.prompt for a in data.activities}, language)
+            if data.questionnaires
+            else None,
+        ),
+    ]
+    return [(name, sheet, part) for name, sheet, part in sections if part is not None]
+
+
 def dumps(document: Mapping[str, Any]) -> str:
     """The one spelling of an export: sorted keys, two-space indent, UTF-8 text, final newline."""
     return json.dumps(document, sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
@@ -179,14 +220,8 @@ def to_csv_zip(data: MeetingData, zone: tzinfo) -> bytes:
                 csv_name(p),
                 csv_bytes([header(p.activity.kind, language), *table(p, language, zone)], language),
             )
-        questions = _questions(data, zone)
-        if questions is not None:
-            add("questions.csv", csv_bytes([questions[0], *questions[1]], language))
-        if data.questionnaires:
-            paced = pace_export.table(
-                data.questionnaires, {a.id: a.prompt for a in data.activities}, language
-            )
-            add("questionnaires.csv", csv_bytes([paced[0], *paced[1]], language))
+        for name, _sheet, (head, rows) in _sections(data, zone):
+            add(name, csv_bytes([head, *rows], language))
     return buffer.getvalue()
 
 
@@ -217,15 +252,9 @@ def to_xlsx(data: MeetingData, zone: tzinfo) -> bytes:
         sheet = book.create_sheet(sheet_name(p, taken))
         table_sheet(sheet, header(p.activity.kind, language), table(p, language, zone), first=1)
         size_columns(sheet)
-    questions = _questions(data, zone)
-    if questions is not None:
-        sheet = book.create_sheet(say(N_("Questions from the floor"), language)[:SHEET_NAME_MAX])
-        table_sheet(sheet, questions[0], questions[1], first=1)
-        size_columns(sheet)
-    if data.questionnaires:
-        paced = pace_export.table(data.questionnaires, {a.id: a.prompt for a in data.activities}, language)
-        sheet = book.create_sheet(say(N_("Questionnaires"), language)[:SHEET_NAME_MAX])
-        table_sheet(sheet, paced[0], paced[1], first=1)
+    for _name, title, (head, rows) in _sections(data, zone):
+        sheet = book.create_sheet(say(title, language)[:SHEET_NAME_MAX])
+        table_sheet(sheet, head, rows, first=1)
         size_columns(sheet)
     buffer = io.BytesIO()
     book.save(buffer)

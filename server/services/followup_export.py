@@ -1,6 +1,7 @@
 """Actions carried forward in a meeting's exports and report: each follow-up by participant
-number in the JSON export (the facilitator's file, as every answer is), and in the report only the
-group's totals, suppressed under MIN_GROUP people with the reason (server/domain/series.py)."""
+number in the JSON, CSV and XLSX exports (the facilitator's files, as every answer is), and in the
+report only the group's totals, suppressed under MIN_GROUP people with the reason
+(server/domain/series.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from server.db.tables import ActionFollowUp
 from server.i18n import say
 from server.services import followup
 from server.services.followup import STATUSES, FollowThrough
-from server.text import N_
+from server.text import N_, Text
 
 STATUS_LABELS = {"done": N_("Done"), "partly": N_("Partly"), "not_yet": N_("Not yet")}
 
@@ -56,6 +57,28 @@ def document(data: FollowUpData | None, numbers: Mapping[int, int]) -> dict[str,
             ],
         }
     }
+
+
+def header() -> list[Text]:
+    return [N_("Participant"), N_("Series number"), N_("Nickname"), N_("Status"), N_("Note")]
+
+
+def table(
+    data: FollowUpData | None,
+    numbers: Mapping[int, int],
+    people: Mapping[int, tuple[int | None, str | None]],
+    language: str,
+) -> tuple[list[str], list[list[Any]]] | None:
+    """The header and one row per follow-up, by participant number (follow-ups.csv, the XLSX
+    sheet); ``people`` gives each participant's series number and nickname. None without any."""
+    if data is None:
+        return None
+    rows: list[list[Any]] = [
+        [numbers[p], *people.get(p, (None, None)), say(STATUS_LABELS[status], language), note]
+        for p, status, note in sorted(data.rows, key=lambda row: numbers.get(row[0], 0))
+        if p in numbers
+    ]
+    return [say(text, language) for text in header()], rows
 
 
 def report(data: FollowUpData | None, language: str) -> dict[str, Any] | None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 from server.db import tables  # noqa: F401
 from server.db.engine import make_engine
-from server.db.migrate import downgrade, upgrade
+from server.db.migrate import alembic_config, downgrade, upgrade
 from tests.conftest import sqlite_url
 
 
@@ -48,3 +49,14 @@ def test_migrations_sqlite_runs_in_wal_mode(tmp_path: object) -> None:
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_migrations_form_one_line() -> None:
+    """Each migration follows exactly one other: helpers working side by side must not fork the
+    chain (two heads upgrade fine with "heads" yet give two orders of the same changes)."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert script.get_heads() == [script.get_current_head()], script.get_heads()
+    revisions = list(script.walk_revisions())
+    assert [r.revision for r in revisions] == sorted((r.revision for r in revisions), reverse=True), (
+        "revision ids follow the chain's order: name a new migration after the head it revises"
+    )

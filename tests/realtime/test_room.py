@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 from typing import Any
 
 from hypothesis import given, settings
@@ -180,3 +182,29 @@ def test_room_replica_converges_under_duplicates_and_reordering(data: st.DataObj
         "wordcloud", [Change(p, s, e, None, payload) for (p, s), (e, _, payload) in rows.items()]
     )
     assert room.tallies[1] == expected
+
+
+def mine_frames(socket: FakeSocket) -> list[str]:
+    return [f for f in socket.sent if f.startswith('{"type":"mine"')]
+
+
+async def test_opening_a_question_tells_each_phone_its_own_answers_and_nickname() -> None:
+    room = make_room()
+    sockets = {pid: FakeSocket() for pid in (1, 2, 3, 4)}
+    for pid, socket in sockets.items():
+        room.add(Connection(socket, "participant", participant_id=pid))  # type: ignore[arg-type]
+    room.apply(1, [Change(1, "0", 11, None, {"word": "samen"}, "Anna")], {})  # Anna answered the first
+    room.flush()
+    second = ActivityInfo(id=2, position=1, kind="wordcloud", prompt="En nu?", settings={}, status="open")
+    activities = (*room.meeting.activities, second)
+    room.set_meeting(dataclasses.replace(room.meeting, activities=activities, current_activity_id=2))
+    room.apply(2, [Change(3, "0", 12, None, {"word": "leren"})], {})  # 3 is quick on the new one
+    room.flush()
+    mine = {pid: json.loads(mine_frames(socket)[-1]) for pid, socket in sockets.items()}
+    assert {m["activity_id"] for m in mine.values()} == {2}
+    assert mine[1]["participant"] == {"nickname": "Anna"} and mine[1]["answers"] == {}
+    assert mine[2]["participant"] == {"nickname": None} and mine[2]["answers"] == {}
+    assert mine[3]["answers"] == {"0": {"entry_id": 12, "value": {"word": "leren"}}}
+    assert mine[4] == mine[2]
+    # Phones without answers and with the same nickname got one frame, built once.
+    assert mine_frames(sockets[2])[-1] is mine_frames(sockets[4])[-1]

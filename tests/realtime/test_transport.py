@@ -8,7 +8,7 @@ import pytest
 from uvicorn.protocols.websockets import websockets_sansio_impl
 from websockets.protocol import State
 
-from server.realtime.transport import DirectTransport, PlainTransport, choose, detect
+from server.realtime.transport import DirectTransport, PlainTransport, choose, detect, wire_frame
 
 
 def test_detect_takes_the_fast_path_on_the_installed_uvicorn() -> None:
@@ -50,3 +50,11 @@ def test_plain_is_chosen_when_asked_and_uses_uvicorns_own_loop() -> None:
     assert choose("plain") == PlainTransport()
     assert choose("plain").loop == "auto"
     assert choose("auto") == detect()
+
+
+def test_a_frame_is_encoded_once_while_two_frames_alternate() -> None:
+    state, mine = "x" * 200, '{"type":"mine"}'
+    first = wire_frame(state)
+    assert wire_frame(mine) is wire_frame(mine)
+    assert wire_frame(state) is first  # still kept after the other frame went out
+    assert first[:2] == bytes([0x81, 126]) and first[4:] == state.encode()

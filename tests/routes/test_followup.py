@@ -4,8 +4,11 @@ counted only from 3 people on; erasing the pseudonym (vergeet mij, by the phone)
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import json
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +19,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
+from openpyxl import load_workbook
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -170,7 +174,8 @@ def test_the_follow_through_is_shown_from_three_people_on(world: World) -> None:
     host = {"Authorization": f"Bearer {world.second['host_key']}"}
     report = world.client.get(f"/api/meetings/{world.second['code']}/report.html", headers=host).text
     assert 'class="muted suppressed"' in report and "follow-up-counts" not in report
-    assert world.phone("cas", "PUT", f"/{world.cards['cas']}", status="done").status_code == 200
+    said = world.phone("cas", "PUT", f"/{world.cards['cas']}", status="done", note="Met het team besproken")
+    assert said.status_code == 200
     three = through()
     assert three is not None and three.suppressed is None
     assert three.counts == {"done": 2, "partly": 0, "not_yet": 1}
@@ -191,6 +196,54 @@ def test_the_follow_through_is_shown_from_three_people_on(world: World) -> None:
     with Session(engine) as session:
         assert followup.follow_through(session, world.first["id"]) is None
     engine.dispose()
+    # The CSV zip and the XLSX carry the same, in Dutch: the series numbers and the follow-ups.
+    spreadsheets = _spreadsheets(world.client, world.second["code"], host)
+    for tables in spreadsheets:
+        people = tables["participants"]
+        assert people[0] == ["Deelnemer", "Nummer in de reeks", "Bijnaam", "Binnengekomen om"]
+        by_number = {int(row[0]): row[1] for row in people[1:]}
+        exported_numbers = {p["number"]: p.get("series_number") for p in exported["participants"]}
+        assert by_number == {n: str(s) if s is not None else "" for n, s in exported_numbers.items()}
+        follow = tables["follow-ups"]
+        assert follow[0] == ["Deelnemer", "Nummer in de reeks", "Bijnaam", "Status", "Toelichting"]
+        assert sorted((int(r[0]), r[3], r[4]) for r in follow[1:]) == sorted(
+            (a["participant"], {"done": "Gedaan", "not_yet": "Nog niet"}[a["status"]], a["note"])
+            for a in answers
+        )
+        assert "Met het team besproken" in {r[4] for r in follow[1:]}
+        assert {r[1] for r in follow[1:]} <= {str(n) for n in range(1, 5)}
+        cells = json.dumps(tables)
+        for person in PEOPLE:
+            for secret in (pass_code(person), hash_key(pass_code(person)), person, hash_key(person)):
+                assert secret not in cells
+    # A meeting outside a series has neither table.
+    alone = make_meeting(world.client, title="Los")
+    host_alone = {"Authorization": f"Bearer {alone['host_key']}"}
+    assert all(
+        not {"participants", "follow-ups"} & set(t)
+        for t in _spreadsheets(world.client, alone["code"], host_alone)
+    )
+
+
+def _spreadsheets(client: TestClient, code: str, host: dict[str, str]) -> list[dict[str, list[list[str]]]]:
+    """The meeting's CSV zip and XLSX as {table: rows of text}, keyed participants, follow-ups, ..."""
+    blob = client.get(f"/api/meetings/{code}/export.csv.zip", headers=host)
+    assert blob.status_code == 200, blob.text
+    csvs: dict[str, list[list[str]]] = {}
+    with zipfile.ZipFile(io.BytesIO(blob.content)) as archive:
+        for name in archive.namelist():
+            text = archive.read(name).decode("utf-8-sig")
+            csvs[name.removesuffix(".csv")] = list(csv.reader(io.StringIO(text)))
+    sheets = {"Deelnemers": "participants", "Opvolging acties": "follow-ups"}
+    book = load_workbook(io.BytesIO(client.get(f"/api/meetings/{code}/export.xlsx", headers=host).content))
+    xlsx = {
+        sheets.get(sheet.title, sheet.title): [
+            ["" if v is None else v if isinstance(v, str) else str(v) for v in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+        for sheet in book.worksheets
+    }
+    return [csvs, xlsx]
 
 
 def test_vergeet_mij_with_a_pass_erases_the_pseudonym_in_every_meeting(world: World) -> None:

@@ -135,7 +135,10 @@ def test_a_page_gets_only_the_strings_of_its_own_scripts(client: TestClient) -> 
     whole = client.get("/i18n/nl.json").json()
     phone = client.get("/i18n/nl.json?script=participant").json()
     remote = client.get("/i18n/nl.json?script=remote").json()
-    assert phone["Take a network pass"] == "Neem een netwerkpas" and "Take a network pass" not in remote
+    passes = client.get("/i18n/nl.json?script=pass&own=true").json()  # pass.js's own, in a series only
+    assert passes["Take a network pass"] == "Neem een netwerkpas" and "Take a network pass" not in phone
+    assert "Take a network pass" not in remote
+    assert "The door is closed: no new participants now." not in passes  # errors.js's: the page has them
     assert (
         remote["Add the next meeting"] == "Volgende bijeenkomst toevoegen"
         and "Add the next meeting" not in phone

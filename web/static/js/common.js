@@ -13,6 +13,14 @@ export function apiHeaders(extra = {}) {
 const entry = document.querySelector('script[type="module"][src^="/static/js/"]');
 const script = entry ? entry.getAttribute("src").slice("/static/js/".length, -".js".length) : "";
 
+// A module loaded only on some pages of a kind (the network pass) brings its own strings.
+export async function loadMoreStrings(module) {
+  try {
+    const response = await fetch(`/i18n/${lang}.json?script=${module}&own=true`);
+    if (response.ok) strings = { ...strings, ...(await response.json()) };
+  } catch { /* offline: its English msgids stand in */ }
+}
+
 export async function loadStrings() {
   try {
     const response = await fetch(`/i18n/${lang}.json${/^[a-z][a-z0-9-]*$/.test(script) ? `?script=${script}` : ""}`);

@@ -48,6 +48,7 @@ function moved() {
   render();
 }
 let pass = null; // pass.js, in a meeting of a series only
+const PASS_MODULE = "./pass.js";
 let forget = null; // forget.js ("vergeet mij"), loaded once the phone has joined
 
 function readPending() {
@@ -418,7 +419,9 @@ async function main() {
   if (meeting.title) showMeeting(meeting);
   render();
   if (meeting.series_position) {
-    try { pass = await import("./pass.js"); } catch { /* offline: the meeting works without the pass */ }
+    // Through a name, not a literal: the server's per-page catalogue does not follow it, so every
+    // phone outside a series is spared the pass's strings (pass.js loads them itself).
+    try { pass = await import(PASS_MODULE); } catch { /* offline: the meeting works without the pass */ }
   }
   if (localStorage.getItem(`kring:joined:${code}`)) {
     try { await join(); } catch { /* the socket retries */ }

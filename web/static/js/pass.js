@@ -2,10 +2,12 @@
 // pseudonym (the pass's cookie, or the personal code typed here), take the pass (its code and QR),
 // and "jouw ontwikkeling", this phone's own answers to a linked activity across the series.
 // Loaded only in a meeting of a series: a phone elsewhere never fetches it.
-import { apiHeaders, clear, el, loadStyle, t } from "./common.js";
+import { apiHeaders, clear, el, loadMoreStrings, loadStyle, t } from "./common.js";
 import { responseError } from "./errors.js";
 
 await loadStyle("/static/css/pass.css");
+
+await loadMoreStrings("pass"); // not in the phone's own catalogue: a phone outside a series skips them
 
 const STORED = "kring:pass"; // {code, qr, number, series}: the person's own code, on their device
 const state = { code: null, status: null, trend: null, trendFor: null, shown: false, busy: false };

@@ -1,7 +1,7 @@
 """Self-paced questionnaires (vragenlijst): the runs, each phone's progress, self-paced blocks
 
-Revision ID: 0011
-Revises: 0013
+Revision ID: 0012
+Revises: 0011
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0011'
-down_revision: str | None = '0013'
+revision: str = '0012'
+down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

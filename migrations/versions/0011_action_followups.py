@@ -1,7 +1,7 @@
 """Actions carried forward: a participant's follow-up (done, partly, not yet, a note) on an action
 card of the series' previous meeting
 
-Revision ID: 0013
+Revision ID: 0011
 Revises: 0010
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0013'
+revision: str = '0011'
 down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -44,6 +44,7 @@ STATUS_BY_CODE = {
     Code.NOT_IN_SERIES: 409,
     Code.LINK_TAKEN: 409,
     Code.LINK_MISMATCH: 409,
+    Code.NOT_COMPARABLE: 409,
 }
 
 

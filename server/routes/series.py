@@ -320,7 +320,11 @@ async def next_meeting(
 
 
 @router.put(
-    "/meetings/{code}/activities/{activity_id}/link", response_model=ActivityOut, responses=host_responses
+    "/meetings/{code}/activities/{activity_id}/link",
+    response_model=ActivityOut,
+    responses=conflict(
+        "`not_comparable`: the kind does not compare across meetings; `link_taken`, `link_mismatch`"
+    ),
 )
 async def link_activity(
     activity_id: ActivityIdPath, body: body_of.LinkBody, meeting_id: CurrentHost, db: DatabaseDep, hub: HubDep

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import weakref
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -261,10 +262,18 @@ class _LingeringClose:
 
     def __init__(self, transport: asyncio.Transport, protocol: KringHttpProtocol) -> None:
         self._transport = transport
-        self._protocol = protocol
+        # Weakly: the protocol holds the request's cycle, which holds this as its transport. A
+        # strong reference made each refused upload a reference cycle, kept with the body uvicorn
+        # had buffered until the next full collection (server/realtime/collector.py defers those): the trust
+        # suite's HTTP row grew by some 40 KiB per refused upload, 12.6 MiB over every route.
+        self._protocol = weakref.ref(protocol)
 
     def close(self) -> None:
-        self._protocol.close_or_linger()
+        protocol = self._protocol()
+        if protocol is None:
+            self._transport.close()
+        else:
+            protocol.close_or_linger()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)

@@ -101,6 +101,15 @@ def int_field(payload: Mapping[str, object], name: str) -> int:
     return value
 
 
+def int_list_field(payload: Mapping[str, object], name: str) -> tuple[int, ...]:
+    value = payload[name]
+    if not isinstance(value, list | tuple) or any(
+        isinstance(i, bool) or not isinstance(i, int) for i in value
+    ):
+        raise TypeError(f"stored payload field {name!r} is not a list of whole numbers")
+    return tuple(value)
+
+
 def expect(settings: KindSettings, model: type[_S]) -> _S:
     if not isinstance(settings, model):
         raise TypeError(f"{model.__name__} expected, got {type(settings).__name__}")

@@ -23,6 +23,7 @@ from server.kinds.base import (
     Tally,
     bump,
     expect,
+    int_list_field,
     items,
     pick_text,
     plain,
@@ -82,11 +83,11 @@ class ChoiceTally(Tally):
         self._counts: dict[int, int] = {}  # option index -> participants who chose it
 
     def _add(self, change: Change, payload: Mapping[str, object]) -> None:
-        for option in _options(payload):
+        for option in int_list_field(payload, "options"):
             bump(self._counts, option, 1)
 
     def _remove(self, change: Change, payload: Mapping[str, object]) -> None:
-        for option in _options(payload):
+        for option in int_list_field(payload, "options"):
             bump(self._counts, option, -1)
 
     def _snapshot(self, settings: KindSettings, moderation: Moderation, audience: Audience) -> ChoiceResults:
@@ -103,15 +104,6 @@ class ChoiceTally(Tally):
 
     def _state(self) -> object:
         return sorted(self._counts.items())
-
-
-def _options(payload: Mapping[str, object]) -> list[int]:
-    options = payload["options"]
-    if not isinstance(options, list | tuple) or not all(
-        isinstance(o, int) and not isinstance(o, bool) for o in options
-    ):
-        raise TypeError("stored choice payload 'options' is not a list of option numbers")
-    return list(options)
 
 
 class Choice(ActivityKind):

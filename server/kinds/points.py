@@ -23,6 +23,7 @@ from server.kinds.base import (
     Tally,
     bump,
     expect,
+    int_list_field,
     items,
     plain,
 )
@@ -81,7 +82,7 @@ class PointsTally(Tally):
         self._count(payload, -1)
 
     def _count(self, payload: Mapping[str, object], delta: int) -> None:
-        for option, given in enumerate(_points(payload)):
+        for option, given in enumerate(int_list_field(payload, "points")):
             if given:
                 bump(self._totals, option, given * delta)
                 bump(self._givers, option, delta)
@@ -109,15 +110,6 @@ class PointsTally(Tally):
 
     def _state(self) -> object:
         return sorted(self._totals.items()), sorted(self._givers.items())
-
-
-def _points(payload: Mapping[str, object]) -> list[int]:
-    given = payload["points"]
-    if not isinstance(given, list | tuple) or not all(
-        isinstance(p, int) and not isinstance(p, bool) for p in given
-    ):
-        raise TypeError("stored points payload 'points' is not a list of whole numbers")
-    return list(given)
 
 
 class Points(ActivityKind):

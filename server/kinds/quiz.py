@@ -29,6 +29,7 @@ from server.kinds.base import (
     bump,
     expect,
     int_field,
+    int_list_field,
     items,
     pick_text,
     plain,
@@ -114,14 +115,14 @@ class QuizTally(Tally):
         self.board_cache: object = None
 
     def _add(self, change: Change, payload: Mapping[str, object]) -> None:
-        options = _options(payload)
+        options = int_list_field(payload, "options")
         self.answers[change.participant] = (options, int_field(payload, "ms"), change.nickname)
         for option in options:
             bump(self._counts, option, 1)
         self.version += 1
 
     def _remove(self, change: Change, payload: Mapping[str, object]) -> None:
-        options = _options(payload)
+        options = int_list_field(payload, "options")
         held = self.answers.get(change.participant)
         if held is not None and held[:2] == (options, int_field(payload, "ms")):
             del self.answers[change.participant]
@@ -171,15 +172,6 @@ class QuizTally(Tally):
 
     def _state(self) -> object:
         return sorted(self.answers.items())
-
-
-def _options(payload: Mapping[str, object]) -> tuple[int, ...]:
-    options = payload["options"]
-    if not isinstance(options, list | tuple) or not all(
-        isinstance(o, int) and not isinstance(o, bool) for o in options
-    ):
-        raise TypeError("stored quiz payload 'options' is not a list of option numbers")
-    return tuple(options)
 
 
 class Quiz(ActivityKind, InMeeting):

@@ -23,6 +23,7 @@ from server.kinds.base import (
     Tally,
     bump,
     expect,
+    int_list_field,
     ints,
     items,
     pick_text,
@@ -87,7 +88,7 @@ class RankingTally(Tally):
         self._count(payload, -1)
 
     def _count(self, payload: Mapping[str, object], delta: int) -> None:
-        for rank, item in enumerate(_order(payload), 1):
+        for rank, item in enumerate(int_list_field(payload, "order"), 1):
             bump(self._counts, item, delta)
             bump(self._rank_sums, item, rank * delta)
             bump(self._ranks, (item, rank), delta)
@@ -121,15 +122,6 @@ class RankingTally(Tally):
 
     def _state(self) -> object:
         return sorted(self._counts.items()), sorted(self._rank_sums.items()), sorted(self._ranks.items())
-
-
-def _order(payload: Mapping[str, object]) -> list[int]:
-    order = payload["order"]
-    if not isinstance(order, list | tuple) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in order
-    ):
-        raise TypeError("stored ranking payload 'order' is not a list of item numbers")
-    return list(order)
 
 
 class Ranking(ActivityKind):

@@ -48,11 +48,18 @@ run: $(STAMP_RUN) ## Serve a demo meeting on ./kring.db (prints join URL + QR co
 # `make test` runs the PostgreSQL and Redis tests too instead of skipping them.
 WITH_SERVICES := KRING_PYTHON=$(VPY) bash scripts/test-services.sh
 
+# make test and make pytest run the suite on two worker processes (pytest-xdist): in one process
+# it leaves a core idle much of the time, waiting on servers, browsers and sockets.
+# Each test has its own database (a file under tmp_path, or a PostgreSQL schema) and free ports;
+# the tests on the shared Redis take turns on one worker (tests/conftest.py, --dist loadgroup).
+# XDIST= runs them in one process. make soak stays in one process: its rows time themselves.
+XDIST ?= -n 2 --dist loadgroup
+
 test: $(STAMP_DEV) system-deps lint-js ## Lint (Python and JS), format check, type check and the pytest suite (with PostgreSQL and Redis)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(WITH_SERVICES) $(BIN)/pytest $(PYTEST_ARGS)
+	$(WITH_SERVICES) $(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 # The lowest versions pyproject.toml declares (uv's lowest-direct resolution: each direct
 # dependency at its lower bound, what they pull in at its newest), in a venv of their own.
@@ -65,7 +72,7 @@ test-lowest: $(STAMP_DEV) system-deps ## The realtime and route tests on the low
 	$(WITH_SERVICES) $(LOWEST)/bin/python -m pytest tests/realtime tests/routes -p no:cacheprovider $(PYTEST_ARGS)
 
 pytest: $(STAMP_DEV) system-deps ## Only the pytest suite (PYTEST_ARGS=... passes through)
-	$(WITH_SERVICES) $(BIN)/pytest $(PYTEST_ARGS)
+	$(WITH_SERVICES) $(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 lint: $(STAMP_DEV) ## ruff check + ruff format --check
 	$(BIN)/ruff check .

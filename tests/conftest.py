@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from server.db.migrate import upgrade
-from tests.figures import figures, pytest_terminal_summary
+from tests.figures import figures, pytest_configure
 
 POSTGRES_URL = os.environ.get("KRING_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("KRING_TEST_REDIS_URL")
 REQUIRE_SERVICES = os.environ.get("KRING_REQUIRE_SERVICES") == "1"
-__all__ = ["figures", "pytest_terminal_summary"]  # the trust suite's figures table (tests/figures.py)
+__all__ = ["figures", "pytest_configure"]  # the trust suite's figures table (tests/figures.py)
 
 # Every app the suite builds checks its rooms against a recount of the database after every
 # committed batch (docs: KRING_CHECK_INVARIANTS): Settings read it from here, and the `kring
@@ -97,6 +97,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
     url = sqlite_url(tmp_path) if request.param == "sqlite" else request.getfixturevalue("postgres_url")
     upgrade(url)
     return url
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every worker process on the shared Redis publishes to one channel (pub/sub ignores the db
+    # number), naming meetings by ids that repeat across the tests' PostgreSQL schemas: under
+    # pytest-xdist (make test runs -n 2 --dist loadgroup) the tests on it take turns on one worker.
+    for item in items:
+        if "redis_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("redis"))
 
 
 @pytest.fixture

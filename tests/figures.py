@@ -1,5 +1,6 @@
 """The trust suite's figures: each test records lines, the terminal summary prints them all, in
-the order of the issue's table (make test and make soak both end with it)."""
+the order of the issue's table (make test and make soak both end with it). A line travels as a
+user property of the test's report, so it reaches the summary from pytest-xdist's workers too."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 SOAK = os.environ.get("KRING_SOAK") == "1"
-FIGURES = pytest.StashKey[list[tuple[str, str]]]()
+PROPERTY = "kring_figures"
 ROWS = [
     "ORIGIN",
     "WS-AUTHZ",
@@ -64,13 +65,32 @@ def figures(request: pytest.FixtureRequest) -> Figures:
     def record(row: str, **values: object) -> None:
         assert row in ROWS, row
         text = ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in values.items())
-        request.config.stash.setdefault(FIGURES, []).append((row, text))
+        request.node.user_properties.append((PROPERTY, (row, text)))
 
     return record
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    rows = config.stash.get(FIGURES, [])
+class FiguresTable:
+    """The plugin that gathers the lines from the reports and prints the table."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str]] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # The teardown report carries every line the test recorded (fixtures record in teardown
+        # too); under pytest-xdist the controller gets it from the worker that ran the test.
+        if report.when == "teardown":
+            self.rows += [(str(v[0]), str(v[1])) for name, v in report.user_properties if name == PROPERTY]
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        summary(terminalreporter, self.rows)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(FiguresTable(), "kring-figures")
+
+
+def summary(terminalreporter: pytest.TerminalReporter, rows: list[tuple[str, str]]) -> None:
     if not rows:
         return
     sizes = "full sizes (KRING_SOAK=1)" if SOAK else f"{', '.join(REDUCED)} reduced"

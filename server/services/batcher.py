@@ -10,12 +10,14 @@ from typing import Generic, TypeVar
 
 from server.db.database import Database
 from server.domain.errors import Code, DomainError
-from server.services.answers import AnswerOp, BatchResult, OpResult, commit_and_recount, commit_batch
-from server.services.participants import Joined, JoinRequest, join_batch
+from server.services.answers import AnswerOp, BatchResult, OpResult
+from server.services.participants import Joined, JoinRequest
+from server.services.writer import ThreadWriter, Writer, WriterLost
 
 log = logging.getLogger("kring.batcher")
 
 OnCommit = Callable[[BatchResult], Awaitable[None] | None]
+OnLost = Callable[[], Awaitable[None]]
 Req = TypeVar("Req")
 Res = TypeVar("Res")
 
@@ -26,8 +28,12 @@ class GroupCommit(Generic[Req, Res]):
 
     name = "kring-group-commit"
 
-    def __init__(self, db: Database, *, window: float = 0.003, max_batch: int = 500) -> None:
+    def __init__(
+        self, db: Database, *, window: float = 0.003, max_batch: int = 500, writer: Writer | None = None
+    ) -> None:
         self._db = db
+        # Where the commits run (server/services/writer.py): this process's threads by default.
+        self._writer: Writer = writer or ThreadWriter(db)
         self.window = window
         self._max = max_batch
         self._queue: asyncio.Queue[tuple[Req, asyncio.Future[Res]]] = asyncio.Queue()
@@ -92,9 +98,14 @@ class AnswerBatcher(GroupCommit[AnswerOp, OpResult]):
         max_batch: int = 500,
         writes: asyncio.Lock | None = None,
         recount: bool = False,
+        writer: Writer | None = None,
+        on_lost: OnLost | None = None,
     ) -> None:
-        super().__init__(db, window=window, max_batch=max_batch)
+        super().__init__(db, window=window, max_batch=max_batch, writer=writer)
         self._on_commit = on_commit
+        # A batch whose writer process died may have been committed all the same: the rooms
+        # then rebuild themselves from the database (``Hub.writes_lost``).
+        self._on_lost = on_lost
         # Held from the commit until its changes are applied: other writers of answer rows (a
         # reset) take it too, so rooms apply answer writes in the order they were committed.
         self._writes = writes or asyncio.Lock()
@@ -105,9 +116,17 @@ class AnswerBatcher(GroupCommit[AnswerOp, OpResult]):
         ops = [op for op, _ in batch]
         async with self._writes:
             try:
-                result = await self._db.run(commit_and_recount if self._recount else commit_batch, ops)
-            except Exception:
-                log.exception("answer batch of %d failed; nothing stored", len(ops))
+                result = await self._writer.answers(ops, recount=self._recount)
+            except Exception as exc:
+                if isinstance(exc, WriterLost):
+                    log.error("answer batch of %d not acknowledged: %s", len(ops), exc)
+                    if self._on_lost is not None:
+                        try:
+                            await self._on_lost()
+                        except Exception:
+                            log.exception("reloading the rooms after a lost batch failed")
+                else:
+                    log.exception("answer batch of %d failed; nothing stored", len(ops))
                 failed = DomainError(Code.STORAGE_FAILED, "Your answer could not be stored; resend it.")
                 for op, future in batch:
                     if not future.done():
@@ -134,7 +153,7 @@ class JoinBatcher(GroupCommit[JoinRequest, Joined]):
 
     async def _commit(self, batch: list[tuple[JoinRequest, asyncio.Future[Joined]]]) -> None:
         try:
-            joined = await self._db.run(join_batch, [request for request, _ in batch])
+            joined = await self._writer.joins([request for request, _ in batch])
         except Exception:
             log.exception("join batch of %d failed; nobody joined", len(batch))
             failed = DomainError(Code.STORAGE_FAILED, "Joining could not be stored; try again.")

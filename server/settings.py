@@ -27,10 +27,10 @@ class Settings(BaseSettings):
     # Answers arriving within this window are committed in one transaction.
     batch_window_seconds: float = Field(default=0.003, ge=0, le=1)
     batch_max: int = Field(default=500, ge=1, le=10_000)
-    # Where those batches (and the joins') are committed: "thread", this process's database
-    # threads; "process", a writer process of its own (server/services/writer.py), so that the
-    # event loop does not share its interpreter lock with the writes.
-    batch_writer: Literal["thread", "process"] = "thread"
+    # Where those batches (and the joins') are committed: "process", a writer process of its own
+    # (server/services/writer.py), so that the event loop does not share its interpreter lock
+    # with the writes; "thread", this process's database threads.
+    batch_writer: Literal["thread", "process"] = "process"
     ws_max_message_bytes: int = Field(default=64 * 1024, ge=1024)
     ws_ping_interval: float = Field(default=20.0, gt=0)
     ws_ping_timeout: float = Field(default=20.0, gt=0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import sys
 from typing import Any
@@ -20,6 +21,11 @@ log = logging.getLogger("kring.writer")
 
 
 def serve(sock: socket.socket, database_url: str) -> None:
+    # A Ctrl-C in the terminal, or a service manager's SIGTERM to the whole group, reaches this
+    # process too: it ignores them and ends when the server, stopping, has sent its last batch
+    # and closed the socket (or at once, if the server is gone).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(levelname)s:%(name)s:%(message)s")
     # Imported here: the spawned process imports this module before it knows what to do.
     from server.db.database import Database

@@ -22,9 +22,10 @@ __all__ = ["figures", "pytest_terminal_summary"]  # the trust suite's figures ta
 # committed batch (docs: KRING_CHECK_INVARIANTS): Settings read it from here, and the `kring
 # serve` processes tests start inherit it. A test may still set it to "0" for itself.
 os.environ.setdefault("KRING_CHECK_INVARIANTS", "1")
-# The suite's apps commit on threads: with the writer process (the default), each of the
-# hundreds of apps it builds would start an interpreter. The writer's own tests, the exactly-once
-# tests and the trust suite's answer tests run it (KRING_BATCH_WRITER=process, or batch_writer=).
+# The suite's in-process apps commit on threads: with the writer process (the default), each of
+# the hundreds of apps it builds would start an interpreter. The `kring serve` processes tests
+# start (tests/support.py: the trust suite's kill -9, dedup race, resync …) run the default, and
+# the writer's own tests and the exactly-once tests run both.
 os.environ.setdefault("KRING_BATCH_WRITER", "thread")
 
 

@@ -8,6 +8,8 @@ an unsent older one). The ticker calls ``flush``; a (re)connecting client is ``g
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from server import i18n, kinds
@@ -23,6 +25,21 @@ from server.text import Text
 
 Audience = Literal["presenter", "host"]
 Own = dict[str, tuple[int, dict[str, Any], int]]  # slot -> (entry id, payload, revision)
+
+
+@dataclass(slots=True)
+class MineBatch:
+    """What the own-answers frames of one flush share: the phones' activity, its answers by
+    participant and whether its kind shows each phone a view of its own (``InMeeting``), looked
+    up once; the frames of phones without answers, by nickname; and for a kind with a view per
+    phone, the meeting's sheets and the time, built once."""
+
+    activity: ActivityInfo | None
+    answers: dict[int, Own]
+    personal: bool
+    frames: dict[str | None, str] = field(default_factory=dict)
+    sheets: tuple[list[Sheet], int] | None = None
+    now: datetime | None = None
 
 
 class RoomFrames:
@@ -107,24 +124,40 @@ class RoomFrames:
             )
         return self._state_frame
 
-    def mine_frame(self, participant_id: int, shared: dict[str | None, str] | None = None) -> str | None:
-        """A phone's own answers to the current activity. ``shared`` keeps, for one flush, the
-        frames of phones without answers by nickname: when a question opens, every phone's frame
-        is one of a few, built once each instead of once per phone. A kind with a view of its own
-        for each phone (``InMeeting.personal``) is never shared."""
+    def mine_batch(self) -> MineBatch:
         activity = self.phone_activity
         if activity is None:
+            return MineBatch(None, {}, personal=False)
+        personal = isinstance(get(activity.kind), InMeeting)
+        return MineBatch(activity, self.own.get(activity.id, {}), personal=personal)
+
+    def mine_frame(self, participant_id: int, batch: MineBatch | None = None) -> str | None:
+        """A phone's own answers to the current activity. ``batch`` is what the phones' frames
+        of one flush share: when a question opens, every phone's frame is one of a few, built
+        once per nickname instead of once per phone. A kind with a view of its own for each
+        phone (``InMeeting.personal``) is never shared; the meeting's sheets it reads are built
+        once per flush. Only such a kind has that view (``kinds.personal`` is None for others)."""
+        if batch is None:
+            batch = self.mine_batch()
+        activity = batch.activity
+        if activity is None:
             return None
-        own = self.own.get(activity.id, {}).get(participant_id, {})
+        own = batch.answers.get(participant_id) or {}
         nickname = self.nicknames.get(participant_id)
-        share = shared is not None and not own and not isinstance(get(activity.kind), InMeeting)
-        if share and shared is not None and nickname in shared:
-            return shared[nickname]
+        share = not own and not batch.personal
+        if share:
+            found = batch.frames.get(nickname)
+            if found is not None:
+                return found
         tally = self.tallies.get(activity.id)
         # A check-out phone's own words may lie outside the bounded list that every phone gets.
         words = tally.mentioned(own) if tally is not None else None
-        sheets, index = self.sheets(activity.id)
-        personal = kinds.personal(sheets, index, participant_id, now=self.clock.now(), say=self.say)
+        personal = None
+        if batch.personal:
+            if batch.sheets is None:
+                batch.sheets, batch.now = self.sheets(activity.id), self.clock.now()
+            sheets, index = batch.sheets
+            personal = kinds.personal(sheets, index, participant_id, now=batch.now, say=self.say)
         frame = dump(
             MineOut(
                 activity_id=activity.id,
@@ -137,8 +170,8 @@ class RoomFrames:
                 own=personal,
             )
         )
-        if share and shared is not None:
-            shared[nickname] = frame
+        if share:
+            batch.frames[nickname] = frame
         return frame
 
     def results_frame(self) -> str | None:
@@ -256,17 +289,19 @@ class RoomFrames:
         """
         phones = [c for c in self.phones if not c.closed] if self.dirty_state or self.dirty_results else []
         if self.dirty_state:
-            shared_mine: dict[str | None, str] = {}
+            batch = self.mine_batch() if self.dirty_mine else None
             self._state_frame = None
             frame = self.state_frame()
             for connection in phones:
-                connection.put_latest("state", frame)
                 connection.drop("results")  # the state frame carries the current results
-                if self.dirty_mine:
+                mine = None
+                if batch is not None:
                     assert connection.participant_id is not None
-                    mine = self.mine_frame(connection.participant_id, shared_mine)
-                    if mine is not None:
-                        connection.put_latest("mine", mine)
+                    mine = self.mine_frame(connection.participant_id, batch)
+                if mine is None:
+                    connection.put_latest("state", frame)
+                else:  # one write to the phone's transport for both
+                    connection.put_latest_many(("state", frame), ("mine", mine))
         elif self.dirty_results:
             results = self.results_frame()
             if results is not None:

@@ -5,7 +5,8 @@ A Room with ``n`` phone connections on the direct transport (server/realtime/tra
 writing to a transport that only counts what it is given. The word cloud gets the scaling suite's
 answers first (bench/suites.py: 1,000 answers/s for 20 s, each phone in turn replacing its one
 word by one of 60). Then, ``times`` each: the results revealed to the phones (``set_meeting`` and
-``flush``, as the hub does after the route's commit), and a new word cloud opened. Measured with
+``flush``, as the hub does after the route's commit), and a new word cloud opened (phones without
+nicknames, as the load generator's, then with a nickname each). Measured with
 ``time.process_time()``: CPU-ms per flush and µs per phone; and, in a separate counting pass,
 frames serialised (``dump``), frames encoded for the wire, writes and bytes per flush. With
 ``--profile``, cProfile's top functions of one reveal. Writes ``bench/results/fanout-cpu.json``.
@@ -241,8 +242,16 @@ def measure(n: int, times: int = 3, profile: bool = False) -> list[dict[str, Any
     for _ in range(times):
         opens.append(_timed(lambda: open_next(room)))
     open_counts = _counted(lambda: open_next(room), protocols)
+    # The same with a nickname each, as in a hall where people give their names.
+    room.nicknames.update({pid: f"Deelnemer {pid}" for pid in range(1, n + 1)})
+    named = [_timed(lambda: open_next(room)) for _ in range(times)]
+    named_counts = _counted(lambda: open_next(room), protocols)
     rows = []
-    for what, cpu, counts in (("reveal", reveals, reveal_counts), ("open", opens, open_counts)):
+    for what, cpu, counts in (
+        ("reveal", reveals, reveal_counts),
+        ("open", opens, open_counts),
+        ("open, a nickname each", named, named_counts),
+    ):
         median = statistics.median(cpu)
         rows.append(
             {

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic_core import to_json
+
 from server import i18n, kinds
 from server.domain.agenda import Clock, agenda_view, phone_view
 from server.domain.meeting import ActivityInfo, MeetingInfo
@@ -23,6 +25,7 @@ from server.realtime.messages import AgendaOut, MineOut, ResultsOut, SnapshotOut
 from server.realtime.pace import RoomPace
 from server.text import Text
 
+_NICKNAME = "\x00nickname\x00"  # where a blank own-answers frame takes each phone's nickname
 Audience = Literal["presenter", "host"]
 Own = dict[str, tuple[int, dict[str, Any], int]]  # slot -> (entry id, payload, revision)
 
@@ -38,6 +41,7 @@ class MineBatch:
     answers: dict[int, Own]
     personal: bool
     frames: dict[str | None, str] = field(default_factory=dict)
+    blank: tuple[str, str] | None = None  # the frame without answers, around its nickname
     sheets: tuple[list[Sheet], int] | None = None
     now: datetime | None = None
 
@@ -133,10 +137,11 @@ class RoomFrames:
 
     def mine_frame(self, participant_id: int, batch: MineBatch | None = None) -> str | None:
         """A phone's own answers to the current activity. ``batch`` is what the phones' frames
-        of one flush share: when a question opens, every phone's frame is one of a few, built
-        once per nickname instead of once per phone. A kind with a view of its own for each
-        phone (``InMeeting.personal``) is never shared; the meeting's sheets it reads are built
-        once per flush. Only such a kind has that view (``kinds.personal`` is None for others)."""
+        of one flush share: when a question opens, the frames of phones without answers differ
+        only by nickname, so one is serialised and each nickname put in its place (phones with
+        the same nickname share a frame). A kind with a view of its own for each phone
+        (``InMeeting.personal``) is never shared; the meeting's sheets it reads are built once
+        per flush. Only such a kind has that view (``kinds.personal`` is None for others)."""
         if batch is None:
             batch = self.mine_batch()
         activity = batch.activity
@@ -147,8 +152,12 @@ class RoomFrames:
         share = not own and not batch.personal
         if share:
             found = batch.frames.get(nickname)
-            if found is not None:
-                return found
+            if found is None:
+                if batch.blank is None:
+                    batch.blank = self._blank_mine(activity)
+                # The nickname as the model's serialiser writes it (a test holds them equal).
+                found = batch.frames[nickname] = batch.blank[0] + to_json(nickname).decode() + batch.blank[1]
+            return found
         tally = self.tallies.get(activity.id)
         # A check-out phone's own words may lie outside the bounded list that every phone gets.
         words = tally.mentioned(own) if tally is not None else None
@@ -158,7 +167,7 @@ class RoomFrames:
                 batch.sheets, batch.now = self.sheets(activity.id), self.clock.now()
             sheets, index = batch.sheets
             personal = kinds.personal(sheets, index, participant_id, now=batch.now, say=self.say)
-        frame = dump(
+        return dump(
             MineOut(
                 activity_id=activity.id,
                 participant={"nickname": nickname},
@@ -170,9 +179,23 @@ class RoomFrames:
                 own=personal,
             )
         )
-        if share:
-            batch.frames[nickname] = frame
-        return frame
+
+    def _blank_mine(self, activity: ActivityInfo) -> tuple[str, str]:
+        """The own-answers frame of a phone without answers, serialised once, split where its
+        nickname goes: every nickname in a hall then costs its own JSON string, not a model."""
+        tally = self.tallies.get(activity.id)
+        frame = dump(
+            MineOut(
+                activity_id=activity.id,
+                participant={"nickname": _NICKNAME},
+                answers={},
+                words=tally.mentioned({}) if tally is not None else None,
+                own=None,
+            )
+        )
+        before, marker, after = frame.partition(to_json(_NICKNAME).decode())
+        assert marker and marker not in after
+        return before, after
 
     def results_frame(self) -> str | None:
         """The phones' results frame, built once per room version (shared by flush and greet)."""

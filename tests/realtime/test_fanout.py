@@ -10,11 +10,16 @@ from __future__ import annotations
 import dataclasses
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bench.fanout_cpu import FakeProtocol, answer, counting, make_room, open_next, reveal
 from server.domain.meeting import ActivityInfo
 from server.kinds import Change
+from server.realtime.messages import MineOut, dump
 from server.realtime.room import Room
 from server.realtime.transport import wire_frame
+from tests.realtime.test_room import make_room as make_test_room
 
 PHONES = 300
 
@@ -46,10 +51,37 @@ async def test_an_open_builds_a_frame_per_nickname_and_writes_once_per_phone() -
     # The state and the one own-answers frame of phones without a nickname, each serialised and
     # encoded once; each phone gets both in one write.
     assert counts == {"serialised": 2, "encoded": 2, "writes": PHONES, "phones_written": PHONES}
-    room.nicknames.update(dict.fromkeys(range(1, 11), "Anna"))
+    # A hall with a nickname each: still one own-answers frame serialised, each nickname put in.
+    room.nicknames.update({pid: f"Deelnemer {pid}" for pid in range(1, PHONES + 1)})
     counts = _flush_counts(room, protocols, lambda: open_next(room))
-    assert counts["serialised"] == 3  # and one for the phones called Anna
+    assert counts["serialised"] == 2
     assert counts["writes"] == counts["phones_written"] == PHONES
+    mine = json.loads(room.mine_frame(7) or "")
+    assert mine["participant"] == {"nickname": "Deelnemer 7"} and mine["answers"] == {}
+
+
+@settings(max_examples=300, deadline=None)
+@given(nickname=st.none() | st.text(), kind=st.sampled_from(["wordcloud", "checkout", "choice"]))
+def test_a_frame_with_the_nickname_put_in_is_the_frame_the_model_serialises(
+    nickname: str | None, kind: str
+) -> None:
+    room = make_test_room(kind)
+    room.nicknames[1] = nickname
+    batch = room.mine_batch()
+    shared = room.mine_frame(1, batch)
+    assert batch.blank is not None  # the frame was put together, not serialised for this phone
+    activity = room.meeting.current
+    assert activity is not None
+    tally = room.tallies[activity.id]
+    assert shared == dump(
+        MineOut(
+            activity_id=activity.id,
+            participant={"nickname": nickname},
+            answers={},
+            words=tally.mentioned({}),
+            own=None,
+        )
+    )
 
 
 class Recording:

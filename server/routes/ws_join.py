@@ -14,13 +14,13 @@ from pydantic import ValidationError
 from starlette.datastructures import QueryParams
 
 from server.domain.errors import Code, DomainError
-from server.gate import unknown_code
+from server.gate import client_address, join_guard, unknown_code
 from server.realtime.hub import Hub
 from server.realtime.messages import JoinedOut, dump
 from server.realtime.room import Room
 from server.routes import schemas
 from server.routes.errors import STATUS_BY_CODE
-from server.routes.join import admit, joinable, set_participant_cookie
+from server.routes.join import admit, joinable, lookup_code, set_participant_cookie
 from server.routes.shared import cookie_name
 from server.services import participants as participant_service
 
@@ -62,6 +62,19 @@ def join_body(params: QueryParams) -> schemas.JoinBody:
         raise _invalid("; ".join(parts)) from None
 
 
+async def _gate(websocket: WebSocket, code: str, secret: str | None, hub: Hub) -> tuple[str, int]:
+    """``joinable()``, with ``JoinFastPath``'s shortcut for the common case: a client that is not
+    blocked, joining a known code, is let in by ``joinable()`` anyway, and a live room knows its
+    code without the database. Anything else (an unknown code, a blocked client) takes
+    ``joinable()``, which refuses as the route does and counts. The naive mode has no shortcut."""
+    naive = websocket.app.state.settings.naive_broadcast
+    if not naive and not join_guard(websocket).blocked(client_address(websocket)):
+        clean, meeting_id = await lookup_code(code, hub)
+        if meeting_id is not None:
+            return clean, meeting_id
+    return await joinable(code, websocket, secret)
+
+
 def _invalid(problem: str) -> DomainError:
     return DomainError(Code.INVALID_REQUEST, f"Invalid request: {problem}.")
 
@@ -72,15 +85,17 @@ async def handshake_join(websocket: WebSocket, code: str) -> HandshakeJoin:
     state = websocket.app.state
     hub: Hub = state.hub
     body = join_body(websocket.query_params)
-    clean, meeting_id = await joinable(code, websocket, body.secret)
+    clean, meeting_id = await _gate(websocket, code, body.secret, hub)
     token = websocket.cookies.get(cookie_name(clean))
     nickname = participant_service.clean_nickname(body.nickname)  # refused here, never in a batch
     wanted = participant_service.JoinRequest(meeting_id, token, nickname, body.nickname is not None)
     out, joined = await admit(state.db, hub, state.joins, clean, wanted)
-    room = hub.rooms.get(meeting_id) or await hub.room(meeting_id)
-    if room is None:  # deleted in the meantime
-        raise unknown_code()
-    room.remember_token(joined.token or token or "", joined.participant_id)
+    room = hub.rooms.get(meeting_id)  # a live room learnt the token in admit()
+    if room is None:
+        room = await hub.room(meeting_id)
+        if room is None:  # deleted in the meantime
+            raise unknown_code()
+        room.remember_token(joined.token or token or "", joined.participant_id)
     headers: list[tuple[bytes, bytes]] = []
     if joined.token is not None:
         carrier = Response()  # the route's own cookie, attributes and all

@@ -15,6 +15,7 @@ import websockets
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
+from server.routes import ws_join
 from tests.conftest import sqlite_url
 from tests.factories import ORIGIN, add_activity, auth, client_for, make_meeting, open_activity
 from tests.support import create_meeting, live_server
@@ -216,6 +217,29 @@ def test_unknown_codes_are_counted_and_a_blocked_client_gets_in_only_with_the_se
         with handshake(client, code, cookie=token) as ws:
             assert set_cookie(ws) is None and ws.receive_json()["type"] == "joined"
         assert participants(client, meeting) == 2
+
+
+def test_a_common_join_skips_the_gates_lookup_as_the_join_fast_path_does(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that is not blocked, with a known code: joinable() would let it in, so the live
+    room's code is enough (JoinFastPath's shortcut). An unknown code takes joinable(), counted."""
+    gated: list[str] = []
+    real = ws_join.joinable
+
+    async def spy(code: str, *args: Any) -> tuple[str, int]:
+        gated.append(code)
+        return await real(code, *args)
+
+    monkeypatch.setattr(ws_join, "joinable", spy)
+    meeting = make_meeting(client)
+    for _ in range(2):
+        with handshake(client, meeting["code"]) as ws:
+            assert ws.receive_json()["type"] == "joined"
+    assert gated == []
+    with handshake(client, "ZZZZZZ") as ws:
+        assert refusal(ws) == ("unknown_code", 4404)
+    assert gated == ["ZZZZZZ"]
 
 
 def test_a_foreign_origin_is_refused_before_the_upgrade_and_nobody_joins(client: TestClient) -> None:

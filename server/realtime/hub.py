@@ -242,6 +242,9 @@ class Hub:
 
     async def publish(self, events: Iterable[Event]) -> None:
         """Apply events that a committed transaction produced, here and in the other workers."""
+        # The facilitator is at work (a reveal, an open, often several in a row): a full collection
+        # now would hold up the next one's fan-out to every phone, as answers and joins would.
+        self.collector.busy()
         for event in events:
             message: RoomMessage | None = None
             if isinstance(event, StructureChanged):

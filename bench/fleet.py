@@ -60,8 +60,10 @@ class Fleet:
         lanes: int = 64,
         timeout: float = 30,
         deflate: bool = False,
+        handshake: bool = True,
     ) -> dict[str, Any]:
-        """``count`` phones join, spread over the processes, arriving at ``rate`` per second in all."""
+        """``count`` phones join, spread over the processes, arriving at ``rate`` per second in all
+        (``handshake``: in the socket's handshake, one round trip; else over HTTP first)."""
         share = [count // len(self) + (1 if i < count % len(self) else 0) for i in range(len(self))]
         firsts = [sum(share[:i]) for i in range(len(self))]
         started = time.perf_counter()
@@ -76,6 +78,7 @@ class Fleet:
                     "lanes": lanes,
                     "timeout": timeout,
                     "deflate": deflate,
+                    "handshake": handshake,
                 }
                 for i in range(len(self))
             ],

@@ -1,4 +1,5 @@
-"""``python -m bench [SUITE|profile|accept|report|rerun SUITE]``: the benchmarks (SUITE: see below).
+"""``python -m bench [SUITE|profile|accept|fanout-cpu|report|rerun SUITE]``: the benchmarks (SUITE:
+see below).
 
 ``all`` (``make bench``) runs every suite and writes ``bench/results/latest.json`` (each target
 row with its measured figure), ``docs/benchmarks.md`` and ``docs/benchmarks.png``. The others run
@@ -16,6 +17,7 @@ from typing import Any
 
 from bench import report, suites
 from bench.accept import accept
+from bench.fanout_cpu import fanout_cpu
 from bench.loadgen import assert_loopback, raise_nofile
 from bench.profile import profile
 
@@ -122,11 +124,15 @@ def _rerun(name: str, size: dict[str, int]) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "suite", choices=[*SUITES, "profile", "accept", "report", "rerun"], nargs="?", default="smoke"
+        "suite",
+        choices=[*SUITES, "profile", "accept", "fanout-cpu", "report", "rerun"],
+        nargs="?",
+        default="smoke",
     )
     parser.add_argument("again", nargs="?", choices=[name for name in SUITES if name not in ("smoke", "all")])
     parser.add_argument("--n", type=int, help="rerun at this N (phones) instead of the suite's own")
     parser.add_argument("--hold", type=int, help="rerun workers: phones for the hold run (0: skip it)")
+    parser.add_argument("--profile", action="store_true", help="fanout-cpu: cProfile one reveal")
     args = parser.parse_args(argv)
     if args.suite == "rerun":
         if args.again is None:
@@ -148,6 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.suite == "accept":
         accept()
+        return 0
+    if args.suite == "fanout-cpu":
+        fanout_cpu(sizes=(args.n,) if args.n else (1000, 10_000), profile=args.profile)
         return 0
     started = time.monotonic()
     rows = SUITES[args.suite]()

@@ -1,4 +1,4 @@
-"""One load-generator process: phones that join over HTTP, hold a websocket, answer and watch.
+"""One load-generator process: phones that join, hold a websocket, answer and watch.
 
 The coordinator (``bench.scenarios``) drives each process through a pipe with small commands,
 so every scenario reuses the same phones. The phones are picows listeners on uvloop: a frame
@@ -287,10 +287,17 @@ class Generator:
         lanes: int,
         timeout: float,
         deflate: bool = False,
+        handshake: bool = True,
     ) -> dict[str, Any]:
         """Open-loop arrivals at ``rate`` per second; each join is timed from its scheduled
-        moment (so queueing in the generator or the server counts) until the first state frame."""
-        pool = [HttpLane(self.host, self.port, self.locals[i % len(self.locals)]) for i in range(lanes)]
+        moment (so queueing in the generator or the server counts) until the first state frame.
+        ``handshake``: each phone joins in its socket's handshake (``/ws/{code}?join=1``), one
+        round trip, as the phone's page does; otherwise ``POST /api/join/{code}`` on one of
+        ``lanes`` keep-alive connections first, then the socket with the cookie (two)."""
+        pool = [
+            HttpLane(self.host, self.port, self.locals[i % len(self.locals)])
+            for i in range(0 if handshake else lanes)
+        ]
         free: asyncio.Queue[HttpLane] = asyncio.Queue()
         for lane in pool:
             free.put_nowait(lane)
@@ -307,24 +314,26 @@ class Generator:
             due = start + i / rate if rate > 0 else start
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             index = first + i
-            lane = await free.get()
-            try:
-                status, headers, _ = await lane.post(f"/api/join/{code}", b"{}")
-            except Exception as exc:
-                fail(exc)
-                return
-            finally:
-                free.put_nowait(lane)
-            if status != 200:
-                fails[f"http {status}"] = fails.get(f"http {status}", 0) + 1
-                return
-            cookie = headers.get("set-cookie", "").split(";", 1)[0]
+            path, cookie = f"/ws/{code}?join=1", {}
+            if not handshake:
+                lane = await free.get()
+                try:
+                    status, headers, _ = await lane.post(f"/api/join/{code}", b"{}")
+                except Exception as exc:
+                    fail(exc)
+                    return
+                finally:
+                    free.put_nowait(lane)
+                if status != 200:
+                    fails[f"http {status}"] = fails.get(f"http {status}", 0) + 1
+                    return
+                path, cookie = f"/ws/{code}", {"Cookie": headers.get("set-cookie", "").split(";", 1)[0]}
             local = self.locals[index % len(self.locals)]
             try:
                 _, phone = await ws_connect(
                     lambda: Phone(index, self.counters, self.records),
-                    f"{self.ws_base}/ws/{code}",
-                    extra_headers={"Cookie": cookie, "Origin": origin, **(DEFLATE if deflate else {})},
+                    f"{self.ws_base}{path}",
+                    extra_headers={**cookie, "Origin": origin, **(DEFLATE if deflate else {})},
                     websocket_handshake_timeout=timeout,
                     local_addr=(local, 0),
                 )

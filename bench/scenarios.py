@@ -81,10 +81,14 @@ def tcp_counters() -> dict[str, int]:
     return dict(zip(lines[0][1:], map(int, lines[1][1:]), strict=True)) if len(lines) >= 2 else {}
 
 
-def join(r: Run, count: int, rate: float, lanes: int = 64) -> dict[str, Any]:
+def join(r: Run, count: int, rate: float, lanes: int = 64, handshake: bool | None = None) -> dict[str, Any]:
+    """``count`` phones join at ``rate`` per second: in their socket's handshake, as the phone's
+    page does (one round trip), or with ``handshake=False`` over HTTP first on ``lanes``
+    keep-alive connections, then the socket (two). By default the naive mode joins in two."""
+    handshake = not r.naive if handshake is None else handshake
     tcp_before = tcp_counters()
     before, generator_before = r.server.stat(), r.fleet.summary()["cpu"]
-    result = r.fleet.join(r.facilitator.code, count, rate, lanes=lanes, deflate=r.naive)
+    result = r.fleet.join(r.facilitator.code, count, rate, lanes=lanes, deflate=r.naive, handshake=handshake)
     after, generator_after = r.server.stat(), r.fleet.summary()["cpu"]
     latencies = result["latencies"]
     wall = max(0.001, result["wall_seconds"])
@@ -92,6 +96,7 @@ def join(r: Run, count: int, rate: float, lanes: int = 64) -> dict[str, Any]:
     return {
         "phones": count,
         "join_rate_asked": rate,
+        "join_round_trips": 1 if handshake else 2,
         "joined": result["joined"],
         "join_failures": sum(result["failures"].values()),
         "join_failure_kinds": result["failures"],

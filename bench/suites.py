@@ -88,25 +88,41 @@ def burst(n: int = 10_000) -> list[Row]:
     return [row]
 
 
+STORM_MODES = (("optimised", True), ("two round trips", False))
+
+
 def join_storm(n: int = 10_000, rate: float = 1000.0) -> list[Row]:
-    """A hall scans the QR code at once: ``n`` phones arrive at ``rate`` per second."""
-    _log(f"join storm: {n} phones at {rate:.0f}/s")
-    with s.run(addresses=2) as r:
-        baseline = r.server.stat()
-        row: Row = {"suite": "join_storm", "mode": "optimised", **s.join(r, n, rate, lanes=256)}
-        row.update(s.hold(r, baseline, seconds=5))
-        row["server_errors_logged"] = r.server.errors_logged()
-    _log(_brief(row))
-    return [row]
+    """A hall scans the QR code at once: ``n`` phones arrive at ``rate`` per second. Each joins
+    in its socket's handshake (one round trip, as the phone's page does), then, on a fresh
+    server, the same storm joins over HTTP first and then opens the socket (two round trips)."""
+    rows = []
+    for mode, handshake in STORM_MODES:
+        _log(f"join storm: {n} phones at {rate:.0f}/s, {mode}")
+        with s.run(addresses=2) as r:
+            baseline = r.server.stat()
+            row: Row = {"suite": "join_storm", "mode": mode}
+            row.update(s.join(r, n, rate, lanes=256, handshake=handshake))
+            row.update(s.hold(r, baseline, seconds=5))
+            row["server_errors_logged"] = r.server.errors_logged()
+        rows.append(row)
+        _log(_brief(row))
+    return rows
 
 
-def fanout(n: int = 10_000) -> list[Row]:
+def fanout(n: int = 10_000, rate: float = 1000.0, seconds: float = 20.0) -> list[Row]:
     """The question opens, then its results are revealed, to ``n`` phones: each 3 times, timed
-    per phone until its state (or results) frame shows it."""
+    per phone until its state (or results) frame shows it. Before the reveal the hall answers
+    the last word cloud opened as in the scaling suite (``rate`` per second for ``seconds``, each
+    phone replacing its word), so that every phone holds an answer of its own when the results
+    are revealed, as in a meeting."""
     _log(f"fan-out: the question's open and the reveal to {n} phones")
     with s.run(addresses=2) as r:
         row: Row = {"suite": "fanout", "mode": "optimised", "phones": n, **s.join(r, n, 400)}
         row.update(s.open_question(r, times=3))
+        answered = s.answering(r, min(rate, n), seconds)
+        row.update(
+            {key: answered[key] for key in ("answers_per_s", "lost", "tally_exact") if key in answered}
+        )
         row.update(s.reveal(r, times=3))
         row["server_errors_logged"] = r.server.errors_logged()
     _log(_brief(row))

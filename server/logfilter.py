@@ -15,7 +15,8 @@ LOGGERS = ("uvicorn.access", "uvicorn.error")
 
 class ClientAddressFilter(logging.Filter):
     """Replaces the client address by ``client-<8 hex digits>``: the same for one address while
-    the process runs (a flood stays visible), unlinkable to the address (the salt is never kept)."""
+    the process runs (a flood stays visible), unlinkable to the address (the salt is never kept).
+    A websocket line loses its query: a phone's join there carries its nickname and join secret."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -33,7 +34,10 @@ class ClientAddressFilter(logging.Filter):
             and isinstance(args, tuple)
             and args
         ):
-            record.args = (self.pseudonym(str(args[0])), *args[1:])
+            rest = args[1:]
+            if record.msg.startswith('%s - "WebSocket ') and rest and "?" in str(rest[0]):
+                rest = (str(rest[0]).split("?", 1)[0] + "?…", *rest[1:])
+            record.args = (self.pseudonym(str(args[0])), *rest)
         return True
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.logfilter import AccessLevelFilter
+from server.logfilter import AccessLevelFilter, ClientAddressFilter
 from tests.support import Phone, ServerProcess, create_meeting
 
 pytestmark = pytest.mark.e2e
@@ -34,6 +34,19 @@ def test_access_level_filter_keeps_what_each_mode_promises() -> None:
     assert kept["all"] == records
     assert kept["errors"] == [refused, failed, rejected, other]
     assert kept["off"] == [other]
+
+
+def test_a_websocket_line_keeps_no_query() -> None:
+    """A phone joining in its socket's handshake sends its nickname and join secret in the query."""
+    path = "/ws/ABCDEF?join=1&nickname=Anna&secret=s3cret"
+    for record in (
+        line('%s - "WebSocket %s" [accepted]', "10.0.0.7:5000", path, logger="uvicorn.error"),
+        line('%s - "WebSocket %s" 403', "10.0.0.7:5000", path, logger="uvicorn.error"),
+    ):
+        ClientAddressFilter().filter(record)
+        text = record.getMessage()
+        assert '"WebSocket /ws/ABCDEF?…"' in text and "client-" in text
+        assert "Anna" not in text and "s3cret" not in text and "10.0.0.7" not in text
 
 
 def serve_and_join(tmp_path: Path, **env: str) -> str:

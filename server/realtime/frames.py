@@ -8,7 +8,11 @@ an unsent older one). The ticker calls ``flush``; a (re)connecting client is ``g
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic_core import to_json
 
 from server import i18n, kinds
 from server.domain.agenda import Clock, agenda_view, phone_view
@@ -21,8 +25,25 @@ from server.realtime.messages import AgendaOut, MineOut, ResultsOut, SnapshotOut
 from server.realtime.pace import RoomPace
 from server.text import Text
 
+_NICKNAME = "\x00nickname\x00"  # where a blank own-answers frame takes each phone's nickname
 Audience = Literal["presenter", "host"]
 Own = dict[str, tuple[int, dict[str, Any], int]]  # slot -> (entry id, payload, revision)
+
+
+@dataclass(slots=True)
+class MineBatch:
+    """What the own-answers frames of one flush share: the phones' activity, its answers by
+    participant and whether its kind shows each phone a view of its own (``InMeeting``), looked
+    up once; the frames of phones without answers, by nickname; and for a kind with a view per
+    phone, the meeting's sheets and the time, built once."""
+
+    activity: ActivityInfo | None
+    answers: dict[int, Own]
+    personal: bool
+    frames: dict[str | None, str] = field(default_factory=dict)
+    blank: tuple[str, str] | None = None  # the frame without answers, around its nickname
+    sheets: tuple[list[Sheet], int] | None = None
+    now: datetime | None = None
 
 
 class RoomFrames:
@@ -107,25 +128,46 @@ class RoomFrames:
             )
         return self._state_frame
 
-    def mine_frame(self, participant_id: int, shared: dict[str | None, str] | None = None) -> str | None:
-        """A phone's own answers to the current activity. ``shared`` keeps, for one flush, the
-        frames of phones without answers by nickname: when a question opens, every phone's frame
-        is one of a few, built once each instead of once per phone. A kind with a view of its own
-        for each phone (``InMeeting.personal``) is never shared."""
+    def mine_batch(self) -> MineBatch:
         activity = self.phone_activity
         if activity is None:
+            return MineBatch(None, {}, personal=False)
+        personal = isinstance(get(activity.kind), InMeeting)
+        return MineBatch(activity, self.own.get(activity.id, {}), personal=personal)
+
+    def mine_frame(self, participant_id: int, batch: MineBatch | None = None) -> str | None:
+        """A phone's own answers to the current activity. ``batch`` is what the phones' frames
+        of one flush share: when a question opens, the frames of phones without answers differ
+        only by nickname, so one is serialised and each nickname put in its place (phones with
+        the same nickname share a frame). A kind with a view of its own for each phone
+        (``InMeeting.personal``) is never shared; the meeting's sheets it reads are built once
+        per flush. Only such a kind has that view (``kinds.personal`` is None for others)."""
+        if batch is None:
+            batch = self.mine_batch()
+        activity = batch.activity
+        if activity is None:
             return None
-        own = self.own.get(activity.id, {}).get(participant_id, {})
+        own = batch.answers.get(participant_id) or {}
         nickname = self.nicknames.get(participant_id)
-        share = shared is not None and not own and not isinstance(get(activity.kind), InMeeting)
-        if share and shared is not None and nickname in shared:
-            return shared[nickname]
+        share = not own and not batch.personal
+        if share:
+            found = batch.frames.get(nickname)
+            if found is None:
+                if batch.blank is None:
+                    batch.blank = self._blank_mine(activity)
+                # The nickname as the model's serialiser writes it (a test holds them equal).
+                found = batch.frames[nickname] = batch.blank[0] + to_json(nickname).decode() + batch.blank[1]
+            return found
         tally = self.tallies.get(activity.id)
         # A check-out phone's own words may lie outside the bounded list that every phone gets.
         words = tally.mentioned(own) if tally is not None else None
-        sheets, index = self.sheets(activity.id)
-        personal = kinds.personal(sheets, index, participant_id, now=self.clock.now(), say=self.say)
-        frame = dump(
+        personal = None
+        if batch.personal:
+            if batch.sheets is None:
+                batch.sheets, batch.now = self.sheets(activity.id), self.clock.now()
+            sheets, index = batch.sheets
+            personal = kinds.personal(sheets, index, participant_id, now=batch.now, say=self.say)
+        return dump(
             MineOut(
                 activity_id=activity.id,
                 participant={"nickname": nickname},
@@ -137,9 +179,23 @@ class RoomFrames:
                 own=personal,
             )
         )
-        if share and shared is not None:
-            shared[nickname] = frame
-        return frame
+
+    def _blank_mine(self, activity: ActivityInfo) -> tuple[str, str]:
+        """The own-answers frame of a phone without answers, serialised once, split where its
+        nickname goes: every nickname in a hall then costs its own JSON string, not a model."""
+        tally = self.tallies.get(activity.id)
+        frame = dump(
+            MineOut(
+                activity_id=activity.id,
+                participant={"nickname": _NICKNAME},
+                answers={},
+                words=tally.mentioned({}) if tally is not None else None,
+                own=None,
+            )
+        )
+        before, marker, after = frame.partition(to_json(_NICKNAME).decode())
+        assert marker and marker not in after
+        return before, after
 
     def results_frame(self) -> str | None:
         """The phones' results frame, built once per room version (shared by flush and greet)."""
@@ -256,17 +312,19 @@ class RoomFrames:
         """
         phones = [c for c in self.phones if not c.closed] if self.dirty_state or self.dirty_results else []
         if self.dirty_state:
-            shared_mine: dict[str | None, str] = {}
+            batch = self.mine_batch() if self.dirty_mine else None
             self._state_frame = None
             frame = self.state_frame()
             for connection in phones:
-                connection.put_latest("state", frame)
                 connection.drop("results")  # the state frame carries the current results
-                if self.dirty_mine:
+                mine = None
+                if batch is not None:
                     assert connection.participant_id is not None
-                    mine = self.mine_frame(connection.participant_id, shared_mine)
-                    if mine is not None:
-                        connection.put_latest("mine", mine)
+                    mine = self.mine_frame(connection.participant_id, batch)
+                if mine is None:
+                    connection.put_latest("state", frame)
+                else:  # one write to the phone's transport for both
+                    connection.put_latest_many(("state", frame), ("mine", mine))
         elif self.dirty_results:
             results = self.results_frame()
             if results is not None:

@@ -130,6 +130,20 @@ class AckOut(_Out):
     v: int
 
 
+class JoinedOut(_Out):
+    """A join in the phone's websocket handshake (``/ws/{code}?join=1``) is done: what ``POST
+    /api/join/{code}`` answers. The first frame on that socket, before the first ``state``."""
+
+    type: Literal["joined"] = "joined"
+    code: str
+    title: str
+    theme: str
+    language: str
+    series_position: int | None = None
+    nickname: str | None
+    websocket: str
+
+
 class PongOut(_Out):
     type: Literal["pong"] = "pong"
 
@@ -289,6 +303,7 @@ class ClosingOut(_Out):
 
 OUTGOING: tuple[type[_Out], ...] = (
     ErrorOut,
+    JoinedOut,
     AckOut,
     PongOut,
     StateOut,

@@ -11,8 +11,9 @@ from collections.abc import Collection, Mapping
 
 from server.domain.agenda import Clock, SystemClock, phone_view
 from server.domain.errors import Code, DomainError
-from server.domain.meeting import MeetingInfo, accepting
+from server.domain.meeting import ActivityInfo, MeetingInfo, accepting
 from server.kinds import Change, KindSettings, Moderation, Tally, get, new_tally, settings_for
+from server.kinds.series import InMeeting
 from server.realtime.beside import RoomBeside
 from server.realtime.connection import Connection
 from server.realtime.frames import Own, RoomFrames
@@ -92,7 +93,7 @@ class Room(RoomFrames):
             or agenda_before != phone_view(meeting.agenda)
         ):
             self._mark_state()
-        if before != after:  # a phone's own view may change with the status (a reveal)
+        if _own_view_changed(before, after):
             self.dirty_mine = True
         self.dirty_results = True
         self.dirty_snapshot = True
@@ -313,3 +314,14 @@ class Room(RoomFrames):
         self.dirty_state = True
         self.dirty_results = True
         self.dirty_snapshot = True
+
+
+def _own_view_changed(before: ActivityInfo | None, after: ActivityInfo | None) -> bool:
+    """Whether the phones' own-answers frames change with the current activity: another one is
+    current, or the same one changed and its kind shows each phone a view of its own that moves
+    with its status (a quiz's reveal: each phone's points and rank). Any other kind's own answers
+    stay as they are through a reveal, a close or moderation: resending them to every phone was
+    a frame serialised per phone for nothing."""
+    if (before.id if before else None) != (after.id if after else None):
+        return True
+    return after is not None and before != after and isinstance(get(after.kind), InMeeting)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -44,6 +44,11 @@ class Sender(Protocol):
         ...
 
     def __call__(self, frame: str) -> Awaitable[None] | None: ...
+
+    def many(self, frames: Sequence[str]) -> bool:
+        """Writes these frames at once if the transport takes them now (True); False changes
+        nothing, and the caller sends them one by one."""
+        ...
 
 
 class Transport(Protocol):
@@ -67,6 +72,9 @@ class _PlainSender:
 
     def __call__(self, frame: str) -> Awaitable[None]:
         return self.ws.send_text(frame)
+
+    def many(self, frames: Sequence[str]) -> bool:
+        return False
 
 
 @dataclass(frozen=True)
@@ -119,6 +127,9 @@ class _SteppedSender:
     def __call__(self, frame: str) -> Awaitable[None] | None:
         return _step(self.ws.send_text(frame))
 
+    def many(self, frames: Sequence[str]) -> bool:
+        return False
+
 
 class _DirectSender:
     __slots__ = ("has_disconnected", "open_state", "protocol", "ws")
@@ -130,19 +141,29 @@ class _DirectSender:
         self.has_disconnected = has_disconnected
         self.open_state = open_state
 
-    def __call__(self, frame: str) -> Awaitable[None] | None:
+    def _open(self) -> bool:
+        """Whether frames may be written to the transport now, as they are."""
         protocol = self.protocol
-        if (
+        return not (
             protocol.close_sent
             or (self.has_disconnected and protocol.disconnected)
             or not protocol.writable.is_set()
             or protocol.conn.state is not self.open_state
             or self.ws.application_state is not WebSocketState.CONNECTED
             or protocol.transport.is_closing()
-        ):
+        )
+
+    def __call__(self, frame: str) -> Awaitable[None] | None:
+        if not self._open():
             return _step(self.ws.send_text(frame))  # uvicorn decides: wait, refuse, or close
-        protocol.transport.write(wire_frame(frame))
+        self.protocol.transport.write(wire_frame(frame))
         return None
+
+    def many(self, frames: Sequence[str]) -> bool:
+        if not self._open():
+            return False
+        self.protocol.transport.write(wire_frames(frames))
+        return True
 
 
 def _step(send: Coroutine[Any, Any, None]) -> Awaitable[None] | None:
@@ -188,7 +209,8 @@ def wire_frame(text: str) -> bytes:
     cached = _encoded  # read once: apps in test threads share the module
     if cached[0][0] is text:
         return cached[0][1]
-    if cached[1][0] is text:
+    if cached[1][0] is text:  # kept first now: a shared frame stays while per-phone ones pass
+        _encoded = (cached[1], cached[0])
         return cached[1][1]
     payload = text.encode()
     size = len(payload)
@@ -201,6 +223,22 @@ def wire_frame(text: str) -> bytes:
     frame = head + payload
     _encoded = ((text, frame), cached[0])
     return frame
+
+
+_joined: tuple[tuple[str, ...], bytes] = ((), b"")
+
+
+def wire_frames(texts: Sequence[str]) -> bytes:
+    """Several frames for one write. The last run is kept: when a question opens, every phone
+    gets the same state and, unless it answered already, the same own-answers frame."""
+    global _joined
+    key = tuple(texts)
+    cached = _joined
+    if cached[0] == key:  # the same strings (identity first): the same bytes
+        return cached[1]
+    data = b"".join([wire_frame(text) for text in texts])
+    _joined = (key, data)
+    return data
 
 
 def _sets(function: Callable[..., Any] | None, *names: str) -> bool:

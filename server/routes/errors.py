@@ -45,6 +45,7 @@ STATUS_BY_CODE = {
     Code.LINK_TAKEN: 409,
     Code.LINK_MISMATCH: 409,
     Code.NOT_COMPARABLE: 409,
+    Code.INVALID_REQUEST: 422,  # the framework's schema check answers it too (server/app.py)
 }
 
 

@@ -10,7 +10,7 @@ from fastapi import Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.datastructures import Headers
-from starlette.requests import cookie_parser
+from starlette.requests import HTTPConnection, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import qr
@@ -69,11 +69,12 @@ async def lookup_code(code: str, hub: Hub) -> tuple[str, int | None]:
     return clean, await hub.meeting_id_for_code(clean) if is_valid_code(clean) else None
 
 
-async def joinable(code: str, request: Request, secret: str | None = None) -> tuple[str, int]:
-    """The normalised code and meeting id for a join. A typed code is fine while the client is not
-    blocked (unknown codes count against it: 429 after too many, so codes cannot be enumerated);
-    a blocked client still gets in with the QR link's join secret or its participant cookie (a
-    whole room behind one address is not locked out by a guesser among it)."""
+async def joinable(code: str, request: HTTPConnection, secret: str | None = None) -> tuple[str, int]:
+    """The normalised code and meeting id for a join (over HTTP, or in a phone's websocket
+    handshake). A typed code is fine while the client is not blocked (unknown codes count against
+    it: 429 after too many, so codes cannot be enumerated); a blocked client still gets in with the
+    QR link's join secret or its participant cookie (a whole room behind one address is not locked
+    out by a guesser among it)."""
     clean = normalise_code(code)
     token = request.cookies.get(cookie_name(clean))
     blocked = join_guard(request).blocked(client_address(request))
@@ -131,17 +132,18 @@ async def join(
     token = request.cookies.get(cookie_name(clean))
     nickname = participant_service.clean_nickname(body.nickname)  # refused here, never in a batch
     wanted = participant_service.JoinRequest(meeting_id, token, nickname, body.nickname is not None)
-    out, new_token = await admit(db, hub, joins, clean, wanted)
-    if new_token is not None:
-        set_participant_cookie(response, clean, new_token, settings)
+    out, joined = await admit(db, hub, joins, clean, wanted)
+    if joined.token is not None:
+        set_participant_cookie(response, clean, joined.token, settings)
     return out
 
 
 async def admit(
     db: Database, hub: Hub, joins: JoinBatcher, clean: str, request: participant_service.JoinRequest
-) -> tuple[dict[str, Any], str | None]:
+) -> tuple[dict[str, Any], participant_service.Joined]:
     """Join through the batcher and tell the live room: the join's body (schemas.JoinOut) and the
-    new participant token, if one was made. Shared by the route and ``JoinFastPath``."""
+    participant (its ``token`` set when a new one was made). Shared by the route, ``JoinFastPath``
+    and the join in a phone's websocket handshake (server/routes/ws_join.py)."""
     joined = await joins.submit(request)
     if joined.door_closed:
         raise DomainError(
@@ -156,7 +158,7 @@ async def admit(
     meeting = room.meeting if room is not None else await load_meeting(db, request.meeting_id)
     ws_base = hub.public_base.replace("http", "ws", 1)
     out = {**meeting.public(), "nickname": joined.nickname, "websocket": f"{ws_base}/ws/{clean}"}
-    return out, joined.token
+    return out, joined
 
 
 def set_participant_cookie(response: Response, clean: str, token: str, settings: Settings) -> None:
@@ -244,13 +246,13 @@ class JoinFastPath:
         token = cookie_parser(headers.get("cookie", "")).get(cookie_name(clean))
         request = participant_service.JoinRequest(meeting_id, token, nickname, parsed.nickname is not None)
         try:
-            out, new_token = await admit(state.db, hub, state.joins, clean, request)
+            out, joined = await admit(state.db, hub, state.joins, clean, request)
         except DomainError as exc:
             response: Response = error_response(exc, headers.get("accept-language"))
         else:
             response = JSONResponse(out)
-            if new_token is not None:
-                set_participant_cookie(response, clean, new_token, state.settings)
+            if joined.token is not None:
+                set_participant_cookie(response, clean, joined.token, state.settings)
         await response(scope, _no_body, send)
         return True
 

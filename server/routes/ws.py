@@ -41,6 +41,7 @@ from server.realtime.messages import (
 )
 from server.realtime.pace_hub import PaceHub
 from server.realtime.room import Room
+from server.routes.ws_join import HandshakeJoin, close_code, handshake_join, wants_join
 from server.routes.ws_open import opened_by, origin_allowed, participant_room, screen_room, session_hosts
 from server.services.answers import OpResult
 from server.services.batcher import AnswerBatcher
@@ -89,7 +90,8 @@ async def participant_socket(
     batcher: BatcherDep,
     settings: SettingsDep,
 ) -> None:
-    """A phone. It must have joined over HTTP first (the participant cookie)."""
+    """A phone: with the participant cookie from joining, or joining in its handshake (`?join=1`,
+    with `nickname` and `secret` as in the join's body; the cookie comes with the 101)."""
     await _participant(websocket, code, db, hub, batcher, settings)
 
 
@@ -99,15 +101,24 @@ async def _participant(
     if not origin_allowed(websocket):
         await websocket.close(1008)  # before accept: the upgrade is refused with 403
         return
-    opened = await participant_room(websocket, code, db, hub)
-    if opened is None:
-        await _refuse(websocket, 4401, Code.NOT_JOINED, "Join the meeting first (POST /api/join/{code}).")
-        return
-    room, (participant_id, nickname) = opened
+    joined: HandshakeJoin | None = None
+    if wants_join(websocket):
+        try:
+            joined = await handshake_join(websocket, code)
+        except DomainError as exc:  # as POST /api/join/{code} refuses it, its status in the close code
+            await _refuse(websocket, close_code(exc.code), exc.code, exc.message)
+            return
+        room, participant_id, nickname = joined.room, joined.participant_id, joined.nickname
+    else:
+        opened = await participant_room(websocket, code, db, hub)
+        if opened is None:
+            await _refuse(websocket, 4401, Code.NOT_JOINED, "Join the meeting first (POST /api/join/{code}).")
+            return
+        room, (participant_id, nickname) = opened
     limiter: RateLimiter = websocket.app.state.rate_limiter
     beside: BesideHub = websocket.app.state.beside
     room.nicknames.setdefault(participant_id, nickname)
-    await websocket.accept()
+    await websocket.accept(headers=joined.headers if joined is not None else None)
     connection = Connection(
         websocket,
         "participant",
@@ -115,6 +126,8 @@ async def _participant(
         max_backlog=settings.ws_max_backlog,
         transport=websocket.app.state.transport,
     )
+    if joined is not None:
+        connection.push(joined.frame)  # before the greeting's first state
     hub.connect(room, connection)
     try:
         while (raw := await _receive(websocket)) is not None:

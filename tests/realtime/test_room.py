@@ -73,6 +73,21 @@ async def test_a_client_that_keeps_up_is_written_to_at_once_without_a_task() -> 
     assert phone._writer is None
 
 
+async def test_frames_put_together_go_out_one_by_one_without_the_direct_transport() -> None:
+    socket = FakeSocket()
+    phone = Connection(socket, "participant", participant_id=1)  # type: ignore[arg-type]
+    assert not phone.direct
+    phone.put_latest_many(("state", "state"), ("mine", "mine"))
+    assert socket.sent == ["state", "mine"]
+    slow = FakeSocket(delay=0.05)
+    behind = Connection(slow, "participant", participant_id=1)  # type: ignore[arg-type]
+    behind.push("ack")  # this send has to wait: the frames are parked per channel meanwhile
+    behind.put_latest_many(("state", "state-1"), ("mine", "mine-1"))
+    behind.put_latest_many(("state", "state-2"), ("mine", "mine-2"))
+    await behind.flush(2.0)
+    assert slow.sent == ["ack", "state-2", "mine-2"]
+
+
 async def test_frames_queued_behind_a_slow_send_go_out_in_order_after_it() -> None:
     socket = FakeSocket(delay=0.05)
     phone = Connection(socket, "participant", participant_id=1)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ import pytest
 from uvicorn.protocols.websockets import websockets_sansio_impl
 from websockets.protocol import State
 
-from server.realtime.transport import DirectTransport, PlainTransport, choose, detect, wire_frame
+from server.realtime.transport import DirectTransport, PlainTransport, choose, detect, wire_frame, wire_frames
 
 
 def test_detect_takes_the_fast_path_on_the_installed_uvicorn() -> None:
@@ -58,3 +58,19 @@ def test_a_frame_is_encoded_once_while_two_frames_alternate() -> None:
     assert wire_frame(mine) is wire_frame(mine)
     assert wire_frame(state) is first  # still kept after the other frame went out
     assert first[:2] == bytes([0x81, 126]) and first[4:] == state.encode()
+
+
+def test_a_shared_frame_stays_encoded_while_each_phone_gets_a_frame_of_its_own() -> None:
+    state = "s" * 300
+    first = wire_frame(state)
+    for phone in range(5):  # as a quiz's reveal: the shared state, then the phone's own frame
+        assert wire_frame(state) is first
+        wire_frame(f'{{"type":"mine","phone":{phone}}}')
+    assert wire_frame(state) is first
+
+
+def test_frames_for_one_write_are_the_frames_one_after_the_other() -> None:
+    state, mine = "x" * 200, '{"type":"mine"}'
+    assert wire_frames([state, mine]) == wire_frame(state) + wire_frame(mine)
+    assert wire_frames([state, mine]) is wire_frames([state, mine])  # the same run: kept
+    assert wire_frames([state, "y"]) == wire_frame(state) + wire_frame("y")

@@ -159,7 +159,7 @@ export class LiveSocket {
     ws.addEventListener("close", (event) => {
       if (this.ws !== ws) return;
       this.ws = null;
-      if (event.code === 4403 || event.code === 4404 || event.code === 4401) {
+      if (event.code >= 4400 && event.code < 4500) { // refused (a join: 4000 + its HTTP status)
         this.onState("refused", event.code);
         if (event.code !== 4401) return;
       }

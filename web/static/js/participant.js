@@ -33,6 +33,7 @@ const state = {
   online: false,
 };
 let socket = null;
+const plain = `/ws/${code}`;
 const pace = new Pace(); // a self-paced questionnaire, while one is open (pace.js)
 
 // In a questionnaire the phone answers the step it is on, with its own answers to that step.
@@ -50,6 +51,7 @@ function moved() {
 let pass = null; // pass.js, in a meeting of a series only
 const PASS_MODULE = "./pass.js";
 let forget = null; // forget.js ("vergeet mij"), loaded once the phone has joined
+let settled = false;
 
 function readPending() {
   try {
@@ -138,6 +140,10 @@ function onMessage(message) {
     case "qa_ack":
       toBeside(message);
       return;
+    case "joined": // its 101 set the cookie: reconnects go plain
+      joinedAs(message);
+      socket.path = plain;
+      break;
     case "state": {
       const changed = !state.activity || !message.activity || state.activity.id !== message.activity.id;
       if (changed) state.draft = {};
@@ -341,18 +347,20 @@ function showMeeting(meeting) {
   document.getElementById("phone-title").textContent = meeting.title;
 }
 
-async function join(nickname) {
-  const response = await fetch(`/api/join/${code}`, {
-    method: "POST", headers: apiHeaders(), body: JSON.stringify({ nickname, secret }),
-  });
-  if (!response.ok) throw new Error(await responseError(response));
-  joinedAs(await response.json());
+// One round trip: the socket's handshake (re)joins, as POST /api/join/{code} would.
+function joinPath(nickname) {
+  const query = new URLSearchParams({ join: 1 });
+  if (nickname) query.set("nickname", nickname);
+  if (secret) query.set("secret", secret);
+  return `${plain}?${query}`;
 }
 
 function joinedAs(joined) {
   state.nickname = joined.nickname || null;
   showMeeting(joined);
   localStorage.setItem(`kring:joined:${code}`, "1");
+  document.getElementById("welcome").hidden = true;
+  settle();
 }
 
 // Before joining: the meeting's title and language, or why not (unknown code, blocked address).
@@ -372,8 +380,13 @@ function retryStale() {
   }
 }
 
-function start() {
-  socket = new LiveSocket(`/ws/${code}`, {
+function start(path = plain) {
+  if (socket) {
+    socket.path = path;
+    socket.reconnectNow();
+    return;
+  }
+  socket = new LiveSocket(path, {
     onMessage,
     onState: async (connState, closeCode) => {
       setConnState(connNode, connState);
@@ -385,7 +398,7 @@ function start() {
         try {
           const back = pass && pass.hasPass() ? await pass.joinWithPass(code, { secret }) : null;
           if (back) joinedAs(back);
-          else await join();
+          else socket.path = joinPath();
         } catch { /* retried on the next reconnect */ }
       }
     },
@@ -397,6 +410,12 @@ function start() {
   });
   socket.connect();
   setInterval(retryStale, 3000);
+}
+
+// Once joined.
+function settle() {
+  if (settled) return;
+  settled = true;
   // Actions carried forward come from a series' earlier meeting: only a meeting of a series loads them.
   if (pass) import("./actions.js").then((actions) => actions.showCarried(code)).catch(() => {});
   if (pass) pass.setupPass(code, document.getElementById("pass")).then(() => pass.refreshTrend(code, state.activity, render));
@@ -424,8 +443,7 @@ async function main() {
     try { pass = await import(PASS_MODULE); } catch { /* offline: the meeting works without the pass */ }
   }
   if (localStorage.getItem(`kring:joined:${code}`)) {
-    try { await join(); } catch { /* the socket retries */ }
-    start();
+    start(joinPath());
     return;
   }
   // A phone with a pass of this series (its cookie, or a code kept here) joins as its pseudonym.
@@ -443,12 +461,11 @@ async function main() {
     const nickname = document.getElementById("nickname").value.trim();
     const typed = pass ? document.getElementById("pass-code").value.trim() : "";
     try {
-      if (typed) joinedAs(await pass.joinWithPass(code, { typed, nickname: nickname || undefined, secret }));
-      else await join(nickname || undefined);
-      welcome.hidden = true;
+      if (!typed) return start(joinPath(nickname)); // refused: the socket's error
+      joinedAs(await pass.joinWithPass(code, { typed, nickname: nickname || undefined, secret }));
       start();
     } catch (problem) {
-      // The server's refusal (a nickname too long, say), or no connection at all.
+      // The server's refusal (a wrong pass code, say), or no connection at all.
       showToast(problem instanceof TypeError ? errorText({ code: "join_failed" }) : problem.message);
       render();
     }

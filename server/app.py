@@ -18,6 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from server import logfilter
 from server.db.database import Database
 from server.db.engine import make_engine
+from server.db.walsync import WalSync
 from server.domain.agenda import Clock, SystemClock
 from server.domain.errors import Code, DomainError
 from server.guards import JoinGuard, OriginPolicy, RateLimiter
@@ -73,7 +74,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # After uvicorn has set up its loggers: no raw client addresses.
         logfilter.install(settings.access_log)
-        db = Database(make_engine(settings.database_url))
+        db = Database(make_engine(settings.database_url, synchronous=settings.sqlite_synchronous))
+        wal = WalSync.of(db.engine, settings.sqlite_synchronous)
+        app.state.wal = wal
+        if wal is not None:
+            wal.start()
         hub = Hub(
             db,
             public_base=settings.public_base(),
@@ -86,7 +91,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             check_invariants=settings.check_invariants,
         )
         # The batches' commits: on this process's threads, or in a writer process.
-        writer = make_writer(settings.batch_writer, db, settings.database_url)
+        writer = make_writer(settings.batch_writer, db, settings.database_url, settings.sqlite_synchronous)
         await writer.start()
         batcher = AnswerBatcher(
             db,
@@ -158,6 +163,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await hub.stop()
             parser.close()
             db.close()
+            if wal is not None:
+                wal.stop()
 
     app = FastAPI(
         title="Kring",

@@ -93,8 +93,16 @@ class ProcessWriter:
 
     name = "process"
 
-    def __init__(self, database_url: str, *, start_seconds: float = 60.0, wait_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        synchronous: str = "normal",
+        start_seconds: float = 60.0,
+        wait_seconds: float = 10.0,
+    ) -> None:
         self.database_url = database_url
+        self.synchronous = synchronous  # SQLite's, as the server's own engine has it
         self.start_seconds = start_seconds
         self.wait_seconds = wait_seconds  # how long a batch waits for a writer being (re)started
         self.restarts = 0
@@ -120,7 +128,11 @@ class ProcessWriter:
                 subprocess.Popen,
                 command,
                 pass_fds=(theirs.fileno(),),
-                env={**os.environ, "KRING_DATABASE_URL": self.database_url},
+                env={
+                    **os.environ,
+                    "KRING_DATABASE_URL": self.database_url,
+                    "KRING_SQLITE_SYNCHRONOUS": self.synchronous,
+                },
             )
         finally:
             theirs.close()
@@ -237,9 +249,9 @@ async def _frame(reader: asyncio.StreamReader) -> bytes:
     return await reader.readexactly(int.from_bytes(head, "big"))
 
 
-def make_writer(kind: str, db: Database, database_url: str) -> Writer:
+def make_writer(kind: str, db: Database, database_url: str, synchronous: str = "normal") -> Writer:
     makers: dict[str, Callable[[], Writer]] = {
         "thread": lambda: ThreadWriter(db),
-        "process": lambda: ProcessWriter(database_url),
+        "process": lambda: ProcessWriter(database_url, synchronous=synchronous),
     }
     return makers[kind]()

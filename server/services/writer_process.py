@@ -1,7 +1,7 @@
 """The writer process (server/services/writer.py starts it as ``python -m
-server.services.writer_process FD``, its socket's descriptor, with KRING_DATABASE_URL set): it
-commits the batches of answers and joins on its own engine, so that the event loop does not share
-an interpreter lock with them.
+server.services.writer_process FD``, its socket's descriptor, with KRING_DATABASE_URL and
+KRING_SQLITE_SYNCHRONOUS set): it commits the batches of answers and joins on its own engine, so
+that the event loop does not share an interpreter lock with them.
 
 One batch at a time, in the order they came: the same order, and the same transaction per batch,
 as the database threads give. It ends when the server closes its end of the socket (a stop, or
@@ -20,7 +20,7 @@ from typing import Any
 log = logging.getLogger("kring.writer")
 
 
-def serve(sock: socket.socket, database_url: str) -> None:
+def serve(sock: socket.socket, database_url: str, synchronous: str = "normal") -> None:
     # A Ctrl-C in the terminal, or a service manager's SIGTERM to the whole group, reaches this
     # process too: it ignores them and ends when the server, stopping, has sent its last batch
     # and closed the socket (or at once, if the server is gone).
@@ -34,7 +34,9 @@ def serve(sock: socket.socket, database_url: str) -> None:
     from server.services.answers import commit_and_recount, commit_batch
     from server.services.participants import join_batch
 
-    db = Database(make_engine(database_url), threads=1)
+    db = Database(
+        make_engine(database_url, synchronous="full" if synchronous == "full" else "normal"), threads=1
+    )
     sock.sendall(wire.dumps(("ready", os.getpid())))
     try:
         while True:
@@ -64,4 +66,8 @@ def serve(sock: socket.socket, database_url: str) -> None:
 
 
 if __name__ == "__main__":
-    serve(socket.socket(fileno=int(sys.argv[1])), os.environ["KRING_DATABASE_URL"])
+    serve(
+        socket.socket(fileno=int(sys.argv[1])),
+        os.environ["KRING_DATABASE_URL"],
+        os.environ.get("KRING_SQLITE_SYNCHRONOUS", "normal"),
+    )

@@ -99,15 +99,15 @@ def same_ack(again: dict[str, Any], first: dict[str, Any]) -> bool:
 
 @contextmanager
 def one_batch(client: TestClient) -> Iterator[None]:
-    """What is sent inside goes into one batch: the batcher waits long enough to collect it (and
-    the test fails, rather than passing for the wrong reason, if it did not)."""
+    """What is sent inside goes into one batch: the idle batcher waits long enough to collect it
+    (and the test fails, rather than passing for the wrong reason, if it did not)."""
     batcher = client.app.state.batcher  # type: ignore[attr-defined]
-    before, window = batcher.batches, batcher.window
-    batcher.window = 0.25
+    before, linger = batcher.batches, batcher.linger
+    batcher.linger = 0.25
     try:
         yield
     finally:
-        batcher.window = window
+        batcher.linger = linger
     assert batcher.batches == before + 1, "the copies went into different batches"
 
 

@@ -208,6 +208,16 @@ class Hub:
                 log.exception("resynchronising room %s failed", room.meeting.id)
         self.bus.forget_presence()
 
+    async def writes_lost(self) -> None:
+        """A batch of answers may or may not have been committed (its writer process died): the
+        rooms here and on the other workers reload from the database, which knows."""
+        self.send(ResyncMsg())
+        for room in self.registry:
+            try:
+                await self._reload(room)
+            except Exception:
+                log.exception("reloading room %s failed", room.meeting.id)
+
     def connect(self, room: Room, connection: Connection) -> None:
         self.collector.busy()
         room.add(connection)

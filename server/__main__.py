@@ -62,7 +62,7 @@ def create_demo(settings: Settings, theme: str = "Inclusie") -> None:
     from server.services import templates
     from server.services.demo import create_demo as make_demo
 
-    db = Database(make_engine(settings.database_url))
+    db = Database(make_engine(settings.database_url, synchronous=settings.sqlite_synchronous))
     try:
         if settings.default_language == "nl":
             # The real run sheet: the kick-off draaiboek with its agenda and every activity.
@@ -107,7 +107,7 @@ def open_instance_warning(settings: Settings) -> str | None:
 
     if settings.host.startswith(LOOPBACK):
         return None
-    db = Database(make_engine(settings.database_url))
+    db = Database(make_engine(settings.database_url, synchronous=settings.sqlite_synchronous))
     try:
         if db.transaction(accounts.accounts_exist):
             return None
@@ -209,7 +209,7 @@ def user(args: argparse.Namespace) -> int:
 
     settings = Settings(**({"database_url": args.database_url} if args.database_url else {}))
     upgrade(settings.database_url)
-    db = Database(make_engine(settings.database_url))
+    db = Database(make_engine(settings.database_url, synchronous=settings.sqlite_synchronous))
     try:
         if args.action == "add":
             if args.password_stdin:

@@ -18,6 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from server import logfilter
 from server.db.database import Database
 from server.db.engine import make_engine
+from server.db.walsync import WalSync
 from server.domain.agenda import Clock, SystemClock
 from server.domain.errors import Code, DomainError
 from server.guards import JoinGuard, OriginPolicy, RateLimiter
@@ -41,6 +42,7 @@ from server.routes import series_report as series_report_routes
 from server.routes.errors import error_response
 from server.routes.schemas import ErrorOut
 from server.services.batcher import AnswerBatcher, JoinBatcher
+from server.services.writer import make_writer
 from server.settings import Settings
 from server.web import Pages
 
@@ -72,7 +74,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # After uvicorn has set up its loggers: no raw client addresses.
         logfilter.install(settings.access_log)
-        db = Database(make_engine(settings.database_url))
+        db = Database(make_engine(settings.database_url, synchronous=settings.sqlite_synchronous))
+        wal = WalSync.of(db.engine, settings.sqlite_synchronous)
+        app.state.wal = wal
+        if wal is not None:
+            wal.start()
         hub = Hub(
             db,
             public_base=settings.public_base(),
@@ -84,6 +90,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             collector=Collector(settings.gc_full_seconds),
             check_invariants=settings.check_invariants,
         )
+        # The batches' commits: on this process's threads, or in a writer process.
+        writer = make_writer(settings.batch_writer, db, settings.database_url, settings.sqlite_synchronous)
+        await writer.start()
         batcher = AnswerBatcher(
             db,
             hub.answers_committed,
@@ -91,7 +100,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             max_batch=settings.batch_max,
             writes=hub.answer_writes,
             recount=settings.check_invariants,
+            writer=writer,
+            on_lost=hub.writes_lost,
         )
+        app.state.writer = writer
         app.state.settings = settings
         app.state.clock = clock
         app.state.db = db
@@ -112,7 +124,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         role_routes.attach(hub)
         app.state.transport = choose_transport(settings.ws_transport)
         log.info("websocket frames go out by the %s transport", app.state.transport.name)
-        joins = JoinBatcher(db, window=settings.batch_window_seconds, max_batch=settings.batch_max)
+        joins = JoinBatcher(
+            db, window=settings.batch_window_seconds, max_batch=settings.batch_max, writer=writer
+        )
         app.state.joins = joins
         app.state.pages = Pages(settings.templates_dir)
         app.state.origins = OriginPolicy.build(settings.public_base(), settings.extra_origins(), settings.dev)
@@ -145,9 +159,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await beside.stop()
             await pace.stop()
             await joins.stop()
+            await writer.close()
             await hub.stop()
             parser.close()
             db.close()
+            if wal is not None:
+                wal.stop()
 
     app = FastAPI(
         title="Kring",

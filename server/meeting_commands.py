@@ -19,7 +19,7 @@ def database(args: argparse.Namespace) -> tuple[Settings, Any]:
         **({"database_url": args.database_url} if getattr(args, "database_url", None) else {})
     )
     upgrade(settings.database_url)
-    return settings, Database(make_engine(settings.database_url))
+    return settings, Database(make_engine(settings.database_url, synchronous=settings.sqlite_synchronous))
 
 
 def template(args: argparse.Namespace) -> int:

@@ -24,9 +24,18 @@ class Settings(BaseSettings):
     default_language: Literal["nl", "en"] = "nl"
     # Result snapshots per room are coalesced to at most one per tick.
     tick_seconds: float = Field(default=0.1, gt=0, le=5)
-    # Answers arriving within this window are committed in one transaction.
+    # Group commit: a lone answer is committed at once; those arriving during a commit form the
+    # next transaction, which under load also gathers for this long after the first of them.
     batch_window_seconds: float = Field(default=0.003, ge=0, le=1)
     batch_max: int = Field(default=500, ge=1, le=10_000)
+    # SQLite: "normal" writes each commit to the WAL (a crash or kill -9 loses nothing acknowledged)
+    # and flushes the WAL to the disk once a second (a power cut can lose the last second's);
+    # "full" flushes in every commit (a few ms each, more on a busy disk).
+    sqlite_synchronous: Literal["normal", "full"] = "normal"
+    # Where those batches (and the joins') are committed: "process", a writer process of its own
+    # (server/services/writer.py), so that the event loop does not share its interpreter lock
+    # with the writes; "thread", this process's database threads.
+    batch_writer: Literal["thread", "process"] = "process"
     ws_max_message_bytes: int = Field(default=64 * 1024, ge=1024)
     ws_ping_interval: float = Field(default=20.0, gt=0)
     ws_ping_timeout: float = Field(default=20.0, gt=0)

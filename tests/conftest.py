@@ -22,6 +22,11 @@ __all__ = ["figures", "pytest_terminal_summary"]  # the trust suite's figures ta
 # committed batch (docs: KRING_CHECK_INVARIANTS): Settings read it from here, and the `kring
 # serve` processes tests start inherit it. A test may still set it to "0" for itself.
 os.environ.setdefault("KRING_CHECK_INVARIANTS", "1")
+# The suite's in-process apps commit on threads: with the writer process (the default), each of
+# the hundreds of apps it builds would start an interpreter. The `kring serve` processes tests
+# start (tests/support.py: the trust suite's kill -9, dedup race, resync …) run the default, and
+# the writer's own tests and the exactly-once tests run both.
+os.environ.setdefault("KRING_BATCH_WRITER", "thread")
 
 
 class _Broken(logging.Handler):

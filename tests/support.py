@@ -285,6 +285,8 @@ class ServerProcess:
             "KRING_LOG_LEVEL": "warning",
             "KRING_WS_RATE_PER_MINUTE": "100000",
             "KRING_WS_RATE_BURST": "100000",
+            # As `kring serve` runs by default (the suite's in-process apps commit on threads).
+            "KRING_BATCH_WRITER": "process",
             **env_overrides,
         }
         output: Any = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115

@@ -7,9 +7,10 @@ own every 10–20 s under load. That pause was the answer→screen p99 (1.4 s at
 - what exists once the server has started (modules, the ORM, templates) is frozen: a full
   collection never walks it again;
 - young collections run less often (a larger first threshold), and full ones never automatically;
-- the hub runs the full collection itself: after the server was quiet for a few seconds, and in
-  any case at least every ``interval`` seconds, so cyclic garbage (closed sockets' frames and
-  tasks) is still bounded.
+- the hub runs the full collection itself: after the server was quiet for a few seconds (no
+  answers, joins or facilitator's changes: a reveal or an open right after a quiet moment must
+  not wait for a collection the quiet invited), and in any case at least every ``interval``
+  seconds, so cyclic garbage (closed sockets' frames and tasks) is still bounded.
 """
 
 from __future__ import annotations

@@ -208,6 +208,16 @@ class Hub:
                 log.exception("resynchronising room %s failed", room.meeting.id)
         self.bus.forget_presence()
 
+    async def writes_lost(self) -> None:
+        """A batch of answers may or may not have been committed (its writer process died): the
+        rooms here and on the other workers reload from the database, which knows."""
+        self.send(ResyncMsg())
+        for room in self.registry:
+            try:
+                await self._reload(room)
+            except Exception:
+                log.exception("reloading room %s failed", room.meeting.id)
+
     def connect(self, room: Room, connection: Connection) -> None:
         self.collector.busy()
         room.add(connection)
@@ -232,6 +242,9 @@ class Hub:
 
     async def publish(self, events: Iterable[Event]) -> None:
         """Apply events that a committed transaction produced, here and in the other workers."""
+        # The facilitator is at work (a reveal, an open, often several in a row): a full collection
+        # now would hold up the next one's fan-out to every phone, as answers and joins would.
+        self.collector.busy()
         for event in events:
             message: RoomMessage | None = None
             if isinstance(event, StructureChanged):

@@ -44,3 +44,17 @@ def test_zero_leaves_pythons_own_schedule() -> None:
     c.start()
     assert gc.get_threshold() == before and c.tick() is None
     c.stop()
+
+
+async def test_a_facilitators_change_counts_as_busy_for_the_full_collection() -> None:
+    from server.realtime.hub import Hub
+    from server.services.events import StructureChanged
+    from tests.realtime.loaders import MemoryLoader
+
+    collector = Collector(600)
+    hub = Hub(None, public_base="http://127.0.0.1:8000", loader=MemoryLoader(), collector=collector)
+    collector._last_busy -= module.QUIET_SECONDS + 1
+    collector._last_full -= module.QUIET_MINIMUM + 1
+    await hub.publish([StructureChanged(meeting_id=7)])  # a reveal, say: the next may follow
+    collector._before = gc.get_threshold()  # as if started, without freezing this test's objects
+    assert collector.tick() is None

@@ -12,7 +12,25 @@ from sqlmodel import Session
 from server.db.engine import make_engine
 from server.db.tables import Answer, Submission
 from server.services import meetings, participants
-from server.services.answers import AnswerOp, commit_batch, load_answers
+from server.services import writer_wire as wire
+from server.services.answers import AnswerOp, BatchResult, commit_batch, load_answers
+
+_COMMIT_HERE = commit_batch
+
+
+def _across_the_pipe(session: Session, ops: list[AnswerOp]) -> BatchResult:
+    """``commit_batch`` as the writer process runs it: the ops go there, and the outcome comes
+    back, as pickled tuples (server/services/writer_wire.py)."""
+    there = wire.ops_from(wire.loads(wire.dumps(wire.op_rows(ops))[wire.HEADER :]))
+    out = wire.batch_out(_COMMIT_HERE(session, there))
+    return wire.batch_from(ops, wire.loads(wire.dumps(out)[wire.HEADER :]))
+
+
+@pytest.fixture(autouse=True, params=["here", "across the pipe"])
+def _commit(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test twice: as the database threads commit a batch, and as the writer process does."""
+    if request.param != "here":
+        monkeypatch.setattr(f"{__name__}.commit_batch", _across_the_pipe)
 
 
 @pytest.fixture

@@ -123,7 +123,12 @@ class Server:
         time.sleep(0.3 if workers == 1 else 1.5)  # the workers finish their start-up
 
     def pids(self) -> list[int]:
-        return [self.process.pid, *_children(self.process.pid)]
+        """The server and all its descendants: with ``--workers`` each worker's batch writer
+        process is a grandchild, and its CPU and memory are the server's too."""
+        found = [self.process.pid]
+        for pid in found:
+            found.extend(_children(pid))
+        return found
 
     def stat(self) -> Stat:
         cpu = 0.0

@@ -63,6 +63,9 @@ async def test_the_remote_closes_the_door_and_a_newcomer_is_told(
             await expect(newcomer.locator("#view .notice-error")).to_have_text(
                 "De deur is dicht: geen nieuwe deelnemers meer.", timeout=WAIT
             )
+            # Refused for good: the badge no longer says it is connecting.
+            await expect(newcomer.locator("#conn")).to_have_text("Niet verbonden")
+            await expect(newcomer.locator("#conn")).to_have_attribute("data-state", "refused")
             await first.reload()
             await expect(first.locator(".waiting h1")).to_have_text("Kijk mee op het scherm", timeout=WAIT)
 

@@ -250,7 +250,9 @@ export function setConnState(node, state) {
   if (!node) return;
   node.dataset.state = state;
   node.textContent =
-    state === "online" ? t("Connected") : state === "offline" ? t("Offline — reconnecting…") : t("Connecting…");
+    state === "online" ? t("Connected")
+      : state === "offline" ? t("Offline — reconnecting…")
+        : state === "refused" ? t("Not connected") : t("Connecting…");
 }
 
 // The pages are the same for every code (the server tells a guesser nothing); once the meeting

@@ -43,20 +43,20 @@ def serve(sock: socket.socket, database_url: str, synchronous: str = "normal") -
             frame = wire.read_frame(sock)
             if frame is None:
                 return
-            kind, body = wire.loads(frame)
+            request, body = wire.loads(frame)
             reply: tuple[str, Any]
             try:
-                if kind == "answers":
+                if request == "answers":
                     recount, rows = body
                     commit = commit_and_recount if recount else commit_batch
                     batch = db.transaction(commit, wire.ops_from(rows))
                     reply = ("ok", wire.batch_out(batch))
-                elif kind == "joins":
+                elif request == "joins":
                     reply = ("ok", wire.joined_rows(db.transaction(join_batch, wire.joins_from(body))))
                 else:
-                    reply = ("error", f"unknown request {kind!r}")
+                    reply = ("error", f"unknown request {request!r}")
             except Exception as exc:  # the transaction rolled back: nothing of this batch is stored
-                log.exception("a %s batch failed in the writer", kind)
+                log.exception("a %s batch failed in the writer", request)
                 reply = ("error", f"{type(exc).__name__}: {exc}"[:300])
             sock.sendall(wire.dumps(reply))
     except (BrokenPipeError, ConnectionResetError):

@@ -44,6 +44,7 @@ async def pinger(phone: Phone, stop: asyncio.Event, rtts: list[float]) -> None:
         await asyncio.sleep(0.02)
 
 
+@pytest.mark.serial  # a timed row: measured alone, after the two workers (Makefile)
 async def test_template_parsing_keeps_the_phones_answered(tmp_path: Path, figures: Figures) -> None:
     size = 1_000_000 if SOAK else 250_000
     text = heavy_template(size)

@@ -83,6 +83,7 @@ def delays(sent: list[tuple[float, int]], seen: list[tuple[float, int]]) -> list
     return out
 
 
+@pytest.mark.serial  # a timed row: measured alone, after the two workers (Makefile)
 @pytest.mark.timeout(3600 if SOAK else 300)
 async def test_slow_readers_are_dropped_and_others_keep_up(tmp_path: Path, figures: Figures) -> None:
     clients, stalled_count, seconds, stall_after, procs = (

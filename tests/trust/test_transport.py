@@ -169,6 +169,7 @@ async def test_enum_random_codes_get_429_after_twenty_failures(tmp_path: Path, f
     assert known == 429  # even a real code: the client is blocked, not the code
 
 
+@pytest.mark.serial  # a timed row: measured alone, after the two workers (Makefile)
 async def test_rate_limit_caps_one_participant_and_spares_the_others(
     tmp_path: Path, figures: Figures
 ) -> None:

@@ -150,14 +150,6 @@ async def placed(presenter: Any, timeout: float = 15.0) -> list[str]:
     return last
 
 
-def participant_cookie(set_cookie: str | None, code: str) -> str:
-    """The participant token a join response sets (``kring_<CODE>=…; HttpOnly; …``)."""
-    assert set_cookie is not None, "the join set no cookie"
-    name, _, rest = set_cookie.partition("=")
-    assert name == f"kring_{code}", set_cookie
-    return rest.partition(";")[0]
-
-
 async def untouched(page: Any) -> bool:
     """No script ran and no payload became an element."""
     ran = await page.evaluate("window.__xss !== undefined")
@@ -206,15 +198,25 @@ async def test_xss_payloads_render_as_text_everywhere(tmp_path: Path, figures: F
                 participant = await phone_context.new_page()
                 await participant.goto(f"{live.base}/{code}")
                 await participant.fill("#nickname", nicknames[0])  # typed, as a person would
-                # The cookie comes with the join's response, so that is what to wait for: the page
-                # shows its waiting screen before the join is sent at all.
-                async with participant.expect_response(
-                    lambda r: r.url.endswith(f"/api/join/{code}") and r.request.method == "POST"
-                ) as joining:
-                    await participant.locator("#join-form button").click()
-                joined = await joining.value
-                assert joined.status == 200, await joined.text()
-                cookie = participant_cookie(await joined.header_value("set-cookie"), code)
+                # The phone joins in its socket's handshake and the cookie comes with the 101: the
+                # `joined` frame follows it on that socket, so that is what to wait for (the page
+                # shows its waiting screen before the socket is opened at all).
+                joined = asyncio.Event()
+
+                def heard(frame: str | bytes) -> None:
+                    if '"joined"' in str(frame):
+                        joined.set()
+
+                def watch(socket: Any) -> None:  # called as the socket is made, before its frames
+                    if "join=1" in socket.url:
+                        socket.on("framereceived", heard)
+
+                participant.on("websocket", watch)
+                await participant.locator("#join-form button").click()
+                await asyncio.wait_for(joined.wait(), 30)
+                jar = [c for c in await phone_context.cookies() if c["name"] == f"kring_{code}"]
+                assert len(jar) == 1 and jar[0]["httpOnly"], jar
+                cookie = jar[0]["value"]
                 pages = {"presenter": presenter, "remote": remote, "phone": participant}
                 # The browser's phone answers from its other device (its answers show on both).
                 phones = [Phone(live.base, code, cookie=cookie)]

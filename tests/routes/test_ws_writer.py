@@ -4,9 +4,11 @@ database (the suite's KRING_CHECK_INVARIANTS compares them after every batch).""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from server.db.migrate import upgrade
@@ -25,14 +27,20 @@ def _restarted(writer: Any, first: int) -> None:
         time.sleep(0.02)
 
 
-def test_killed_writer_is_replaced_and_no_acknowledged_answer_is_lost(tmp_path: object) -> None:
+@contextlib.contextmanager
+def _word_cloud(tmp_path: object) -> Iterator[tuple[Any, Any, int, Any]]:
+    """An app on the process writer with an open word cloud and one joined phone."""
     url = sqlite_url(tmp_path)
     upgrade(url)
     with client_for(url, batch_writer="process") as client:
         meeting = make_meeting(client)
         aid = add_activity(client, meeting, "wordcloud")["id"]
         open_activity(client, meeting, aid)
-        phone = joined(client, meeting)
+        yield client, meeting, aid, joined(client, meeting)
+
+
+def test_killed_writer_is_replaced_and_no_acknowledged_answer_is_lost(tmp_path: object) -> None:
+    with _word_cloud(tmp_path) as (client, meeting, aid, phone):
         writer = client.app.state.writer  # type: ignore[attr-defined]
         with connect(client, meeting, phone) as ws:
             stored = send(ws, message(aid, "c1", "0", {"word": "Samen"}))
@@ -78,13 +86,7 @@ class _CommitsThenDies:
 def test_a_batch_committed_but_never_answered_is_in_the_room_and_acknowledged_once(
     tmp_path: object,
 ) -> None:
-    url = sqlite_url(tmp_path)
-    upgrade(url)
-    with client_for(url, batch_writer="process") as client:
-        meeting = make_meeting(client)
-        aid = add_activity(client, meeting, "wordcloud")["id"]
-        open_activity(client, meeting, aid)
-        phone = joined(client, meeting)
+    with _word_cloud(tmp_path) as (client, meeting, aid, phone):
         batcher = client.app.state.batcher  # type: ignore[attr-defined]
         writer = batcher._writer
         with connect(client, meeting, phone) as ws:

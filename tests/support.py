@@ -23,6 +23,7 @@ import websockets
 from server.app import create_app
 from server.db.migrate import upgrade
 from server.settings import Settings
+from tests.conftest import migrated_sqlite_url
 
 
 def free_port() -> int:
@@ -270,16 +271,23 @@ class ServerProcess:
     """`kring serve` as a real process on a free loopback port, for restarts and kills."""
 
     def __init__(self, database: Path | str, *extra_args: str) -> None:
+        """``database``: a URL, or an SQLite file; a file not there yet starts as the migrated
+        copy `kring serve` would otherwise spend its start migrating (tests/conftest.py)."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.database = database
-        self.database_url = database if isinstance(database, str) else f"sqlite:///{database}"
+        if isinstance(database, str):
+            self.database_url = database
+        elif database.exists():
+            self.database_url = f"sqlite:///{database}"
+        else:
+            self.database_url = migrated_sqlite_url(database.parent, database.name)
         self.extra_args = extra_args
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, log: Path | None = None, **env_overrides: str) -> None:
-        """Start (or restart) the process; with ``log``, its stdout and stderr are appended there."""
-        env = {
+    def environment(self, **env_overrides: str) -> dict[str, str]:
+        """The process's environment: the test process's, with `kring serve`'s own defaults."""
+        return {
             **os.environ,
             "KRING_PUBLIC_URL": self.base,
             "KRING_LOG_LEVEL": "warning",
@@ -289,6 +297,10 @@ class ServerProcess:
             "KRING_BATCH_WRITER": "process",
             **env_overrides,
         }
+
+    def start(self, log: Path | None = None, **env_overrides: str) -> None:
+        """Start (or restart) the process; with ``log``, its stdout and stderr are appended there."""
+        env = self.environment(**env_overrides)
         output: Any = open(log, "ab") if log is not None else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [

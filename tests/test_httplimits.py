@@ -10,16 +10,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from server.db.migrate import upgrade
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.factories import auth, client_for, make_meeting
 from tests.support import Phone, ServerProcess, create_meeting
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Any:
-    url = sqlite_url(tmp_path)
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     with client_for(url) as client:
         yield client
 

@@ -22,7 +22,7 @@ from playwright.async_api import Page, async_playwright, expect
 
 from server.draaiboek import TemplateError, parse
 from server.i18n import say
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.factories import ManualClock
 from tests.support import live_server
 
@@ -197,7 +197,7 @@ async def make_the_meeting_on_the_page(page: Page, base: str) -> tuple[str, str]
 
 async def test_the_whole_kickoff_with_five_phones_on_an_advancing_clock(tmp_path: Any) -> None:
     clock = ManualClock()
-    with live_server(sqlite_url(tmp_path), clock=clock, ws_rate_per_minute=10_000) as live:
+    with live_server(migrated_sqlite_url(tmp_path), clock=clock, ws_rate_per_minute=10_000) as live:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             facilitator = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")

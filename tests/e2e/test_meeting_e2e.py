@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from server.kinds.bounds import CHECKOUT_NEWEST, CHECKOUT_TOP
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import Phone, Screen, create_meeting, host, live_server
 
 pytestmark = pytest.mark.e2e
@@ -414,7 +414,7 @@ async def rejoin(s: Scenario, indices: list[int], activity_id: int) -> None:
 
 
 async def test_meeting_end_to_end_fifty_phones(tmp_path: Path) -> None:
-    with live_server(sqlite_url(tmp_path)) as server:
+    with live_server(migrated_sqlite_url(tmp_path)) as server:
         meeting = create_meeting(server.base, title="Lerend netwerk Inclusie", theme="Inclusie", demo=True)
         http = host(server.base, meeting)
         screen = await Screen.open(server.base, meeting["code"], meeting["presenter_key"])

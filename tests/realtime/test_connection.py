@@ -20,7 +20,7 @@ from websockets.frames import Frame, Opcode
 
 from server.realtime.connection import Connection
 from server.realtime.transport import PlainTransport, Transport, choose, wire_frame
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import LiveServer, Phone, create_meeting, live_server
 
 # Sizes on both sides of the 7-bit, 16-bit and 64-bit length encodings, and text that is not ASCII.
@@ -182,5 +182,5 @@ def test_the_served_app_writes_phone_frames_by_the_chosen_transport(tmp_path: Pa
         assert [c.direct for c in room.connections] == [mode == "auto"]
         await phone.disconnect()
 
-    with live_server(sqlite_url(tmp_path), ws_transport=mode) as live:
+    with live_server(migrated_sqlite_url(tmp_path), ws_transport=mode) as live:
         asyncio.run(scenario(live))

@@ -9,7 +9,7 @@ import pytest
 
 from server.domain.reactions import REACTIONS
 from server.routes.beside import ReactionName
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url, sqlite_url
 from tests.support import Phone, Screen, create_meeting, host, live_server
 
 pytestmark = pytest.mark.e2e
@@ -51,7 +51,7 @@ async def vote(phone: Phone, question_id: int, client_id: str, up: bool = True) 
 async def test_qa_200_participants_upvoting_at_once_give_exactly_200_votes(
     engine: str, tmp_path: object, request: pytest.FixtureRequest
 ) -> None:
-    url = sqlite_url(tmp_path) if engine == "sqlite" else request.getfixturevalue("postgres_url")
+    url = migrated_sqlite_url(tmp_path) if engine == "sqlite" else request.getfixturevalue("postgres_url")
     with live_server(url) as server:
         meeting = create_meeting(server.base, title="Vragen")
         with host(server.base, meeting) as http:
@@ -88,7 +88,7 @@ async def test_qa_200_participants_upvoting_at_once_give_exactly_200_votes(
 
 
 async def test_qa_vote_withdraw_premoderate_highlight_answer(tmp_path: object) -> None:
-    with live_server(sqlite_url(tmp_path)) as server:
+    with live_server(migrated_sqlite_url(tmp_path)) as server:
         meeting = create_meeting(server.base, title="Vragen")
         a, b = Phone(server.base, meeting["code"], nickname="Anna"), Phone(server.base, meeting["code"])
         for phone in (a, b):
@@ -141,7 +141,7 @@ async def test_qa_vote_withdraw_premoderate_highlight_answer(tmp_path: object) -
 
 
 async def test_reactions_arrive_as_bursts_and_are_rate_limited(tmp_path: object) -> None:
-    with live_server(sqlite_url(tmp_path), reactions_per_second=5, reactions_burst=10) as server:
+    with live_server(migrated_sqlite_url(tmp_path), reactions_per_second=5, reactions_burst=10) as server:
         meeting = create_meeting(server.base, title="Reacties")
         phones = await crowd(server.base, meeting["code"], 20)
         screen = await Screen.open(server.base, meeting["code"], meeting["presenter_key"])
@@ -245,7 +245,7 @@ async def test_qa_phone_frames_stay_bounded_with_the_phones_own_question_outside
 ) -> None:
     """30 questions with votes: every phone's beside frame holds the top 20 (and the count), a
     phone whose question is not among them still has it in its own qa_mine."""
-    with live_server(sqlite_url(tmp_path)) as server:
+    with live_server(migrated_sqlite_url(tmp_path)) as server:
         meeting = create_meeting(server.base, title="Veel vragen")
         with host(server.base, meeting) as http:
             http.patch("/qa", json={"open": True}).raise_for_status()

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from server.services import archive_check
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import Phone, Screen, create_meeting, host, live_server
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +36,7 @@ def progress(snapshot: dict[str, Any]) -> dict[str, Any] | None:
 async def test_a_questionnaire_goes_at_each_phones_pace(
     engine: str, tmp_path: object, request: pytest.FixtureRequest
 ) -> None:
-    url = sqlite_url(tmp_path) if engine == "sqlite" else request.getfixturevalue("postgres_url")
+    url = migrated_sqlite_url(tmp_path) if engine == "sqlite" else request.getfixturevalue("postgres_url")
     with live_server(url) as server:
         meeting = create_meeting(server.base, title="Vragenlijst")
         with host(server.base, meeting) as http:
@@ -145,7 +145,7 @@ async def test_a_questionnaire_goes_at_each_phones_pace(
 async def test_opening_another_activity_ends_the_questionnaire_and_a_restart_keeps_the_steps(
     tmp_path: object,
 ) -> None:
-    url = sqlite_url(tmp_path)
+    url = migrated_sqlite_url(tmp_path)
     with live_server(url) as server:
         meeting = create_meeting(server.base, title="Vragenlijst")
         with host(server.base, meeting) as http:
@@ -216,7 +216,7 @@ blocks:
 
 
 def test_a_self_paced_block_from_template_to_export_and_back(tmp_path: object) -> None:
-    with live_server(sqlite_url(tmp_path)) as server:
+    with live_server(migrated_sqlite_url(tmp_path)) as server:
         meeting = create_meeting(server.base, template_yaml=SELF_PACED)
         with host(server.base, meeting) as http:
             block = http.get("/agenda").json()["agenda"]["blocks"][0]

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server.db.migrate import upgrade
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.factories import client_for, database_with_accounts, make_meeting
 
 PASSWORD = "een lang wachtwoord"
 
 
 def test_access_names_the_role_of_each_key_and_refuses_strangers_as_unknown_codes(tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path)
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     with client_for(url) as client:
         meeting = make_meeting(client)
         other = make_meeting(client)
@@ -34,7 +32,7 @@ def test_access_names_the_role_of_each_key_and_refuses_strangers_as_unknown_code
 
 
 def test_access_of_a_session_is_host_only_for_the_meetings_facilitators(tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path)
+    url = migrated_sqlite_url(tmp_path)
     database_with_accounts(
         url, ("anna@example.org", PASSWORD, "Anna"), ("bram@example.org", PASSWORD, "Bram")
     )

@@ -14,10 +14,10 @@ from sqlmodel import Session, select
 
 from server.app import create_app
 from server.db.engine import make_engine
-from server.db.migrate import upgrade
 from server.db.tables import User
 from server.services import accounts
 from server.settings import Settings
+from tests.conftest import migrated_sqlite_url
 from tests.factories import ORIGIN, assert_forbidden_then_closed, client_for, screen_socket
 from tests.figures import Figures
 from tests.test_docs import routes
@@ -140,8 +140,7 @@ def test_per_client_login_limit_counts_failures_across_accounts(database_url: st
 def test_cookies_are_secure_behind_https(
     tmp_path: Any, public_url: str, setting: bool | None, secure: bool
 ) -> None:
-    url = f"sqlite:///{tmp_path}/secure.db"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path, "secure.db")
     settings = Settings(database_url=url, public_url=public_url, cookie_secure=setting)
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
         client.database_url = url  # type: ignore[attr-defined]

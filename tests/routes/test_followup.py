@@ -25,11 +25,10 @@ from sqlmodel import Session, col, select
 
 from server.__main__ import main
 from server.db.engine import make_engine
-from server.db.migrate import upgrade
 from server.db.tables import ActionFollowUp, Activity, Answer, Meeting, Participant, Series, SeriesParticipant
 from server.services import followup
 from server.services.keys import hash_key, new_key
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.factories import AnswerWriter, add_activity, client_for, make_meeting
 from tests.services.test_exports import SCHEMA
 
@@ -63,8 +62,7 @@ def pass_code(person: str) -> str:
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     """A series of two meetings; anna..dewi took the pass (eva did not); all but dewi wrote a card."""
-    url = sqlite_url(tmp_path)
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     with client_for(url) as client:
         first, second = (
             make_meeting(client, title="Bijeenkomst 1"),

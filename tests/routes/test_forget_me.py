@@ -17,8 +17,7 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
-from server.db.migrate import upgrade
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.realtime.test_qa_ws import ask, vote
 from tests.support import Phone, Screen, create_meeting, host, live_server
 
@@ -52,8 +51,7 @@ def export_texts(http: httpx.Client) -> dict[str, str]:
 
 
 async def test_vergeet_mij_erases_every_trace_and_the_tallies_follow(tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path)
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     with live_server(url) as server:
         meeting = create_meeting(server.base, title="Vergeten")
         code = meeting["code"]

@@ -20,7 +20,7 @@ from server.domain.errors import Code
 from server.i18n import compile_mo, po_path, translations
 from server.routes.errors import STATUS_BY_CODE
 from server.settings import Settings
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
@@ -39,10 +39,7 @@ def extract() -> Any:
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    from server.db.migrate import upgrade
-
-    url = sqlite_url(tmp_path)
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     app = create_app(Settings(database_url=url, public_url="http://127.0.0.1:8000"))
     with TestClient(app) as test_client:
         yield test_client

@@ -10,9 +10,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from server.db.engine import make_engine
-from server.db.migrate import upgrade
 from server.db.tables import Meeting, SeriesParticipant
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.factories import (
     ORIGIN,
     client_for,
@@ -27,8 +26,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def url(tmp_path: object) -> str:
-    found = sqlite_url(tmp_path)
-    upgrade(found)
+    found = migrated_sqlite_url(tmp_path)
     return found
 
 
@@ -112,7 +110,7 @@ def test_series_retention_reaches_every_meeting(client: TestClient, url: str) ->
 
 
 def test_with_accounts_only_the_series_facilitators_open_it(tmp_path: object) -> None:
-    url = sqlite_url(tmp_path)
+    url = migrated_sqlite_url(tmp_path)
     database_with_accounts(url, ("a@example.org", PASSWORD, "A"), ("b@example.org", PASSWORD, "B"))
     with client_for(url) as client:
         assert client.post("/api/series", json={"title": "X"}).json()["error"]["code"] == "login_required"

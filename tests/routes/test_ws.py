@@ -9,8 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from server.db.migrate import upgrade
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.factories import (
     ORIGIN,
     add_activity,
@@ -34,8 +33,7 @@ def ws_transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 
 @pytest.fixture
 def client(tmp_path: object) -> Any:
-    url = sqlite_url(tmp_path)
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     with client_for(url) as client:
         yield client
 
@@ -270,7 +268,7 @@ async def test_private_answers_reach_no_screen_or_phone_until_the_facilitator_sh
     """The exploreervraag: the big screen and the phones get the counts, never the answers; the
     remote's "results on screen" (and "on phones") switch is the one explicit way to show them."""
     secret = "CANARY exploreervraag 7f3a"
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         meeting = create_meeting(live.base, theme="Inclusie")
         api = host(live.base, meeting)
         made = api.post("/activities", json={"kind": "open", "settings": {"private": True}})

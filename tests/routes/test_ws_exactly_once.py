@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from server.db.migrate import upgrade
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.factories import ORIGIN, add_activity, auth, client_for, make_meeting, open_activity
 
 # (name, kind, settings, slot, first value, changed value); "in:{word}" steps in on another's word.
@@ -46,8 +45,7 @@ CASES: list[tuple[str, str, dict[str, Any] | None, str, dict[str, Any], dict[str
 
 @pytest.fixture
 def url(tmp_path: object) -> str:
-    database = sqlite_url(tmp_path)
-    upgrade(database)
+    database = migrated_sqlite_url(tmp_path)
     return database
 
 

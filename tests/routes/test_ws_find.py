@@ -8,15 +8,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from server.db.migrate import upgrade
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.factories import ORIGIN, add_activity, client_for, make_meeting, open_activity
 
 
 @pytest.fixture
 def client(tmp_path: object) -> Any:
-    url = sqlite_url(tmp_path)
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     with client_for(url, ws_rate_burst=8) as client:
         yield client
 

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from server.routes import ws_join
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.factories import ORIGIN, add_activity, auth, client_for, make_meeting, open_activity
 from tests.support import create_meeting, live_server
 
@@ -260,7 +260,7 @@ def test_uvicorns_101_carries_the_cookie_and_the_log_keeps_no_query(tmp_path: ob
     tap = logging.Handler()
     tap.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
     logger = logging.getLogger("uvicorn.error")  # where uvicorn logs its websocket lines
-    with live_server(sqlite_url(tmp_path), log_level="info", access_log="all") as live:
+    with live_server(migrated_sqlite_url(tmp_path), log_level="info", access_log="all") as live:
         logger.addHandler(tap)
         try:
             meeting = create_meeting(live.base, title="Echt")

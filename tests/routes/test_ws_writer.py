@@ -11,11 +11,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from server.db.migrate import upgrade
 from server.services.answers import AnswerOp, BatchResult
 from server.services.participants import Joined, JoinRequest
 from server.services.writer import Writer, WriterLost
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.factories import add_activity, client_for, make_meeting, open_activity
 from tests.routes.test_ws_exactly_once import connect, joined, message, results, send
 
@@ -30,8 +29,7 @@ def _restarted(writer: Any, first: int) -> None:
 @contextlib.contextmanager
 def _word_cloud(tmp_path: object) -> Iterator[tuple[Any, Any, int, Any]]:
     """An app on the process writer with an open word cloud and one joined phone."""
-    url = sqlite_url(tmp_path)
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     with client_for(url, batch_writer="process") as client:
         meeting = make_meeting(client)
         aid = add_activity(client, meeting, "wordcloud")["id"]

@@ -16,7 +16,7 @@ from server.db.migrate import upgrade
 from server.db.tables import Meeting
 from server.services import meetings, participants, retention
 from server.services.answers import AnswerOp, commit_batch
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.factories import add_activity, auth, client_for, join, make_meeting, open_activity, phone_socket
 
 TABLES = ("meeting", "activity", "agendablock", "participant", "answer", "submission", "meetinghost")
@@ -125,8 +125,7 @@ def _delete(database_url: str, meeting: dict[str, Any]) -> None:
 
 
 def test_deleting_a_meeting_leaves_its_canary_nowhere_in_the_sqlite_file(tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path)
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     canary = f"kanarie-{uuid.uuid4().hex}"
     meeting, meeting_id = _write_canary(url, canary)
     database = Path(f"{tmp_path}/kring-test.db")

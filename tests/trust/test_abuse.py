@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from server.db.engine import make_engine
 from server.db.tables import Answer
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import Phone, Screen, ServerProcess, create_meeting, host, live_server
 from tests.trust.conftest import SOAK, Figures
 from tests.trust.crowd import Crowd, Race
@@ -257,7 +257,7 @@ async def test_dedup_race_stores_one_answer_per_participant(tmp_path: Path, figu
 
 
 async def test_idempotent_resend_across_reconnects(tmp_path: Path, figures: Figures) -> None:
-    url = sqlite_url(tmp_path)
+    url = migrated_sqlite_url(tmp_path)
     with live_server(url) as live:
         meeting = create_meeting(live.base)
         with host(live.base, meeting) as http:

@@ -26,7 +26,7 @@ from server.deps import (
     current_timekeeper,
 )
 from server.services.keys import new_key
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.factories import ORIGIN, assert_forbidden_then_closed, client_for, database_with_accounts
 from tests.trust.conftest import Figures
 
@@ -99,7 +99,7 @@ def screen_refuses(
 def test_ws_authz_every_facilitator_action_is_refused_without_its_rights(
     tmp_path: Path, figures: Figures
 ) -> None:
-    url = sqlite_url(tmp_path)
+    url = migrated_sqlite_url(tmp_path)
     database_with_accounts(url, ("anna@example.org", PASSWORD, ""), ("bram@example.org", PASSWORD, ""))
     # Every refusal counts against the client (past 20: 429 for all); here all are meant.
     with client_for(url, join_failures_allowed=10_000) as client:

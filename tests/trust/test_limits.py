@@ -17,6 +17,7 @@ import pytest
 from server.__main__ import open_instance_warning
 from server.domain.meeting import CODE_ALPHABET, CODE_LENGTH
 from server.settings import Settings
+from tests.conftest import migrated_sqlite_url
 from tests.factories import database_with_accounts
 from tests.support import Phone, ServerProcess, create_meeting, host, live_server
 from tests.trust.conftest import SOAK, Figures
@@ -152,7 +153,7 @@ async def test_create_anonymous_meetings_are_limited_per_address(
                 "/api/meetings", json={"title": "Van een ander"}, headers={"X-Forwarded-For": "198.51.100.20"}
             )
     counts = Counter(statuses)
-    url = f"sqlite:///{tmp_path}/open.db"
+    url = migrated_sqlite_url(tmp_path, "open.db")
     database_with_accounts(url)
     open_lan = open_instance_warning(Settings(database_url=url, host="0.0.0.0"))
     loopback = open_instance_warning(Settings(database_url=url, host="127.0.0.1"))

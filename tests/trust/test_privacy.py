@@ -16,7 +16,7 @@ from playwright.async_api import BrowserContext, Page, async_playwright, expect
 
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.factories import database_with_accounts
 from tests.support import live_server
 from tests.test_docs import routes
@@ -54,7 +54,7 @@ def pdf_text(pdf: bytes, tmp_path: Path) -> bytes:
 async def test_privacy_no_third_party_requests_and_only_the_needed_cookies(
     tmp_path: Path, figures: Figures
 ) -> None:
-    url = sqlite_url(tmp_path)
+    url = migrated_sqlite_url(tmp_path)
     database_with_accounts(url, (EMAIL, PASSWORD, "Anna"))
     files = downloads()
     assert {"export.json", "export.csv.zip", "export.xlsx", "report.html", "report.pdf"} <= set(files)

@@ -25,7 +25,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import Phone, create_meeting, live_server
 from tests.trust.conftest import SOAK, Figures
 
@@ -126,7 +126,9 @@ async def test_resync_after_offline_matches_the_server(tmp_path: Path, figures: 
     outcomes: Counter[str] = Counter()
     offline: list[float] = []
     overrides = {"ws_rate_per_minute": 100_000, "ws_rate_burst": 100_000}
-    with live_server(sqlite_url(tmp_path), ws_ping_interval=PING, ws_ping_timeout=PING, **overrides) as live:
+    with live_server(
+        migrated_sqlite_url(tmp_path), ws_ping_interval=PING, ws_ping_timeout=PING, **overrides
+    ) as live:
         meeting = create_meeting(live.base)
         truth_url = f"{live.base}/api/meetings/{meeting['code']}"
         http = httpx.AsyncClient(

@@ -11,11 +11,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from server.db.migrate import upgrade
 from server.deps import current_host, current_lead, current_moderator, current_timekeeper
 from server.services.keys import hash_key
 from server.services.roles import RIGHTS
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.factories import ORIGIN, assert_forbidden_then_closed, client_for
 from tests.trust.conftest import Figures
 from tests.trust.test_authz import actions, screen_refuses
@@ -49,8 +48,7 @@ def opens_screen(client: TestClient, code: str, socket: str, key: str) -> bool:
 def test_ws_authz_each_role_may_do_what_it_is_given_and_nothing_else(
     tmp_path: Path, figures: Figures
 ) -> None:
-    url = sqlite_url(tmp_path)
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     allowed_calls = refused_calls = socket_checks = 0
     with client_for(url, join_failures_allowed=10_000) as client:
         routes = sorted(
@@ -139,8 +137,7 @@ def test_ws_authz_each_role_may_do_what_it_is_given_and_nothing_else(
 
 
 def test_a_revoked_or_replaced_role_key_stops_at_once(tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path)
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     with client_for(url) as client:
         meeting = client.post("/api/meetings", json={"title": "Rollen"}).json()
         code, host = meeting["code"], bearer(meeting["host_key"])
@@ -176,8 +173,7 @@ def test_a_revoked_or_replaced_role_key_stops_at_once(tmp_path: Path) -> None:
 
 
 def test_the_timekeepers_signal_reaches_the_remotes_and_its_clock_has_no_notes(tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path)
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     with client_for(url) as client:
         meeting = client.post(
             "/api/meetings", json={"template": "kickoff", "values": {"thema": "Inclusie"}}
@@ -202,8 +198,7 @@ def test_the_timekeepers_signal_reaches_the_remotes_and_its_clock_has_no_notes(t
 
 
 def test_a_moderator_moderates_but_cannot_steer(tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path)
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     with client_for(url) as client:
         meeting = client.post("/api/meetings", json={"title": "Modereren"}).json()
         code, host = meeting["code"], bearer(meeting["host_key"])

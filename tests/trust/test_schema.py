@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import create_meeting, live_server
 from tests.trust.conftest import SOAK, Figures
 
@@ -90,7 +90,7 @@ checks.positive_data_acceptance.expected-statuses = {toml([*DEFAULT_ACCEPTED, "4
 
 def test_openapi_passes_every_schemathesis_check(tmp_path: Path, figures: Figures) -> None:
     examples = 50 if SOAK else 10
-    with live_server(sqlite_url(tmp_path), join_failures_allowed=1_000_000) as live:
+    with live_server(migrated_sqlite_url(tmp_path), join_failures_allowed=1_000_000) as live:
         meeting, doomed, pruned = (create_meeting(live.base, demo=True) for _ in range(3))
         config_file = tmp_path / "schemathesis.toml"
         config_file.write_text(config(meeting, doomed, pruned), encoding="utf-8")

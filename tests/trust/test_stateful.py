@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from server.db.migrate import upgrade
+from tests.conftest import migrated_sqlite_url
 from tests.factories import ORIGIN, add_activity, auth, client_for, make_meeting
 from tests.trust.conftest import SOAK, Figures
 
@@ -43,8 +43,7 @@ class MeetingMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.tmp = tempfile.TemporaryDirectory()
-        url = f"sqlite:///{self.tmp.name}/state.db"
-        upgrade(url)
+        url = migrated_sqlite_url(self.tmp.name, "state.db")
         self.ctx = client_for(url)
         self.client: TestClient = self.ctx.__enter__()
         self.meeting = make_meeting(self.client)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -20,7 +19,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from server.db.engine import make_engine
-from server.db.migrate import upgrade
 from server.db.tables import Activity
 from server.domain.errors import DomainError
 from server.kinds import Change, Kind, Moderation, settings_for, tally_from_rows
@@ -29,6 +27,7 @@ from server.realtime.messages import AnswerIn, WithdrawIn
 from server.realtime.room import Room
 from server.services import meetings, participants
 from server.services.answers import AnswerOp, commit_batch, load_activity_answers
+from tests.conftest import migrated_sqlite_url
 from tests.trust.conftest import SOAK, Figures
 
 WORDS = ["Moe", "Blij", "Rust", "rust", "Samen"]
@@ -45,8 +44,7 @@ Key = tuple[int, int, str]  # activity, participant, slot
 def _database(
     tmp_path_factory: pytest.TempPathFactory, figures: Figures, request: pytest.FixtureRequest
 ) -> Iterator[None]:
-    url = f"sqlite:///{Path(tmp_path_factory.mktemp('batches')) / 'batches.db'}"
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path_factory.mktemp("batches"), "batches.db")
     ENGINE["db"] = make_engine(url)
     RUN.clear()
     failed = request.session.testsfailed

@@ -21,10 +21,9 @@ from sqlmodel import Session
 from starlette.websockets import WebSocketDisconnect
 
 from server.db.engine import make_engine
-from server.db.migrate import upgrade
 from server.db.tables import LoginSession
 from server.services import retention
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.factories import ORIGIN, ManualClock, client_for, join, phone_socket
 from tests.support import Phone, Screen, ServerProcess
 from tests.trust.conftest import Figures
@@ -210,8 +209,7 @@ async def test_tokens_tampered_rotated_and_expired_are_refused_and_never_logged(
 
 
 def test_tokens_expire_sessions_by_the_clock_and_cookies_with_their_meeting(tmp_path: Path) -> None:
-    url = sqlite_url(tmp_path)
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     add_account(url, "anna@example.org")
     clock = ManualClock()
     with client_for(url, clock, session_days=1) as client:

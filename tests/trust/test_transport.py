@@ -21,7 +21,7 @@ import websockets
 from websockets.exceptions import InvalidStatus
 
 from server.domain.meeting import CODE_ALPHABET, CODE_LENGTH
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import Phone, ServerProcess, create_meeting, host, live_server
 from tests.trust.conftest import SOAK, Figures
 from tests.trust.crowd import Crowd, Flood, Plan, percentile
@@ -34,7 +34,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
     path = tmp_path_factory.mktemp("trust")
     # Its sockets are refused on purpose (wrong keys): past the join-code limit they would get 429.
     with live_server(
-        sqlite_url(path), ws_rate_per_minute=120, ws_rate_burst=40, join_failures_allowed=100_000
+        migrated_sqlite_url(path), ws_rate_per_minute=120, ws_rate_burst=40, join_failures_allowed=100_000
     ) as live:
         yield live
 
@@ -130,7 +130,7 @@ async def probe(port: int, paths: list[str], statuses: list[int]) -> None:
 async def test_enum_random_codes_get_429_after_twenty_failures(tmp_path: Path, figures: Figures) -> None:
     attempts, connections = (10_000, 8) if SOAK else (3_000, 8)
     rng = random.Random(11)
-    with live_server(sqlite_url(tmp_path)) as server:
+    with live_server(migrated_sqlite_url(tmp_path)) as server:
         real = {create_meeting(server.base)["code"] for _ in range(3)}
         codes: list[str] = []
         while len(codes) < attempts:

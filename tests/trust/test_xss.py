@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import async_playwright
 
 from server.kinds.bounds import WALL_NEWEST
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import Phone, create_meeting, host, live_server
 from tests.trust.conftest import Figures
 
@@ -169,7 +169,9 @@ async def test_xss_payloads_render_as_text_everywhere(tmp_path: Path, figures: F
     texts = {*answers, *words, *nicknames, *(v for c in cards for v in c.values())}
     assert len(answers) == 200 and len(texts) >= 240
     checked: Counter[str] = Counter()  # (category on page) -> payloads found shown literally
-    with live_server(sqlite_url(tmp_path), ws_rate_per_minute=100_000, ws_rate_burst=100_000) as live:
+    with live_server(
+        migrated_sqlite_url(tmp_path), ws_rate_per_minute=100_000, ws_rate_burst=100_000
+    ) as live:
         meeting = create_meeting(live.base, title="<script>window.__xss=1</script> titel")
         code = meeting["code"]
         with host(live.base, meeting) as http:

@@ -15,7 +15,7 @@ import httpx
 from PIL import Image
 from playwright.async_api import Browser, Page, async_playwright
 
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import Phone, create_meeting, live_server
 from tests.web.browser import SETTLE_ANIMATIONS, SHOTS, launch, serve_axe, watch
 
@@ -102,7 +102,7 @@ class Room:
 
 @asynccontextmanager
 async def room(tmp_path: Path, **body: Any) -> AsyncIterator[Room]:
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         meeting = create_meeting(live.base, **({"title": "Lerend netwerk Inclusie"} | body))
         async with async_playwright() as pw:
             browser = await launch(pw)

@@ -9,7 +9,7 @@ import pytest
 from playwright.async_api import async_playwright, expect
 
 from server.kinds.bounds import CHECKOUT_NEWEST, CHECKOUT_TOP
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import Phone, create_meeting, host, live_server
 from tests.web.browser import WAIT, axe, launch, phone_context, small_targets, watch
 
@@ -21,7 +21,7 @@ RARE = CHECKOUT_TOP + 1  # the first word past the top list (no step-ins yet) an
 
 async def test_a_phone_finds_a_word_by_typing_and_steps_in_on_it(tmp_path: Path) -> None:
     assert CHECKOUT_TOP < RARE <= HALL - CHECKOUT_NEWEST
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         meeting = create_meeting(live.base)
         api = host(live.base, meeting)
         activity = api.post("/activities", json={"kind": "checkout"}).json()

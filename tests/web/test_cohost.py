@@ -11,9 +11,8 @@ from playwright.async_api import Page, async_playwright, expect
 from sqlmodel import Session
 
 from server.db.engine import make_engine
-from server.db.migrate import upgrade
 from server.services import accounts
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import live_server
 from tests.web.browser import PageProblems
 
@@ -38,8 +37,7 @@ async def test_a_co_facilitator_invited_on_the_account_page_runs_the_meeting(
     # Inviting an address without an account is refused on purpose (404 unknown_user).
     page_problems.allow(r"^HTTP 404: POST \S+/cohosts$")
     page_problems.allow(r"^console error: .*status of 404 \(Not Found\) \(\S+/account\)$")
-    url = sqlite_url(tmp_path)
-    upgrade(url)
+    url = migrated_sqlite_url(tmp_path)
     engine = make_engine(url)
     with Session(engine) as session:
         accounts.add_user(session, "anna@example.org", PASSWORD, "Anna")

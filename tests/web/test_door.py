@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import live_server
 from tests.web.browser import WAIT, PageProblems, launch, phone_context
 
@@ -27,7 +27,7 @@ async def test_the_remote_closes_the_door_and_a_newcomer_is_told(
     page_problems.allow(r"^HTTP 404: GET \S+/api/join/ZZZZZZ$")
     # Chromium names the page, not the request, in its console line.
     page_problems.allow(r"^console error: .*status of 404 \(Not Found\) \(\S+/ZZZZZZ\)$")
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         meeting = httpx.post(f"{live.base}/api/meetings", json={"title": TITLE}, timeout=10).json()
         code = meeting["code"]
         async with async_playwright() as pw:

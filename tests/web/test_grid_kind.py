@@ -17,7 +17,7 @@ from PIL import Image
 from playwright.async_api import Page, async_playwright, expect
 from pyzbar.pyzbar import decode
 
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import create_meeting, host, live_server
 from tests.web.browser import WAIT, axe, launch, phone_context, serve_axe, shot, small_targets, until, watch
 
@@ -64,7 +64,7 @@ def mean_and_spread(values: list[int]) -> tuple[float, float]:
 
 
 async def test_grid_on_five_phones_and_the_big_screen(tmp_path: Path) -> None:
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         meeting = create_meeting(live.base, title="Lerend netwerk Inclusie", theme="Inclusie", demo=True)
         grid = next(a for a in meeting["activities"] if a["kind"] == "grid")  # the demo has one
         settings = grid["settings"]

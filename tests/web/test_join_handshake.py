@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import live_server
 from tests.web.browser import WAIT, PageProblems, launch, phone_context
 
@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(120)]
 async def test_the_cookie_of_the_101_is_kept_and_brings_the_same_participant_back(
     tmp_path: Path, page_problems: PageProblems
 ) -> None:
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         meeting = httpx.post(f"{live.base}/api/meetings", json={"title": "Eén rondje"}, timeout=10).json()
         code, secret = meeting["code"], meeting["join_url"].split("#j=", 1)[1]
         host = {"Authorization": f"Bearer {meeting['host_key']}"}

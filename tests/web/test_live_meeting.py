@@ -23,7 +23,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from pyzbar.pyzbar import decode
 
 from server.services import wordcloud_svg
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import live_server
 from tests.web.browser import (
     WAIT,
@@ -170,7 +170,7 @@ async def test_live_meeting_in_browsers(tmp_path: Path, page_problems: PageProbl
     # Past the last activity the remote's Next is refused on purpose (409): the toast says why.
     page_problems.allow(r"^HTTP 409: POST \S+/next$")
     page_problems.allow(r"^console error: .*status of 409 \(Conflict\) \(\S+/remote#key=\S+\)$")
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         created = httpx.post(
             f"{live.base}/api/meetings",
             json={"template": "kickoff", "values": {"thema": "Inclusie"}},

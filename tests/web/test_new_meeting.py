@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.async_api import Response, async_playwright, expect
 
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import live_server
 from tests.web.browser import PageProblems
 
@@ -28,7 +28,7 @@ async def test_a_meeting_from_the_kickoff_template_on_the_page(
     # The first submit lacks the theme on purpose: the API refuses it (400), the page says why.
     page_problems.allow(r"^HTTP 400: POST \S+/api/meetings$")
     page_problems.allow(r"^console error: .*status of 400 \(Bad Request\) \(\S+/new\)$")
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="nl-NL")
@@ -64,7 +64,7 @@ async def test_a_meeting_from_the_kickoff_template_on_the_page(
 
 
 async def test_the_big_screen_with_the_host_key_downloads_the_results(tmp_path: Path) -> None:
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         made = httpx.post(
             f"{live.base}/api/meetings", json={"template": "kickoff", "values": {"thema": "Inclusie"}}
         )

@@ -17,7 +17,7 @@ from server.kinds.fields import (
     OPEN_MAX_LENGTH,
     WORD_MAX_LENGTH,
 )
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import create_meeting, host, live_server
 from tests.web.browser import WAIT, launch, phone_context, watch
 
@@ -79,7 +79,7 @@ async def phone_enforces(page: Page, kind: str, limits: dict[str, int]) -> None:
 @pytest.mark.browser
 @pytest.mark.timeout(180)
 async def test_the_phone_enforces_the_limits_the_payload_gives_it(tmp_path: Path) -> None:
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         meeting = create_meeting(live.base, language="en")
         api = host(live.base, meeting)
         ids = {}

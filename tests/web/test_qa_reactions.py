@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import live_server
 from tests.web.browser import WAIT, axe, launch, phone_context, serve_axe, shot, small_targets, until
 
@@ -35,7 +35,7 @@ async def ask(phone: Page, text: str, anonymous: bool = False) -> None:
 
 
 async def test_qa_ask_vote_moderate_highlight_answer_and_reactions(tmp_path: Path) -> None:
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         meeting = httpx.post(
             f"{live.base}/api/meetings", json={"title": "Vragen uit de zaal"}, timeout=10
         ).json()

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import live_server
 from tests.web.browser import WAIT, axe, launch, phone_context, serve_axe, shot, small_targets
 
@@ -91,7 +91,7 @@ async def counts(page: Page, selector: str) -> list[str]:
 
 
 async def test_a_self_paced_questionnaire_of_four_steps(tmp_path: Path) -> None:
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         meeting = httpx.post(f"{live.base}/api/meetings", json={"template_yaml": TEMPLATE}, timeout=10).json()
         code = meeting["code"]
         async with async_playwright() as pw:

@@ -16,7 +16,7 @@ from PIL import Image
 from playwright.async_api import Page, async_playwright, expect
 from pyzbar.pyzbar import decode
 
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import create_meeting, host, live_server
 from tests.web.browser import WAIT, axe, launch, phone_context, serve_axe, shot, small_targets, until, watch
 
@@ -130,7 +130,7 @@ async def spread(index: int, page: Page) -> list[int]:
 
 @pytest.mark.timeout(300)
 async def test_ranking_and_points_on_five_phones_and_the_big_screen(tmp_path: Path) -> None:
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         meeting = create_meeting(live.base, title="Lerend netwerk Inclusie", theme="Inclusie")
         api = host(live.base, meeting)
         made = {

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import live_server
 from tests.web.browser import WAIT, PageProblems, axe, launch, phone_context, shot
 
@@ -33,7 +33,7 @@ async def test_the_timekeepers_signal_reaches_the_remote_and_a_moderator_cannot_
     # The revoked timekeeper link is refused on purpose, as an unknown code.
     page_problems.allow(r"^HTTP 404: GET \S+/api/meetings/\w+/clock$")
     page_problems.allow(r"^console error: .*status of 404 \(Not Found\) \(\S+/m/\w+/clock#key=\S+\)$")
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         meeting = httpx.post(
             f"{live.base}/api/meetings",
             json={"template": "kickoff", "values": {"thema": "Inclusie"}},

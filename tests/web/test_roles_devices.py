@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.async_api import async_playwright, expect
 
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import live_server
 from tests.web.browser import WAIT, PageProblems, axe, launch, phone_context, shot
 from tests.web.test_roles import make_link
@@ -27,7 +27,7 @@ async def test_a_cohost_drives_from_their_own_device_until_revoked_and_a_phone_f
     # The revoked co-facilitator's remote is refused on purpose (its socket, then its calls).
     page_problems.allow(r"^HTTP 404: \w+ \S+/api/meetings/\w+\S*$")
     page_problems.allow(r"^console error: .*status of 404 \(Not Found\).*$")
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         meeting = httpx.post(f"{live.base}/api/meetings", json={"title": TITLE}, timeout=10).json()
         code, host = meeting["code"], {"Authorization": f"Bearer {meeting['host_key']}"}
         cloud = httpx.post(

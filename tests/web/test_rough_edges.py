@@ -16,7 +16,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import LiveServer, Phone, live_server
 from tests.web.browser import (
     PHASE,
@@ -96,7 +96,7 @@ class Meeting:
 
 @pytest.fixture
 def meeting(tmp_path: Path) -> Iterator[Meeting]:
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         made = httpx.post(
             f"{live.base}/api/meetings",
             json={"template": "kickoff", "values": {"thema": "Inclusie"}},

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import live_server
 from tests.web.browser import WAIT, PageProblems, launch, phone_context, shot
 from tests.web.test_series_pass import rate
@@ -119,7 +119,7 @@ async def test_a_three_meeting_series_with_five_phones(tmp_path: Path, page_prob
     # A phone without the pass's cookie asks for it first and is told 404 no_pass, on purpose.
     page_problems.allow(r"^HTTP 404: \w+ \S+/api/join/\w+/(pass/join|actions)$")
     page_problems.allow(r"^console error: .*status of 404 \(Not Found\).*$")
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         base = live.base
         body = {"title": "Lerend netwerk Inclusie", "theme": "Inclusie"}
         made = httpx.post(f"{base}/api/series", json=body, timeout=10)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, async_playwright, expect
 
-from tests.conftest import sqlite_url
+from tests.conftest import migrated_sqlite_url
 from tests.support import live_server
 from tests.web.browser import WAIT, PageProblems, axe, launch, phone_context, shot
 
@@ -45,7 +45,7 @@ async def test_a_phone_takes_the_pass_and_another_browser_carries_it_to_meeting_
     # Joining meeting 2 tries the pass's cookie first: a browser without one is told 404 no_pass.
     page_problems.allow(r"^HTTP 404: POST \S+/api/join/\w+/pass/join$")
     page_problems.allow(r"^console error: .*status of 404 \(Not Found\).*$")
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         made = httpx.post(
             f"{live.base}/api/series",
             json={"title": "Lerend netwerk Inclusie", "theme": "Inclusie"},
@@ -156,7 +156,7 @@ async def test_a_phone_takes_the_pass_and_another_browser_carries_it_to_meeting_
 async def test_new_makes_the_first_meeting_of_a_new_series(
     tmp_path: Path, page_problems: PageProblems
 ) -> None:
-    with live_server(sqlite_url(tmp_path)) as live:
+    with live_server(migrated_sqlite_url(tmp_path)) as live:
         async with async_playwright() as pw:
             browser = await launch(pw)
             page = await (await browser.new_context(locale="nl-NL")).new_page()

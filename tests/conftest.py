@@ -32,6 +32,13 @@ os.environ.setdefault("KRING_CHECK_INVARIANTS", "1")
 # start (tests/support.py: the trust suite's kill -9, dedup race, resync …) run the default, and
 # the writer's own tests and the exactly-once tests run both.
 os.environ.setdefault("KRING_BATCH_WRITER", "thread")
+# Each app's hub starts with a full garbage collection, then freezes what survived
+# (server/realtime/collector.py): in a server, once; in the test process, a walk over the whole
+# suite's heap for each of the hundreds of apps it builds (0.3-1 s apiece, most of a test's
+# setup). The suite's in-process apps leave collecting to Python; the `kring serve` processes tests
+# start get the setting as it was given (tests/support.py: ServerProcess).
+SERVE_GC_FULL_SECONDS = os.environ.get("KRING_GC_FULL_SECONDS")
+os.environ["KRING_GC_FULL_SECONDS"] = "0"
 
 
 class _Broken(logging.Handler):

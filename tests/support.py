@@ -23,7 +23,7 @@ import websockets
 from server.app import create_app
 from server.db.migrate import upgrade
 from server.settings import Settings
-from tests.conftest import migrated_sqlite_url
+from tests.conftest import SERVE_GC_FULL_SECONDS, migrated_sqlite_url
 
 
 def free_port() -> int:
@@ -287,8 +287,11 @@ class ServerProcess:
 
     def environment(self, **env_overrides: str) -> dict[str, str]:
         """The process's environment: the test process's, with `kring serve`'s own defaults."""
+        inherited = {name: value for name, value in os.environ.items() if name != "KRING_GC_FULL_SECONDS"}
+        if SERVE_GC_FULL_SECONDS is not None:
+            inherited["KRING_GC_FULL_SECONDS"] = SERVE_GC_FULL_SECONDS
         return {
-            **os.environ,
+            **inherited,  # the collector as `kring serve` runs it (tests/conftest.py)
             "KRING_PUBLIC_URL": self.base,
             "KRING_LOG_LEVEL": "warning",
             "KRING_WS_RATE_PER_MINUTE": "100000",

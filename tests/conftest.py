@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Connection, Engine
 
 from server.db.migrate import upgrade
+from server.services import accounts
 from tests.figures import figures, pytest_configure
 
 POSTGRES_URL = os.environ.get("KRING_TEST_POSTGRES_URL")
@@ -64,6 +66,22 @@ def _invariants_hold() -> Iterator[None]:
     found = _BROKEN.found[before:]
     if found:
         pytest.fail(f"KRING_CHECK_INVARIANTS: {found[0][:2000]}", pytrace=False)
+
+
+# Passwords are hashed with argon2 at Kring's cost (64 MiB, 3 passes, 4 lanes): 0.1-0.5 s of CPU for
+# each account made and each login tried, hundreds in the suite. Its in-process apps hash with the
+# same algorithm and code at the least cost; the `kring` processes tests start hash as Kring does
+# (tests/routes/test_accounts.py checks a stored hash's cost).
+KRING_HASHER = accounts._hasher
+_CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "_hasher", _CHEAP_HASHER)
+        patch.setattr(accounts, "_DUMMY_HASH", _CHEAP_HASHER.hash("not anyone's password"))
+        yield
 
 
 def _service_missing(name: str, env: str) -> None:

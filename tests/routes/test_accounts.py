@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 import pytest
+from argon2 import extract_parameters
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -17,7 +18,7 @@ from server.db.engine import make_engine
 from server.db.tables import User
 from server.services import accounts
 from server.settings import Settings
-from tests.conftest import migrated_sqlite_url
+from tests.conftest import KRING_HASHER, migrated_sqlite_url
 from tests.factories import ORIGIN, assert_forbidden_then_closed, client_for, screen_socket
 from tests.figures import Figures
 from tests.test_docs import routes
@@ -220,6 +221,17 @@ def test_user_add_from_the_command_line_creates_a_facilitator(tmp_path: Any) -> 
         [*kring, "list", "--database-url", url], capture_output=True, text=True, check=True
     )
     assert listed.stdout == "anna@example.org\tAnna\n"
+    engine = make_engine(url)
+    with Session(engine) as session:
+        stored = session.exec(select(User)).one().password_hash
+    engine.dispose()
+    # Hashed at Kring's own cost (the suite's in-process apps hash cheaply: tests/conftest.py).
+    cost = extract_parameters(stored)
+    assert (cost.time_cost, cost.memory_cost, cost.parallelism) == (
+        KRING_HASHER.time_cost,
+        KRING_HASHER.memory_cost,
+        KRING_HASHER.parallelism,
+    )
     with client_for(url) as client:
         assert (
             client.post("/api/login", json={"email": "anna@example.org", "password": PASSWORD}).status_code

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from server.db.migrate import upgrade
 from server.services import accounts
 from tests.figures import figures, pytest_configure
+from tests.ports import release_ports
 
 POSTGRES_URL = os.environ.get("KRING_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("KRING_TEST_REDIS_URL")
@@ -82,6 +83,13 @@ def _cheap_password_hashes() -> Iterator[None]:
         patch.setattr(accounts, "_hasher", _CHEAP_HASHER)
         patch.setattr(accounts, "_DUMMY_HASH", _CHEAP_HASHER.hash("not anyone's password"))
         yield
+
+
+@pytest.fixture(autouse=True)
+def _ports_held_for_the_test() -> Iterator[None]:
+    """The ports this test's servers got from tests.support.free_port, let go once it ended."""
+    yield
+    release_ports()
 
 
 def _service_missing(name: str, env: str) -> None:

@@ -53,6 +53,22 @@ async def done(generator: Generator) -> dict[str, Any]:
     return await _TASKS.pop(generator.worker)
 
 
+def _shown(
+    r: Run, before: dict[str, Any], taps: int, timeout: float = 30.0
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fleet's summary and the screen's records once the screen shows ``taps`` taps less those
+    refused (the server may still be working through the last ones, and shows them a tick after),
+    or after ``timeout``: taps that never arrive are counted missing, not waited for forever."""
+    deadline = time.monotonic() + timeout
+    while True:
+        after = r.fleet.summary()
+        refused = after["errors"].get("rate_limited", 0) - before["errors"].get("rate_limited", 0)
+        screen: dict[str, Any] = r.screen.all("screen_records")[0]
+        if screen["taps"] >= taps - refused or time.monotonic() > deadline:
+            return after, screen
+        time.sleep(0.05)
+
+
 def flood(r: Run, per_phone: float, seconds: float, answer_rate: float) -> dict[str, Any]:
     """``per_phone`` taps a second from every phone for ``seconds``, with answers at
     ``answer_rate`` per second in the same window."""
@@ -65,9 +81,7 @@ def flood(r: Run, per_phone: float, seconds: float, answer_rate: float) -> dict[
     r.fleet.all("react_start", per_phone=per_phone, seconds=seconds)
     answered = s.answering(r, answer_rate, seconds)
     taps_sent = sum(part["taps_sent"] for part in r.fleet.all("react_done", wait=seconds + 120))
-    time.sleep(1.0)  # the last tick's burst reaches the screen
-    after = r.fleet.summary()
-    screen = r.screen.all("screen_records")[0]
+    after, screen = _shown(r, before, screen_before["taps"] + taps_sent)
     arrivals = np.frombuffer(screen["arrivals"], dtype=float)[shown_before:]
     window = arrivals[(arrivals >= started) & (arrivals < started + seconds)]
     per_second = np.bincount((window - started).astype(int), minlength=int(seconds))

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, text
 
 from server.db.migrate import upgrade
 from tests.figures import figures, pytest_configure
+from tests.ports import release_ports
 
 POSTGRES_URL = os.environ.get("KRING_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("KRING_TEST_REDIS_URL")
@@ -52,6 +53,13 @@ def _invariants_hold() -> Iterator[None]:
     found = _BROKEN.found[before:]
     if found:
         pytest.fail(f"KRING_CHECK_INVARIANTS: {found[0][:2000]}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _ports_held_for_the_test() -> Iterator[None]:
+    """The ports this test's servers got from tests.support.free_port, let go once it ended."""
+    yield
+    release_ports()
 
 
 def _service_missing(name: str, env: str) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -23,12 +22,8 @@ import websockets
 from server.app import create_app
 from server.db.migrate import upgrade
 from server.settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.ports import free_port as free_port  # where the tests that start servers look for it
+from tests.ports import reserved_port
 
 
 @dataclass
@@ -71,22 +66,22 @@ def live_server(
 ) -> Iterator[LiveServer]:
     """A real server in a thread; ``clock`` (e.g. tests.factories.ManualClock) drives its agenda."""
     upgrade(database_url)  # as `kring serve` does before it listens
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    settings = Settings(database_url=database_url, public_url=base, port=port, **overrides)
-    server = uvicorn.Server(uvicorn_config(settings, port, log_level, clock))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    live = LiveServer(base, settings, server, thread)
-    try:
-        yield live
-    finally:
-        live.stop()
+    with reserved_port() as port:
+        base = f"http://127.0.0.1:{port}"
+        settings = Settings(database_url=database_url, public_url=base, port=port, **overrides)
+        server = uvicorn.Server(uvicorn_config(settings, port, log_level, clock))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 15
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        live = LiveServer(base, settings, server, thread)
+        try:
+            yield live
+        finally:
+            live.stop()
 
 
 def create_meeting(base: str, **body: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import deque
 from collections.abc import Awaitable
@@ -210,6 +211,7 @@ class Connection:
         self._writer = asyncio.get_running_loop().create_task(
             self._finish(pending), name=f"kring-send-{self.role}"
         )
+        self._writer.add_done_callback(functools.partial(_close_unawaited, pending))
 
     def _next(self) -> str | None:
         if "state" in self._latest:
@@ -246,3 +248,11 @@ class Connection:
                 waiting.close()  # cancelled before it ran: never started, so never awaited
             self._writer = None
             self.busy_since = None
+
+
+def _close_unawaited(pending: Awaitable[None], _writer: asyncio.Task[None]) -> None:
+    """A writer task cancelled before its first step never ran ``_finish``, so the send it was
+    handed was never awaited: close it (the garbage collector would report it, and drop the frame
+    silently all the same). On a send that ran to its end, close() does nothing."""
+    if asyncio.iscoroutine(pending):
+        pending.close()

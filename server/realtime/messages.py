@@ -130,11 +130,9 @@ class AckOut(_Out):
     v: int
 
 
-class JoinedOut(_Out):
-    """A join in the phone's websocket handshake (``/ws/{code}?join=1``) is done: what ``POST
-    /api/join/{code}`` answers. The first frame on that socket, before the first ``state``."""
+class JoinOut(BaseModel):
+    """What a join answers: the body of ``POST /api/join/{code}``, and the ``joined`` frame's."""
 
-    type: Literal["joined"] = "joined"
     code: str
     title: str
     theme: str
@@ -142,6 +140,13 @@ class JoinedOut(_Out):
     series_position: int | None = None
     nickname: str | None
     websocket: str
+
+
+class JoinedOut(_Out, JoinOut):
+    """A join in the phone's websocket handshake (``/ws/{code}?join=1``) is done: what ``POST
+    /api/join/{code}`` answers. The first frame on that socket, before the first ``state``."""
+
+    type: Literal["joined"] = "joined"
 
 
 class NicknameOut(_Out):

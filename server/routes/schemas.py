@@ -8,6 +8,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from server.domain.errors import Code
 from server.kinds import Kind
+from server.realtime.messages import JoinOut as JoinOut  # the join's body, shared with its frame
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (32 bits on PostgreSQL)
 
@@ -267,16 +268,6 @@ class JoinBody(_Body):
         description="The join secret from the QR link's fragment (`#j=…`): a join with it is not "
         "held up when this client's address is blocked for guessing codes",
     )
-
-
-class JoinOut(BaseModel):
-    code: str
-    title: str
-    theme: str
-    language: str
-    series_position: int | None = None
-    nickname: str | None
-    websocket: str
 
 
 class ErasedOut(BaseModel):

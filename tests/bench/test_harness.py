@@ -82,7 +82,11 @@ def test_harness_reactions_flood_counts_every_tap_and_the_screen_frames() -> Non
     assert 900 <= row["taps_sent"] <= 1000
     assert row["taps_refused"] == 0  # 5/s is within the default limit (5/s, bursts of 10)
     assert row["taps_on_screen"] == row["taps_sent"]
-    assert 0 < row["screen_frames_max_per_s"] <= 10
+    # At most one frame per 0.1 s tick, counted over the 4 s window: the per-second maximum
+    # (the report's figure, which sits at 10) counts arrivals, and a screen process held off the
+    # CPU for a moment reads two frames together, 11 in a second the server sent 10 in. Over the
+    # window such a delay shifts at most one frame in from before it (delays below a tick).
+    assert 0 < row["screen_frames"] <= 4.0 / 0.1 + 2
     assert row["lost"] == 0 and row["answers_acked"] == row["answers_sent"]
     assert row["server_errors_logged"] == 0
     table = {t["metric"]: t for t in report.targets([row])}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from websockets.frames import Frame, Opcode
 from server.realtime.connection import Connection
 from server.realtime.transport import PlainTransport, Transport, choose, wire_frame
 from tests.conftest import sqlite_url
-from tests.support import LiveServer, Phone, create_meeting, live_server
+from tests.support import LiveServer, Phone, create_meeting, free_port, live_server
 
 # Sizes on both sides of the 7-bit, 16-bit and 64-bit length encodings, and text that is not ASCII.
 TEXTS = ["", "a", "x" * 125, "x" * 126, "é" * 63, "w" * 65_535, "w" * 65_536, "Wat verwacht je? ✨" * 9_000]
@@ -68,9 +67,7 @@ class Pusher:
 
 @contextlib.asynccontextmanager
 async def serving(app: Any, deflate: bool) -> AsyncIterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     config = uvicorn.Config(
         app,
         host="127.0.0.1",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any, get_args
 
 import pytest
@@ -25,6 +26,11 @@ def question(snapshot: dict[str, Any], question_id: int) -> dict[str, Any] | Non
         if q["id"] == question_id:
             return dict(q)
     return None
+
+
+def hearts(snapshot: dict[str, Any]) -> int:
+    """The heart taps a screen frame's burst carries."""
+    return int((snapshot["beside"]["reactions"]["burst"] or {}).get("heart", 0))
 
 
 async def crowd(base: str, code: str, n: int) -> list[Phone]:
@@ -147,20 +153,17 @@ async def test_reactions_arrive_as_bursts_and_are_rate_limited(tmp_path: object)
         screen = await Screen.open(server.base, meeting["code"], meeting["presenter_key"])
         await screen.until(lambda m: m["participants"] == 20)
         before = len(screen.snapshots)
+        started = time.monotonic()  # the server's clock too (it runs in this process)
         for phone in phones:
             for _ in range(5):
                 await phone.send({"type": "react", "reaction": "heart"})
-        await screen.until(
-            lambda m: (
-                sum(
-                    (s["beside"]["reactions"]["burst"] or {}).get("heart", 0)
-                    for s in screen.snapshots[before:]
-                )
-                == 100
-            )
-        )
-        # 100 taps within a tick or two: a handful of frames, never one per tap.
-        assert len(screen.snapshots) - before <= 5
+        await screen.until(lambda m: sum(map(hearts, screen.snapshots[before:])) == 100)
+        elapsed = time.monotonic() - started
+        # 100 taps in a handful of frames, never one per tap: they ride on the screen's frames,
+        # at most one per tick for as long as sending them took (a tick or two on a quiet
+        # machine; a fixed count would fail on a loaded one, where sending takes longer).
+        carrying = [s for s in screen.snapshots[before:] if hearts(s)]
+        assert 1 <= len(carrying) <= 1 + elapsed / server.settings.tick_seconds, (len(carrying), elapsed)
         # Too fast: beyond its burst a phone is told once and its extra taps are not counted.
         for _ in range(30):
             await phones[0].send({"type": "react", "reaction": "clap"})

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gc
+import warnings
 from typing import Any
 
 import pytest
 from uvicorn.protocols.websockets import websockets_sansio_impl
 from websockets.protocol import State
 
+from server.realtime.connection import Connection
 from server.realtime.transport import DirectTransport, PlainTransport, choose, detect, wire_frame, wire_frames
 
 
@@ -74,3 +79,60 @@ def test_frames_for_one_write_are_the_frames_one_after_the_other() -> None:
     assert wire_frames([state, mine]) == wire_frame(state) + wire_frame(mine)
     assert wire_frames([state, mine]) is wire_frames([state, mine])  # the same run: kept
     assert wire_frames([state, "y"]) == wire_frame(state) + wire_frame("y")
+
+
+class _WaitingSocket:
+    """A socket whose every send waits for ``gate``: the sender hands each send back unfinished."""
+
+    application_state = None
+
+    def __init__(self) -> None:
+        self.gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.sent: list[str] = []
+
+    async def send_text(self, frame: str) -> None:
+        await self.gate
+        self.sent.append(frame)
+
+
+STEPPED = DirectTransport(protocol=None, has_disconnected=True)  # sends run up to their first wait
+
+
+@pytest.mark.parametrize("transport", [STEPPED, PlainTransport()])
+@pytest.mark.parametrize("end", ["abandon", "stop"])
+async def test_a_send_whose_writer_is_cancelled_before_it_ran_is_closed_not_left_unawaited(
+    transport: Any, end: str
+) -> None:
+    # A phone whose first frame must wait, dropped in the same moment (the room ends, the stall
+    # guard gives up on it): the writer task is cancelled before its first step, so the send it
+    # was handed never ran. Left so, the garbage collector reports "coroutine ... was never
+    # awaited" into whatever test runs next (pytest turns that into a failure).
+    ws = _WaitingSocket()
+    connection = Connection(ws, "participant", participant_id=1, transport=transport)  # type: ignore[arg-type]
+    connection.push("eerste")
+    writer = connection._writer
+    assert writer is not None and not writer.done()  # the precondition: a send is pending
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if end == "abandon":
+            connection.abandon()
+        else:
+            await connection.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+        del writer
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)] == []
+    assert ws.sent == []
+
+
+async def test_a_send_that_waited_still_arrives_once_its_writer_runs() -> None:
+    ws = _WaitingSocket()
+    connection = Connection(ws, "participant", participant_id=1, transport=STEPPED)  # type: ignore[arg-type]
+    connection.push("eerste")
+    connection.push("tweede")
+    writer = connection._writer
+    assert writer is not None
+    ws.gate.set_result(None)
+    await writer
+    assert ws.sent == ["eerste", "tweede"]

@@ -156,6 +156,11 @@ class ProcessWriter:
     async def close(self) -> None:
         """Let the batches sent finish, then end the process (it ends at the socket's close)."""
         self._closing = True
+        if self._child is None and self._reading is not None:
+            # A restart on its way (the writer died just before): it starts no other once closing,
+            # but the process it is starting is closed below, not left running after the server.
+            with contextlib.suppress(Exception):
+                await self._reading
         child = self._child
         if child is None:
             return

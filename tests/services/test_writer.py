@@ -182,3 +182,19 @@ async def test_a_batch_without_a_writer_to_take_it_fails(database_url: str) -> N
     with pytest.raises(WriterFailed) as failed:
         await writer.answers([])
     assert not isinstance(failed.value, WriterLost)  # not sent: certainly not stored
+
+
+async def test_a_writer_closed_while_it_restarts_leaves_no_process_or_task_behind(database_url: str) -> None:
+    # The server stops in the moment its writer died: the restart is on its way (a new process
+    # starting), and close() must end that one too, not leave a task to start a writer after it.
+    writer = ProcessWriter(database_url)
+    await writer.start()
+    first = writer.pid
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    await _wait(lambda: writer.restarts == 1)  # the restart began (its process takes a while)
+    await writer.close()
+    left = [
+        t.get_name() for t in asyncio.all_tasks() if t.get_name().startswith("kring-writer") and not t.done()
+    ]
+    assert left == [] and writer.pid is None

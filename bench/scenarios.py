@@ -293,6 +293,7 @@ def reveal(r: Run, times: int = 5, timeout: float = 10.0) -> dict[str, Any]:
         "reveal_p99_ms": pct(per_phone, 99),
         "reveal_last_phone_ms": pct(last, 50),
         "reveal_last_phone_worst_ms": round(max(last), 1) if last else None,
+        "reveal_last_phone_each_ms": [round(x, 1) for x in last],
         "reveal_missing": missing,
     }
 
@@ -323,6 +324,8 @@ def open_question(r: Run, times: int = 3, timeout: float = 10.0) -> dict[str, An
         "open_p50_ms": pct(per_phone, 50),
         "open_p99_ms": pct(per_phone, 99),
         "open_last_phone_ms": pct(last, 50),
+        # Each open's last phone, in order: the first open comes right after the join storm.
+        "open_last_phone_each_ms": [round(x, 1) for x in last],
         "open_missing": missing,
     }
 

@@ -219,18 +219,13 @@ def migrate_postgres(url: str) -> None:
     _POSTGRES_MIGRATION.extend(s for s in sent if not s[0].lstrip().upper().startswith(("SELECT", "SHOW")))
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Every worker process on the shared Redis publishes to one channel (pub/sub ignores the db
-    # number), naming meetings by ids that repeat across the tests' PostgreSQL schemas: under
-    # pytest-xdist (make test runs -n 2 --dist loadgroup) the tests on it take turns on one worker.
-    for item in items:
-        if "redis_url" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("redis"))
-
-
 @pytest.fixture
 def redis_url() -> str:
+    """The shared Redis, on a channel of this test's own (``?channel=``): tests on both pytest-xdist
+    workers publish meeting ids that repeat across their PostgreSQL schemas, and pub/sub ignores
+    the database number."""
     if not REDIS_URL:
         _service_missing("Redis", "KRING_TEST_REDIS_URL")
     assert REDIS_URL is not None
-    return REDIS_URL
+    separator = "&" if "?" in REDIS_URL else "?"
+    return f"{REDIS_URL}{separator}channel=kring-test-{uuid.uuid4().hex[:12]}"

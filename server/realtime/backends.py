@@ -12,10 +12,11 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 log = logging.getLogger("kring.broadcast")
 
-CHANNEL = "kring:events"
+CHANNEL = "kring:events"  # and the database number: "kring:events:0" (see redis_channel)
 Handler = Callable[[bytes], Awaitable[None]]
 Hook = Callable[[], Awaitable[None]]
 
@@ -55,7 +56,7 @@ class RedisBroadcast:
     shared = True
 
     def __init__(self, url: str, *, retry_seconds: float = 0.5) -> None:
-        self.url = url
+        self.url, self.channel = redis_channel(url)
         self.worker_id = secrets.token_hex(6)
         self.retry_seconds = retry_seconds
         self.connected = False
@@ -79,7 +80,7 @@ class RedisBroadcast:
         while True:
             pubsub = self._client.pubsub()
             try:
-                await pubsub.subscribe(CHANNEL)
+                await pubsub.subscribe(self.channel)
                 # subscribe() only sends the command: until Redis confirms it, what others publish
                 # does not reach this worker, so "ready" waits for the confirmation.
                 while (await pubsub.get_message(timeout=1.0) or {}).get("type") != "subscribe":
@@ -115,7 +116,7 @@ class RedisBroadcast:
         try:
             async with self._client.pipeline(transaction=False) as pipe:
                 for message in messages:
-                    pipe.publish(CHANNEL, message)
+                    pipe.publish(self.channel, message)
                 await pipe.execute()
             return True
         except Exception as exc:
@@ -130,6 +131,33 @@ class RedisBroadcast:
         if self._client is not None:
             with contextlib.suppress(Exception):
                 await self._client.aclose()
+
+
+def redis_channel(url: str) -> tuple[str, str]:
+    """The URL Redis is reached by, and the channel the workers of one Kring share on it.
+
+    Redis pub/sub ignores the database number, so two Krings on one Redis would hear each other's
+    events (meeting ids repeat across databases). The channel is therefore named after the number,
+    ``kring:events:0`` for ``redis://host:6379/0``, or chosen with ``?channel=`` (which Redis's own
+    client does not see): every worker and host of one Kring must name the same one."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    chosen = [value for key, value in query if key == "channel"]
+    rest = urlencode([(key, value) for key, value in query if key != "channel"])
+    if chosen:
+        channel = chosen[-1]
+        if not channel or len(channel) > 100 or not channel.isprintable() or " " in channel:
+            raise ValueError(
+                f"the broadcast URL's channel {channel!r} must be 1 to 100 printable characters"
+                " without spaces"
+            )
+    else:
+        numbers = [value for key, value in query if key == "db"]  # unix:///run/redis.sock?db=1
+        path = parts.path.strip("/") if parts.scheme != "unix" else ""
+        channel = f"{CHANNEL}:{path or (numbers[-1] if numbers else '0')}"
+    if not chosen:
+        return url, channel
+    return url.split("?", 1)[0] + (f"?{rest}" if rest else ""), channel
 
 
 def make_broadcast(url: str) -> Broadcast:

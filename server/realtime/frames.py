@@ -8,11 +8,9 @@ an unsent older one). The ticker calls ``flush``; a (re)connecting client is ``g
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
-
-from pydantic_core import to_json
 
 from server import i18n, kinds
 from server.domain.agenda import Clock, agenda_view, phone_view
@@ -25,7 +23,6 @@ from server.realtime.messages import AgendaOut, MineOut, ResultsOut, SnapshotOut
 from server.realtime.pace import RoomPace
 from server.text import Text
 
-_NICKNAME = "\x00nickname\x00"  # where a blank own-answers frame takes each phone's nickname
 Audience = Literal["presenter", "host"]
 Own = dict[str, tuple[int, dict[str, Any], int]]  # slot -> (entry id, payload, revision)
 
@@ -34,14 +31,13 @@ Own = dict[str, tuple[int, dict[str, Any], int]]  # slot -> (entry id, payload, 
 class MineBatch:
     """What the own-answers frames of one flush share: the phones' activity, its answers by
     participant and whether its kind shows each phone a view of its own (``InMeeting``), looked
-    up once; the frames of phones without answers, by nickname; and for a kind with a view per
+    up once; the one frame of every phone without answers; and for a kind with a view per
     phone, the meeting's sheets and the time, built once."""
 
     activity: ActivityInfo | None
     answers: dict[int, Own]
     personal: bool
-    frames: dict[str | None, str] = field(default_factory=dict)
-    blank: tuple[str, str] | None = None  # the frame without answers, around its nickname
+    blank: str | None = None  # the frame of a phone without answers, the same for all of them
     sheets: tuple[list[Sheet], int] | None = None
     now: datetime | None = None
 
@@ -54,7 +50,6 @@ class RoomFrames:
     join_url: str
     tallies: dict[int, Tally]
     own: dict[int, dict[int, Own]]
-    nicknames: dict[int, str | None]
     phones: set[Connection]
     screens: set[Connection]
     beside: RoomBeside
@@ -137,9 +132,9 @@ class RoomFrames:
 
     def mine_frame(self, participant_id: int, batch: MineBatch | None = None) -> str | None:
         """A phone's own answers to the current activity. ``batch`` is what the phones' frames
-        of one flush share: when a question opens, the frames of phones without answers differ
-        only by nickname, so one is serialised and each nickname put in its place (phones with
-        the same nickname share a frame). A kind with a view of its own for each phone
+        of one flush share: when a question opens, the phones without answers all get the same
+        frame, serialised once (nothing in it names the phone: its nickname comes in a frame of
+        its own, ``nickname``). A kind with a view of its own for each phone
         (``InMeeting.personal``) is never shared; the meeting's sheets it reads are built once
         per flush. Only such a kind has that view (``kinds.personal`` is None for others)."""
         if batch is None:
@@ -147,30 +142,26 @@ class RoomFrames:
         activity = batch.activity
         if activity is None:
             return None
-        own = batch.answers.get(participant_id) or {}
-        nickname = self.nicknames.get(participant_id)
-        share = not own and not batch.personal
-        if share:
-            found = batch.frames.get(nickname)
-            if found is None:
-                if batch.blank is None:
-                    batch.blank = self._blank_mine(activity)
-                # The nickname as the model's serialiser writes it (a test holds them equal).
-                found = batch.frames[nickname] = batch.blank[0] + to_json(nickname).decode() + batch.blank[1]
-            return found
-        tally = self.tallies.get(activity.id)
-        # A check-out phone's own words may lie outside the bounded list that every phone gets.
-        words = tally.mentioned(own) if tally is not None else None
+        own = batch.answers.get(participant_id)
+        if not own and not batch.personal:
+            if batch.blank is None:
+                batch.blank = self._mine(activity, {}, None)
+            return batch.blank
         personal = None
         if batch.personal:
             if batch.sheets is None:
                 batch.sheets, batch.now = self.sheets(activity.id), self.clock.now()
             sheets, index = batch.sheets
             personal = kinds.personal(sheets, index, participant_id, now=batch.now, say=self.say)
+        return self._mine(activity, own or {}, personal)
+
+    def _mine(self, activity: ActivityInfo, own: Own, personal: dict[str, Any] | None) -> str:
+        tally = self.tallies.get(activity.id)
+        # A check-out phone's own words may lie outside the bounded list that every phone gets.
+        words = tally.mentioned(own) if tally is not None else None
         return dump(
             MineOut(
                 activity_id=activity.id,
-                participant={"nickname": nickname},
                 answers={
                     slot: {"entry_id": entry, "value": payload}
                     for slot, (entry, payload, _rev) in own.items()
@@ -179,23 +170,6 @@ class RoomFrames:
                 own=personal,
             )
         )
-
-    def _blank_mine(self, activity: ActivityInfo) -> tuple[str, str]:
-        """The own-answers frame of a phone without answers, serialised once, split where its
-        nickname goes: every nickname in a hall then costs its own JSON string, not a model."""
-        tally = self.tallies.get(activity.id)
-        frame = dump(
-            MineOut(
-                activity_id=activity.id,
-                participant={"nickname": _NICKNAME},
-                answers={},
-                words=tally.mentioned({}) if tally is not None else None,
-                own=None,
-            )
-        )
-        before, marker, after = frame.partition(to_json(_NICKNAME).decode())
-        assert marker and marker not in after
-        return before, after
 
     def results_frame(self) -> str | None:
         """The phones' results frame, built once per room version (shared by flush and greet)."""

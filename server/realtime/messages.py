@@ -149,6 +149,14 @@ class JoinedOut(_Out, JoinOut):
     type: Literal["joined"] = "joined"
 
 
+class NicknameOut(_Out):
+    """The phone's nickname (None: it has none): the first frame on a socket opened without a
+    join in its handshake (``joined`` says it otherwise), and again whenever it changes."""
+
+    type: Literal["nickname"] = "nickname"
+    nickname: str | None
+
+
 class PongOut(_Out):
     type: Literal["pong"] = "pong"
 
@@ -173,11 +181,11 @@ class StateOut(_Out):
 
 
 class MineOut(_Out):
-    """A phone's own answers in one activity, by slot."""
+    """A phone's own answers in one activity, by slot. Nothing in it names the phone, so the
+    frame of every phone without answers is one frame (its nickname comes in ``nickname``)."""
 
     type: Literal["mine"] = "mine"
     activity_id: int
-    participant: dict[str, Any]
     answers: dict[str, dict[str, Any]]
     words: list[dict[str, Any]] | None = Field(
         default=None,
@@ -309,6 +317,7 @@ class ClosingOut(_Out):
 OUTGOING: tuple[type[_Out], ...] = (
     ErrorOut,
     JoinedOut,
+    NicknameOut,
     AckOut,
     PongOut,
     StateOut,

@@ -20,6 +20,7 @@ from server.realtime.frames import Own, RoomFrames
 from server.realtime.messages import (
     AnswerIn,
     ErrorOut,
+    NicknameOut,
     WithdrawIn,
     dump,
 )
@@ -120,6 +121,19 @@ class Room(RoomFrames):
         if token:
             self._tokens[hash_key(token)] = participant_id
 
+    def set_nickname(self, participant_id: int, nickname: str | None) -> None:
+        """The participant's nickname as this room knows it. When it changes (a rejoin with
+        another nickname, from this phone or another device of the participant's), its phones
+        here are told: no frame the room shares with every phone names anyone."""
+        before = self.nicknames.get(participant_id)
+        self.nicknames[participant_id] = nickname
+        if before == nickname or not self.present.get(participant_id):
+            return
+        frame = dump(NicknameOut(nickname=nickname))
+        for connection in self.phones:
+            if connection.participant_id == participant_id:
+                connection.push(frame)
+
     def participant_for_token(self, token: str) -> tuple[int, str | None] | None:
         participant_id = self._tokens.get(hash_key(token))
         if participant_id is None:
@@ -169,8 +183,8 @@ class Room(RoomFrames):
             else:
                 mine[change.slot] = (change.entry_id, dict(change.new), version[1])
                 self.gone.pop(gone_key, None)
-            if change.nickname is not None:
-                self.nicknames[change.participant] = change.nickname
+            if change.nickname is not None and self.nicknames.get(change.participant) != change.nickname:
+                self.set_nickname(change.participant, change.nickname)  # as the answer's worker knew it
             applied += 1
         self.version += applied
         self.dirty_results = True

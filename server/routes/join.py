@@ -151,7 +151,7 @@ async def admit(
         )
     room = hub.rooms.get(request.meeting_id)
     if room is not None:
-        room.nicknames[joined.participant_id] = joined.nickname
+        room.set_nickname(joined.participant_id, joined.nickname)
         # The phone's websocket follows within a second: it finds its participant here.
         room.remember_token(joined.token or request.token or "", joined.participant_id)
     # The live room knows the meeting already: a join storm does not reload it once per phone.

@@ -148,7 +148,7 @@ async def join_with_pass(
     assert token is not None
     room = hub.rooms.get(meeting_id)
     if room is not None:
-        room.nicknames[found.joined.participant_id] = found.joined.nickname
+        room.set_nickname(found.joined.participant_id, found.joined.nickname)
         room.remember_token(token, found.joined.participant_id)
     # A device that typed the code gets no cookie of the pass: a new cookie secret would end the
     # first device's. Its page keeps the code (on the device only) to join the next meeting with.

@@ -27,6 +27,7 @@ from server.realtime.messages import (
     AuthIn,
     ErrorOut,
     FindIn,
+    NicknameOut,
     PingIn,
     PongOut,
     ReactIn,
@@ -126,8 +127,11 @@ async def _participant(
         max_backlog=settings.ws_max_backlog,
         transport=websocket.app.state.transport,
     )
-    if joined is not None:
-        connection.push(joined.frame)  # before the greeting's first state
+    # Who the phone is, before the greeting's first state: the join's answer after a join in the
+    # handshake, else its nickname alone (no frame shared with every phone names it).
+    connection.push(
+        joined.frame if joined is not None else dump(NicknameOut(nickname=room.nicknames.get(participant_id)))
+    )
     hub.connect(room, connection)
     try:
         while (raw := await _receive(websocket)) is not None:

@@ -49,9 +49,10 @@ class GroupCommit(Generic[Req, Res]):
         # Where the commits run (server/services/writer.py): this process's threads by default.
         self._writer: Writer = writer or ThreadWriter(db)
         self.window = window
-        # How long an idle batcher waits for companions: 0, a lone request is not held back (the
-        # tests that need several messages in one batch raise it).
-        self.linger = 0.0
+        # How many requests an idle batcher waits for beside its first: 0, a lone request is not
+        # held back (the tests that need several messages in one batch set it, and get them in one
+        # batch however long a loaded machine takes to deliver them).
+        self.companions = 0
         self._max = max_batch
         self._clock = clock
         self._sleep = sleep
@@ -94,8 +95,8 @@ class GroupCommit(Generic[Req, Res]):
             else:
                 # Idle: the first request is committed at once, with whatever came in this moment.
                 batch = [await self._queue.get()]
-                if self.linger > 0:
-                    await self._sleep(self.linger)
+                while self._queue.qsize() < self.companions:
+                    await asyncio.sleep(0.001)
             while len(batch) < self._max:
                 try:
                     batch.append(self._queue.get_nowait())

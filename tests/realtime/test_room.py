@@ -230,11 +230,12 @@ def mine_frames(socket: FakeSocket) -> list[str]:
     return [f for f in socket.sent if f.startswith('{"type":"mine"')]
 
 
-async def test_opening_a_question_tells_each_phone_its_own_answers_and_nickname() -> None:
+async def test_opening_a_question_tells_each_phone_its_own_answers_in_a_frame_shared_by_the_blank() -> None:
     room = make_room()
     sockets = {pid: FakeSocket() for pid in (1, 2, 3, 4)}
     for pid, socket in sockets.items():
         room.add(Connection(socket, "participant", participant_id=pid))  # type: ignore[arg-type]
+    room.set_nickname(2, "Bea")
     room.apply(1, [Change(1, "0", 11, None, {"word": "samen"}, "Anna")], {})  # Anna answered the first
     room.flush()
     second = ActivityInfo(id=2, position=1, kind="wordcloud", prompt="En nu?", settings={}, status="open")
@@ -244,9 +245,30 @@ async def test_opening_a_question_tells_each_phone_its_own_answers_and_nickname(
     room.flush()
     mine = {pid: json.loads(mine_frames(socket)[-1]) for pid, socket in sockets.items()}
     assert {m["activity_id"] for m in mine.values()} == {2}
-    assert mine[1]["participant"] == {"nickname": "Anna"} and mine[1]["answers"] == {}
-    assert mine[2]["participant"] == {"nickname": None} and mine[2]["answers"] == {}
+    assert mine[1] == {"type": "mine", "activity_id": 2, "answers": {}, "words": None, "own": None}
     assert mine[3]["answers"] == {"0": {"entry_id": 12, "value": {"word": "leren"}}}
-    assert mine[4] == mine[2]
-    # Phones without answers and with the same nickname got one frame, built once.
-    assert mine_frames(sockets[2])[-1] is mine_frames(sockets[4])[-1]
+    # Phones without answers got one frame, built once, whatever their nicknames (Anna, Bea, none).
+    blank = mine_frames(sockets[1])[-1]
+    assert all(mine_frames(sockets[pid])[-1] is blank for pid in (2, 4))
+
+
+def nickname_frames(socket: FakeSocket) -> list[str | None]:
+    return [json.loads(f)["nickname"] for f in socket.sent if f.startswith('{"type":"nickname"')]
+
+
+async def test_a_phone_is_told_its_new_nickname_and_nobody_else_is() -> None:
+    room = make_room()
+    anna, on_laptop, bea = FakeSocket(), FakeSocket(), FakeSocket()
+    for socket, pid in ((anna, 1), (on_laptop, 1), (bea, 2)):
+        room.add(Connection(socket, "participant", participant_id=pid))  # type: ignore[arg-type]
+    room.set_nickname(1, "Anna")  # a rejoin with a name: both of participant 1's devices hear it
+    room.set_nickname(1, "Anna")  # the same again: nothing to tell
+    assert nickname_frames(anna) == nickname_frames(on_laptop) == ["Anna"]
+    # Another worker's answer shows the name it knows: a change, told as well.
+    room.apply(1, [Change(1, "0", 11, None, {"word": "samen"}, "Anneke")], {})
+    room.apply(1, [Change(1, "0", 11, None, {"word": "later"}, "Anneke")], {11: (11, 2)})
+    room.set_nickname(1, None)  # a rejoin that clears it
+    assert nickname_frames(anna) == ["Anna", "Anneke", None]
+    assert nickname_frames(bea) == []
+    room.set_nickname(3, "Cas")  # nobody of 3 connected here: known, told to nobody
+    assert room.nicknames[3] == "Cas" and nickname_frames(bea) == []

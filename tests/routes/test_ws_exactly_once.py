@@ -97,15 +97,16 @@ def same_ack(again: dict[str, Any], first: dict[str, Any]) -> bool:
 
 @contextmanager
 def one_batch(client: TestClient) -> Iterator[None]:
-    """What is sent inside goes into one batch: the idle batcher waits long enough to collect it
-    (and the test fails, rather than passing for the wrong reason, if it did not)."""
+    """The two messages sent inside go into one batch: the idle batcher holds the first until the
+    second is queued (and the test fails, rather than passing for the wrong reason, if they went
+    into two all the same)."""
     batcher = client.app.state.batcher  # type: ignore[attr-defined]
-    before, linger = batcher.batches, batcher.linger
-    batcher.linger = 0.25
+    before = batcher.batches
+    batcher.companions = 1
     try:
         yield
     finally:
-        batcher.linger = linger
+        batcher.companions = 0
     assert batcher.batches == before + 1, "the copies went into different batches"
 
 

@@ -15,7 +15,10 @@ from tests.factories import ORIGIN, add_activity, client_for, make_meeting, open
 @pytest.fixture
 def client(tmp_path: object) -> Any:
     url = migrated_sqlite_url(tmp_path)
-    with client_for(url, ws_rate_burst=8) as client:
+    # Bursts of 8 messages, refilled by one a minute: a phone's ninth is refused however long
+    # the eight before took (at the default 2 a second, eight round trips slower than 0.5 s on a
+    # loaded machine earned the ninth a token).
+    with client_for(url, ws_rate_burst=8, ws_rate_per_minute=1) as client:
         yield client
 
 

@@ -113,16 +113,57 @@ def test_a_rejoin_with_the_cookie_is_the_same_participant_in_the_handshake_on_th
     with handshake(client, code, cookie=token) as ws:  # no nickname: the one it has stays
         assert set_cookie(ws) is None  # the same participant: no new cookie
         assert ws.receive_json()["nickname"] == "Anna"
-        assert first(ws, "mine")["participant"]["nickname"] == "Anna"
+        assert ws.receive_json()["type"] == "state"  # the joined frame said who it is
     plain = client.websocket_connect(
         f"/ws/{code}", headers={"origin": ORIGIN, "cookie": f"kring_{code}={token}"}
     )
-    with plain as ws:
-        assert first(ws, "mine")["participant"]["nickname"] == "Anna"
+    with plain as ws:  # without a join: its nickname first, then the state
+        assert ws.receive_json() == {"type": "nickname", "nickname": "Anna"}
+        assert ws.receive_json()["type"] == "state"
     client.cookies.set(f"kring_{code}", token)
     again = client.post(f"/api/join/{code}", json={})
     assert again.json()["nickname"] == "Anna" and "set-cookie" not in again.headers
     assert participants(client, meeting) == 1
+
+
+def test_a_phone_without_answers_gets_the_shared_mine_and_knows_its_nickname_after_a_rename_and_a_reconnect(
+    client: TestClient,
+) -> None:
+    meeting = make_meeting(client)
+    code = meeting["code"]
+    first_question = add_activity(client, meeting, "wordcloud")
+    open_activity(client, meeting, first_question["id"])
+    plain = {"origin": ORIGIN}
+    with handshake(client, code, nickname="Anna") as anna, handshake(client, code) as nameless:
+        token = token_of(set_cookie(anna) or "")
+        assert first(anna, "joined")["nickname"] == "Anna" and first(nameless, "joined")["nickname"] is None
+        first(anna, "mine")
+        first(nameless, "mine")
+        # Renamed on another device of the same participant (its cookie): this phone is told.
+        with handshake(client, code, cookie=token, nickname="Anneke") as laptop:
+            assert first(laptop, "joined")["nickname"] == "Anneke"
+            assert first(anna, "nickname") == {"type": "nickname", "nickname": "Anneke"}
+        # And over HTTP, as a pass's page joins.
+        client.cookies.set(f"kring_{code}", token)
+        assert client.post(f"/api/join/{code}", json={"nickname": "Ans"}).json()["nickname"] == "Ans"
+        client.cookies.clear()
+        assert first(anna, "nickname") == {"type": "nickname", "nickname": "Ans"}
+        # The next question: Anna and the nameless phone get the same own-answers frame, naming nobody.
+        second = add_activity(client, meeting, "wordcloud")
+        open_activity(client, meeting, second["id"])
+        mine = first(anna, "mine")
+        assert mine == first(nameless, "mine")
+        assert mine == {
+            "type": "mine",
+            "activity_id": second["id"],
+            "answers": {},
+            "words": None,
+            "own": None,
+        }
+    # A reconnect with the cookie alone: the nickname it has now comes first.
+    with client.websocket_connect(f"/ws/{code}", headers={**plain, "cookie": f"kring_{code}={token}"}) as ws:
+        assert ws.receive_json() == {"type": "nickname", "nickname": "Ans"}
+        assert first(ws, "mine")["activity_id"] == second["id"]
 
 
 def test_an_answer_after_a_handshake_join_is_acknowledged_and_stored(client: TestClient) -> None:

@@ -239,7 +239,7 @@ def test_tokens_expire_sessions_by_the_clock_and_cookies_with_their_meeting(tmp_
         # Participant cookies end with their meeting: after `kring purge`, the phone is a stranger.
         join(client, meeting)
         with phone_socket(client, meeting) as ws:
-            assert ws.receive_json()["type"] == "state"
+            assert [ws.receive_json()["type"] for _ in range(2)] == ["nickname", "state"]
         engine = make_engine(url)
         with Session(engine) as db:
             gone = retention.purge(db, clock.now() + timedelta(days=365), 90)

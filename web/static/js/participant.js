@@ -162,6 +162,9 @@ function onMessage(message) {
       follow();
       break;
     }
+    case "nickname": // on a connect without a join, and when it changes (a rejoin elsewhere)
+      state.nickname = message.nickname || null;
+      break;
     case "pace":
       pace.fromPace(message);
       follow();
@@ -172,7 +175,6 @@ function onMessage(message) {
     case "mine":
       state.mine = message.answers;
       state.mineFor = message.activity_id;
-      if (message.participant) state.nickname = message.participant.nickname || null;
       state.own = message.own || null;
       learn(message.words);
       break;

@@ -50,12 +50,11 @@ WITH_SERVICES := KRING_PYTHON=$(VPY) bash scripts/test-services.sh
 
 # pytest runs in two passes. First everything but the timed trust rows on two worker processes
 # (pytest-xdist, XDIST): every test has its own database (a file under tmp_path, or a PostgreSQL
-# schema) and free ports, and the tests on the shared Redis take turns on one worker
-# (tests/conftest.py). Serially the suite kept one of the two cores idle (1,405 CPU-s in 45:46 at
+# schema), free ports and a Redis channel of its own (tests/conftest.py). Serially the suite kept one of the two cores idle (1,405 CPU-s in 45:46 at
 # load 4-11; 26:31 on two workers). Then the rows marked `serial` (SLOW, RATE, TEMPLATE: each a
 # p99 against a bound) run alone, as their baseline must not share the machine with another
 # worker's browser. XDIST= (empty) runs the first pass in one process too.
-XDIST ?= -n 2 --dist loadgroup
+XDIST ?= -n 2
 # pytest's exit status 5 is "no test collected" (a PYTEST_ARGS selection with no serial test in it).
 PYTEST_TWO_PASSES = $(WITH_SERVICES) $(BIN)/pytest $(XDIST) -m 'not serial' $(PYTEST_ARGS) \
 	&& { $(WITH_SERVICES) $(BIN)/pytest -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]; }

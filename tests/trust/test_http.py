@@ -63,13 +63,26 @@ async def upload(
     return status, sent
 
 
-async def hold(port: int, slow: bool, closed: list[float]) -> None:
-    """A connection that says nothing, or a head one header a second (slowloris); how long after
-    it was made the server closed it. Timed from this connection's own connect: opening 3,000 of
-    them takes seconds on a busy machine, and the server's timer starts per connection
-    (timed from the whole batch's start, the soak failed at 12.6 s for a 10 s limit)."""
+def spread(closed: list[tuple[float, float]]) -> str:
+    """When the server closed them: at the earliest (from the connect asked), at the latest (from it made)."""
+    return (
+        f"{min(a for a, _ in closed):.1f} s at the earliest, {max(m for _, m in closed):.1f} s at the latest"
+    )
+
+
+async def hold(port: int, slow: bool, closed: list[tuple[float, float]]) -> None:
+    """A connection that says nothing, or a head one header a second (slowloris); how long the
+    server took to close it, timed from this connection's own connect (opening 3,000 of them takes
+    seconds on a busy machine, and the server's timer starts per connection: timed from the whole
+    batch's start, the soak failed at 12.6 s for a 10 s limit). Two figures, one per bound: from
+    before the connection was asked for, which comes before the server's accept, so a close too
+    early shows in it; and from when this coroutine resumed with the connection made, which comes
+    after the accept, so a close too late shows in it. Among hundreds of connects the coroutine
+    resumes up to a second after its connection was made (CI: closed "after 8.98 s" of a 10 s
+    limit, timed from there alone)."""
+    asked = time.monotonic()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    started = time.monotonic()
+    made = time.monotonic()
     try:
         if slow:
             writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
@@ -84,7 +97,8 @@ async def hold(port: int, slow: bool, closed: list[float]) -> None:
                 break
     except ConnectionError:
         pass
-    closed.append(time.monotonic() - started)
+    ended = time.monotonic()
+    closed.append((ended - asked, ended - made))
     writer.close()
 
 
@@ -139,8 +153,8 @@ async def test_http_limits_bound_memory_and_close_idle_connections(tmp_path: Pat
         done.set()
         sampler.join(5)
         peak_mib = (max([*samples, server.rss_kib()]) - before) / 1024
-        closed_silent: list[float] = []
-        closed_slow: list[float] = []
+        closed_silent: list[tuple[float, float]] = []
+        closed_slow: list[tuple[float, float]] = []
         await asyncio.gather(
             *(hold(server.port, False, closed_silent) for _ in range(silent)),
             *(hold(server.port, True, closed_slow) for _ in range(slowloris)),
@@ -161,8 +175,8 @@ async def test_http_limits_bound_memory_and_close_idle_connections(tmp_path: Pat
         endless_heads=f"5 x 20 MiB: {dict(Counter(s for s, _ in heads))}, at most {head_kib:.0f} KiB sent",
         rss_peak_growth_mib=round(peak_mib, 1),
         rss_samples=len(samples),
-        silent_closed=f"{len(closed_silent)}/{silent} in {min(closed_silent):.1f}-{max(closed_silent):.1f} s",
-        slowloris_closed=f"{len(closed_slow)}/{slowloris} in {min(closed_slow):.1f}-{max(closed_slow):.1f} s",
+        silent_closed=f"{len(closed_silent)}/{silent} in {spread(closed_silent)}",
+        slowloris_closed=f"{len(closed_slow)}/{slowloris} in {spread(closed_slow)}",
         tracebacks_in_log=log.read_text(errors="replace").count("Traceback"),
     )
     assert set(declared_status) == {"HTTP/1.1 413 Request Entity Too Large"}, declared_status
@@ -173,7 +187,8 @@ async def test_http_limits_bound_memory_and_close_idle_connections(tmp_path: Pat
     assert {s for s, _ in heads} == {"HTTP/1.1 431 Request Header Fields Too Large"}
     assert peak_mib < 10
     limit = settings.http_head_seconds
-    assert max(closed_silent) < limit + 2 and min(closed_silent) >= limit - 0.5
-    assert max(closed_slow) < limit + 2
+    assert max(made for _, made in closed_silent) < limit + 2
+    assert min(asked for asked, _ in closed_silent) >= limit - 0.5
+    assert max(made for _, made in closed_slow) < limit + 2
     assert alive == "HTTP/1.1 200 OK"
     assert "Traceback" not in log.read_text(errors="replace")

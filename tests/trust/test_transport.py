@@ -257,7 +257,9 @@ async def test_oversized_frame_closes_1009(server: Any, figures: Figures) -> Non
     started = time.monotonic()
     await phone.ws.send("x" * (64 * 1024 + 1))
     assert phone._reader is not None
-    await asyncio.wait_for(phone._reader, 1)  # the server closed it within a second
+    # The server closes it (1 ms in the figures); 10 s only bounds a socket it never closes, as a
+    # busy machine may take longer than any "within a second" (speed is the benchmarks' to measure).
+    await asyncio.wait_for(phone._reader, 10)
     seconds = time.monotonic() - started
     assert phone.ws.close_code == 1009
     figures(
